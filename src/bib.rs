@@ -1,0 +1,218 @@
+//! Bibliography (.bib) files -> [`Bibliography`]: citation keys with file and line.
+//!
+//! Each file is split into entries by a tolerant scanner (`@type{key,` or `@type(key,`,
+//! balanced delimiters, free text between entries, BOM and CRLF allowed) and validated
+//! with the maintained `biblatex` parser. When biblatex rejects the file, each entry is
+//! validated alone (with the file's `@string` macros); an entry it rejects is a
+//! `bib-entry-unparsed` finding but its key still counts, so one broken entry costs that
+//! entry's fields, never the file. Duplicate keys are findings; the first wins.
+//! Field values are not interpreted here.
+
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, Severity};
+
+/// One bibliography entry as found in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BibEntry {
+    /// The citation key exactly as written.
+    pub key: String,
+    /// Entry type, lowercase (`article`).
+    pub kind: String,
+    /// The .bib file, relative to the book root.
+    pub path: String,
+    /// 1-based line of the `@`.
+    pub line: usize,
+}
+
+/// Every citation key of the book's bibliography files.
+#[derive(Debug, Clone, Default)]
+pub struct Bibliography {
+    /// Key -> first entry with that key.
+    pub entries: BTreeMap<String, BibEntry>,
+    /// Lowercased key -> keys with that spelling, for case-only mismatches.
+    lower: BTreeMap<String, Vec<String>>,
+    /// Duplicate keys and unparsable entries.
+    pub findings: Vec<Finding>,
+}
+
+/// How a citation key relates to the bibliography.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// An entry has exactly this key.
+    Found,
+    /// An entry differs only by letter case; holds that entry's key.
+    CaseMismatch(String),
+    /// No entry.
+    Missing,
+}
+
+impl Bibliography {
+    /// Adds the entries of one file; `path` is relative to the book root.
+    pub fn add_file(&mut self, path: &str, text: &str) {
+        let text = text.trim_start_matches('\u{feff}');
+        let chunks = scan(text);
+        let valid_whole = biblatex::Bibliography::parse(text).is_ok();
+        let strings: String = chunks.iter().filter(|c| c.kind == "string").map(|c| c.text).collect::<Vec<_>>().join("\n");
+        for chunk in &chunks {
+            if matches!(chunk.kind.as_str(), "string" | "comment" | "preamble") {
+                continue;
+            }
+            if !valid_whole && biblatex::Bibliography::parse(&format!("{strings}\n{}", chunk.text)).is_err() {
+                self.findings.push(
+                    Finding::new("bib-entry-unparsed", Severity::Warning, format!("bibliography entry `{}` could not be parsed; its key is still known", chunk.key))
+                        .at(path, Some(chunk.line))
+                        .help("check the entry's braces, quotes and commas"),
+                );
+            }
+            if let Some(first) = self.entries.get(&chunk.key) {
+                self.findings.push(
+                    Finding::new("bib-duplicate-key", Severity::Warning, format!("citation key `{}` is defined again; the entry at {}:{} wins", chunk.key, first.path, first.line))
+                        .at(path, Some(chunk.line))
+                        .help("remove or rename this entry"),
+                );
+                continue;
+            }
+            self.lower.entry(chunk.key.to_lowercase()).or_default().push(chunk.key.clone());
+            self.entries.insert(
+                chunk.key.clone(),
+                BibEntry { key: chunk.key.clone(), kind: chunk.kind.clone(), path: path.to_string(), line: chunk.line },
+            );
+        }
+    }
+
+    /// Whether `key` has an entry, differs only by case, or is missing.
+    pub fn status(&self, key: &str) -> KeyStatus {
+        if self.entries.contains_key(key) {
+            return KeyStatus::Found;
+        }
+        match self.lower.get(&key.to_lowercase()).and_then(|v| v.first()) {
+            Some(k) => KeyStatus::CaseMismatch(k.clone()),
+            None => KeyStatus::Missing,
+        }
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no file added any entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+struct Chunk<'a> {
+    kind: String,
+    key: String,
+    line: usize,
+    text: &'a str,
+}
+
+/// Splits a .bib text into `@...` blocks with balanced `{}` or `()` delimiters.
+fn scan(text: &str) -> Vec<Chunk<'_>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut line = 1;
+    let mut line_at = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'@' {
+            i += 1;
+            continue;
+        }
+        line += bytes[line_at..i].iter().filter(|b| **b == b'\n').count();
+        line_at = i;
+        let start = i;
+        let mut j = i + 1;
+        while j < bytes.len() && (bytes[j].is_ascii_alphabetic()) {
+            j += 1;
+        }
+        let kind = text[i + 1..j].to_lowercase();
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if kind.is_empty() || j >= bytes.len() || !(bytes[j] == b'{' || bytes[j] == b'(') {
+            i = j.max(i + 1);
+            continue;
+        }
+        let (open, close) = if bytes[j] == b'{' { (b'{', b'}') } else { (b'(', b')') };
+        let mut depth = 0usize;
+        let mut k = j;
+        while k < bytes.len() {
+            // An unclosed entry ends where the next entry starts at the beginning of a line.
+            if bytes[k] == b'\n' && depth > 0 && next_entry_starts(&text[k + 1..]) {
+                break;
+            }
+            // Inner braces count even in a ()-delimited entry; only the outer delimiter closes.
+            if bytes[k] == open || (open == b'(' && bytes[k] == b'{') {
+                depth += 1;
+            } else if bytes[k] == close || (open == b'(' && bytes[k] == b'}') {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && bytes[k] == close {
+                    break;
+                }
+            }
+            k += 1;
+        }
+        let end = if k < bytes.len() && bytes[k] == b'\n' { k } else { (k + 1).min(bytes.len()) };
+        let body = &text[j + 1..end.saturating_sub(1).max(j + 1)];
+        let key = if matches!(kind.as_str(), "string" | "comment" | "preamble") {
+            String::new()
+        } else {
+            body.split(',').next().unwrap_or("").trim().to_string()
+        };
+        if kind == "comment" || !key.is_empty() || kind == "string" || kind == "preamble" {
+            out.push(Chunk { kind, key, line, text: &text[start..end] });
+        }
+        i = end;
+    }
+    out
+}
+
+/// True when `rest` starts (after blanks) with `@type{` or `@type(`.
+fn next_entry_starts(rest: &str) -> bool {
+    let t = rest.trim_start_matches([' ', '\t']);
+    let Some(after) = t.strip_prefix('@') else { return false };
+    let name_len = after.bytes().take_while(u8::is_ascii_alphabetic).count();
+    name_len > 0 && after[name_len..].trim_start().starts_with(['{', '('])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_survive_strings_parentheses_and_broken_entries() {
+        let text = "\u{feff}@string{j = \"Journal\"}\r\nfree text\r\n@article(Paren2020,\r\n title={A (b) {c}})\r\n@article{Broken2021, title = {unclosed\n}\n@book{Key:with/punct.,\n title={T}}\n";
+        let mut bib = Bibliography::default();
+        bib.add_file("refs.bib", text);
+        let keys: Vec<&str> = bib.entries.keys().map(String::as_str).collect();
+        assert_eq!(keys, vec!["Broken2021", "Key:with/punct.", "Paren2020"]);
+        assert_eq!(bib.entries["Paren2020"].line, 3);
+        assert_eq!(bib.entries["Key:with/punct."].line, 7);
+    }
+
+    #[test]
+    fn duplicates_are_findings_and_first_wins() {
+        let mut bib = Bibliography::default();
+        bib.add_file("a.bib", "@article{Dup2020, title={A}}\n");
+        bib.add_file("b.bib", "@article{X1, title={X}}\n@article{Dup2020, title={B}}\n");
+        assert_eq!(bib.entries["Dup2020"].path, "a.bib");
+        assert_eq!(bib.entries.len(), 2);
+        let dup: Vec<_> = bib.findings.iter().filter(|f| f.code == "bib-duplicate-key").collect();
+        assert_eq!(dup.len(), 1);
+        assert_eq!(dup[0].path.as_deref(), Some("b.bib"));
+        assert_eq!(dup[0].line, Some(2));
+    }
+
+    #[test]
+    fn case_only_mismatch_is_reported() {
+        let mut bib = Bibliography::default();
+        bib.add_file("a.bib", "@article{Smith2020Trial, title={A}}\n");
+        assert_eq!(bib.status("Smith2020Trial"), KeyStatus::Found);
+        assert_eq!(bib.status("smith2020trial"), KeyStatus::CaseMismatch("Smith2020Trial".into()));
+        assert_eq!(bib.status("Nobody1999"), KeyStatus::Missing);
+    }
+}

@@ -1,0 +1,543 @@
+//! The book: root discovery, configuration, the file index read from the base revision,
+//! the include graph, the bibliography and the label index.
+//!
+//! "The file as it is now" is its content at the base revision (HEAD by default) when the
+//! book is in git, else on disk. Nothing here writes. Outlines are parsed on first use and
+//! shared. Markdown chapters and config-named roots beyond `roots` come with the book issue.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::bib::Bibliography;
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Severity};
+use crate::guide::Markup;
+use crate::outline::Outline;
+use crate::rules::Rules;
+use crate::text::{join_rel, parent_dir, slash_path};
+
+/// Name of the book configuration file.
+pub const CONFIG_FILE: &str = "chapter-integrator.toml";
+
+/// `chapter-integrator.toml`: every field optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The `[book]` table.
+    pub book: BookConfig,
+    /// The `[branch]` table.
+    pub branch: BranchConfig,
+}
+
+/// `[book]`: which files make up the book.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BookConfig {
+    /// Root documents, relative to the book root; default: discovered.
+    pub roots: Vec<String>,
+    /// Bibliography files; default: every .bib outside the literature folders.
+    pub bibliography: Vec<String>,
+    /// Folders of literature folders and guides; default `["Literature"]`.
+    pub literature: Vec<String>,
+}
+
+/// `[branch]`: naming of the tool's branches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BranchConfig {
+    /// Prefix of branch names; default `integrate/`.
+    pub prefix: String,
+}
+
+impl Default for BranchConfig {
+    fn default() -> Self {
+        BranchConfig { prefix: "integrate/".into() }
+    }
+}
+
+/// The git side of a book: the repository and the base commit files are read from.
+pub struct GitBase {
+    /// The repository.
+    pub repo: git2::Repository,
+    /// Work tree root.
+    pub workdir: PathBuf,
+    /// Book root relative to the work tree root (`""` when they are the same), `/` separated.
+    pub prefix: String,
+    /// The base commit, when the revision resolved (`None` for an unborn HEAD).
+    pub base: Option<git2::Oid>,
+    /// The base revision as the user gave it.
+    pub base_rev: String,
+}
+
+impl GitBase {
+    /// Path relative to the work tree root for a book-relative path.
+    pub fn repo_path(&self, rel: &str) -> String {
+        if self.prefix.is_empty() { rel.to_string() } else { format!("{}/{}", self.prefix, rel) }
+    }
+}
+
+/// Everything the later stages need to know about the book.
+pub struct Book {
+    /// Absolute book root.
+    pub root: PathBuf,
+    /// The book's configuration.
+    pub config: Config,
+    /// Rules in force (built-in merged with the book's `rules/`).
+    pub rules: Rules,
+    /// Git repository and base commit, when the book is in git.
+    pub git: Option<GitBase>,
+    /// Chapter files (.tex, .typ) and .bib files, relative path -> text as it is now.
+    pub sources: BTreeMap<String, String>,
+    /// Root documents.
+    pub roots: Vec<String>,
+    /// Chapter files reachable from a root through includes.
+    pub reachable: BTreeSet<String>,
+    /// Child file -> (including file, 1-based line of the include), in path order.
+    pub parents: BTreeMap<String, Vec<(String, usize)>>,
+    /// Parent file -> resolved children in include order, with the include line.
+    pub children: BTreeMap<String, Vec<(String, usize)>>,
+    /// The book's bibliography.
+    pub bib: Bibliography,
+    /// Problems found while reading the book (unreadable files, includes leaving the book).
+    pub findings: Vec<Finding>,
+    outlines: RefCell<HashMap<String, Rc<Outline>>>,
+    labels: RefCell<Option<Rc<BTreeMap<String, Vec<(String, usize)>>>>>,
+}
+
+/// Finds the book root: the first folder holding `chapter-integrator.toml`, walking up from
+/// `start`, else the git work tree root enclosing `start`.
+pub fn discover_root(start: &Path) -> Option<PathBuf> {
+    let start = start.canonicalize().ok()?;
+    let mut dir = if start.is_dir() { start.clone() } else { start.parent()?.to_path_buf() };
+    loop {
+        if dir.join(CONFIG_FILE).is_file() {
+            return Some(dir);
+        }
+        if !dir.pop() {
+            break;
+        }
+    }
+    let repo = git2::Repository::discover(&start).ok()?;
+    repo.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_path_buf()))
+}
+
+impl Book {
+    /// Reads the book at `root` as of `base_rev` (when in git).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a malformed `chapter-integrator.toml` or rules file;
+    /// [`Error::Git`] when `base_rev` does not resolve in a repository that has commits;
+    /// [`Error::Io`] when the root cannot be listed.
+    pub fn open(root: &Path, base_rev: &str) -> Result<Book> {
+        let root = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
+        let config = read_config(&root)?;
+        let rules_dir = root.join("rules");
+        let rules = Rules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
+        let git = open_git(&root, base_rev)?;
+        let mut findings = Vec::new();
+        let literature: Vec<String> = if config.book.literature.is_empty() { vec!["Literature".into()] } else { config.book.literature.clone() };
+        let in_literature = |p: &str| literature.iter().any(|l| p == l || p.starts_with(&format!("{l}/")));
+        let wanted = |p: &str| {
+            let ext = p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+            matches!(ext.as_str(), "tex" | "typ" | "bib") && !in_literature(p)
+        };
+        let raw = match git.as_ref().and_then(|g| g.base.map(|b| (g, b))) {
+            Some((g, base)) => read_tree(g, base, &wanted)?,
+            None => read_disk(&root, &wanted)?,
+        };
+        let mut sources = BTreeMap::new();
+        for (path, bytes) in raw {
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    sources.insert(path, text);
+                }
+                Err(_) => findings.push(
+                    Finding::new("file-not-utf8", Severity::Warning, "file is not UTF-8 text; it is left out of the book")
+                        .at(path, None)
+                        .help("convert the file to UTF-8"),
+                ),
+            }
+        }
+        let mut bib = Bibliography::default();
+        let bib_files: Vec<String> = if config.book.bibliography.is_empty() {
+            sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect()
+        } else {
+            config.book.bibliography.clone()
+        };
+        for path in &bib_files {
+            match sources.get(path) {
+                Some(text) => bib.add_file(path, text),
+                None => findings.push(
+                    Finding::new("bib-file-missing", Severity::Error, format!("bibliography file `{path}` named in {CONFIG_FILE} does not exist"))
+                        .at(CONFIG_FILE, None),
+                ),
+            }
+        }
+        let mut book = Book {
+            root,
+            config,
+            rules,
+            git,
+            sources,
+            roots: Vec::new(),
+            reachable: BTreeSet::new(),
+            parents: BTreeMap::new(),
+            children: BTreeMap::new(),
+            bib,
+            findings,
+            outlines: RefCell::new(HashMap::new()),
+            labels: RefCell::new(None),
+        };
+        book.link_includes();
+        Ok(book)
+    }
+
+    /// Chapter files (.tex, .typ), sorted.
+    pub fn chapter_files(&self) -> impl Iterator<Item = &String> {
+        self.sources.keys().filter(|p| Markup::from_path(p).is_some_and(|m| m != Markup::Markdown))
+    }
+
+    /// The outline of a chapter file, parsed once.
+    pub fn outline(&self, path: &str) -> Option<Rc<Outline>> {
+        if let Some(o) = self.outlines.borrow().get(path) {
+            return Some(o.clone());
+        }
+        let markup = Markup::from_path(path)?;
+        let text = self.sources.get(path)?;
+        let o = Rc::new(Outline::parse(markup, text));
+        self.outlines.borrow_mut().insert(path.to_string(), o.clone());
+        Some(o)
+    }
+
+    /// Every label of the book's chapter files -> where it is defined.
+    pub fn labels(&self) -> Rc<BTreeMap<String, Vec<(String, usize)>>> {
+        if let Some(l) = self.labels.borrow().as_ref() {
+            return l.clone();
+        }
+        let mut map: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
+        let paths: Vec<String> = self.chapter_files().cloned().collect();
+        for path in paths {
+            if let Some(o) = self.outline(&path) {
+                for (label, line) in &o.labels {
+                    map.entry(label.clone()).or_default().push((path.clone(), *line));
+                }
+            }
+        }
+        let rc = Rc::new(map);
+        *self.labels.borrow_mut() = Some(rc.clone());
+        rc
+    }
+
+    /// Headings above the start of `path` through the include chain, outermost first, as
+    /// `(level, title)`: the including file's enclosing headings at the include line,
+    /// recursively, each file's stack nested under its parent's by level.
+    pub fn context_of(&self, path: &str) -> Vec<(i32, String)> {
+        let mut chain = Vec::new();
+        let mut current = path.to_string();
+        let mut seen = BTreeSet::new();
+        while let Some((parent, line)) = self.parent_of(&current) {
+            if !seen.insert(parent.clone()) {
+                break;
+            }
+            chain.push((parent.clone(), line));
+            current = parent;
+        }
+        let mut stack: Vec<(i32, String)> = Vec::new();
+        for (parent, line) in chain.iter().rev() {
+            if let Some(o) = self.outline(parent) {
+                for h in o.heading_stack_at(*line) {
+                    nest(&mut stack, h.level, &h.title);
+                }
+            }
+        }
+        stack
+    }
+
+    /// The including file and include line of `path`; a reachable parent is preferred.
+    pub fn parent_of(&self, path: &str) -> Option<(String, usize)> {
+        let ps = self.parents.get(path)?;
+        ps.iter().find(|(p, _)| self.reachable.contains(p)).or_else(|| ps.first()).cloned()
+    }
+
+    /// `path` and every file it includes, transitively, in document order.
+    pub fn closure(&self, path: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        self.closure_into(path, &mut out, &mut seen);
+        out
+    }
+
+    fn closure_into(&self, path: &str, out: &mut Vec<String>, seen: &mut BTreeSet<String>) {
+        if !seen.insert(path.to_string()) {
+            return;
+        }
+        out.push(path.to_string());
+        for (child, _) in self.children.get(path).into_iter().flatten() {
+            self.closure_into(child, out, seen);
+        }
+    }
+
+    /// Resolves an include written in `from` to a book file, as the markup's tool would:
+    /// relative to the including file, then (LaTeX) to each root's folder and the book root;
+    /// Typst `/x` is relative to the book root. LaTeX adds `.tex` when the name has no
+    /// extension. `None` when no such file is in the book (or the path leaves the book).
+    pub fn resolve_include(&self, from: &str, target: &str) -> Option<String> {
+        let markup = Markup::from_path(from)?;
+        let mut bases: Vec<String> = Vec::new();
+        let target = target.trim();
+        let (target, rooted) = match target.strip_prefix('/') {
+            Some(t) => (t, true),
+            None => (target, false),
+        };
+        if rooted {
+            bases.push(String::new());
+            bases.extend(self.roots.iter().map(|r| parent_dir(r).to_string()));
+        } else {
+            bases.push(parent_dir(from).to_string());
+            if markup == Markup::Latex {
+                bases.extend(self.roots.iter().map(|r| parent_dir(r).to_string()));
+                bases.push(String::new());
+            }
+        }
+        let names: Vec<String> = if markup == Markup::Latex && Markup::from_path(target).is_none() {
+            vec![format!("{target}.tex"), target.to_string()]
+        } else {
+            vec![target.to_string()]
+        };
+        for base in &bases {
+            for name in &names {
+                if let Some(p) = join_rel(base, name) {
+                    if self.sources.contains_key(&p) {
+                        return Some(p);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn link_includes(&mut self) {
+        let typst = Regex::new(r#"(?m)^[ \t]*#include\s+"([^"]+)""#).unwrap();
+        let latex = Regex::new(r"\\(?:input|include|subfile)\s*(?:\{([^}]+)\}|\s+([^\s{}%\\]+))").unwrap();
+        let documentclass = Regex::new(r"(?m)^[ \t]*\\documentclass").unwrap();
+        let files: Vec<String> = self.chapter_files().cloned().collect();
+        let mut raw: Vec<(String, String, usize)> = Vec::new();
+        let mut latex_roots = Vec::new();
+        for path in &files {
+            let text = &self.sources[path];
+            match Markup::from_path(path) {
+                Some(Markup::Typst) => {
+                    for c in typst.captures_iter(text) {
+                        let line = text[..c.get(0).unwrap().start()].matches('\n').count() + 1;
+                        raw.push((path.clone(), c[1].to_string(), line));
+                    }
+                }
+                Some(Markup::Latex) => {
+                    if documentclass.is_match(text) {
+                        latex_roots.push(path.clone());
+                    }
+                    for (i, line) in text.lines().enumerate() {
+                        let code = strip_tex_comment(line);
+                        for c in latex.captures_iter(code) {
+                            let t = c.get(1).or_else(|| c.get(2)).unwrap().as_str().trim().trim_matches('"');
+                            raw.push((path.clone(), t.to_string(), i + 1));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.roots = if self.config.book.roots.is_empty() {
+            latex_roots
+        } else {
+            self.config.book.roots.clone()
+        };
+        let configured = !self.config.book.roots.is_empty();
+        // Resolve against the LaTeX roots known so far; Typst roots come from the graph.
+        let mut edges = Vec::new();
+        for (from, target, line) in &raw {
+            match self.resolve_include(from, target) {
+                Some(child) => edges.push((from.clone(), child, *line)),
+                None if target.starts_with('/') || target.contains("..") => {
+                    if join_rel(parent_dir(from), target).is_none() {
+                        self.findings.push(
+                            Finding::new("path-outside-book", Severity::Warning, format!("include `{target}` points outside the book; it is not followed"))
+                                .at(from.clone(), Some(*line)),
+                        );
+                    }
+                }
+                None => {}
+            }
+        }
+        for (from, child, line) in edges {
+            self.parents.entry(child.clone()).or_default().push((from.clone(), line));
+            self.children.entry(from).or_default().push((child, line));
+        }
+        if !configured {
+            for path in &files {
+                let is_typst_root = path.ends_with(".typ") && self.children.contains_key(path) && !self.parents.contains_key(path);
+                if is_typst_root {
+                    self.roots.push(path.clone());
+                }
+            }
+        }
+        let mut stack: Vec<String> = self.roots.clone();
+        while let Some(p) = stack.pop() {
+            if self.reachable.insert(p.clone()) {
+                stack.extend(self.children.get(&p).into_iter().flatten().map(|(c, _)| c.clone()));
+            }
+        }
+    }
+
+    /// The text of a book file as it is on disk (for comparing with the base revision).
+    pub fn disk_text(&self, rel: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.root.join(rel)).ok()
+    }
+}
+
+/// Pushes a heading onto a heading stack, first popping every heading at its level or below.
+pub fn nest(stack: &mut Vec<(i32, String)>, level: i32, title: &str) {
+    while stack.last().is_some_and(|(l, _)| *l >= level) {
+        stack.pop();
+    }
+    stack.push((level, title.to_string()));
+}
+
+fn strip_tex_comment(line: &str) -> &str {
+    let b = line.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'%' && b[..i].iter().rev().take_while(|&&x| x == b'\\').count() % 2 == 0 {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+fn read_config(root: &Path) -> Result<Config> {
+    let path = root.join(CONFIG_FILE);
+    if !path.is_file() {
+        return Ok(Config::default());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    toml::from_str(&text).map_err(|e: toml::de::Error| {
+        let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+        Error::Config {
+            path: path.clone(),
+            message: format!("{}{}", line.map(|l| format!("line {l}: ")).unwrap_or_default(), e.message()),
+        }
+    })
+}
+
+fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
+    let Ok(repo) = git2::Repository::discover(root) else { return Ok(None) };
+    let Some(workdir) = repo.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_path_buf())) else {
+        return Ok(None);
+    };
+    let prefix = root.strip_prefix(&workdir).map(slash_path).unwrap_or_default();
+    let base = match repo.revparse_single(base_rev) {
+        Ok(obj) => Some(obj.peel_to_commit().map_err(|e| Error::git(format!("resolve revision {base_rev} to a commit"), e))?.id()),
+        Err(e) if base_rev == "HEAD" && (e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound) => None,
+        Err(e) => return Err(Error::git(format!("resolve revision {base_rev}"), e)),
+    };
+    // A book whose files are not in the base commit (new, untracked) is read from disk.
+    let tracked = match base {
+        Some(oid) => {
+            let tree = repo.find_commit(oid).and_then(|c| c.tree()).map_err(|e| Error::git("read base tree", e))?;
+            prefix.is_empty() || tree.get_path(Path::new(&prefix)).is_ok()
+        }
+        None => false,
+    };
+    Ok(Some(GitBase { repo, workdir, prefix, base: if tracked { base } else { None }, base_rev: base_rev.to_string() }))
+}
+
+fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>> {
+    let commit = g.repo.find_commit(base).map_err(|e| Error::git("read base commit", e))?;
+    let mut tree = commit.tree().map_err(|e| Error::git("read base tree", e))?;
+    if !g.prefix.is_empty() {
+        let entry = tree.get_path(Path::new(&g.prefix)).map_err(|e| Error::git(format!("find {} in base tree", g.prefix), e))?;
+        tree = g.repo.find_tree(entry.id()).map_err(|e| Error::git("read book tree", e))?;
+    }
+    let mut out = Vec::new();
+    let mut err = None;
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        let name = entry.name().unwrap_or("");
+        if entry.kind() == Some(git2::ObjectType::Tree) {
+            return if name.starts_with('.') { git2::TreeWalkResult::Skip } else { git2::TreeWalkResult::Ok };
+        }
+        let path = format!("{dir}{name}");
+        if entry.kind() == Some(git2::ObjectType::Blob) && wanted(&path) {
+            match g.repo.find_blob(entry.id()) {
+                Ok(blob) => out.push((path, blob.content().to_vec())),
+                Err(e) => {
+                    err = Some(Error::git(format!("read blob {path}"), e));
+                    return git2::TreeWalkResult::Abort;
+                }
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .map_err(|e| Error::git("walk base tree", e))?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("list", &dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            let path = entry.path();
+            let Ok(ft) = entry.file_type() else { continue };
+            // Symlinked folders are not followed: they may lead out of the book.
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() {
+                let rel = slash_path(path.strip_prefix(root).unwrap_or(&path));
+                if wanted(&rel) {
+                    out.push((rel, std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?));
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Every integration guide of the book on disk: files named `integration-guide.md` or
+/// `*integration*guide*.md` (case-insensitive), hidden folders and `target/` skipped; sorted.
+///
+/// # Errors
+/// [`Error::Io`] when a folder cannot be listed.
+pub fn find_guides(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("list", &dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            let Ok(ft) = entry.file_type() else { continue };
+            if ft.is_dir() {
+                stack.push(entry.path());
+            } else if ft.is_file() && crate::guide::is_guide_name(&name.to_lowercase()) {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,61 @@
+//! Checks of a planned integration against the book: citation keys, labels, already
+//! applied content, work-tree drift. Each check returns findings with a stable code,
+//! documented in `rules/checks.toml` (what it does, why, how to fix).
+
+use crate::bib::KeyStatus;
+use crate::book::Book;
+use crate::finding::{Finding, Severity};
+use crate::guide::Guide;
+
+/// `citation-key-missing` / `citation-key-case`: every citation key the guide names or
+/// its snippets cite must have a bibliography entry, spelled exactly.
+///
+/// Why: the chapter would not build, or would print an unresolved citation. Example:
+/// `**BibTeX key:** `smith2024`` with only `@article{Smith2024,` in the .bib files.
+/// How to fix: add the entry (the literature folder may hold it), or fix the spelling.
+pub fn citation_keys(book: &Book, guide: &Guide) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for key in &guide.citation_keys {
+        let in_guide = guide.bib_entries.iter().any(|(k, _)| k == key);
+        match book.bib.status(key) {
+            KeyStatus::Found => {}
+            KeyStatus::CaseMismatch(actual) => out.push(
+                Finding::new("citation-key-case", Severity::Error, format!("citation key `{key}` matches bibliography entry `{actual}` only when letter case is ignored"))
+                    .at(&guide.path, None)
+                    .help(format!("write the key as `{actual}`")),
+            ),
+            KeyStatus::Missing => out.push(
+                Finding::new("citation-key-missing", Severity::Error, format!("citation key `{key}` has no bibliography entry in the book"))
+                    .at(&guide.path, None)
+                    .help(if in_guide {
+                        "the guide's ```bibtex block holds the entry: add it to a .bib file of the book".to_string()
+                    } else {
+                        "add the entry to a .bib file of the book".to_string()
+                    }),
+            ),
+        }
+    }
+    out
+}
+
+/// Where each of `labels` is already defined in the book, as `(label, path, line)`.
+pub fn existing_labels(book: &Book, labels: &[String]) -> Vec<(String, String, usize)> {
+    let index = book.labels();
+    labels
+        .iter()
+        .flat_map(|l| index.get(l).into_iter().flatten().map(move |(p, line)| (l.clone(), p.clone(), *line)))
+        .collect()
+}
+
+/// `worktree-differs`: the work-tree copy of a file the diff changes differs from the
+/// base revision the diff is made against.
+pub fn worktree_drift(book: &Book, path: &str) -> Option<Finding> {
+    book.git.as_ref()?.base?;
+    let base = book.sources.get(path)?;
+    let disk = book.disk_text(path)?;
+    (disk != base.as_bytes()).then(|| {
+        Finding::new("worktree-differs", Severity::Warning, format!("the work-tree copy of {path} differs from {}; the diff is made against {}", book.git.as_ref().map_or("the base", |g| g.base_rev.as_str()), book.git.as_ref().map_or("the base", |g| g.base_rev.as_str())))
+            .at(path, None)
+            .help("commit or stash your edits first, or pass --base")
+    })
+}

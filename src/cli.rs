@@ -1,0 +1,194 @@
+//! Command line: clap arguments -> validated [`Settings`] -> [`crate::run`].
+//!
+//! clap types stop here; the rest of the crate sees only [`Settings`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  done, or nothing to do (warnings do not change the status)
+  1  at least one finding of error severity: a guide that cannot be integrated
+     (no target resolvable, a cited key with no bibliography entry, a snippet that
+     cannot be rendered) or a refused branch
+  2  the tool itself failed: bad arguments, unreadable files, a git error
+
+PATH is an integration guide, a key-findings.md, or a literature folder (its
+integration-guide.md or *integration*guide*.md, plus key-findings.md).";
+
+/// Integrates literature guides into book chapters: ranked insertion points, unified
+/// diffs with citations, and commits on a new branch that never touch your work tree.
+#[derive(Debug, Parser)]
+#[command(name = "chapter-integrator", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// Book root (default: the first folder holding chapter-integrator.toml above the
+    /// first PATH or the current directory, else the git work tree root)
+    #[arg(long, global = true, value_name = "DIR")]
+    book: Option<PathBuf>,
+    /// Revision whose files are "the book as it is now" (when the book is in git)
+    #[arg(long, global = true, value_name = "REV", default_value = "HEAD")]
+    base: String,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// When to colour text output
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    /// Print less: only findings and requested output
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Print more: info findings too
+    #[arg(short, long, global = true)]
+    verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show what would be done: citation keys, each target's file, and ranked insertion points
+    Plan {
+        /// Guides or literature folders
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the unified diff of every file that would change; writes nothing
+    Diff {
+        /// Guides or literature folders
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Write the diff to FILE as a patch instead of printing it
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Commit the integration to a new branch (integrate/<slug>), one commit per guide
+    Apply {
+        /// Guides or literature folders
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Branch name (default: integrate/<slug of the folder or guide>)
+        #[arg(long, value_name = "NAME")]
+        branch: Option<String>,
+        /// Rebuild the branch if it exists and holds only this tool's commits
+        #[arg(long)]
+        force: bool,
+    },
+    /// Dry run for CI: plan every given guide (default: every guide in the book) and print the findings
+    Check {
+        /// Guides or literature folders (default: every guide in the book)
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Also print the diffs
+        #[arg(long)]
+        diff: bool,
+    },
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// Machine-readable, with a schema version.
+    Json,
+}
+
+/// What to do, with its own options.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// `plan`.
+    Plan,
+    /// `diff`, optionally into a patch file.
+    Diff {
+        /// Patch file to write instead of printing.
+        output: Option<PathBuf>,
+    },
+    /// `apply`.
+    Apply {
+        /// Branch name override.
+        branch: Option<String>,
+        /// Rebuild an existing branch of the tool.
+        force: bool,
+    },
+    /// `check`, optionally with diffs.
+    Check {
+        /// Print the diffs too.
+        diff: bool,
+    },
+}
+
+/// Validated settings of one run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The subcommand.
+    pub action: Action,
+    /// Guide paths as given (empty: every guide, for `check`).
+    pub paths: Vec<PathBuf>,
+    /// `--book`.
+    pub book: Option<PathBuf>,
+    /// `--base`.
+    pub base: String,
+    /// `--format`.
+    pub format: Format,
+    /// Whether text output is coloured (resolved from `--color`, `NO_COLOR`, `TERM`, tty).
+    pub color: bool,
+    /// `-q`.
+    pub quiet: bool,
+    /// `-v`.
+    pub verbose: bool,
+}
+
+impl Cli {
+    /// Turns parsed arguments into settings; `stdout_tty` says whether stdout is a terminal.
+    pub fn into_settings(self, stdout_tty: bool) -> Settings {
+        let c = self.common;
+        let color = match c.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                    && stdout_tty
+            }
+        };
+        let (action, paths) = match self.command {
+            Command::Plan { paths } => (Action::Plan, paths),
+            Command::Diff { paths, output } => (Action::Diff { output }, paths),
+            Command::Apply { paths, branch, force } => (Action::Apply { branch, force }, paths),
+            Command::Check { paths, diff } => (Action::Check { diff }, paths),
+        };
+        Settings {
+            action,
+            paths,
+            book: c.book,
+            base: c.base,
+            format: match c.format {
+                FormatArg::Text => Format::Text,
+                FormatArg::Json => Format::Json,
+            },
+            color,
+            quiet: c.quiet,
+            verbose: c.verbose,
+        }
+    }
+}

@@ -1,0 +1,818 @@
+//! Integration guides and key-findings files -> [`Guide`].
+//!
+//! Reads the per-paper template (`## Paper Citation Key` + `**BibTeX key:**`;
+//! `### Primary/Secondary/... Target:` blocks with `**File:**`, `**Section hint:**`,
+//! `**Environment type:**`, `**Rationale:**` and a fenced snippet), ```bibtex fences, and
+//! citation keys that appear only inside snippets. Key findings give the numbered main
+//! findings, limitations, sample size / design / certainty and, for folders without a
+//! guide, the "Integration Points" that become targets.
+//!
+//! Markdown structure comes from pulldown-cmark (so headings inside fences or HTML blocks
+//! are not headings); `**Field:**` lines are read from the source of paragraphs and list
+//! items. Parsing never fails on content: what is not understood becomes a finding.
+//! Resolving targets to files and placing them are later stages.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Severity};
+use crate::rules::{GuideRules, Rules};
+use crate::text::LineIndex;
+
+/// The markup of a snippet or chapter file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Markup {
+    /// LaTeX (`.tex`).
+    Latex,
+    /// Typst (`.typ`).
+    Typst,
+    /// Markdown (`.md`).
+    Markdown,
+}
+
+impl Markup {
+    /// The markup of a fence info string (`latex`, `tex`, `typst`, `typ`, `markdown`, `md`).
+    pub fn from_fence(info: &str) -> Option<Self> {
+        match info.split_whitespace().next().unwrap_or("").to_lowercase().as_str() {
+            "latex" | "tex" => Some(Markup::Latex),
+            "typst" | "typ" => Some(Markup::Typst),
+            "markdown" | "md" => Some(Markup::Markdown),
+            _ => None,
+        }
+    }
+
+    /// The markup of a file by its extension.
+    pub fn from_path(path: &str) -> Option<Self> {
+        let ext = path.rsplit_once('.')?.1.to_lowercase();
+        match ext.as_str() {
+            "tex" => Some(Markup::Latex),
+            "typ" => Some(Markup::Typst),
+            "md" => Some(Markup::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// A snippet the guide suggests for one target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    /// The snippet's markup; `None` for a bare fence whose content gives no clue.
+    pub language: Option<Markup>,
+    /// The snippet text as written in the guide, without the fence.
+    pub text: String,
+    /// 1-based line of the opening fence in the guide.
+    pub line: usize,
+}
+
+/// One target of a guide: a file hint and what to put there.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// 1 = primary, 2 = secondary, ...; targets without a rank word count on in order.
+    pub rank: usize,
+    /// The file hint exactly as written (`**File:**`, else the heading's file name).
+    pub file_hint: Option<String>,
+    /// The target heading's text after "Primary Target:", e.g. "Chapter 6 - Mitochondria".
+    pub title_hint: String,
+    /// Section hints: each quoted alternative, or the whole value when nothing is quoted.
+    pub section_hints: Vec<String>,
+    /// The environment wording as written.
+    pub environment_raw: Option<String>,
+    /// The canonical environment name (`rules/environments.toml`).
+    pub environment: Option<String>,
+    /// Why this target; used as placement context.
+    pub rationale: Option<String>,
+    /// The suggested snippet, if any.
+    pub snippet: Option<Snippet>,
+    /// 1-based line of the heading (or field) that opened the target in `source`.
+    pub line: usize,
+    /// The file the target was read from, relative to the book root.
+    pub source: String,
+}
+
+/// What a key-findings file states about the paper.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct KeyFindings {
+    /// The numbered main findings, markup stripped of `**`.
+    pub main: Vec<String>,
+    /// Limitations, one per bullet.
+    pub limitations: Vec<String>,
+    /// Sample size as stated.
+    pub sample_size: Option<String>,
+    /// Study design as stated.
+    pub design: Option<String>,
+    /// Certainty as stated (`Low`, `0.55 (Medium)`).
+    pub certainty: Option<String>,
+    /// Bullets of the "Integration Points" section.
+    pub integration_points: Vec<(String, usize)>,
+    /// All prose of the file, for relevance scoring.
+    pub text: String,
+}
+
+/// A guide (or key-findings file) as the tool understood it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Guide {
+    /// The guide file, relative to the book root (`/` separators).
+    pub path: String,
+    /// Branch slug: the literature folder's name, else the guide's file stem, lowercased.
+    pub slug: String,
+    /// Citation keys in order of first mention, without duplicates.
+    pub citation_keys: Vec<String>,
+    /// Targets in rank order.
+    pub targets: Vec<Target>,
+    /// Key findings, when the folder has a `key-findings.md`.
+    pub key_findings: Option<KeyFindings>,
+    /// Full BibTeX entries given in ```bibtex fences, by key (for adding to the bibliography).
+    pub bib_entries: Vec<(String, String)>,
+    /// What the parser could not understand.
+    pub findings: Vec<Finding>,
+}
+
+/// The files that make up one literature input: the guide and its companions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideFiles {
+    /// The integration guide, if any.
+    pub guide: Option<PathBuf>,
+    /// `key-findings.md`, if any.
+    pub key_findings: Option<PathBuf>,
+    /// The literature folder (or the guide's folder).
+    pub folder: PathBuf,
+}
+
+/// Finds the guide files for a command-line PATH: a guide file, a `key-findings.md`, or a
+/// literature folder (its `integration-guide.md`, else any `*integration*guide*.md`,
+/// case-insensitively; plus `key-findings.md`).
+///
+/// # Errors
+/// [`Error::Io`] when PATH does not exist or its folder cannot be listed;
+/// [`Error::Usage`] when a folder holds neither a guide nor key findings.
+pub fn locate(path: &Path) -> Result<GuideFiles> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
+    if meta.is_dir() {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| Error::io("list", path, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        names.sort();
+        let lower = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let guide = names
+            .iter()
+            .find(|p| lower(p) == "integration-guide.md")
+            .or_else(|| names.iter().find(|p| is_guide_name(&lower(p))))
+            .cloned();
+        let key_findings = names.iter().find(|p| lower(p) == "key-findings.md").cloned();
+        if guide.is_none() && key_findings.is_none() {
+            return Err(Error::Usage(format!(
+                "{}: no integration guide (integration-guide.md or *integration*guide*.md) and no key-findings.md in this folder",
+                path.display()
+            )));
+        }
+        return Ok(GuideFiles { guide, key_findings, folder: path.to_path_buf() });
+    }
+    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if name == "key-findings.md" {
+        return Ok(GuideFiles { guide: None, key_findings: Some(path.to_path_buf()), folder });
+    }
+    let kf = folder.join("key-findings.md");
+    // A standalone guide beside other guides (ops/integration-guides/) has no key findings.
+    let key_findings = (name == "integration-guide.md" && kf.is_file()).then_some(kf);
+    Ok(GuideFiles { guide: Some(path.to_path_buf()), key_findings, folder })
+}
+
+/// True for file names (lowercase) of the form `*integration*guide*.md`.
+pub fn is_guide_name(lower_name: &str) -> bool {
+    lower_name.ends_with(".md")
+        && lower_name
+            .find("integration")
+            .is_some_and(|i| lower_name[i + "integration".len()..].contains("guide"))
+}
+
+/// Reads a guide and its key findings. `rel` turns an absolute path into the path shown
+/// to users (relative to the book root).
+///
+/// # Errors
+/// [`Error::Io`] when a file cannot be read. Content problems are findings in the result.
+pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) -> Result<Guide> {
+    let read = |p: &Path| -> Result<String> {
+        let bytes = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
+        Ok(String::from_utf8_lossy(&bytes).trim_start_matches('\u{feff}').to_string())
+    };
+    let key_findings = match &files.key_findings {
+        Some(p) => Some(parse_key_findings(&read(p)?, &rules.guide)),
+        None => None,
+    };
+    let (path, mut guide) = match &files.guide {
+        Some(p) => {
+            let rel_path = rel(p);
+            (rel_path.clone(), parse_guide(&read(p)?, &rel_path, rules))
+        }
+        None => {
+            let p = files.key_findings.as_ref().expect("locate gives a guide or key findings");
+            let rel_path = rel(p);
+            let mut g = empty_guide(&rel_path);
+            if let Some(kf) = &key_findings {
+                g.targets = targets_from_integration_points(kf, &rel_path);
+                g.citation_keys = keys_in_text(&kf.text);
+            }
+            (rel_path, g)
+        }
+    };
+    guide.slug = slug_of(files, &path);
+    guide.key_findings = key_findings;
+    if guide.targets.is_empty() {
+        guide.findings.push(
+            Finding::new("guide-no-targets", Severity::Error, "the guide names no target chapter")
+                .at(&path, Some(1))
+                .help("add a `### Primary Target:` heading with a `**File:**` line, or an Integration Points section to key-findings.md"),
+        );
+    }
+    if guide.citation_keys.is_empty() {
+        guide.findings.push(
+            Finding::new("guide-no-citation-keys", Severity::Warning, "the guide names no citation key")
+                .at(&path, Some(1))
+                .help("add `**BibTeX key:** `Key2024`` under `## Paper Citation Key`"),
+        );
+    }
+    Ok(guide)
+}
+
+fn empty_guide(path: &str) -> Guide {
+    Guide {
+        path: path.to_string(),
+        slug: String::new(),
+        citation_keys: Vec::new(),
+        targets: Vec::new(),
+        key_findings: None,
+        bib_entries: Vec::new(),
+        findings: Vec::new(),
+    }
+}
+
+/// Branch slug: the literature folder's name, else the guide file's stem, lowercased, with
+/// runs of other characters turned into `-`.
+fn slug_of(files: &GuideFiles, rel_path: &str) -> String {
+    let from_folder = files.guide.as_ref().is_none_or(|g| {
+        g.file_name().is_some_and(|n| n.eq_ignore_ascii_case("integration-guide.md"))
+    });
+    let raw = if from_folder {
+        files.folder.file_name().map(|n| n.to_string_lossy().to_string())
+    } else {
+        None
+    }
+    .unwrap_or_else(|| {
+        let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
+        name.trim_end_matches(".md").to_string()
+    });
+    slugify(&raw)
+}
+
+/// Lowercase ASCII slug: alphanumerics kept, other runs become one `-`.
+pub fn slugify(raw: &str) -> String {
+    let mut out = String::new();
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "guide".into() } else { out }
+}
+
+/// A Markdown block the parser looks at, in document order.
+enum Block {
+    Heading { level: u8, text: String, line: usize },
+    Code { info: String, text: String, line: usize, fenced: bool },
+    Text { range: Range<usize> },
+}
+
+fn blocks(text: &str) -> Vec<Block> {
+    let idx = LineIndex::new(text);
+    let mut out = Vec::new();
+    let mut heading: Option<(u8, String, usize)> = None;
+    let mut code: Option<(String, String, usize, bool)> = None;
+    let mut item_depth = 0usize;
+    for (event, range) in Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => heading = Some((level as u8, String::new(), idx.line_of(range.start))),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, text, line)) = heading.take() {
+                    out.push(Block::Heading { level, text: text.trim().to_string(), line });
+                }
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let (info, fenced) = match kind {
+                    CodeBlockKind::Fenced(info) => (info.to_string(), true),
+                    CodeBlockKind::Indented => (String::new(), false),
+                };
+                code = Some((info, String::new(), idx.line_of(range.start), fenced));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((info, text, line, fenced)) = code.take() {
+                    out.push(Block::Code { info, text, line, fenced });
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.1.push_str(&t);
+                } else if let Some(c) = code.as_mut() {
+                    c.1.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Item) => item_depth += 1,
+            Event::End(TagEnd::Item) => item_depth = item_depth.saturating_sub(1),
+            Event::Start(Tag::Paragraph) if item_depth == 0 => out.push(Block::Text { range }),
+            Event::Start(Tag::List(_)) if item_depth == 0 => out.push(Block::Text { range }),
+            Event::Start(Tag::Table(_)) => out.push(Block::Text { range }),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A `**Name:** value` line (also `**Name**: value`, `- **Name:** value`).
+fn field_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^\s*(?:[-*+]\s+|\d+\.\s+)?\*\*([^*\n]{1,60}?)\s*:?\s*\*\*\s*:?\s*(.*?)\s*$").unwrap())
+}
+
+fn field_is(name: &str, names: &[String]) -> bool {
+    let name = name.trim().trim_end_matches(':').trim();
+    names.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// Quoted alternatives in a hint ("A" or "B"), else the whole value without markup.
+fn quoted_or_whole(value: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r#""([^"]+)"|“([^”]+)”"#).unwrap());
+    let quoted: Vec<String> = re
+        .captures_iter(value)
+        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+        .map(|m| m.as_str().trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !quoted.is_empty() {
+        return quoted;
+    }
+    let whole = value.replace('`', "").trim().to_string();
+    if whole.is_empty() { vec![] } else { vec![whole] }
+}
+
+/// The first backticked span of a field value, else the value up to a parenthesis.
+fn path_value(value: &str) -> String {
+    if let Some(start) = value.find('`') {
+        if let Some(len) = value[start + 1..].find('`') {
+            return value[start + 1..start + 1 + len].trim().to_string();
+        }
+    }
+    value.split(" (").next().unwrap_or(value).trim().to_string()
+}
+
+/// A file name in a heading ("Primary Target: ch14b-plans.tex (if exists)").
+fn file_in_text(text: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"[A-Za-z0-9_./\-]+\.(?:tex|typ|md)\b").unwrap());
+    re.find(text).map(|m| m.as_str().to_string())
+}
+
+/// Citation keys in LaTeX `\cite{a,b}` (any natbib/biblatex variant) and Typst `@key` forms.
+pub fn keys_in_snippet(text: &str) -> Vec<String> {
+    static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static TYPST: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let latex = LATEX.get_or_init(|| {
+        Regex::new(r"\\[A-Za-z]*cite[A-Za-z]*\*?(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}").unwrap()
+    });
+    let typst = TYPST.get_or_init(|| Regex::new(r"(?:^|[\s(\[~])@([A-Za-z][A-Za-z0-9_:\-./+]*[A-Za-z0-9_])").unwrap());
+    let mut keys = Vec::new();
+    for c in latex.captures_iter(text) {
+        keys.extend(c[1].split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()));
+    }
+    if !text.contains("\\begin{") && !text.contains("\\cite") {
+        for c in typst.captures_iter(text) {
+            let key = c[1].to_string();
+            // `@sec:x` and friends are cross-references, not citations.
+            if !key.contains(':') || key.split(':').next().is_some_and(|p| p.len() > 5) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// Keys written as `Key2024` in backticks inside prose (key-findings files).
+fn keys_in_text(text: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"`([A-Z][A-Za-z]+[0-9]{4}[A-Za-z0-9_:\-]*)`").unwrap());
+    let mut seen = BTreeSet::new();
+    re.captures_iter(text).map(|c| c[1].to_string()).filter(|k| seen.insert(k.clone())).collect()
+}
+
+fn push_key(keys: &mut Vec<String>, key: &str) {
+    let key = key.trim().trim_matches(['`', '{', '}', ',', ';']).trim();
+    let valid = !key.is_empty()
+        && !key.contains(char::is_whitespace)
+        && key.chars().any(|c| c.is_ascii_alphanumeric());
+    if valid && !keys.iter().any(|k| k == key) {
+        keys.push(key.to_string());
+    }
+}
+
+/// The rank of a target heading, and the rest of its text, or `None` when the heading does
+/// not open a target.
+fn target_heading(text: &str, rules: &GuideRules) -> Option<(Option<usize>, String)> {
+    let lower = text.to_lowercase();
+    for (i, word) in rules.headings.rank_words.iter().enumerate() {
+        if let Some(rest) = lower.strip_prefix(word.as_str()) {
+            let rest_trim = rest.trim_start();
+            let after = if let Some(r) = rest_trim.strip_prefix("target") {
+                r
+            } else if rest_trim.starts_with(':') || rest_trim.starts_with('—') || rest_trim.starts_with('-') {
+                rest_trim
+            } else {
+                continue;
+            };
+            let cut = text.len() - after.len();
+            let tail = text[cut..].trim_start_matches(|c: char| c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit());
+            return Some((Some(i + 1), tail.trim().to_string()));
+        }
+    }
+    for prefix in &rules.headings.target_prefixes {
+        if lower.starts_with(&prefix.to_lowercase()) {
+            let tail = text[prefix.len()..].trim_start_matches(|c: char| c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit());
+            return Some((None, tail.trim().to_string()));
+        }
+    }
+    None
+}
+
+/// Parses an integration guide. `path` is the guide's path relative to the book root.
+pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
+    let g = &rules.guide;
+    let mut guide = empty_guide(path);
+    let mut keys = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
+    // The level of the heading that opened the current target; `None` outside targets.
+    let mut open: Option<u8> = None;
+    let mut in_key_section: Option<u8> = None;
+    let idx = LineIndex::new(text);
+
+    let new_target = |rank: Option<usize>, title: String, line: usize, n: usize| Target {
+        rank: rank.unwrap_or(n + 1),
+        file_hint: file_in_text(&title),
+        title_hint: title,
+        section_hints: Vec::new(),
+        environment_raw: None,
+        environment: None,
+        rationale: None,
+        snippet: None,
+        line,
+        source: path.to_string(),
+    };
+
+    for block in blocks(text) {
+        match block {
+            Block::Heading { level, text: htext, line } => {
+                if open.is_some_and(|l| level <= l) {
+                    open = None;
+                }
+                if in_key_section.is_some_and(|l| level <= l) {
+                    in_key_section = None;
+                }
+                if g.headings.citation_keys.iter().any(|h| htext.eq_ignore_ascii_case(h)) {
+                    in_key_section = Some(level);
+                    continue;
+                }
+                if let Some((rank, title)) = target_heading(&htext, g) {
+                    targets.push(new_target(rank, title, line, targets.len()));
+                    open = Some(level);
+                }
+            }
+            Block::Text { range } => {
+                let src = &text[range.clone()];
+                let first_line = idx.line_of(range.start);
+                for (i, line) in src.lines().enumerate() {
+                    let Some(c) = field_re().captures(line) else {
+                        if in_key_section.is_some() {
+                            // A bare key list under a key heading: `Key2024` or - Key2024.
+                            let bare = line.trim().trim_start_matches(['-', '*', '+']).trim();
+                            if bare.starts_with('`') {
+                                push_key(&mut keys, bare.split('`').nth(1).unwrap_or(""));
+                            }
+                        }
+                        continue;
+                    };
+                    let (name, value) = (c[1].to_string(), c[2].to_string());
+                    let line_no = first_line + i;
+                    if field_is(&name, &g.fields.citation_key) {
+                        let inner: Vec<&str> = value.split('`').skip(1).step_by(2).collect();
+                        if inner.is_empty() {
+                            value.split([',', ';']).for_each(|k| push_key(&mut keys, k.split_whitespace().next().unwrap_or("")));
+                        } else {
+                            inner.iter().for_each(|k| push_key(&mut keys, k));
+                        }
+                        continue;
+                    }
+                    if field_is(&name, &g.fields.file) {
+                        // A `**File:**` outside a target opens a header-style target.
+                        let needs_new = match (open, targets.last()) {
+                            (Some(_), Some(t)) => t.file_hint.is_some() && t.snippet.is_some(),
+                            _ => true,
+                        };
+                        if needs_new && open.is_none() {
+                            targets.push(new_target(None, String::new(), line_no, targets.len()));
+                            open = Some(u8::MAX);
+                        }
+                        if let Some(t) = targets.last_mut() {
+                            t.file_hint = Some(path_value(&value));
+                        }
+                        continue;
+                    }
+                    let Some(t) = targets.last_mut().filter(|_| open.is_some()) else { continue };
+                    if field_is(&name, &g.fields.section_hint) {
+                        t.section_hints.extend(quoted_or_whole(&value));
+                    } else if field_is(&name, &g.fields.environment) {
+                        t.environment = rules.environments.normalize(&value);
+                        t.environment_raw = Some(value.trim().to_string());
+                    } else if field_is(&name, &g.fields.rationale) {
+                        t.rationale = Some(value.trim().to_string());
+                    }
+                }
+            }
+            Block::Code { info, text: code, line, fenced } => {
+                let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
+                if lang == "bibtex" || lang == "bib" {
+                    for (key, entry) in bibtex_entries(&code) {
+                        push_key(&mut keys, &key);
+                        guide.bib_entries.push((key, entry));
+                    }
+                    continue;
+                }
+                if in_key_section.is_some() && open.is_none() {
+                    code.lines().for_each(|l| push_key(&mut keys, l));
+                    continue;
+                }
+                let language = Markup::from_fence(&info).or_else(|| sniff_markup(&code));
+                let is_snippet = fenced && (language.is_some() || lang.is_empty());
+                if let (Some(t), true) = (targets.last_mut().filter(|_| open.is_some()), is_snippet) {
+                    if t.snippet.is_none() {
+                        keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
+                        t.snippet = Some(Snippet { language, text: code, line });
+                    }
+                }
+            }
+        }
+    }
+    for t in &mut targets {
+        if t.file_hint.is_none() {
+            guide.findings.push(
+                Finding::new("target-file-missing", Severity::Error, format!("target {} names no file", describe_rank(t.rank)))
+                    .at(path, Some(t.line))
+                    .help("add a `**File:** `path/to/chapter`` line to the target"),
+            );
+        }
+    }
+    targets.sort_by_key(|t| t.rank);
+    guide.citation_keys = keys;
+    guide.targets = targets;
+    guide
+}
+
+/// "primary", "secondary", ... for ranks 1-4, else "#N".
+pub fn describe_rank(rank: usize) -> String {
+    match rank {
+        1 => "primary".into(),
+        2 => "secondary".into(),
+        3 => "tertiary".into(),
+        4 => "quaternary".into(),
+        n => format!("#{n}"),
+    }
+}
+
+/// Guesses the markup of a bare fence: `\begin{` or `\cite` is LaTeX, `#name(` or `@key` Typst.
+fn sniff_markup(code: &str) -> Option<Markup> {
+    if code.contains("\\begin{") || code.contains("\\cite") || code.contains("\\label{") {
+        Some(Markup::Latex)
+    } else if Regex::new(r"(?m)(^|\s)#[a-z][a-z-]*[\[(]").unwrap().is_match(code) {
+        Some(Markup::Typst)
+    } else {
+        None
+    }
+}
+
+/// `(key, entry text)` of each `@type{key, ...}` in a ```bibtex fence.
+fn bibtex_entries(code: &str) -> Vec<(String, String)> {
+    let re = Regex::new(r"(?m)^\s*@([A-Za-z]+)\s*[{(]\s*([^,\s]+)\s*,").unwrap();
+    let starts: Vec<(usize, String, String)> = re
+        .captures_iter(code)
+        .map(|c| (c.get(0).unwrap().start(), c[1].to_lowercase(), c[2].to_string()))
+        .filter(|(_, kind, _)| !matches!(kind.as_str(), "string" | "comment" | "preamble"))
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, (start, _, key))| {
+            let end = starts.get(i + 1).map_or(code.len(), |s| s.0);
+            (key.clone(), code[*start..end].trim().to_string())
+        })
+        .collect()
+}
+
+/// Parses a key-findings file.
+pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
+    let names = &rules.key_findings;
+    let mut kf = KeyFindings { text: strip_md(text), ..Default::default() };
+    let idx = LineIndex::new(text);
+    let mut section = String::new();
+    for block in blocks(text) {
+        match block {
+            Block::Heading { text: h, level, .. } if level <= 3 => section = h.trim().trim_end_matches(':').to_string(),
+            Block::Text { range } => {
+                let first_line = idx.line_of(range.start);
+                let src = &text[range];
+                let is = |list: &[String]| list.iter().any(|n| section.eq_ignore_ascii_case(n) || section.to_lowercase().starts_with(&n.to_lowercase()));
+                for (i, line) in src.lines().enumerate() {
+                    if let Some(c) = field_re().captures(line) {
+                        let value = strip_md(&c[2]);
+                        if field_is(&c[1], &names.sample_size) && kf.sample_size.is_none() {
+                            kf.sample_size = Some(value);
+                            continue;
+                        } else if field_is(&c[1], &names.design) && kf.design.is_none() {
+                            kf.design = Some(value);
+                            continue;
+                        } else if field_is(&c[1], &names.certainty) && kf.certainty.is_none() {
+                            kf.certainty = Some(value);
+                            continue;
+                        }
+                    }
+                    let t = line.trim();
+                    let item = t
+                        .strip_prefix("- ")
+                        .or_else(|| t.strip_prefix("* "))
+                        .or_else(|| t.split_once(". ").filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty()).map(|(_, r)| r));
+                    let Some(item) = item else { continue };
+                    if is(&names.main) && !line.starts_with(' ') {
+                        kf.main.push(strip_md(item));
+                    } else if is(&names.limitations) {
+                        kf.limitations.push(strip_md(item));
+                    } else if is(&names.integration_points) {
+                        kf.integration_points.push((item.to_string(), first_line + i));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    kf
+}
+
+/// Targets named by a key-findings file's "Integration Points" bullets: a backticked path
+/// is the file hint, else the text before ":" (a chapter name, resolved by title).
+fn targets_from_integration_points(kf: &KeyFindings, path: &str) -> Vec<Target> {
+    kf.integration_points
+        .iter()
+        .enumerate()
+        .map(|(i, (item, line))| {
+            let file = item.split('`').nth(1).filter(|s| Markup::from_path(s).is_some() || s.contains('/'));
+            let (head, tail) = item.split_once(':').unwrap_or((item.as_str(), ""));
+            let head_clean = strip_md(head);
+            let name = head_clean.split(" (").next().unwrap_or(&head_clean).trim().to_string();
+            Target {
+                rank: i + 1,
+                file_hint: Some(file.map(str::to_string).unwrap_or_else(|| name.clone())),
+                title_hint: name,
+                section_hints: quoted_or_whole(tail.split(" (").next().unwrap_or(tail).trim()),
+                environment_raw: None,
+                environment: None,
+                rationale: Some(strip_md(item)),
+                snippet: None,
+                line: *line,
+                source: path.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Markdown text with `**`, `__`, backticks and leading list markers removed.
+fn strip_md(text: &str) -> String {
+    text.replace("**", "").replace("__", "").replace('`', "").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUIDE: &str = r#"# Integration Guide: Test
+
+## Paper Citation Key
+**BibTeX key:** `Smith2024Trial`
+
+## Recommended Chapters
+
+### Primary Target: ch14b-plans.tex
+**File:** `contents/part4/ch14b-plans.tex`
+**Section hint:** "Crash Dose-Response" or "Activity Thresholds"
+**Environment type:** achievement
+**Rationale:** Strong evidence.
+
+```latex
+\begin{achievement}[T]
+\label{ach:x}
+Text~\cite{Smith2024Trial,Other2020}.
+\end{achievement}
+```
+
+### Secondary Target: mechanisms (if exists)
+**File:** `ch06-mechanisms.typ`
+**Section hint:** Exertion intolerance
+**Environment type:** `#warning-env`
+
+### Tertiary Target
+**Section hint:** "Nowhere"
+"#;
+
+    #[test]
+    fn per_paper_template_is_read() {
+        let g = parse_guide(GUIDE, "g.md", &Rules::builtin());
+        assert_eq!(g.citation_keys, vec!["Smith2024Trial", "Other2020"]);
+        assert_eq!(g.targets.len(), 3);
+        let t = &g.targets[0];
+        assert_eq!(t.rank, 1);
+        assert_eq!(t.file_hint.as_deref(), Some("contents/part4/ch14b-plans.tex"));
+        assert_eq!(t.section_hints, vec!["Crash Dose-Response", "Activity Thresholds"]);
+        assert_eq!(t.environment.as_deref(), Some("achievement"));
+        assert_eq!(t.line, 8);
+        let s = t.snippet.as_ref().unwrap();
+        assert_eq!(s.language, Some(Markup::Latex));
+        assert_eq!(s.line, 14);
+        assert!(s.text.starts_with("\\begin{achievement}"));
+        let t2 = &g.targets[1];
+        assert_eq!(t2.section_hints, vec!["Exertion intolerance"]);
+        assert_eq!(t2.environment.as_deref(), Some("warning"));
+        assert_eq!(t2.environment_raw.as_deref(), Some("`#warning-env`"));
+        assert!(t2.snippet.is_none());
+    }
+
+    #[test]
+    fn target_without_file_is_a_finding_with_line() {
+        let g = parse_guide(GUIDE, "g.md", &Rules::builtin());
+        let f: Vec<_> = g.findings.iter().filter(|f| f.code == "target-file-missing").collect();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].line, Some(26));
+        assert_eq!(f[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn headings_in_fences_are_not_targets() {
+        let text = "## Paper Citation Key\n**BibTeX key:** `A2020`\n\n```\n### Primary Target: x.tex\n```\n";
+        let g = parse_guide(text, "g.md", &Rules::builtin());
+        assert!(g.targets.is_empty());
+        assert_eq!(g.citation_keys, vec!["A2020"]);
+    }
+
+    #[test]
+    fn bibtex_fences_give_keys_and_entries() {
+        let text = "## Citation\n```bibtex\n@article{Doe2021x,\n title={T}\n}\n@string{j = \"J\"}\n```\n";
+        let g = parse_guide(text, "g.md", &Rules::builtin());
+        assert_eq!(g.citation_keys, vec!["Doe2021x"]);
+        assert_eq!(g.bib_entries.len(), 1);
+        assert!(g.bib_entries[0].1.starts_with("@article{Doe2021x"));
+    }
+
+    #[test]
+    fn snippet_keys_cover_natbib_forms_without_locators() {
+        let keys = keys_in_snippet(r"see \citep[p.~5]{A2020, B2021} and \textcite{C2022}; \parencites{D1}{E2}");
+        assert_eq!(keys, vec!["A2020", "B2021", "C2022", "D1"]);
+        assert_eq!(keys_in_snippet("#observation[x @Key2020 and @sec:intro]"), vec!["Key2020"]);
+    }
+
+    #[test]
+    fn key_findings_fields_and_lists() {
+        let text = "# KF\n## Main Findings\n1. **A:** one\n2. **B:** two\n## Study\n- **Sample size:** n=12\n- **Certainty:** Low\n## Limitations\n- small\n## Integration Points\n- Treatment chapter (`ch/t.tex`): drugs\n";
+        let kf = parse_key_findings(text, &Rules::builtin().guide);
+        assert_eq!(kf.main, vec!["A: one", "B: two"]);
+        assert_eq!(kf.sample_size.as_deref(), Some("n=12"));
+        assert_eq!(kf.certainty.as_deref(), Some("Low"));
+        assert_eq!(kf.limitations, vec!["small"]);
+        let t = targets_from_integration_points(&kf, "kf.md");
+        assert_eq!(t[0].file_hint.as_deref(), Some("ch/t.tex"));
+        assert_eq!(t[0].section_hints, vec!["drugs"]);
+        assert_eq!(t[0].line, 11);
+    }
+
+    #[test]
+    fn slugs_are_lowercase_ascii() {
+        assert_eq!(slugify("Keller_2024_MetabolicResponses"), "keller-2024-metabolicresponses");
+        assert_eq!(slugify("INTEGRATION_GUIDE_Mei2026"), "integration-guide-mei2026");
+        assert!(is_guide_name("integration_guide_x.md"));
+        assert!(!is_guide_name("guide-integration.md"));
+    }
+}

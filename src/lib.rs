@@ -1,0 +1,322 @@
+//! chapter-integrator: integrates literature guides into book chapters.
+//!
+//! Data flows through the modules in this order: [`guide`] (guide and key findings) ->
+//! [`book`] (files, includes, bibliography, labels) -> [`outline`] (per-file structure) ->
+//! [`resolve`] (target hint -> file) -> [`place`] (ranked insertion points) -> [`render`]
+//! (snippet -> target markup) -> [`check`] (findings) -> [`edit`] (insertions applied once)
+//! -> [`diff`] (unified diffs) -> [`git`] (commit on a new branch) -> [`report`] (text and
+//! JSON). [`cli`] turns arguments into settings; [`run`] ties it together.
+
+pub mod bib;
+pub mod book;
+pub mod check;
+pub mod cli;
+pub mod diff;
+pub mod edit;
+pub mod error;
+pub mod finding;
+pub mod git;
+pub mod guide;
+pub mod outline;
+pub mod place;
+pub mod plan;
+pub mod relevance;
+pub mod render;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod text;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use crate::book::Book;
+use crate::cli::{Action, Format, Settings};
+use crate::error::{Error, Result};
+use crate::finding::Severity;
+use crate::plan::GuidePlan;
+use crate::report::Style;
+
+/// Parses `args` (program name first), runs, and returns the exit status: 0 done or nothing
+/// to do, 1 findings of error severity or a refused branch, 2 a failure of the tool.
+pub fn main_with_args<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let settings = cli.into_settings(std::io::stdout().is_terminal());
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    match run(&settings, &mut stdout.lock(), &mut stderr.lock()) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            2
+        }
+    }
+}
+
+/// Runs one command. Requested output goes to `out`, diagnostics to `err`.
+///
+/// # Errors
+/// Failures of the tool itself ([`Error`]); problems in the book are findings and give
+/// status 1.
+pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let root = match &s.book {
+        Some(b) => b.clone(),
+        None => s
+            .paths
+            .first()
+            .and_then(|p| book::discover_root(&cwd.join(p)))
+            .or_else(|| book::discover_root(&cwd))
+            .ok_or_else(|| Error::Usage("no book found: no chapter-integrator.toml above the given path or the current directory, and not in a git work tree; pass --book DIR".into()))?,
+    };
+    let book = Book::open(&root, &s.base)?;
+    let style = Style { color: s.color && s.format == Format::Text };
+    let inputs: Vec<PathBuf> = if s.paths.is_empty() {
+        book::find_guides(&book.root)?
+    } else {
+        s.paths.iter().map(|p| cwd.join(p)).collect()
+    };
+    let rel = |p: &Path| -> String {
+        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        abs.strip_prefix(&book.root).map(text::slash_path).unwrap_or_else(|_| text::slash_path(p))
+    };
+    let progress = progress_bar(inputs.len() as u64, s.quiet);
+    let mut resolver = resolve::Resolver::new(&book);
+    let mut plans = Vec::new();
+    for input in &inputs {
+        let files = guide::locate(input)?;
+        let g = guide::load(&files, &book.rules, &rel)?;
+        progress.set_message(g.path.clone());
+        plans.push(plan::plan_guide(&book, &mut resolver, g));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let failed = plans.iter().any(|p| p.worst() == Some(Severity::Error));
+    match &s.action {
+        Action::Plan => {
+            match s.format {
+                Format::Json => out.write_all(report::plans_json(&plans).as_bytes()),
+                Format::Text => plans.iter().try_for_each(|p| out.write_all(report::plan_text(p, style).as_bytes())),
+            }
+            .map_err(|e| Error::io("write", "stdout", e))?;
+            Ok(i32::from(failed))
+        }
+        Action::Diff { output } => {
+            let (patch, change_failed) = diff_of(&book, &plans, s, err, style)?;
+            match output {
+                Some(path) => std::fs::write(path, &patch).map_err(|e| Error::io("write", path, e))?,
+                None => match s.format {
+                    Format::Json => {
+                        let doc = serde_json::json!({"schema": report::SCHEMA, "diff": patch, "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>()});
+                        writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize")).map_err(|e| Error::io("write", "stdout", e))?;
+                    }
+                    Format::Text => out.write_all(report::diff_text(&patch, style).as_bytes()).map_err(|e| Error::io("write", "stdout", e))?,
+                },
+            }
+            Ok(i32::from(failed || change_failed))
+        }
+        Action::Check { diff } => {
+            let book_findings: Vec<&finding::Finding> = book.findings.iter().chain(book.bib.findings.iter()).collect();
+            let book_failed = book_findings.iter().any(|f| f.severity == Severity::Error);
+            match s.format {
+                Format::Json => {
+                    let doc = serde_json::json!({
+                        "schema": report::SCHEMA,
+                        "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>(),
+                        "book_findings": book_findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
+                        "summary": summary_json(&plans),
+                    });
+                    writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize")).map_err(|e| Error::io("write", "stdout", e))?;
+                }
+                Format::Text => {
+                    let mut text = String::new();
+                    for p in &plans {
+                        for f in p.all_findings().into_iter().filter(|f| s.verbose || f.severity > Severity::Info) {
+                            text.push_str(&report::finding_text(f, style));
+                        }
+                    }
+                    for f in book_findings.iter().filter(|f| s.verbose || f.severity == Severity::Error) {
+                        text.push_str(&report::finding_text(f, style));
+                    }
+                    if !s.quiet {
+                        let (e, w) = count(&plans);
+                        text.push_str(&format!("checked {} guide(s): {e} error(s), {w} warning(s)\n", plans.len()));
+                    }
+                    out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
+                }
+            }
+            if *diff {
+                let (patch, _) = diff_of(&book, &plans, s, err, style)?;
+                out.write_all(report::diff_text(&patch, style).as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
+            }
+            Ok(i32::from(failed || book_failed))
+        }
+        Action::Apply { branch, force } => apply(&book, &plans, branch.as_deref(), *force, s, out, err, style),
+    }
+}
+
+fn count(plans: &[GuidePlan]) -> (usize, usize) {
+    let all: Vec<Severity> = plans.iter().flat_map(|p| p.all_findings().into_iter().map(|f| f.severity)).collect();
+    (all.iter().filter(|s| **s == Severity::Error).count(), all.iter().filter(|s| **s == Severity::Warning).count())
+}
+
+fn summary_json(plans: &[GuidePlan]) -> serde_json::Value {
+    let (errors, warnings) = count(plans);
+    serde_json::json!({"guides": plans.len(), "errors": errors, "warnings": warnings})
+}
+
+fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || len < 2 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Prints the plans' findings to `err` (errors and warnings; info with `-v`).
+fn print_findings(plans: &[GuidePlan], s: &Settings, err: &mut dyn Write, style: Style) -> Result<()> {
+    for p in plans {
+        for f in p.all_findings().into_iter().filter(|f| s.verbose || f.severity > Severity::Info || (!s.quiet && f.code == "already-applied")) {
+            err.write_all(report::finding_text(f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The unified diff of every changed file (headers relative to the git work tree root),
+/// and whether an edit failed.
+fn diff_of(book: &Book, plans: &[GuidePlan], s: &Settings, err: &mut dyn Write, style: Style) -> Result<(String, bool)> {
+    print_findings(plans, s, err, style)?;
+    let all: Vec<&GuidePlan> = plans.iter().collect();
+    let changes = plan::changes(book, &all);
+    let mut patch = String::new();
+    for (path, (old, new)) in &changes.files {
+        if let Some(f) = check::worktree_drift(book, path) {
+            err.write_all(report::finding_text(&f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
+        }
+        let shown = book.git.as_ref().map_or(path.clone(), |g| g.repo_path(path));
+        patch.push_str(&diff::unified(&shown, old, new));
+    }
+    for f in &changes.findings {
+        err.write_all(report::finding_text(f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
+    }
+    Ok((patch, !changes.findings.is_empty()))
+}
+
+#[allow(clippy::too_many_arguments)] // reason: one call site; a struct would only rename these
+fn apply(book: &Book, plans: &[GuidePlan], branch: Option<&str>, force: bool, s: &Settings, out: &mut dyn Write, err: &mut dyn Write, style: Style) -> Result<i32> {
+    let Some(g) = &book.git else {
+        return Err(Error::Usage(format!("apply needs the book in a git repository; {} is not in one", book.root.display())));
+    };
+    let Some(base) = g.base else {
+        return Err(Error::Usage(format!(
+            "apply needs a base commit holding the book: `{}` has no commits yet or does not contain {}; commit the book first",
+            g.base_rev,
+            if g.prefix.is_empty() { "the book" } else { g.prefix.as_str() }
+        )));
+    };
+    print_findings(plans, s, err, style)?;
+    if plans.iter().any(|p| p.worst() == Some(Severity::Error)) {
+        writeln!(err, "nothing was written: fix the errors above first").map_err(|e| Error::io("write", "stderr", e))?;
+        return Ok(1);
+    }
+    let prefix = &book.config.branch.prefix;
+    let branch = match branch {
+        Some(b) => b.to_string(),
+        None => match plans {
+            [one] => format!("{prefix}{}", one.guide.slug),
+            [first, rest @ ..] => format!("{prefix}{}-and-{}-more", first.guide.slug, rest.len()),
+            [] => format!("{prefix}guides"),
+        },
+    };
+    let mut commits = Vec::new();
+    let mut shown = Vec::new();
+    for k in 0..plans.len() {
+        let upto: Vec<&GuidePlan> = plans[..=k].iter().collect();
+        let before: Vec<&GuidePlan> = plans[..k].iter().collect();
+        let now = plan::changes(book, &upto);
+        let prev = plan::changes(book, &before);
+        if now.files == prev.files {
+            continue;
+        }
+        let files: Vec<(String, Vec<u8>)> = now.files.iter().map(|(p, (_, new))| (g.repo_path(p), new.as_bytes().to_vec())).collect();
+        for p in now.files.keys() {
+            if let Some(f) = check::worktree_drift(book, p) {
+                err.write_all(report::finding_text(&f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
+            }
+        }
+        commits.push(git::CommitSpec { message: commit_message(&plans[k]), files });
+        shown.push(k);
+    }
+    if commits.is_empty() {
+        if !s.quiet {
+            writeln!(out, "nothing to do: every target is already applied or has nothing to insert").map_err(|e| Error::io("write", "stdout", e))?;
+        }
+        return Ok(0);
+    }
+    match git::commit_to_branch(&g.repo, &branch, base, &commits, force)? {
+        git::BranchOutcome::Refused(why) => {
+            writeln!(err, "{}[branch-refused] {why}", style.bold("error")).map_err(|e| Error::io("write", "stderr", e))?;
+            Ok(1)
+        }
+        git::BranchOutcome::Written(oids) => {
+            let all: Vec<&GuidePlan> = plans.iter().collect();
+            let changes = plan::changes(book, &all);
+            let (files, add, del) = diff::stat(changes.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
+            match s.format {
+                Format::Json => {
+                    let doc = serde_json::json!({
+                        "schema": report::SCHEMA, "branch": branch,
+                        "commits": oids.iter().zip(&shown).map(|(o, k)| serde_json::json!({"id": o.to_string(), "guide": plans[*k].guide.path})).collect::<Vec<_>>(),
+                        "files_changed": files, "insertions": add, "deletions": del,
+                    });
+                    writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
+                }
+                Format::Text => {
+                    let mut text = format!("branch {}\n", style.bold(&branch));
+                    for (o, k) in oids.iter().zip(&shown) {
+                        text.push_str(&format!("commit {} {}\n", o, plans[*k].guide.path));
+                    }
+                    text.push_str(&format!("{files} file(s) changed, {add} insertion(s)(+), {del} deletion(s)(-)\n"));
+                    out.write_all(text.as_bytes())
+                }
+            }
+            .map_err(|e| Error::io("write", "stdout", e))?;
+            Ok(0)
+        }
+    }
+}
+
+fn commit_message(p: &GuidePlan) -> String {
+    let mut m = format!("Integrate {}\n\n", p.guide.slug);
+    m.push_str(&format!("Guide: {}\n", p.guide.path));
+    m.push_str(&format!("Citation keys: {}\n", p.guide.citation_keys.join(", ")));
+    m.push_str("Targets:\n");
+    for t in &p.targets {
+        let what = match &t.insertion {
+            Some((path, ins)) if t.status == plan::Status::Insert => {
+                let heading = t.candidates.first().map(|c| c.heading_path.join(" > ")).unwrap_or_default();
+                format!("{path} after line {} ({heading})", ins.after_line)
+            }
+            _ => format!("{:?}", t.status).to_lowercase(),
+        };
+        m.push_str(&format!("- {}: {what}\n", guide::describe_rank(t.target.rank)));
+    }
+    m
+}

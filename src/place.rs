@@ -1,0 +1,248 @@
+//! Ranked insertion points: ([`Book`], target, guide context) -> [`Candidate`]s.
+//!
+//! Every section of the resolved file and of the files it includes is a candidate; its
+//! insertion point is the end of the section's own text (before its first subsection or
+//! include), moved up out of any environment, code, comment, math or table. Signals, each
+//! in `[0, 1]` and weighted by `rules/scoring.toml`: the section hints against the heading
+//! title (label anchors exactly), BM25 relevance of the snippet and key findings against
+//! the section text, sections already citing the guide's keys, and sections holding
+//! environments of the same kind. Every signal that contributes is given as a reason.
+
+use serde::Serialize;
+
+use crate::book::Book;
+use crate::guide::Target;
+use crate::relevance::Bm25;
+use crate::text::{dice, terms, words};
+
+/// One ranked insertion point.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Candidate {
+    /// File that receives the text, relative to the book root.
+    pub path: String,
+    /// 1-based line of that file after which the text goes.
+    pub after_line: usize,
+    /// Headings from the chapter down to the one enclosing the insertion point.
+    pub heading_path: Vec<String>,
+    /// Weighted sum of the signals.
+    pub score: f64,
+    /// Why, one line per contributing signal.
+    pub reasons: Vec<String>,
+    /// The section already cites one of the guide's citation keys.
+    #[serde(skip)]
+    pub cites_keys: Vec<String>,
+    /// Labels defined in the section's own text.
+    #[serde(skip)]
+    pub labels: Vec<String>,
+}
+
+struct Section {
+    path: String,
+    heading_path: Vec<String>,
+    title: String,
+    label: Option<String>,
+    after_line: usize,
+    text: String,
+    cites: Vec<String>,
+    envs: Vec<String>,
+    labels: Vec<String>,
+}
+
+/// Ranks the insertion points for `target` in `path` and the files it includes.
+/// `keys` are the guide's citation keys; `context` the snippet, rationale and key findings.
+/// Returns every candidate, best first (ties broken by path, then line).
+pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: &str) -> Vec<Candidate> {
+    let w = &book.rules.scoring.place;
+    let sections = sections_of(book, path);
+    if sections.is_empty() {
+        return Vec::new();
+    }
+    let docs: Vec<Vec<String>> = sections
+        .iter()
+        .map(|s| {
+            // Heading titles weigh above body text: counted three times.
+            let mut t = terms(&s.title);
+            t.extend(t.clone());
+            t.extend(terms(&s.title));
+            t.extend(terms(&s.text));
+            t
+        })
+        .collect();
+    let bm25 = Bm25::new(&docs, w.bm25_k1, w.bm25_b);
+    let query = terms(context);
+    let rel = bm25.scores(&query);
+    let max_rel = rel.iter().cloned().fold(0.0, f64::max);
+    let env_kind = target.environment.as_deref();
+    let mut out: Vec<Candidate> = sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut score = 0.0;
+            let mut reasons = Vec::new();
+            let (hint_sim, hint_reason) = hint_match(&target.section_hints, s);
+            if hint_sim > 0.0 {
+                score += w.hint * hint_sim;
+                reasons.push(hint_reason);
+            }
+            let parent_sim = target
+                .section_hints
+                .iter()
+                .flat_map(|h| s.heading_path.iter().rev().skip(1).map(move |p| (h, p, title_similarity(h, p))))
+                .max_by(|a, b| a.2.total_cmp(&b.2));
+            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.5) {
+                score += w.hint_parent * sim;
+                reasons.push(format!("section hint \"{h}\" matches enclosing heading \"{p}\" ({sim:.2})"));
+            }
+            if max_rel > 0.0 && rel[i] > 0.0 {
+                let r = rel[i] / max_rel;
+                score += w.relevance * r;
+                let shared = bm25.shared_terms(i, &query, 5);
+                reasons.push(format!("shares terms with the snippet and key findings: {} (relevance {r:.2})", shared.join(", ")));
+            }
+            let cites: Vec<String> = keys.iter().filter(|k| s.cites.contains(k)).cloned().collect();
+            if !cites.is_empty() {
+                score += w.cites_keys;
+                reasons.push(format!("already cites {}", cites.join(", ")));
+            }
+            if let Some(kind) = env_kind.filter(|k| s.envs.iter().any(|e| book.rules.environments.canonical_of_macro(e) == *k)) {
+                score += w.same_environment;
+                reasons.push(format!("holds {kind} environments already"));
+            }
+            Candidate {
+                path: s.path.clone(),
+                after_line: s.after_line,
+                heading_path: s.heading_path.clone(),
+                score: (score * 1000.0).round() / 1000.0,
+                reasons,
+                cites_keys: cites,
+                labels: s.labels.clone(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.after_line.cmp(&b.after_line)));
+    out
+}
+
+/// Similarity of a hint to a heading title in `[0, 1]`: 1.0 when equal after
+/// normalisation, 0.9 when all of the hint's words are in the title, else Dice of terms.
+pub fn title_similarity(hint: &str, title: &str) -> f64 {
+    let (hw, tw) = (words(hint), words(title));
+    if !hw.is_empty() && hw == tw {
+        return 1.0;
+    }
+    let (ht, tt) = (terms(hint), terms(title));
+    if !ht.is_empty() && ht.iter().all(|t| tt.contains(t)) {
+        return 0.9;
+    }
+    dice(&ht, &tt)
+}
+
+/// The best match of any section hint against a section: label anchors exactly, titles by
+/// [`title_similarity`].
+fn hint_match(hints: &[String], s: &Section) -> (f64, String) {
+    let mut best = (0.0, String::new());
+    for h in hints {
+        if let Some(label) = label_anchor(h) {
+            if s.label.as_deref() == Some(label.as_str()) {
+                return (1.0, format!("section hint names label <{label}> of \"{}\"", s.title));
+            }
+            continue;
+        }
+        let sim = title_similarity(h, &s.title);
+        if sim > best.0 {
+            best = (sim, format!("section hint \"{h}\" matches heading \"{}\" ({sim:.2})", s.title));
+        }
+    }
+    best
+}
+
+/// `\label{sec:x}`, `<sec:x>` or `@sec:x` in a hint -> `sec:x`.
+fn label_anchor(hint: &str) -> Option<String> {
+    let re = regex::Regex::new(r"\\label\{([^}]+)\}|<([A-Za-z][^>\s]*)>|(?:^|\s)@([A-Za-z][\w:.-]*:[\w:.-]+)").unwrap();
+    let c = re.captures(hint)?;
+    c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3)).map(|m| m.as_str().to_string())
+}
+
+/// The sections of `path` and every file it includes, in document order.
+fn sections_of(book: &Book, path: &str) -> Vec<Section> {
+    let mut out = Vec::new();
+    for file in book.closure(path) {
+        let Some(o) = book.outline(&file) else { continue };
+        let Some(text) = book.sources.get(&file) else { continue };
+        let lines: Vec<&str> = text.lines().collect();
+        let context = book.context_of(&file);
+        let include_lines: Vec<usize> = book.children.get(&file).into_iter().flatten().map(|(_, l)| *l).collect();
+        // Starts of sections: each heading, plus the file start when text precedes the first
+        // heading (a sub-file without its own heading belongs to the including section).
+        let mut starts: Vec<Option<usize>> = o.headings.iter().enumerate().map(|(i, _)| Some(i)).collect();
+        let first_heading_line = o.headings.first().map_or(usize::MAX, |h| h.line);
+        let has_preamble_text = lines.iter().take(first_heading_line.saturating_sub(1)).any(|l| is_prose(l));
+        if has_preamble_text && !context.is_empty() {
+            starts.insert(0, None);
+        }
+        for start in starts {
+            let mut path_stack = context.clone();
+            let (first, title, label) = match start {
+                Some(i) => {
+                    let h = &o.headings[i];
+                    for above in o.heading_stack_at(h.line) {
+                        crate::book::nest(&mut path_stack, above.level, &above.title);
+                    }
+                    (h.line, h.title.clone(), h.label.clone())
+                }
+                None => (1, context.last().map(|c| c.1.clone()).unwrap_or_default(), None),
+            };
+            let next_heading = o.headings.iter().map(|h| h.line).find(|&l| l > first).unwrap_or(lines.len() + 1);
+            let next_include = include_lines.iter().copied().find(|&l| l > first && l < next_heading);
+            let end = next_include.unwrap_or(next_heading);
+            let last = end.saturating_sub(1).max(first);
+            let mut after = last;
+            while after > first && (lines.get(after - 1).is_none_or(|l| l.trim().is_empty()) || !o.can_insert_after(after)) {
+                after -= 1;
+            }
+            if !o.can_insert_after(after) {
+                continue;
+            }
+            let heading_path: Vec<String> = path_stack.into_iter().map(|(_, t)| t).collect();
+            let own = lines[first.saturating_sub(1).min(lines.len())..last.min(lines.len())].join("\n");
+            let in_range = |l: usize| l >= first && l <= last;
+            out.push(Section {
+                path: file.clone(),
+                heading_path,
+                title,
+                label,
+                after_line: after,
+                text: own,
+                cites: o.citations.iter().filter(|c| in_range(c.1)).map(|c| c.0.clone()).collect(),
+                envs: o.envs.iter().filter(|e| in_range(e.start)).map(|e| e.name.clone()).collect(),
+                labels: o.labels.iter().filter(|l| in_range(l.1)).map(|l| l.0.clone()).collect(),
+            });
+        }
+    }
+    out
+}
+
+fn is_prose(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && !t.starts_with("#import") && !t.starts_with("//") && !t.starts_with('%') && !t.starts_with("#include")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_similarity_prefers_exact_then_contained() {
+        assert_eq!(title_similarity("Microglial Activation", "Microglial activation"), 1.0);
+        assert_eq!(title_similarity("Activation", "Microglial Activation"), 0.9);
+        assert!(title_similarity("Sleep", "Pain") < 0.01);
+    }
+
+    #[test]
+    fn label_anchors_are_recognised() {
+        assert_eq!(label_anchor("\\label{sec:pem} in ch03").as_deref(), Some("sec:pem"));
+        assert_eq!(label_anchor("after <sec:x>").as_deref(), Some("sec:x"));
+        assert_eq!(label_anchor("see @sec:y").as_deref(), Some("sec:y"));
+        assert_eq!(label_anchor("Crash Dose-Response"), None);
+    }
+}

@@ -1,0 +1,260 @@
+//! The pipeline for one or more guides: resolve each target, rank insertion points, render
+//! the snippet, check it, and turn the result into per-file edits.
+//!
+//! Produces [`GuidePlan`]s (what `plan` prints) and [`Changes`] (what `diff` prints and
+//! `apply` commits). Writes nothing.
+
+use std::collections::BTreeMap;
+
+use crate::book::Book;
+use crate::check;
+use crate::edit::{self, Insertion};
+use crate::finding::{Finding, Severity};
+use crate::guide::{describe_rank, Guide, Markup, Target};
+use crate::place::{self, Candidate};
+use crate::render::{self, snippet_labels, snippet_title};
+use crate::resolve::{Resolution, Resolver, ResolvedTarget};
+
+/// What will happen to one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Its snippet will be inserted at the first candidate.
+    Insert,
+    /// Its content is already in the book; nothing to do.
+    AlreadyApplied,
+    /// Nothing will be inserted (no file, no snippet, or an error).
+    Skipped,
+}
+
+/// The plan for one target.
+#[derive(Debug, Clone)]
+pub struct TargetPlan {
+    /// The target as the guide states it.
+    pub target: Target,
+    /// The file it resolved to.
+    pub resolved: Option<ResolvedTarget>,
+    /// The best insertion points, best first (at most `top` from `rules/scoring.toml`).
+    pub candidates: Vec<Candidate>,
+    /// Labels the snippet defines.
+    pub labels: Vec<String>,
+    /// Title of the snippet's environment.
+    pub title: Option<String>,
+    /// What will happen.
+    pub status: Status,
+    /// The insertion, when `status` is `Insert`: (path, insertion).
+    pub insertion: Option<(String, Insertion)>,
+    /// Findings about this target.
+    pub findings: Vec<Finding>,
+}
+
+/// The plan for one guide.
+#[derive(Debug, Clone)]
+pub struct GuidePlan {
+    /// The guide as read.
+    pub guide: Guide,
+    /// One plan per target, in rank order.
+    pub targets: Vec<TargetPlan>,
+    /// Guide-level findings (parsing, citation keys).
+    pub findings: Vec<Finding>,
+}
+
+impl GuidePlan {
+    /// Every finding of the guide and its targets, sorted (path, line, code).
+    pub fn all_findings(&self) -> Vec<&Finding> {
+        let mut all: Vec<&Finding> = self.findings.iter().chain(self.targets.iter().flat_map(|t| t.findings.iter())).collect();
+        all.sort_by(|a, b| (&a.path, a.line, a.code, &a.message).cmp(&(&b.path, b.line, b.code, &b.message)));
+        all
+    }
+
+    /// The worst severity among the findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.all_findings().iter().map(|f| f.severity).max()
+    }
+}
+
+/// Plans one guide against the book.
+pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
+    let mut findings = guide.findings.clone();
+    findings.extend(check::citation_keys(book, &guide));
+    let defined = typst_functions(book);
+    let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
+    let mut targets = Vec::new();
+    for target in &guide.targets {
+        targets.push(plan_target(book, resolver, &guide, target, &kf_text, &defined));
+    }
+    // One unresolvable target among resolvable ones is a warning; all of them an error.
+    let any_resolved = targets.iter().any(|t| t.resolved.is_some());
+    for t in &mut targets {
+        for f in &mut t.findings {
+            if f.code == "target-unresolved" {
+                f.severity = if any_resolved { Severity::Warning } else { Severity::Error };
+            }
+        }
+    }
+    GuidePlan { guide, targets, findings }
+}
+
+fn plan_target(book: &Book, resolver: &mut Resolver, guide: &Guide, target: &Target, kf_text: &str, defined: &[String]) -> TargetPlan {
+    let mut findings = Vec::new();
+    let labels = target.snippet.as_ref().map(snippet_labels).unwrap_or_default();
+    let title = target.snippet.as_ref().and_then(snippet_title);
+    let mut context = String::new();
+    for part in [target.title_hint.as_str(), &target.section_hints.join(" "), target.rationale.as_deref().unwrap_or("")] {
+        context.push_str(part);
+        context.push('\n');
+    }
+    if let Some(s) = &target.snippet {
+        context.push_str(&s.text);
+        context.push('\n');
+    }
+    context.push_str(kf_text);
+    let mut plan = TargetPlan {
+        target: target.clone(),
+        resolved: None,
+        candidates: Vec::new(),
+        labels: labels.clone(),
+        title,
+        status: Status::Skipped,
+        insertion: None,
+        findings: Vec::new(),
+    };
+    let where_ = (target.source.as_str(), target.line);
+    let rank = describe_rank(target.rank);
+    if target.file_hint.is_none() {
+        return plan;
+    }
+    let hint = target.file_hint.clone().unwrap_or_default();
+    match resolver.resolve(target, &context) {
+        Resolution::Resolved(r) => {
+            if r.method != "exact" {
+                findings.push(
+                    Finding::new("target-resolved-loosely", Severity::Warning, format!("{rank} target `{hint}` does not exist; using {} (found by {}, confidence {:.2})", r.path, r.method, r.confidence))
+                        .at(where_.0, Some(where_.1))
+                        .help("check the file, then update the guide's path"),
+                );
+            }
+            plan.resolved = Some(r);
+        }
+        Resolution::Unresolved(closest) => {
+            let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
+            findings.push(
+                Finding::new("target-unresolved", Severity::Error, format!("{rank} target `{hint}` matches no file of the book well enough; closest: {}", if names.is_empty() { "none".into() } else { names.join(", ") }))
+                    .at(where_.0, Some(where_.1))
+                    .help("correct the guide's **File:** line"),
+            );
+            plan.findings = findings;
+            return plan;
+        }
+    }
+    let path = plan.resolved.as_ref().map(|r| r.path.clone()).unwrap_or_default();
+    let all = place::rank(book, &path, target, &guide.citation_keys, &context);
+    plan.candidates = all.into_iter().take(book.rules.scoring.place.top).collect();
+    let Some(best) = plan.candidates.first().cloned() else {
+        findings.push(
+            Finding::new("no-insertion-point", Severity::Error, format!("{rank} target: {path} has no place where text may be inserted"))
+                .at(where_.0, Some(where_.1)),
+        );
+        plan.findings = findings;
+        return plan;
+    };
+    // Already applied: the snippet's label is in the target file (or its includes).
+    let existing = check::existing_labels(book, &labels);
+    let closure = book.closure(&path);
+    let applied_here: Vec<&(String, String, usize)> = existing.iter().filter(|(_, p, _)| closure.contains(p)).collect();
+    if !applied_here.is_empty() || (labels.is_empty() && target.snippet.is_some() && !best.cites_keys.is_empty() && snippet_keys_all_cited(target, &best)) {
+        let why = match applied_here.first() {
+            Some((l, p, line)) => format!("label `{l}` is already defined at {p}:{line}"),
+            None => format!("the chosen section already cites {}", best.cites_keys.join(", ")),
+        };
+        findings.push(Finding::new("already-applied", Severity::Info, format!("{rank} target is already applied: {why}")).at(where_.0, Some(where_.1)));
+        plan.status = Status::AlreadyApplied;
+        plan.findings = findings;
+        return plan;
+    }
+    for (label, p, line) in &existing {
+        findings.push(
+            Finding::new("label-collision", Severity::Error, format!("label `{label}` of the {rank} target's snippet is already defined at {p}:{line}"))
+                .at(where_.0, Some(where_.1))
+                .help("rename the label in the guide's snippet"),
+        );
+    }
+    let Some(snippet) = &target.snippet else {
+        findings.push(
+            Finding::new("snippet-missing", Severity::Warning, format!("{rank} target has no snippet; nothing is inserted into {path}"))
+                .at(where_.0, Some(where_.1))
+                .help("add a fenced ```latex or ```typst snippet under the target"),
+        );
+        plan.findings = findings;
+        return plan;
+    };
+    let markup = Markup::from_path(&best.path).unwrap_or(Markup::Latex);
+    let rendered = render::render(snippet, markup, &book.rules.environments, defined, (snippet_source(target), snippet.line));
+    findings.extend(rendered.findings.iter().cloned());
+    let blocked = findings.iter().any(|f| f.severity == Severity::Error);
+    if !blocked && !rendered.text.is_empty() {
+        plan.status = Status::Insert;
+        plan.insertion = Some((best.path.clone(), Insertion { after_line: best.after_line, text: rendered.text }));
+    }
+    plan.findings = findings;
+    plan
+}
+
+fn snippet_source(target: &Target) -> &str {
+    &target.source
+}
+
+/// True when every key the snippet cites is already cited by the candidate's section.
+fn snippet_keys_all_cited(target: &Target, c: &Candidate) -> bool {
+    let keys = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
+    !keys.is_empty() && keys.iter().all(|k| c.cites_keys.contains(k))
+}
+
+/// Typst functions the book defines with `#let name(` (environment functions among them).
+fn typst_functions(book: &Book) -> Vec<String> {
+    let re = regex::Regex::new(r"(?m)^#let\s+([A-Za-z][A-Za-z0-9_-]*)\s*\(").unwrap();
+    let mut names: Vec<String> = book
+        .sources
+        .iter()
+        .filter(|(p, _)| p.ends_with(".typ"))
+        .flat_map(|(_, t)| re.captures_iter(t).map(|c| c[1].to_string()).collect::<Vec<_>>())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The new content of every file the plans change: `path -> (old, new)`, in path order.
+/// With several guides, each guide's insertions are applied on top of the previous
+/// guides' (`upto` guides are included).
+pub struct Changes {
+    /// `path -> (old text, new text)` for files that change.
+    pub files: BTreeMap<String, (String, String)>,
+    /// Findings from applying edits (insertions that could not be applied).
+    pub findings: Vec<Finding>,
+}
+
+/// Applies the insertions of `plans` (all of them) to the book's files.
+pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
+    let mut per_file: BTreeMap<String, Vec<Insertion>> = BTreeMap::new();
+    for plan in plans {
+        for t in &plan.targets {
+            if let (Status::Insert, Some((path, ins))) = (t.status, &t.insertion) {
+                per_file.entry(path.clone()).or_default().push(ins.clone());
+            }
+        }
+    }
+    let mut files = BTreeMap::new();
+    let mut findings = Vec::new();
+    for (path, inserts) in per_file {
+        let Some(old) = book.sources.get(&path) else { continue };
+        match edit::apply(old, &inserts) {
+            Ok(new) if new != *old => {
+                files.insert(path, (old.clone(), new));
+            }
+            Ok(_) => {}
+            Err(msg) => findings.push(Finding::new("edit-failed", Severity::Error, msg).at(path, None)),
+        }
+    }
+    Changes { files, findings }
+}

@@ -1,0 +1,557 @@
+//! Snippets -> text in the target file's markup.
+//!
+//! A LaTeX snippet goes into `.tex` as written and into `.typ` converted to the book's Typst
+//! form: `\begin{env}[T]\label{x} ... \end{env}` -> `#env(title: [T])[ ... ] <x>` (function
+//! names from `rules/environments.toml`), `\cite{a,b}` -> `@a @b` (keys that are not valid
+//! Typst references -> `#cite(label("k"))`), `\ref` -> `@x`, `\textbf`/`\emph`/`\textit`/
+//! `\texttt`, lists, `\href`/`\url`, escapes and inline math. A construct the converter does
+//! not know is kept visibly in raw backticks and reported as `snippet-unconverted`. Output
+//! is validated: Typst parses without errors (typst-syntax), LaTeX balances braces and
+//! environments. Generated snippets and Markdown targets come with the rendering issue.
+
+use regex::Regex;
+
+use crate::finding::{Finding, Severity};
+use crate::guide::{Markup, Snippet};
+use crate::rules::EnvironmentRules;
+
+/// A snippet rendered for one target file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// The text to insert, without surrounding blank lines, ending without newline.
+    pub text: String,
+    /// Problems met while rendering (unconverted constructs, invalid output).
+    pub findings: Vec<Finding>,
+}
+
+/// Labels a snippet defines (`\label{x}`, Typst `<x>`).
+pub fn snippet_labels(snippet: &Snippet) -> Vec<String> {
+    let re = match snippet.language {
+        Some(Markup::Typst) => Regex::new(r"(?m)<([A-Za-z][A-Za-z0-9_:.\-]*)>\s*$").unwrap(),
+        _ => Regex::new(r"\\label\s*\{([^}]+)\}").unwrap(),
+    };
+    re.captures_iter(&snippet.text).map(|c| c[1].trim().to_string()).collect()
+}
+
+/// The title of a snippet's environment (`\begin{env}[Title]`, `title: [Title]`).
+pub fn snippet_title(snippet: &Snippet) -> Option<String> {
+    let re = match snippet.language {
+        Some(Markup::Typst) => Regex::new(r"title:\s*\[([^\]]*)\]").unwrap(),
+        _ => Regex::new(r"\\begin\{[^}]+\}\s*\[([^\]]*)\]").unwrap(),
+    };
+    re.captures(&snippet.text).map(|c| c[1].trim().to_string())
+}
+
+/// Renders `snippet` for a file in `target` markup. `defined` lists the Typst functions
+/// the book defines (empty: not checked). `where_` names the guide and line for findings.
+pub fn render(snippet: &Snippet, target: Markup, env: &EnvironmentRules, defined: &[String], where_: (&str, usize)) -> Rendered {
+    let text = snippet.text.trim_end().to_string();
+    let mut findings = Vec::new();
+    let lang = snippet.language.unwrap_or(target);
+    let out = match (lang, target) {
+        (Markup::Latex, Markup::Latex) | (Markup::Typst, Markup::Typst) | (Markup::Markdown, Markup::Markdown) => text,
+        (Markup::Latex, Markup::Typst) => latex_to_typst(&text, env, defined, &mut findings, where_),
+        (from, to) => {
+            findings.push(
+                Finding::new("snippet-unrenderable", Severity::Error, format!("a {from:?} snippet cannot be rendered into a {to:?} file yet"))
+                    .at(where_.0, Some(where_.1))
+                    .help("give the snippet in the target file's markup"),
+            );
+            return Rendered { text: String::new(), findings };
+        }
+    };
+    let problem = match target {
+        Markup::Typst => {
+            let errors = typst_syntax::parse(&out).errors();
+            errors.first().map(|e| format!("the Typst text does not parse: {}", e.message))
+        }
+        Markup::Latex => latex_balance(&out),
+        Markup::Markdown => None,
+    };
+    if let Some(problem) = problem {
+        findings.push(
+            Finding::new("snippet-unbalanced", Severity::Error, format!("the rendered snippet is not valid: {problem}"))
+                .at(where_.0, Some(where_.1))
+                .help("fix the snippet in the guide"),
+        );
+    }
+    Rendered { text: out, findings }
+}
+
+/// `None` when braces and `\begin`/`\end` balance, else what is wrong.
+pub fn latex_balance(text: &str) -> Option<String> {
+    let mut depth: i64 = 0;
+    let mut prev_backslash = false;
+    for c in text.chars() {
+        match c {
+            '{' if !prev_backslash => depth += 1,
+            '}' if !prev_backslash => {
+                depth -= 1;
+                if depth < 0 {
+                    return Some("a `}` closes nothing".into());
+                }
+            }
+            _ => {}
+        }
+        prev_backslash = c == '\\' && !prev_backslash;
+    }
+    if depth != 0 {
+        return Some(format!("{depth} unclosed `{{`"));
+    }
+    let re = Regex::new(r"\\(begin|end)\s*\{([^}]+)\}").unwrap();
+    let mut stack = Vec::new();
+    for c in re.captures_iter(text) {
+        if &c[1] == "begin" {
+            stack.push(c[2].to_string());
+        } else if stack.pop().as_deref() != Some(&c[2]) {
+            return Some(format!("`\\end{{{}}}` does not close the open environment", &c[2]));
+        }
+    }
+    stack.first().map(|open| format!("`\\begin{{{open}}}` is never closed"))
+}
+
+/// A key usable as a Typst `@key` reference: letters, digits, `_`, `-`, `:`, `.` inside,
+/// not ending in `.` or `:`.
+pub fn typst_ref_ok(key: &str) -> bool {
+    !key.is_empty()
+        && key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+        && !key.ends_with(['.', ':'])
+        && key.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn cite_typst(key: &str, locator: Option<&str>) -> String {
+    let loc = locator.map(|l| format!("[{l}]")).unwrap_or_default();
+    if typst_ref_ok(key) {
+        format!("@{key}{loc}")
+    } else {
+        let sup = locator.map(|l| format!(", supplement: [{l}]")).unwrap_or_default();
+        format!("#cite(label(\"{}\"){sup})", key.replace('"', "\\\""))
+    }
+}
+
+fn latex_to_typst(text: &str, env: &EnvironmentRules, defined: &[String], findings: &mut Vec<Finding>, where_: (&str, usize)) -> String {
+    let outer = Regex::new(r"(?s)^\s*\\begin\{([^}]+)\}\s*(?:\[([^\]]*)\])?(.*?)\\end\{([^}]+)\}\s*$").unwrap();
+    let label_re = Regex::new(r"\\label\s*\{([^}]+)\}\s*").unwrap();
+    let mut conv = Converter { findings: Vec::new(), where_ };
+    let out = match outer.captures(text).filter(|c| c[1] == c[4] && !is_list_env(&c[1])) {
+        Some(c) => {
+            let canonical = env.canonical_of_macro(&c[1]);
+            let func = env.typst_name(&canonical).to_string();
+            if !defined.is_empty() && !defined.contains(&func) {
+                conv.findings.push(
+                    Finding::new("environment-unknown", Severity::Warning, format!("the book defines no Typst function `{func}` for environment `{}`", &c[1]))
+                        .at(where_.0, Some(where_.1))
+                        .help("map the environment in rules/environments.toml [typst]"),
+                );
+            }
+            let body = &c[3];
+            let label = label_re.captures(body).map(|l| l[1].trim().to_string());
+            let body = label_re.replace(body, "");
+            let title = c.get(2).map(|t| conv.inline(t.as_str().trim()));
+            let body = conv.block(body.trim());
+            let args = title.map(|t| format!("(title: [{t}])")).unwrap_or_default();
+            let label = label.map(|l| format!(" <{l}>")).unwrap_or_default();
+            format!("#{func}{args}[\n{body}\n]{label}")
+        }
+        None => conv.block(text.trim()),
+    };
+    findings.append(&mut conv.findings);
+    out
+}
+
+fn is_list_env(name: &str) -> bool {
+    matches!(name, "itemize" | "enumerate" | "description")
+}
+
+struct Converter<'a> {
+    findings: Vec<Finding>,
+    where_: (&'a str, usize),
+}
+
+impl Converter<'_> {
+    /// Converts block-level LaTeX: list environments become Typst list items.
+    fn block(&mut self, text: &str) -> String {
+        let mut out = Vec::new();
+        let mut lists: Vec<&'static str> = Vec::new();
+        for line in text.lines() {
+            let t = line.trim();
+            if let Some(kind) = t.strip_prefix("\\begin{").and_then(|r| r.strip_suffix('}')).filter(|k| is_list_env(k)) {
+                lists.push(match kind {
+                    "enumerate" => "+",
+                    "description" => "/",
+                    _ => "-",
+                });
+                continue;
+            }
+            if t.strip_prefix("\\end{").and_then(|r| r.strip_suffix('}')).is_some_and(is_list_env) {
+                lists.pop();
+                continue;
+            }
+            if let (Some(item), Some(marker)) = (t.strip_prefix("\\item"), lists.last()) {
+                let indent = "  ".repeat(lists.len() - 1);
+                let item = item.trim_start();
+                if *marker == "/" {
+                    if let Some((term, rest)) = item.strip_prefix('[').and_then(|r| r.split_once(']')) {
+                        out.push(format!("{indent}/ {}: {}", self.inline(term), self.inline(rest.trim())));
+                        continue;
+                    }
+                }
+                out.push(format!("{indent}{marker} {}", self.inline(item)));
+                continue;
+            }
+            out.push(self.inline(line.trim_end()));
+        }
+        out.join("\n")
+    }
+
+    fn unconverted(&mut self, what: &str) -> String {
+        self.findings.push(
+            Finding::new("snippet-unconverted", Severity::Warning, format!("`{what}` has no Typst form yet; it is kept as raw text"))
+                .at(self.where_.0, Some(self.where_.1))
+                .help("edit the inserted text by hand, or give a Typst snippet"),
+        );
+        format!("`{what}`")
+    }
+
+    /// Converts inline LaTeX to Typst markup.
+    fn inline(&mut self, s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(c) = rest.chars().next() {
+            match c {
+                '\\' => {
+                    let name: String = rest[1..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                    if name.is_empty() {
+                        let next = rest[1..].chars().next();
+                        let (emit, len) = match next {
+                            Some('%') => ("%".to_string(), 2),
+                            Some('&') => ("&".to_string(), 2),
+                            Some('_') => ("\\_".to_string(), 2),
+                            Some('#') => ("\\#".to_string(), 2),
+                            Some('$') => ("\\$".to_string(), 2),
+                            Some('{') => ("{".to_string(), 2),
+                            Some('}') => ("}".to_string(), 2),
+                            Some(' ') => (" ".to_string(), 2),
+                            Some(',') => ("#h(0.17em)".to_string(), 2),
+                            Some('\\') => ("\\\n".to_string(), 2),
+                            Some(other) => (self.unconverted(&format!("\\{other}")), 1 + other.len_utf8()),
+                            None => ("\\\\".to_string(), 1),
+                        };
+                        out.push_str(&emit);
+                        rest = &rest[len..];
+                        continue;
+                    }
+                    let after = &rest[1 + name.len()..];
+                    let (emit, consumed) = self.command(&name, after);
+                    out.push_str(&emit);
+                    rest = &after[consumed..];
+                }
+                '$' => {
+                    let end = rest[1..].find('$');
+                    match end {
+                        Some(e) => {
+                            let inner = &rest[1..1 + e];
+                            // `VO$_{2}$`: an attachment with no base is a text subscript.
+                            if let Some(script) = bare_script(inner) {
+                                out.push_str(&script);
+                                rest = &rest[e + 2..];
+                                continue;
+                            }
+                            out.push('$');
+                            out.push_str(&self.math(&rest[1..1 + e]));
+                            out.push('$');
+                            rest = &rest[e + 2..];
+                        }
+                        None => {
+                            out.push_str("\\$");
+                            rest = &rest[1..];
+                        }
+                    }
+                }
+                '*' | '_' | '#' | '@' | '`' | '<' | '>' => {
+                    out.push('\\');
+                    out.push(c);
+                    rest = &rest[1..];
+                }
+                '{' | '}' => rest = &rest[1..],
+                _ => {
+                    out.push(c);
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+        }
+        out
+    }
+
+    /// Converts one command whose arguments start at `after`; returns the text and the
+    /// number of bytes of `after` consumed.
+    fn command(&mut self, name: &str, after: &str) -> (String, usize) {
+        let (opts, args_at) = optional_args(after);
+        let arg = |at: usize| -> Option<(&str, usize)> {
+            let s = &after[at..];
+            let skip = s.len() - s.trim_start().len();
+            braced(&s[skip..]).map(|(inner, used)| (inner, at + skip + used))
+        };
+        if name.contains("cite") {
+            let Some((keys, used)) = arg(args_at) else { return (self.unconverted(&format!("\\{name}")), 0) };
+            let locator = opts.last().map(|l| l.replace('~', " ")).filter(|l| !l.is_empty());
+            let keys: Vec<&str> = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
+            let n = keys.len();
+            let cites: Vec<String> = keys.iter().enumerate().map(|(i, k)| cite_typst(k, if i + 1 == n { locator.as_deref() } else { None })).collect();
+            return (cites.join(" "), used);
+        }
+        match name {
+            "textbf" | "emph" | "textit" | "texttt" | "underline" | "textsc" => {
+                let Some((inner, used)) = arg(args_at) else { return (self.unconverted(&format!("\\{name}")), 0) };
+                let inner_t = self.inline(inner);
+                let out = match name {
+                    "textbf" => format!("*{inner_t}*"),
+                    "texttt" => format!("`{inner}`"),
+                    "underline" => format!("#underline[{inner_t}]"),
+                    "textsc" => format!("#smallcaps[{inner_t}]"),
+                    _ => format!("_{inner_t}_"),
+                };
+                (out, used)
+            }
+            "ref" | "cref" | "Cref" | "autoref" | "eqref" => match arg(args_at) {
+                Some((label, used)) => (label.split(',').map(|l| format!("@{}", l.trim())).collect::<Vec<_>>().join(", "), used),
+                None => (self.unconverted(&format!("\\{name}")), 0),
+            },
+            "url" => match arg(args_at) {
+                Some((url, used)) => (format!("#link(\"{url}\")"), used),
+                None => (self.unconverted("\\url"), 0),
+            },
+            "href" => match arg(args_at) {
+                Some((url, used)) => match arg(used) {
+                    Some((label, used2)) => {
+                        let label = self.inline(label);
+                        (format!("#link(\"{url}\")[{label}]"), used2)
+                    }
+                    None => (self.unconverted("\\href"), 0),
+                },
+                None => (self.unconverted("\\href"), 0),
+            },
+            "ldots" | "dots" => ("...".into(), eat_empty_braces(after)),
+            "LaTeX" | "TeX" => (name.to_string(), eat_empty_braces(after)),
+            "footnote" => match arg(args_at) {
+                Some((inner, used)) => {
+                    let inner = self.inline(inner);
+                    (format!("#footnote[{inner}]"), used)
+                }
+                None => (self.unconverted("\\footnote"), 0),
+            },
+            "label" => (String::new(), arg(args_at).map_or(0, |a| a.1)),
+            _ => {
+                let whole_len = arg(args_at).map_or(0, |a| a.1);
+                let raw = format!("\\{name}{}", &after[..whole_len]);
+                (self.unconverted(&raw), whole_len)
+            }
+        }
+    }
+
+    /// Converts LaTeX math to Typst math: `\alpha` -> `alpha`, `_{x}` -> `_(x)`,
+    /// `\text{x}` -> `"x"`, `\frac{a}{b}` -> `(a)/(b)`, multi-letter words quoted.
+    fn math(&mut self, m: &str) -> String {
+        const SYMBOLS: &[(&str, &str)] = &[
+            ("times", "times"), ("cdot", "dot"), ("leq", "<="), ("le", "<="), ("geq", ">="), ("ge", ">="),
+            ("neq", "!="), ("pm", "plus.minus"), ("approx", "approx"), ("sim", "tilde"), ("to", "->"),
+            ("rightarrow", "->"), ("leftarrow", "<-"), ("infty", "infinity"), ("circ", "compose"),
+            ("uparrow", "arrow.t"), ("downarrow", "arrow.b"), ("mu", "mu"), ("ldots", "..."),
+        ];
+        let mut out = String::new();
+        let mut rest = m;
+        while let Some(c) = rest.chars().next() {
+            if c == '\\' {
+                let name: String = rest[1..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                let after = &rest[1 + name.len()..];
+                if name == "text" || name == "mathrm" {
+                    if let Some((inner, used)) = braced(after.trim_start()) {
+                        out.push_str(&format!("\"{inner}\""));
+                        rest = &after.trim_start()[used..];
+                        continue;
+                    }
+                }
+                if name == "frac" {
+                    let a = braced(after.trim_start());
+                    if let Some((num, u1)) = a {
+                        let r2 = &after.trim_start()[u1..];
+                        if let Some((den, u2)) = braced(r2.trim_start()) {
+                            out.push_str(&format!("({})/({})", self.math(num), self.math(den)));
+                            rest = &r2.trim_start()[u2..];
+                            continue;
+                        }
+                    }
+                }
+                if let Some((_, t)) = SYMBOLS.iter().find(|(l, _)| *l == name) {
+                    out.push_str(t);
+                    out.push(' ');
+                } else if is_greek(&name) {
+                    out.push_str(&name);
+                    out.push(' ');
+                } else if name.is_empty() {
+                    let next = rest[1..].chars().next().unwrap_or(' ');
+                    out.push(match next {
+                        '%' => '%',
+                        _ => next,
+                    });
+                    rest = &rest[1 + next.len_utf8().min(rest.len() - 1)..];
+                    continue;
+                } else {
+                    out.push_str(&self.unconverted(&format!("\\{name}")));
+                }
+                rest = after;
+            } else if c == '{' {
+                out.push('(');
+                rest = &rest[1..];
+            } else if c == '}' {
+                out.push(')');
+                rest = &rest[1..];
+            } else if c.is_ascii_alphabetic() {
+                let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                if word.len() > 1 {
+                    out.push_str(&format!("\"{word}\""));
+                } else {
+                    out.push_str(&word);
+                }
+                rest = &rest[word.len()..];
+            } else {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        out.trim_end().to_string()
+    }
+}
+
+/// `_{2}` / `^2` alone -> `#sub[2]` / `#super[2]`.
+fn bare_script(math: &str) -> Option<String> {
+    let (func, rest) = match math.trim().chars().next()? {
+        '_' => ("sub", &math.trim()[1..]),
+        '^' => ("super", &math.trim()[1..]),
+        _ => return None,
+    };
+    let body = rest.strip_prefix('{').and_then(|r| r.strip_suffix('}')).unwrap_or(rest);
+    (!body.is_empty() && body.chars().all(|c| c.is_alphanumeric() || " +-.,".contains(c))).then(|| format!("#{func}[{body}]"))
+}
+
+fn is_greek(name: &str) -> bool {
+    const GREEK: &[&str] = &[
+        "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "nu", "xi",
+        "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda",
+        "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
+    ];
+    GREEK.contains(&name)
+}
+
+/// Optional `[...]` arguments right after a command, and where the mandatory ones start.
+fn optional_args(after: &str) -> (Vec<String>, usize) {
+    let mut opts = Vec::new();
+    let mut at = 0;
+    loop {
+        let s = &after[at..];
+        let skip = s.len() - s.trim_start().len();
+        if !s[skip..].starts_with('[') {
+            return (opts, at);
+        }
+        match s[skip..].find(']') {
+            Some(end) => {
+                opts.push(s[skip + 1..skip + end].trim().to_string());
+                at += skip + end + 1;
+            }
+            None => return (opts, at),
+        }
+    }
+}
+
+fn eat_empty_braces(after: &str) -> usize {
+    if after.starts_with("{}") { 2 } else { 0 }
+}
+
+/// The content of a balanced `{...}` group at the start of `s`, and the bytes it spans.
+fn braced(s: &str) -> Option<(&str, usize)> {
+    if !s.starts_with('{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut prev = ' ';
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' if prev != '\\' => depth += 1,
+            '}' if prev != '\\' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((&s[1..i], i + 1));
+                }
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Rules;
+
+    fn latex(text: &str) -> Snippet {
+        Snippet { language: Some(Markup::Latex), text: text.into(), line: 3 }
+    }
+
+    #[test]
+    fn environment_with_title_label_and_citations_becomes_typst() {
+        let env = Rules::builtin().environments;
+        let s = latex("\\begin{warning}[Abuse \\emph{Risk}]\n\\label{warn:k}\nMisuse~\\cite{A2020, B2021} is \\textbf{common} (40\\%, n=12).\n\\end{warning}\n");
+        let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+        assert_eq!(r.text, "#warning-env(title: [Abuse _Risk_])[\nMisuse~@A2020 @B2021 is *common* (40%, n=12).\n] <warn:k>");
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
+    #[test]
+    fn lists_math_locators_and_awkward_keys() {
+        let env = Rules::builtin().environments;
+        let s = latex("\\begin{observation}[T]\nSee \\citep[p.~5]{Key/x.} and \\ref{sec:a}; TNF-$\\alpha$ and VO$_{2}$.\n\\begin{itemize}\n  \\item one\n  \\item two\n\\end{itemize}\n\\end{observation}");
+        let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+        assert_eq!(
+            r.text,
+            "#observation(title: [T])[\nSee #cite(label(\"Key/x.\"), supplement: [p. 5]) and @sec:a; TNF-$alpha$ and VO#sub[2].\n- one\n- two\n]"
+        );
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
+    #[test]
+    fn unknown_commands_are_kept_visibly_and_reported() {
+        let env = Rules::builtin().environments;
+        let r = render(&latex("Text \\foo{bar} end."), Markup::Typst, &env, &[], ("g.md", 3));
+        assert_eq!(r.text, "Text `\\foo{bar}` end.");
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].code, "snippet-unconverted");
+        assert_eq!(r.findings[0].line, Some(3));
+    }
+
+    #[test]
+    fn unbalanced_latex_is_an_error() {
+        let env = Rules::builtin().environments;
+        let r = render(&latex("\\begin{hypothesis}\nText {open\n\\end{hypothesis}"), Markup::Latex, &env, &[], ("g.md", 3));
+        assert_eq!(r.findings.iter().map(|f| f.code).collect::<Vec<_>>(), vec!["snippet-unbalanced"]);
+        assert_eq!(latex_balance("\\begin{a}\\end{b}").as_deref(), Some("`\\end{b}` does not close the open environment"));
+    }
+
+    #[test]
+    fn labels_and_titles_are_read_from_snippets() {
+        let s = latex("\\begin{achievement}[Objective Evidence]\n\\label{ach:x}\n");
+        assert_eq!(snippet_labels(&s), vec!["ach:x"]);
+        assert_eq!(snippet_title(&s).as_deref(), Some("Objective Evidence"));
+        let t = Snippet { language: Some(Markup::Typst), text: "#hypothesis(title: [H])[\nx\n] <hyp:y>\n".into(), line: 1 };
+        assert_eq!(snippet_labels(&t), vec!["hyp:y"]);
+        assert_eq!(snippet_title(&t).as_deref(), Some("H"));
+    }
+
+    #[test]
+    fn typst_reference_validity() {
+        assert!(typst_ref_ok("Smith2020:trial-1"));
+        assert!(!typst_ref_ok("Key/x"));
+        assert!(!typst_ref_ok("Key."));
+    }
+}

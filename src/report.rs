@@ -1,0 +1,179 @@
+//! Emitters: plans, findings and diffs as text (optionally coloured) or JSON.
+//!
+//! JSON has a `schema` version; plan and check share the guide, target, candidate and
+//! finding objects. Paths are relative to the book root with `/` separators. Text output
+//! is meant for people; nothing printed depends on time or randomness.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+use crate::finding::{Finding, Severity};
+use crate::guide::describe_rank;
+use crate::plan::{GuidePlan, TargetPlan};
+
+/// Version of the JSON output shape; bumped on incompatible changes.
+pub const SCHEMA: u32 = 1;
+
+/// ANSI styling, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Whether to emit ANSI colour codes.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+    /// Bold text.
+    pub fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    fn severity(&self, sev: Severity) -> String {
+        let code = match sev {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        self.paint(code, sev.as_str())
+    }
+}
+
+/// A finding as JSON.
+pub fn finding_json(f: &Finding) -> Value {
+    json!({"code": f.code, "severity": f.severity, "message": f.message, "path": f.path, "line": f.line, "help": f.help})
+}
+
+fn target_json(t: &TargetPlan) -> Value {
+    let tg = &t.target;
+    json!({
+        "rank": tg.rank,
+        "file_hint": tg.file_hint,
+        "title_hint": tg.title_hint,
+        "section_hints": tg.section_hints,
+        "environment": tg.environment,
+        "environment_raw": tg.environment_raw,
+        "snippet": tg.snippet.as_ref().map(|s| json!({
+            "language": s.language,
+            "labels": t.labels,
+            "title": t.title,
+            "line": s.line,
+        })),
+        "resolved": t.resolved,
+        "candidates": t.candidates,
+        "status": t.status,
+        "insertion": t.insertion.as_ref().map(|(p, i)| json!({"path": p, "after_line": i.after_line, "text": i.text})),
+        "findings": t.findings.iter().map(finding_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One guide's plan as JSON (the object of `guides[]`).
+pub fn guide_json(p: &GuidePlan) -> Value {
+    json!({
+        "guide": p.guide.path,
+        "slug": p.guide.slug,
+        "citation_keys": p.guide.citation_keys,
+        "targets": p.targets.iter().map(target_json).collect::<Vec<_>>(),
+        "findings": p.findings.iter().map(finding_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The `plan --format json` document.
+pub fn plans_json(plans: &[GuidePlan]) -> String {
+    let doc = json!({"schema": SCHEMA, "guides": plans.iter().map(guide_json).collect::<Vec<_>>()});
+    serde_json::to_string_pretty(&doc).expect("JSON values serialize") + "\n"
+}
+
+/// A plan as text for people.
+pub fn plan_text(p: &GuidePlan, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", style.bold(&p.guide.path));
+    let keys = if p.guide.citation_keys.is_empty() { "(none)".to_string() } else { p.guide.citation_keys.join(", ") };
+    let _ = writeln!(out, "  citation keys: {keys}");
+    for t in &p.targets {
+        let tg = &t.target;
+        let _ = writeln!(out, "  {} target: {}", describe_rank(tg.rank), tg.file_hint.as_deref().unwrap_or("(no file)"));
+        match &t.resolved {
+            Some(r) => {
+                let _ = writeln!(out, "    resolved: {} ({}, confidence {:.2})", r.path, r.method, r.confidence);
+            }
+            None => {
+                let _ = writeln!(out, "    resolved: {}", style.dim("no"));
+            }
+        }
+        if !tg.section_hints.is_empty() {
+            let _ = writeln!(out, "    section hints: {}", tg.section_hints.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", "));
+        }
+        if let Some(env) = &tg.environment {
+            let _ = writeln!(out, "    environment: {env}");
+        }
+        if let Some(s) = &tg.snippet {
+            let lang = s.language.map_or("unknown".to_string(), |l| format!("{l:?}").to_lowercase());
+            let labels = if t.labels.is_empty() { String::new() } else { format!(", labels {}", t.labels.join(", ")) };
+            let title = t.title.as_ref().map(|t| format!(", title \"{t}\"")).unwrap_or_default();
+            let _ = writeln!(out, "    snippet: {lang}{labels}{title}");
+        }
+        for (i, c) in t.candidates.iter().enumerate() {
+            let _ = writeln!(out, "    {}. {}:{}  score {:.2}", i + 1, c.path, c.after_line, c.score);
+            let _ = writeln!(out, "       {}", style.dim(&c.heading_path.join(" › ")));
+            for r in &c.reasons {
+                let _ = writeln!(out, "       - {r}");
+            }
+        }
+        let action = match (&t.status, &t.insertion) {
+            (crate::plan::Status::Insert, Some((p, i))) => format!("insert after {p}:{}", i.after_line),
+            (crate::plan::Status::AlreadyApplied, _) => "already applied".to_string(),
+            _ => "nothing to insert".to_string(),
+        };
+        let _ = writeln!(out, "    → {action}");
+    }
+    for f in p.all_findings() {
+        out.push_str(&finding_text(f, style));
+    }
+    out
+}
+
+/// One finding as `severity[code] path:line: message` plus help.
+pub fn finding_text(f: &Finding, style: Style) -> String {
+    let loc = match (&f.path, f.line) {
+        (Some(p), Some(l)) => format!("{p}:{l}: "),
+        (Some(p), None) => format!("{p}: "),
+        _ => String::new(),
+    };
+    let mut s = format!("{}[{}] {loc}{}\n", style.severity(f.severity), f.code, f.message);
+    if let Some(h) = &f.help {
+        let _ = writeln!(s, "  {} {h}", style.dim("help:"));
+    }
+    s
+}
+
+/// A unified diff, coloured when `style.color`.
+pub fn diff_text(diff: &str, style: Style) -> String {
+    if !style.color {
+        return diff.to_string();
+    }
+    let mut out = String::with_capacity(diff.len() + 256);
+    for line in diff.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let painted = if body.starts_with("diff --git") || body.starts_with("--- ") || body.starts_with("+++ ") {
+            style.bold(body)
+        } else if body.starts_with("@@") {
+            style.paint("36", body)
+        } else if body.starts_with('+') {
+            style.paint("32", body)
+        } else if body.starts_with('-') {
+            style.paint("31", body)
+        } else {
+            body.to_string()
+        };
+        out.push_str(&painted);
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}

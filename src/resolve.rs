@@ -1,0 +1,189 @@
+//! Target file hints -> [`ResolvedTarget`]: which book file a guide's target means.
+//!
+//! In order: the exact path; the same file name elsewhere in the book ("moved"); the same
+//! chapter slug (the part after `chNN-`, any extension, "slug"); else a fuzzy score mixing
+//! name similarity (file stem and chapter title against the hint and the target heading)
+//! with content relevance (the snippet and rationale against each chapter's text). Files no
+//! root reaches (a legacy edition) are demoted. Below the threshold in `rules/scoring.toml`
+//! a target is unresolved and the closest files are reported. Placement inside the file is
+//! the next stage.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::book::Book;
+use crate::guide::{Markup, Target};
+use crate::relevance::Bm25;
+use crate::text::{dice, normalize_rel, terms};
+
+/// Where a target's file hint points in today's book.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ResolvedTarget {
+    /// Path relative to the book root.
+    pub path: String,
+    /// How it was found: `exact`, `moved`, `slug`, `fuzzy`.
+    pub method: &'static str,
+    /// Confidence in `[0, 1]`.
+    pub confidence: f64,
+}
+
+/// The outcome of resolving one target: the file, or the closest files with scores.
+#[derive(Debug, Clone)]
+pub enum Resolution {
+    /// A file was found.
+    Resolved(ResolvedTarget),
+    /// Nothing scored above the threshold; the best few, best first.
+    Unresolved(Vec<(String, f64)>),
+}
+
+/// Chapter-level files: included directly by a root, or named like `chNN-...`.
+pub struct Resolver<'b> {
+    book: &'b Book,
+    chapters: Vec<String>,
+    chapter_terms: Vec<Vec<String>>,
+    title_terms: Vec<Vec<String>>,
+    content: Option<Bm25>,
+}
+
+/// The chapter slug of a file name: the stem without a `chNN-`/`chNNa-` prefix.
+pub fn chapter_slug(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let lower = stem.to_lowercase();
+    if let Some(rest) = lower.strip_prefix("ch") {
+        let digits = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+        if digits.len() < rest.len() {
+            let rest = digits.trim_start_matches(|c: char| c.is_ascii_lowercase() && digits.find('-') == Some(1));
+            return rest.trim_start_matches(['-', '_']).to_string();
+        }
+    }
+    lower
+}
+
+fn is_chapter_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_lowercase();
+    name.strip_prefix("ch").is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+impl<'b> Resolver<'b> {
+    /// Prepares name and title indexes over the book's chapter-level files.
+    pub fn new(book: &'b Book) -> Self {
+        let mut chapters: Vec<String> = book
+            .chapter_files()
+            .filter(|p| is_chapter_name(p) || book.roots.iter().any(|r| book.children.get(r).is_some_and(|c| c.iter().any(|(c, _)| c == *p))))
+            .cloned()
+            .collect();
+        chapters.sort();
+        chapters.dedup();
+        let chapter_terms = chapters.iter().map(|p| terms(&chapter_slug(p))).collect();
+        let title_terms = chapters
+            .iter()
+            .map(|p| {
+                let title = book.outline(p).and_then(|o| o.headings.iter().find(|h| h.level <= 0).map(|h| h.title.clone())).unwrap_or_default();
+                terms(&title)
+            })
+            .collect();
+        Resolver { book, chapters, chapter_terms, title_terms, content: None }
+    }
+
+    /// Resolves one target. `context` is the snippet, rationale and key findings text used
+    /// when the name alone does not decide.
+    pub fn resolve(&mut self, target: &Target, context: &str) -> Resolution {
+        let r = &self.book.rules.scoring.resolve;
+        let Some(hint) = target.file_hint.as_deref() else { return Resolution::Unresolved(Vec::new()) };
+        let hint = hint.trim().trim_start_matches("./").trim_start_matches('/');
+        let reach = |p: &str| if self.book.reachable.is_empty() || self.book.reachable.contains(p) { 1.0 } else { r.unreachable };
+        if let Some(p) = normalize_rel(hint).filter(|p| self.book.sources.contains_key(p)) {
+            return Resolution::Resolved(ResolvedTarget { path: p, method: "exact", confidence: r.exact });
+        }
+        let name = hint.rsplit('/').next().unwrap_or(hint);
+        let is_file_hint = Markup::from_path(name).is_some();
+        if is_file_hint {
+            let moved: Vec<&String> = self.book.chapter_files().filter(|p| p.rsplit('/').next() == Some(name)).collect();
+            if let Some(best) = best_by_path(&moved, hint, &reach) {
+                return Resolution::Resolved(ResolvedTarget { path: best.clone(), method: "moved", confidence: r.moved * reach(best) });
+            }
+            let slug = chapter_slug(name);
+            let same_slug: Vec<&String> = self.chapters.iter().filter(|p| chapter_slug(p) == slug).collect();
+            if let Some(best) = best_by_path(&same_slug, hint, &reach) {
+                return Resolution::Resolved(ResolvedTarget { path: best.clone(), method: "slug", confidence: r.slug * reach(best) });
+            }
+        }
+        // Fuzzy: name similarity, mixed with content relevance when there is context.
+        let hint_terms = terms(&chapter_slug(name));
+        let mut heading_terms = terms(&target.title_hint);
+        heading_terms.retain(|t| t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ"));
+        let content = self.content_scores(context);
+        let mut scored: Vec<(String, f64)> = self
+            .chapters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let name_sim = dice(&hint_terms, &self.chapter_terms[i])
+                    .max(dice(&hint_terms, &self.title_terms[i]))
+                    .max(0.9 * dice(&heading_terms, &self.title_terms[i]))
+                    .max(0.9 * dice(&heading_terms, &self.chapter_terms[i]));
+                let score = match &content {
+                    Some(c) => 0.6 * name_sim + 0.4 * c[i],
+                    None => name_sim,
+                };
+                (p.clone(), score * reach(p))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        match scored.first() {
+            Some((p, s)) if *s >= r.threshold => Resolution::Resolved(ResolvedTarget { path: p.clone(), method: "fuzzy", confidence: round3(*s) }),
+            _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(p, s)| (p, round3(s))).collect()),
+        }
+    }
+
+    /// Content relevance of `context` to each chapter (its whole include closure), scaled
+    /// so the best chapter has 1.0; `None` when the context is empty.
+    fn content_scores(&mut self, context: &str) -> Option<Vec<f64>> {
+        let query = terms(context);
+        if query.is_empty() {
+            return None;
+        }
+        if self.content.is_none() {
+            let p = &self.book.rules.scoring.place;
+            let docs: Vec<Vec<String>> = self
+                .chapters
+                .iter()
+                .map(|c| self.book.closure(c).iter().filter_map(|f| self.book.sources.get(f)).flat_map(|t| terms(t)).collect())
+                .collect();
+            self.content = Some(Bm25::new(&docs, p.bm25_k1, p.bm25_b));
+        }
+        let scores = self.content.as_ref()?.scores(&query);
+        let max = scores.iter().cloned().fold(0.0, f64::max);
+        Some(scores.iter().map(|s| if max > 0.0 { s / max } else { 0.0 }).collect())
+    }
+}
+
+/// Of several files, the reachable one sharing the most trailing path parts with `hint`.
+fn best_by_path<'a>(files: &[&'a String], hint: &str, reach: &dyn Fn(&str) -> f64) -> Option<&'a String> {
+    let parts: Vec<&str> = hint.split('/').collect();
+    let mut best: BTreeMap<(i64, i64), &String> = BTreeMap::new();
+    for f in files {
+        let common = f.split('/').rev().zip(parts.iter().rev()).take_while(|(a, b)| a.eq_ignore_ascii_case(b)).count() as i64;
+        best.entry((-((reach(f) * 10.0) as i64), -common)).or_insert(f);
+    }
+    best.into_values().next()
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chapter_slugs_drop_the_number() {
+        assert_eq!(chapter_slug("contents/ch14b-mild-moderate.tex"), "mild-moderate");
+        assert_eq!(chapter_slug("ch07-energy-metabolism.typ"), "energy-metabolism");
+        assert_eq!(chapter_slug("sec-01-intro.typ"), "sec-01-intro");
+        assert_eq!(chapter_slug("chapter-notes.tex"), "chapter-notes");
+    }
+}

@@ -1,0 +1,273 @@
+//! The tool's rule files: guide field names, environment mappings, scoring weights.
+//!
+//! Defaults are the files in the project's `rules/` folder, built into the binary. A book
+//! overrides them with files of the same name in its own `rules/` folder: tables merge key
+//! by key, any other value replaces the default. This module only loads and merges; the
+//! stages that use a rule interpret it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+const GUIDE: &str = include_str!("../rules/guide.toml");
+const ENVIRONMENTS: &str = include_str!("../rules/environments.toml");
+const SCORING: &str = include_str!("../rules/scoring.toml");
+
+/// All rules in force for one book.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Rules {
+    /// Guide field and heading names (`rules/guide.toml`).
+    pub guide: GuideRules,
+    /// Environment names per markup (`rules/environments.toml`).
+    pub environments: EnvironmentRules,
+    /// Resolution and placement weights (`rules/scoring.toml`).
+    pub scoring: ScoringRules,
+}
+
+/// Field and heading names of guides and key-findings files.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GuideRules {
+    /// Field name lists, by field.
+    pub fields: GuideFields,
+    /// Heading name lists.
+    pub headings: GuideHeadings,
+    /// Key-findings section and field names.
+    pub key_findings: KeyFindingsNames,
+}
+
+/// Names of `**Field:**` lines in guides, each a list of accepted spellings.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)] // reason: each field is the guide field of the same name
+pub struct GuideFields {
+    pub citation_key: Vec<String>,
+    pub file: Vec<String>,
+    pub section_hint: Vec<String>,
+    pub environment: Vec<String>,
+    pub rationale: Vec<String>,
+    pub title: Vec<String>,
+}
+
+/// Heading names that open citation-key sections and targets.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GuideHeadings {
+    /// Headings that open a citation-key section.
+    pub citation_keys: Vec<String>,
+    /// Rank words ("primary", ...); position + 1 is the rank.
+    pub rank_words: Vec<String>,
+    /// Other heading prefixes that open a target.
+    pub target_prefixes: Vec<String>,
+}
+
+/// Section and field names of key-findings files.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)] // reason: each field is the key-findings part of the same name
+pub struct KeyFindingsNames {
+    pub main: Vec<String>,
+    pub limitations: Vec<String>,
+    pub integration_points: Vec<String>,
+    pub sample_size: Vec<String>,
+    pub design: Vec<String>,
+    pub certainty: Vec<String>,
+}
+
+/// Environment names: guide wording to canonical name, canonical name to markup macro.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvironmentRules {
+    /// Canonical name -> accepted spellings (lowercase).
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// Canonical name -> Typst function name, where they differ.
+    pub typst: BTreeMap<String, String>,
+    /// Canonical name -> LaTeX environment name, where they differ.
+    pub latex: BTreeMap<String, String>,
+    /// Canonical name -> label prefix.
+    pub label_prefix: BTreeMap<String, String>,
+}
+
+impl EnvironmentRules {
+    /// The canonical environment name for a guide's wording (`"Observation"`, `` `#warning-env` ``,
+    /// `"hypothesis or speculation"` → the first that is known); `None` when nothing matches.
+    pub fn normalize(&self, raw: &str) -> Option<String> {
+        let cleaned = raw.replace(['`', '#', '*', '\\'], " ").to_lowercase();
+        let parts = cleaned.split(|c: char| c == '+' || c == '/' || c == ',' || c == '(' || c == ';').flat_map(|p| p.split(" or ")).flat_map(|p| p.split(" and "));
+        for part in parts {
+            let part = part.trim().trim_end_matches(['.', ':']).trim();
+            if part.is_empty() {
+                continue;
+            }
+            for (name, spellings) in &self.aliases {
+                if spellings.iter().any(|s| s == part) {
+                    return Some(name.clone());
+                }
+            }
+            // "achievement environment" -> first word that is a known spelling.
+            for word in part.split_whitespace() {
+                for (name, spellings) in &self.aliases {
+                    if spellings.iter().any(|s| s == word) {
+                        return Some(name.clone());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The Typst function for a canonical environment name.
+    pub fn typst_name<'a>(&'a self, canonical: &'a str) -> &'a str {
+        self.typst.get(canonical).map_or(canonical, String::as_str)
+    }
+
+    /// The LaTeX environment for a canonical environment name.
+    pub fn latex_name<'a>(&'a self, canonical: &'a str) -> &'a str {
+        self.latex.get(canonical).map_or(canonical, String::as_str)
+    }
+
+    /// The canonical name for a LaTeX environment or Typst function used in a book
+    /// (`warning-env` → `warning`, `openquestion` → `open-question`).
+    pub fn canonical_of_macro(&self, name: &str) -> String {
+        let lower = name.to_lowercase();
+        for (canon, mapped) in self.typst.iter().chain(self.latex.iter()) {
+            if *mapped == lower {
+                return canon.clone();
+            }
+        }
+        let base = lower.trim_end_matches("-unnumbered").trim_end_matches('*');
+        self.normalize(base).unwrap_or_else(|| base.to_string())
+    }
+}
+
+/// Weights and thresholds (see `rules/scoring.toml` for the meaning and source of each).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScoringRules {
+    /// Target resolution.
+    pub resolve: ResolveWeights,
+    /// Insertion-point ranking.
+    pub place: PlaceWeights,
+}
+
+/// Confidences of target resolution methods, each in `[0, 1]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)] // reason: documented in rules/scoring.toml
+pub struct ResolveWeights {
+    pub threshold: f64,
+    pub exact: f64,
+    pub moved: f64,
+    pub slug: f64,
+    pub content: f64,
+    pub unreachable: f64,
+}
+
+/// Weights of the placement signals.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)] // reason: documented in rules/scoring.toml
+pub struct PlaceWeights {
+    pub hint: f64,
+    pub hint_parent: f64,
+    pub relevance: f64,
+    pub cites_keys: f64,
+    pub same_environment: f64,
+    pub top: usize,
+    pub bm25_k1: f64,
+    pub bm25_b: f64,
+}
+
+impl Rules {
+    /// The built-in rules, with no book overrides.
+    ///
+    /// # Panics
+    /// Never for a correct build: the built-in files are tested to parse.
+    pub fn builtin() -> Self {
+        Self::load(None).expect("built-in rules parse")
+    }
+
+    /// Built-in rules merged with the book's `rules/*.toml` files, when `book_rules` is given
+    /// and holds them.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a book rules file is unreadable, not TOML, or of the wrong shape.
+    pub fn load(book_rules: Option<&Path>) -> Result<Self> {
+        let guide = merged(GUIDE, book_rules, "guide.toml")?;
+        let environments = merged(ENVIRONMENTS, book_rules, "environments.toml")?;
+        let scoring = merged(SCORING, book_rules, "scoring.toml")?;
+        let mut all = toml::Table::new();
+        all.insert("guide".into(), guide);
+        all.insert("environments".into(), environments);
+        all.insert("scoring".into(), scoring);
+        toml::Value::Table(all).try_into().map_err(|e: toml::de::Error| Error::Config {
+            path: book_rules.map(|p| p.to_path_buf()).unwrap_or_else(|| "rules/".into()),
+            message: e.to_string(),
+        })
+    }
+}
+
+fn merged(builtin: &str, dir: Option<&Path>, name: &str) -> Result<toml::Value> {
+    let mut base: toml::Value = toml::from_str(builtin).map_err(|e| Error::Config { path: format!("rules/{name}").into(), message: e.to_string() })?;
+    if let Some(dir) = dir {
+        let path = dir.join(name);
+        if path.is_file() {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+            let over: toml::Value = toml::from_str(&text).map_err(|e| Error::Config { path: path.clone(), message: e.to_string() })?;
+            merge(&mut base, over);
+        }
+    }
+    Ok(base)
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_parse() {
+        let r = Rules::builtin();
+        assert!(r.guide.fields.file.iter().any(|f| f == "File"));
+        assert_eq!(r.scoring.place.top, 5);
+    }
+
+    #[test]
+    fn environment_wording_is_normalised() {
+        let env = Rules::builtin().environments;
+        assert_eq!(env.normalize("Observation").as_deref(), Some("observation"));
+        assert_eq!(env.normalize("`#warning-env`").as_deref(), Some("warning"));
+        assert_eq!(env.normalize("hypothesis or speculation").as_deref(), Some("hypothesis"));
+        assert_eq!(env.normalize("keypoint + achievement").as_deref(), Some("key-point"));
+        assert_eq!(env.normalize("paragraph text"), None);
+        assert_eq!(env.typst_name("warning"), "warning-env");
+        assert_eq!(env.canonical_of_macro("warning-env"), "warning");
+    }
+
+    #[test]
+    fn book_rules_override_single_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("scoring.toml"), "[place]\ntop = 3\n").unwrap();
+        let r = Rules::load(Some(dir.path())).unwrap();
+        assert_eq!(r.scoring.place.top, 3);
+        assert!((r.scoring.place.hint - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn malformed_book_rules_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("guide.toml"), "[fields\n").unwrap();
+        let err = Rules::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("guide.toml"), "{err}");
+    }
+}

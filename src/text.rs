@@ -1,0 +1,189 @@
+//! Plain-text helpers shared by the parsers: line indexing, normalisation for matching.
+//!
+//! Spans elsewhere are byte offsets; this module turns them into 1-based lines for printing.
+//! It knows nothing of markup.
+
+/// Byte offsets of line starts, to turn byte offsets into 1-based line numbers.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text`; a line ends at `\n` (a preceding `\r` belongs to the line).
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line holding byte `offset` (offsets past the end give the last line).
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// Byte offset where 1-based `line` starts; `None` past the end.
+    pub fn start_of(&self, line: usize) -> Option<usize> {
+        self.starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// Number of line starts (a text ending in `\n` counts an empty last line).
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Always false: every text has at least one line.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// Lowercase ASCII-folded words of `text`, for matching titles and hints.
+///
+/// LaTeX commands (`\emph`) and markup characters are dropped; words are runs of
+/// alphanumerics. Accented letters are kept as they are.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            // A LaTeX command name is markup, not a word.
+            while chars.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
+                chars.next();
+            }
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if c.is_alphanumeric() {
+            cur.extend(c.to_lowercase());
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Words that carry no meaning for matching titles ("and", "of", "the", ...).
+pub fn is_stopword(w: &str) -> bool {
+    const STOP: &[&str] = &[
+        "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on", "or",
+        "the", "to", "with", "vs", "via", "its", "their", "this", "that", "are", "be", "was",
+        "were", "it", "not", "but", "can", "may", "has", "have", "than", "which", "these",
+        "those", "also", "between", "within", "over", "under", "all", "any", "more", "most",
+        "other", "such", "both", "each", "our", "we", "they", "them", "there", "when", "where",
+        "who", "how", "what", "why", "if", "so", "no", "do", "does", "did", "been", "being",
+        "already", "could", "would", "should", "might", "must", "will", "only", "very", "much",
+        "many", "some", "often", "however", "thus", "therefore", "while", "after", "before",
+        "about", "up", "out", "then", "here", "one", "two", "three", "new", "use", "used",
+    ];
+    STOP.contains(&w)
+}
+
+/// Content words of `text`: [`words`] without stopwords and one-letter words, crudely
+/// stemmed (a trailing plural `s` is dropped from words longer than four letters).
+pub fn terms(text: &str) -> Vec<String> {
+    words(text)
+        .into_iter()
+        .filter(|w| w.chars().count() > 1 && !is_stopword(w))
+        .map(|w| stem(&w))
+        .collect()
+}
+
+/// Drops a plural `s` (not `ss`, `us`, `is`) from words longer than four letters.
+fn stem(w: &str) -> String {
+    if w.len() > 4 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w.to_string()
+    }
+}
+
+/// Dice coefficient of two term lists as sets, in `[0, 1]`; 0 when either is empty.
+pub fn dice(a: &[String], b: &[String]) -> f64 {
+    use std::collections::BTreeSet;
+    let a: BTreeSet<&String> = a.iter().collect();
+    let b: BTreeSet<&String> = b.iter().collect();
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let common = a.intersection(&b).count();
+    2.0 * common as f64 / (a.len() + b.len()) as f64
+}
+
+/// Relative path with `/` separators (Windows separators turned around).
+pub fn slash_path(p: &std::path::Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+/// Normalises `a/./b/../c` to `a/c`; `None` when `..` climbs above the start.
+pub fn normalize_rel(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Directory part of a `/`-separated relative path ("" for a top-level file).
+pub fn parent_dir(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+/// Joins a `/`-separated directory and a relative path, normalising `.` and `..`.
+pub fn join_rel(dir: &str, rel: &str) -> Option<String> {
+    if dir.is_empty() {
+        normalize_rel(rel)
+    } else {
+        normalize_rel(&format!("{dir}/{rel}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_maps_offsets_to_lines() {
+        let idx = LineIndex::new("ab\ncd\n\nef");
+        assert_eq!(idx.line_of(0), 1);
+        assert_eq!(idx.line_of(2), 1);
+        assert_eq!(idx.line_of(3), 2);
+        assert_eq!(idx.line_of(6), 3);
+        assert_eq!(idx.line_of(7), 4);
+        assert_eq!(idx.start_of(4), Some(7));
+    }
+
+    #[test]
+    fn terms_drop_markup_stopwords_and_plurals() {
+        assert_eq!(terms("The \\emph{Microglial} Cytokines and IL-6"), vec!["microglial", "cytokine", "il"]);
+    }
+
+    #[test]
+    fn dice_of_reordered_slugs_is_high() {
+        let a = terms("mild-moderate-action-plans");
+        let b = terms("action-mild-moderate");
+        assert!((dice(&a, &b) - 6.0 / 7.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn normalize_rel_refuses_to_climb_out() {
+        assert_eq!(normalize_rel("a/./b/../c").as_deref(), Some("a/c"));
+        assert_eq!(normalize_rel("../x"), None);
+        assert_eq!(join_rel("a/b", "../c.tex").as_deref(), Some("a/c.tex"));
+    }
+}
