@@ -53,23 +53,35 @@ impl Bibliography {
         let text = text.trim_start_matches('\u{feff}');
         let chunks = scan(text);
         let valid_whole = biblatex::Bibliography::parse(text).is_ok();
-        let strings: String = chunks.iter().filter(|c| c.kind == "string").map(|c| c.text).collect::<Vec<_>>().join("\n");
+        let strings: String =
+            chunks.iter().filter(|c| c.kind == "string").map(|c| c.text).collect::<Vec<_>>().join("\n");
         for chunk in &chunks {
             if matches!(chunk.kind.as_str(), "string" | "comment" | "preamble") {
                 continue;
             }
             if !valid_whole && biblatex::Bibliography::parse(&format!("{strings}\n{}", chunk.text)).is_err() {
                 self.findings.push(
-                    Finding::new("bib-entry-unparsed", Severity::Warning, format!("bibliography entry `{}` could not be parsed; its key is still known", chunk.key))
-                        .at(path, Some(chunk.line))
-                        .help("check the entry's braces, quotes and commas"),
+                    Finding::new(
+                        "bib-entry-unparsed",
+                        Severity::Warning,
+                        format!("bibliography entry `{}` could not be parsed; its key is still known", chunk.key),
+                    )
+                    .at(path, Some(chunk.line))
+                    .help("check the entry's braces, quotes and commas"),
                 );
             }
             if let Some(first) = self.entries.get(&chunk.key) {
                 self.findings.push(
-                    Finding::new("bib-duplicate-key", Severity::Warning, format!("citation key `{}` is defined again; the entry at {}:{} wins", chunk.key, first.path, first.line))
-                        .at(path, Some(chunk.line))
-                        .help("remove or rename this entry"),
+                    Finding::new(
+                        "bib-duplicate-key",
+                        Severity::Warning,
+                        format!(
+                            "citation key `{}` is defined again; the entry at {}:{} wins",
+                            chunk.key, first.path, first.line
+                        ),
+                    )
+                    .at(path, Some(chunk.line))
+                    .help("remove or rename this entry"),
                 );
                 continue;
             }

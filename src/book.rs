@@ -21,6 +21,9 @@ use crate::outline::Outline;
 use crate::rules::Rules;
 use crate::text::{join_rel, parent_dir, slash_path};
 
+/// Label -> every `(path, 1-based line)` defining it.
+pub type LabelIndex = BTreeMap<String, Vec<(String, usize)>>;
+
 /// Name of the book configuration file.
 pub const CONFIG_FILE: &str = "chapter-integrator.toml";
 
@@ -77,7 +80,11 @@ pub struct GitBase {
 impl GitBase {
     /// Path relative to the work tree root for a book-relative path.
     pub fn repo_path(&self, rel: &str) -> String {
-        if self.prefix.is_empty() { rel.to_string() } else { format!("{}/{}", self.prefix, rel) }
+        if self.prefix.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{}/{}", self.prefix, rel)
+        }
     }
 }
 
@@ -106,7 +113,7 @@ pub struct Book {
     /// Problems found while reading the book (unreadable files, includes leaving the book).
     pub findings: Vec<Finding>,
     outlines: RefCell<HashMap<String, Rc<Outline>>>,
-    labels: RefCell<Option<Rc<BTreeMap<String, Vec<(String, usize)>>>>>,
+    labels: RefCell<Option<Rc<LabelIndex>>>,
 }
 
 /// Finds the book root: the first folder holding `chapter-integrator.toml`, walking up from
@@ -140,7 +147,8 @@ impl Book {
         let rules = Rules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
         let git = open_git(&root, base_rev)?;
         let mut findings = Vec::new();
-        let literature: Vec<String> = if config.book.literature.is_empty() { vec!["Literature".into()] } else { config.book.literature.clone() };
+        let literature: Vec<String> =
+            if config.book.literature.is_empty() { vec!["Literature".into()] } else { config.book.literature.clone() };
         let in_literature = |p: &str| literature.iter().any(|l| p == l || p.starts_with(&format!("{l}/")));
         let wanted = |p: &str| {
             let ext = p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
@@ -157,9 +165,13 @@ impl Book {
                     sources.insert(path, text);
                 }
                 Err(_) => findings.push(
-                    Finding::new("file-not-utf8", Severity::Warning, "file is not UTF-8 text; it is left out of the book")
-                        .at(path, None)
-                        .help("convert the file to UTF-8"),
+                    Finding::new(
+                        "file-not-utf8",
+                        Severity::Warning,
+                        "file is not UTF-8 text; it is left out of the book",
+                    )
+                    .at(path, None)
+                    .help("convert the file to UTF-8"),
                 ),
             }
         }
@@ -173,8 +185,12 @@ impl Book {
             match sources.get(path) {
                 Some(text) => bib.add_file(path, text),
                 None => findings.push(
-                    Finding::new("bib-file-missing", Severity::Error, format!("bibliography file `{path}` named in {CONFIG_FILE} does not exist"))
-                        .at(CONFIG_FILE, None),
+                    Finding::new(
+                        "bib-file-missing",
+                        Severity::Error,
+                        format!("bibliography file `{path}` named in {CONFIG_FILE} does not exist"),
+                    )
+                    .at(CONFIG_FILE, None),
                 ),
             }
         }
@@ -215,11 +231,11 @@ impl Book {
     }
 
     /// Every label of the book's chapter files -> where it is defined.
-    pub fn labels(&self) -> Rc<BTreeMap<String, Vec<(String, usize)>>> {
+    pub fn labels(&self) -> Rc<LabelIndex> {
         if let Some(l) = self.labels.borrow().as_ref() {
             return l.clone();
         }
-        let mut map: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
+        let mut map = LabelIndex::new();
         let paths: Vec<String> = self.chapter_files().cloned().collect();
         for path in paths {
             if let Some(o) = self.outline(&path) {
@@ -352,24 +368,22 @@ impl Book {
                 _ => {}
             }
         }
-        self.roots = if self.config.book.roots.is_empty() {
-            latex_roots
-        } else {
-            self.config.book.roots.clone()
-        };
+        self.roots = if self.config.book.roots.is_empty() { latex_roots } else { self.config.book.roots.clone() };
         let configured = !self.config.book.roots.is_empty();
         // Resolve against the LaTeX roots known so far; Typst roots come from the graph.
         let mut edges = Vec::new();
         for (from, target, line) in &raw {
             match self.resolve_include(from, target) {
                 Some(child) => edges.push((from.clone(), child, *line)),
-                None if target.starts_with('/') || target.contains("..") => {
-                    if join_rel(parent_dir(from), target).is_none() {
-                        self.findings.push(
-                            Finding::new("path-outside-book", Severity::Warning, format!("include `{target}` points outside the book; it is not followed"))
-                                .at(from.clone(), Some(*line)),
-                        );
-                    }
+                None if target.contains("..") && join_rel(parent_dir(from), target).is_none() => {
+                    self.findings.push(
+                        Finding::new(
+                            "path-outside-book",
+                            Severity::Warning,
+                            format!("include `{target}` points outside the book; it is not followed"),
+                        )
+                        .at(from.clone(), Some(*line)),
+                    );
                 }
                 None => {}
             }
@@ -380,7 +394,8 @@ impl Book {
         }
         if !configured {
             for path in &files {
-                let is_typst_root = path.ends_with(".typ") && self.children.contains_key(path) && !self.parents.contains_key(path);
+                let is_typst_root =
+                    path.ends_with(".typ") && self.children.contains_key(path) && !self.parents.contains_key(path);
                 if is_typst_root {
                     self.roots.push(path.clone());
                 }
@@ -440,8 +455,15 @@ fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
     };
     let prefix = root.strip_prefix(&workdir).map(slash_path).unwrap_or_default();
     let base = match repo.revparse_single(base_rev) {
-        Ok(obj) => Some(obj.peel_to_commit().map_err(|e| Error::git(format!("resolve revision {base_rev} to a commit"), e))?.id()),
-        Err(e) if base_rev == "HEAD" && (e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound) => None,
+        Ok(obj) => Some(
+            obj.peel_to_commit().map_err(|e| Error::git(format!("resolve revision {base_rev} to a commit"), e))?.id(),
+        ),
+        Err(e)
+            if base_rev == "HEAD"
+                && (e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound) =>
+        {
+            None
+        }
         Err(e) => return Err(Error::git(format!("resolve revision {base_rev}"), e)),
     };
     // A book whose files are not in the base commit (new, untracked) is read from disk.
@@ -459,7 +481,9 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     let commit = g.repo.find_commit(base).map_err(|e| Error::git("read base commit", e))?;
     let mut tree = commit.tree().map_err(|e| Error::git("read base tree", e))?;
     if !g.prefix.is_empty() {
-        let entry = tree.get_path(Path::new(&g.prefix)).map_err(|e| Error::git(format!("find {} in base tree", g.prefix), e))?;
+        let entry = tree
+            .get_path(Path::new(&g.prefix))
+            .map_err(|e| Error::git(format!("find {} in base tree", g.prefix), e))?;
         tree = g.repo.find_tree(entry.id()).map_err(|e| Error::git("read book tree", e))?;
     }
     let mut out = Vec::new();

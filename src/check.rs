@@ -20,18 +20,28 @@ pub fn citation_keys(book: &Book, guide: &Guide) -> Vec<Finding> {
         match book.bib.status(key) {
             KeyStatus::Found => {}
             KeyStatus::CaseMismatch(actual) => out.push(
-                Finding::new("citation-key-case", Severity::Error, format!("citation key `{key}` matches bibliography entry `{actual}` only when letter case is ignored"))
-                    .at(&guide.path, None)
-                    .help(format!("write the key as `{actual}`")),
+                Finding::new(
+                    "citation-key-case",
+                    Severity::Error,
+                    format!(
+                        "citation key `{key}` matches bibliography entry `{actual}` only when letter case is ignored"
+                    ),
+                )
+                .at(&guide.path, None)
+                .help(format!("write the key as `{actual}`")),
             ),
             KeyStatus::Missing => out.push(
-                Finding::new("citation-key-missing", Severity::Error, format!("citation key `{key}` has no bibliography entry in the book"))
-                    .at(&guide.path, None)
-                    .help(if in_guide {
-                        "the guide's ```bibtex block holds the entry: add it to a .bib file of the book".to_string()
-                    } else {
-                        "add the entry to a .bib file of the book".to_string()
-                    }),
+                Finding::new(
+                    "citation-key-missing",
+                    Severity::Error,
+                    format!("citation key `{key}` has no bibliography entry in the book"),
+                )
+                .at(&guide.path, None)
+                .help(if in_guide {
+                    "the guide's ```bibtex block holds the entry: add it to a .bib file of the book".to_string()
+                } else {
+                    "add the entry to a .bib file of the book".to_string()
+                }),
             ),
         }
     }
@@ -54,8 +64,16 @@ pub fn worktree_drift(book: &Book, path: &str) -> Option<Finding> {
     let base = book.sources.get(path)?;
     let disk = book.disk_text(path)?;
     (disk != base.as_bytes()).then(|| {
-        Finding::new("worktree-differs", Severity::Warning, format!("the work-tree copy of {path} differs from {}; the diff is made against {}", book.git.as_ref().map_or("the base", |g| g.base_rev.as_str()), book.git.as_ref().map_or("the base", |g| g.base_rev.as_str())))
-            .at(path, None)
-            .help("commit or stash your edits first, or pass --base")
+        Finding::new(
+            "worktree-differs",
+            Severity::Warning,
+            format!(
+                "the work-tree copy of {path} differs from {}; the diff is made against {}",
+                book.git.as_ref().map_or("the base", |g| g.base_rev.as_str()),
+                book.git.as_ref().map_or("the base", |g| g.base_rev.as_str())
+            ),
+        )
+        .at(path, None)
+        .help("commit or stash your edits first, or pass --base")
     })
 }

@@ -48,7 +48,7 @@ pub fn apply(original: &str, insertions: &[Insertion]) -> Result<String, String>
         }
         let block: Vec<&str> = ins.text.lines().collect();
         out.push_str(&block.join(eol));
-        if !(missing_final_newline && !same_point_follows) {
+        if !missing_final_newline || same_point_follows {
             out.push_str(eol);
         }
         let next_blank = lines.get(ins.after_line).is_none_or(|l| blank(l));

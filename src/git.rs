@@ -43,7 +43,10 @@ pub enum BranchOutcome {
 /// [`Error::Git`] when the signature cannot be built.
 pub fn signature(repo: &Repository) -> Result<Signature<'static>> {
     let (name, email) = match repo.signature() {
-        Ok(sig) => (sig.name().unwrap_or("chapter-integrator").to_string(), sig.email().unwrap_or("chapter-integrator@localhost").to_string()),
+        Ok(sig) => (
+            sig.name().unwrap_or("chapter-integrator").to_string(),
+            sig.email().unwrap_or("chapter-integrator@localhost").to_string(),
+        ),
         Err(_) => ("chapter-integrator".to_string(), "chapter-integrator@localhost".to_string()),
     };
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok());
@@ -60,18 +63,29 @@ pub fn signature(repo: &Repository) -> Result<Signature<'static>> {
 /// [`Error::Git`] for failures of git itself. Refusals (branch checked out, branch exists
 /// without `force`, foreign commits on the branch, a concurrent update) are
 /// [`BranchOutcome::Refused`].
-pub fn commit_to_branch(repo: &Repository, branch: &str, base: Oid, commits: &[CommitSpec], force: bool) -> Result<BranchOutcome> {
+pub fn commit_to_branch(
+    repo: &Repository,
+    branch: &str,
+    base: Oid,
+    commits: &[CommitSpec],
+    force: bool,
+) -> Result<BranchOutcome> {
     let refname = format!("refs/heads/{branch}");
     if !git2::Reference::is_valid_name(&refname) {
         return Ok(BranchOutcome::Refused(format!("`{branch}` is not a valid branch name")));
     }
     if let Ok(head) = repo.find_reference("HEAD") {
         if head.symbolic_target() == Some(refname.as_str()) {
-            return Ok(BranchOutcome::Refused(format!("branch `{branch}` is checked out; the tool never writes to the checked-out branch")));
+            return Ok(BranchOutcome::Refused(format!(
+                "branch `{branch}` is checked out; the tool never writes to the checked-out branch"
+            )));
         }
     }
     let existing = match repo.find_reference(&refname) {
-        Ok(r) => Some(r.target().ok_or_else(|| Error::git(format!("read {refname}"), git2::Error::from_str("symbolic branch ref")))?),
+        Ok(r) => Some(
+            r.target()
+                .ok_or_else(|| Error::git(format!("read {refname}"), git2::Error::from_str("symbolic branch ref")))?,
+        ),
         Err(e) if e.code() == git2::ErrorCode::NotFound => None,
         Err(e) => return Err(Error::git(format!("read {refname}"), e)),
     };
@@ -93,7 +107,8 @@ pub fn commit_to_branch(repo: &Repository, branch: &str, base: Oid, commits: &[C
         let tree_id = updated_tree(repo, &parent.tree().map_err(|e| Error::git("read tree", e))?, &spec.files)?;
         let tree = repo.find_tree(tree_id).map_err(|e| Error::git("read new tree", e))?;
         let message = format!("{}\n\n{TRAILER}\n", spec.message.trim_end());
-        let oid = repo.commit(None, &sig, &sig, &message, &tree, &[&parent]).map_err(|e| Error::git("create commit", e))?;
+        let oid =
+            repo.commit(None, &sig, &sig, &message, &tree, &[&parent]).map_err(|e| Error::git("create commit", e))?;
         made.push(oid);
         parent = repo.find_commit(oid).map_err(|e| Error::git("read new commit", e))?;
     }
@@ -105,9 +120,9 @@ pub fn commit_to_branch(repo: &Repository, branch: &str, base: Oid, commits: &[C
     };
     match update {
         Ok(_) => Ok(BranchOutcome::Written(made)),
-        Err(e) if matches!(e.code(), git2::ErrorCode::Exists | git2::ErrorCode::Modified) => {
-            Ok(BranchOutcome::Refused(format!("branch `{branch}` changed while the tool ran; nothing was written to it")))
-        }
+        Err(e) if matches!(e.code(), git2::ErrorCode::Exists | git2::ErrorCode::Modified) => Ok(
+            BranchOutcome::Refused(format!("branch `{branch}` changed while the tool ran; nothing was written to it")),
+        ),
         Err(e) => Err(Error::git(format!("update {refname}"), e)),
     }
 }
@@ -133,7 +148,9 @@ fn updated_tree(repo: &Repository, base: &git2::Tree, files: &[(String, Vec<u8>)
     for (path, content) in files {
         let blob = repo.blob(content).map_err(|e| Error::git(format!("write blob {path}"), e))?;
         let mode = match base.get_path(Path::new(path)) {
-            Ok(entry) if entry.filemode() == i32::from(git2::FileMode::BlobExecutable) => git2::FileMode::BlobExecutable,
+            Ok(entry) if entry.filemode() == i32::from(git2::FileMode::BlobExecutable) => {
+                git2::FileMode::BlobExecutable
+            }
             _ => git2::FileMode::Blob,
         };
         builder.upsert(path, blob, mode);

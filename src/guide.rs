@@ -190,9 +190,7 @@ pub fn locate(path: &Path) -> Result<GuideFiles> {
 /// True for file names (lowercase) of the form `*integration*guide*.md`.
 pub fn is_guide_name(lower_name: &str) -> bool {
     lower_name.ends_with(".md")
-        && lower_name
-            .find("integration")
-            .is_some_and(|i| lower_name[i + "integration".len()..].contains("guide"))
+        && lower_name.find("integration").is_some_and(|i| lower_name[i + "integration".len()..].contains("guide"))
 }
 
 /// Reads a guide and its key findings. `rel` turns an absolute path into the path shown
@@ -259,18 +257,15 @@ fn empty_guide(path: &str) -> Guide {
 /// Branch slug: the literature folder's name, else the guide file's stem, lowercased, with
 /// runs of other characters turned into `-`.
 fn slug_of(files: &GuideFiles, rel_path: &str) -> String {
-    let from_folder = files.guide.as_ref().is_none_or(|g| {
-        g.file_name().is_some_and(|n| n.eq_ignore_ascii_case("integration-guide.md"))
-    });
-    let raw = if from_folder {
-        files.folder.file_name().map(|n| n.to_string_lossy().to_string())
-    } else {
-        None
-    }
-    .unwrap_or_else(|| {
-        let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
-        name.trim_end_matches(".md").to_string()
-    });
+    let from_folder = files
+        .guide
+        .as_ref()
+        .is_none_or(|g| g.file_name().is_some_and(|n| n.eq_ignore_ascii_case("integration-guide.md")));
+    let raw = if from_folder { files.folder.file_name().map(|n| n.to_string_lossy().to_string()) } else { None }
+        .unwrap_or_else(|| {
+            let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
+            name.trim_end_matches(".md").to_string()
+        });
     slugify(&raw)
 }
 
@@ -285,7 +280,11 @@ pub fn slugify(raw: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "guide".into() } else { out }
+    if out.is_empty() {
+        "guide".into()
+    } else {
+        out
+    }
 }
 
 /// A Markdown block the parser looks at, in document order.
@@ -303,7 +302,9 @@ fn blocks(text: &str) -> Vec<Block> {
     let mut item_depth = 0usize;
     for (event, range) in Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level, .. }) => heading = Some((level as u8, String::new(), idx.line_of(range.start))),
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as u8, String::new(), idx.line_of(range.start)))
+            }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, text, line)) = heading.take() {
                     out.push(Block::Heading { level, text: text.trim().to_string(), line });
@@ -342,7 +343,9 @@ fn blocks(text: &str) -> Vec<Block> {
 /// A `**Name:** value` line (also `**Name**: value`, `- **Name:** value`).
 fn field_re() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^\s*(?:[-*+]\s+|\d+\.\s+)?\*\*([^*\n]{1,60}?)\s*:?\s*\*\*\s*:?\s*(.*?)\s*$").unwrap())
+    RE.get_or_init(|| {
+        Regex::new(r"^\s*(?:[-*+]\s+|\d+\.\s+)?\*\*([^*\n]{1,60}?)\s*:?\s*\*\*\s*:?\s*(.*?)\s*$").unwrap()
+    })
 }
 
 fn field_is(name: &str, names: &[String]) -> bool {
@@ -364,7 +367,11 @@ fn quoted_or_whole(value: &str) -> Vec<String> {
         return quoted;
     }
     let whole = value.replace('`', "").trim().to_string();
-    if whole.is_empty() { vec![] } else { vec![whole] }
+    if whole.is_empty() {
+        vec![]
+    } else {
+        vec![whole]
+    }
 }
 
 /// The first backticked span of a field value, else the value up to a parenthesis.
@@ -388,9 +395,8 @@ fn file_in_text(text: &str) -> Option<String> {
 pub fn keys_in_snippet(text: &str) -> Vec<String> {
     static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     static TYPST: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let latex = LATEX.get_or_init(|| {
-        Regex::new(r"\\[A-Za-z]*cite[A-Za-z]*\*?(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}").unwrap()
-    });
+    let latex =
+        LATEX.get_or_init(|| Regex::new(r"\\[A-Za-z]*cite[A-Za-z]*\*?(?:\s*\[[^\]]*\]){0,2}\s*\{([^}]*)\}").unwrap());
     let typst = TYPST.get_or_init(|| Regex::new(r"(?:^|[\s(\[~])@([A-Za-z][A-Za-z0-9_:\-./+]*[A-Za-z0-9_])").unwrap());
     let mut keys = Vec::new();
     for c in latex.captures_iter(text) {
@@ -418,9 +424,7 @@ fn keys_in_text(text: &str) -> Vec<String> {
 
 fn push_key(keys: &mut Vec<String>, key: &str) {
     let key = key.trim().trim_matches(['`', '{', '}', ',', ';']).trim();
-    let valid = !key.is_empty()
-        && !key.contains(char::is_whitespace)
-        && key.chars().any(|c| c.is_ascii_alphanumeric());
+    let valid = !key.is_empty() && !key.contains(char::is_whitespace) && key.chars().any(|c| c.is_ascii_alphanumeric());
     if valid && !keys.iter().any(|k| k == key) {
         keys.push(key.to_string());
     }
@@ -441,13 +445,17 @@ fn target_heading(text: &str, rules: &GuideRules) -> Option<(Option<usize>, Stri
                 continue;
             };
             let cut = text.len() - after.len();
-            let tail = text[cut..].trim_start_matches(|c: char| c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit());
+            let tail = text[cut..].trim_start_matches(|c: char| {
+                c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit()
+            });
             return Some((Some(i + 1), tail.trim().to_string()));
         }
     }
     for prefix in &rules.headings.target_prefixes {
         if lower.starts_with(&prefix.to_lowercase()) {
-            let tail = text[prefix.len()..].trim_start_matches(|c: char| c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit());
+            let tail = text[prefix.len()..].trim_start_matches(|c: char| {
+                c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit()
+            });
             return Some((None, tail.trim().to_string()));
         }
     }
@@ -515,7 +523,9 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     if field_is(&name, &g.fields.citation_key) {
                         let inner: Vec<&str> = value.split('`').skip(1).step_by(2).collect();
                         if inner.is_empty() {
-                            value.split([',', ';']).for_each(|k| push_key(&mut keys, k.split_whitespace().next().unwrap_or("")));
+                            value
+                                .split([',', ';'])
+                                .for_each(|k| push_key(&mut keys, k.split_whitespace().next().unwrap_or("")));
                         } else {
                             inner.iter().for_each(|k| push_key(&mut keys, k));
                         }
@@ -574,9 +584,13 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     for t in &mut targets {
         if t.file_hint.is_none() {
             guide.findings.push(
-                Finding::new("target-file-missing", Severity::Error, format!("target {} names no file", describe_rank(t.rank)))
-                    .at(path, Some(t.line))
-                    .help("add a `**File:** `path/to/chapter`` line to the target"),
+                Finding::new(
+                    "target-file-missing",
+                    Severity::Error,
+                    format!("target {} names no file", describe_rank(t.rank)),
+                )
+                .at(path, Some(t.line))
+                .help("add a `**File:** `path/to/chapter`` line to the target"),
             );
         }
     }
@@ -638,7 +652,11 @@ pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
             Block::Text { range } => {
                 let first_line = idx.line_of(range.start);
                 let src = &text[range];
-                let is = |list: &[String]| list.iter().any(|n| section.eq_ignore_ascii_case(n) || section.to_lowercase().starts_with(&n.to_lowercase()));
+                let is = |list: &[String]| {
+                    list.iter().any(|n| {
+                        section.eq_ignore_ascii_case(n) || section.to_lowercase().starts_with(&n.to_lowercase())
+                    })
+                };
                 for (i, line) in src.lines().enumerate() {
                     if let Some(c) = field_re().captures(line) {
                         let value = strip_md(&c[2]);
@@ -654,10 +672,11 @@ pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
                         }
                     }
                     let t = line.trim();
-                    let item = t
-                        .strip_prefix("- ")
-                        .or_else(|| t.strip_prefix("* "))
-                        .or_else(|| t.split_once(". ").filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty()).map(|(_, r)| r));
+                    let item = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")).or_else(|| {
+                        t.split_once(". ")
+                            .filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+                            .map(|(_, r)| r)
+                    });
                     let Some(item) = item else { continue };
                     if is(&names.main) && !line.starts_with(' ') {
                         kf.main.push(strip_md(item));

@@ -84,11 +84,8 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     };
     let book = Book::open(&root, &s.base)?;
     let style = Style { color: s.color && s.format == Format::Text };
-    let inputs: Vec<PathBuf> = if s.paths.is_empty() {
-        book::find_guides(&book.root)?
-    } else {
-        s.paths.iter().map(|p| cwd.join(p)).collect()
-    };
+    let inputs: Vec<PathBuf> =
+        if s.paths.is_empty() { book::find_guides(&book.root)? } else { s.paths.iter().map(|p| cwd.join(p)).collect() };
     let rel = |p: &Path| -> String {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         abs.strip_prefix(&book.root).map(text::slash_path).unwrap_or_else(|_| text::slash_path(p))
@@ -121,9 +118,12 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                 None => match s.format {
                     Format::Json => {
                         let doc = serde_json::json!({"schema": report::SCHEMA, "diff": patch, "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>()});
-                        writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize")).map_err(|e| Error::io("write", "stdout", e))?;
+                        writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
+                            .map_err(|e| Error::io("write", "stdout", e))?;
                     }
-                    Format::Text => out.write_all(report::diff_text(&patch, style).as_bytes()).map_err(|e| Error::io("write", "stdout", e))?,
+                    Format::Text => out
+                        .write_all(report::diff_text(&patch, style).as_bytes())
+                        .map_err(|e| Error::io("write", "stdout", e))?,
                 },
             }
             Ok(i32::from(failed || change_failed))
@@ -139,7 +139,8 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                         "book_findings": book_findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
                         "summary": summary_json(&plans),
                     });
-                    writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize")).map_err(|e| Error::io("write", "stdout", e))?;
+                    writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
+                        .map_err(|e| Error::io("write", "stdout", e))?;
                 }
                 Format::Text => {
                     let mut text = String::new();
@@ -160,7 +161,8 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             }
             if *diff {
                 let (patch, _) = diff_of(&book, &plans, s, err, style)?;
-                out.write_all(report::diff_text(&patch, style).as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
+                out.write_all(report::diff_text(&patch, style).as_bytes())
+                    .map_err(|e| Error::io("write", "stdout", e))?;
             }
             Ok(i32::from(failed || book_failed))
         }
@@ -192,7 +194,11 @@ fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
 /// Prints the plans' findings to `err` (errors and warnings; info with `-v`).
 fn print_findings(plans: &[GuidePlan], s: &Settings, err: &mut dyn Write, style: Style) -> Result<()> {
     for p in plans {
-        for f in p.all_findings().into_iter().filter(|f| s.verbose || f.severity > Severity::Info || (!s.quiet && f.code == "already-applied")) {
+        for f in p
+            .all_findings()
+            .into_iter()
+            .filter(|f| s.verbose || f.severity > Severity::Info || (!s.quiet && f.code == "already-applied"))
+        {
             err.write_all(report::finding_text(f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
         }
     }
@@ -201,7 +207,13 @@ fn print_findings(plans: &[GuidePlan], s: &Settings, err: &mut dyn Write, style:
 
 /// The unified diff of every changed file (headers relative to the git work tree root),
 /// and whether an edit failed.
-fn diff_of(book: &Book, plans: &[GuidePlan], s: &Settings, err: &mut dyn Write, style: Style) -> Result<(String, bool)> {
+fn diff_of(
+    book: &Book,
+    plans: &[GuidePlan],
+    s: &Settings,
+    err: &mut dyn Write,
+    style: Style,
+) -> Result<(String, bool)> {
     print_findings(plans, s, err, style)?;
     let all: Vec<&GuidePlan> = plans.iter().collect();
     let changes = plan::changes(book, &all);
@@ -220,9 +232,21 @@ fn diff_of(book: &Book, plans: &[GuidePlan], s: &Settings, err: &mut dyn Write, 
 }
 
 #[allow(clippy::too_many_arguments)] // reason: one call site; a struct would only rename these
-fn apply(book: &Book, plans: &[GuidePlan], branch: Option<&str>, force: bool, s: &Settings, out: &mut dyn Write, err: &mut dyn Write, style: Style) -> Result<i32> {
+fn apply(
+    book: &Book,
+    plans: &[GuidePlan],
+    branch: Option<&str>,
+    force: bool,
+    s: &Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    style: Style,
+) -> Result<i32> {
     let Some(g) = &book.git else {
-        return Err(Error::Usage(format!("apply needs the book in a git repository; {} is not in one", book.root.display())));
+        return Err(Error::Usage(format!(
+            "apply needs the book in a git repository; {} is not in one",
+            book.root.display()
+        )));
     };
     let Some(base) = g.base else {
         return Err(Error::Usage(format!(
@@ -233,7 +257,8 @@ fn apply(book: &Book, plans: &[GuidePlan], branch: Option<&str>, force: bool, s:
     };
     print_findings(plans, s, err, style)?;
     if plans.iter().any(|p| p.worst() == Some(Severity::Error)) {
-        writeln!(err, "nothing was written: fix the errors above first").map_err(|e| Error::io("write", "stderr", e))?;
+        writeln!(err, "nothing was written: fix the errors above first")
+            .map_err(|e| Error::io("write", "stderr", e))?;
         return Ok(1);
     }
     let prefix = &book.config.branch.prefix;
@@ -255,10 +280,12 @@ fn apply(book: &Book, plans: &[GuidePlan], branch: Option<&str>, force: bool, s:
         if now.files == prev.files {
             continue;
         }
-        let files: Vec<(String, Vec<u8>)> = now.files.iter().map(|(p, (_, new))| (g.repo_path(p), new.as_bytes().to_vec())).collect();
+        let files: Vec<(String, Vec<u8>)> =
+            now.files.iter().map(|(p, (_, new))| (g.repo_path(p), new.as_bytes().to_vec())).collect();
         for p in now.files.keys() {
             if let Some(f) = check::worktree_drift(book, p) {
-                err.write_all(report::finding_text(&f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
+                err.write_all(report::finding_text(&f, style).as_bytes())
+                    .map_err(|e| Error::io("write", "stderr", e))?;
             }
         }
         commits.push(git::CommitSpec { message: commit_message(&plans[k]), files });
@@ -266,13 +293,15 @@ fn apply(book: &Book, plans: &[GuidePlan], branch: Option<&str>, force: bool, s:
     }
     if commits.is_empty() {
         if !s.quiet {
-            writeln!(out, "nothing to do: every target is already applied or has nothing to insert").map_err(|e| Error::io("write", "stdout", e))?;
+            writeln!(out, "nothing to do: every target is already applied or has nothing to insert")
+                .map_err(|e| Error::io("write", "stdout", e))?;
         }
         return Ok(0);
     }
     match git::commit_to_branch(&g.repo, &branch, base, &commits, force)? {
         git::BranchOutcome::Refused(why) => {
-            writeln!(err, "{}[branch-refused] {why}", style.bold("error")).map_err(|e| Error::io("write", "stderr", e))?;
+            writeln!(err, "{}[branch-refused] {why}", style.bold("error"))
+                .map_err(|e| Error::io("write", "stderr", e))?;
             Ok(1)
         }
         git::BranchOutcome::Written(oids) => {

@@ -155,7 +155,8 @@ fn latex_res() -> &'static [Regex; 6] {
     static RES: std::sync::OnceLock<[Regex; 6]> = std::sync::OnceLock::new();
     RES.get_or_init(|| {
         [
-            Regex::new(r"\\(part|chapter|section|subsection|subsubsection|paragraph)\*?\s*(\[[^\]]*\])?\s*(\{|$)").unwrap(),
+            Regex::new(r"\\(part|chapter|section|subsection|subsubsection|paragraph)\*?\s*(\[[^\]]*\])?\s*(\{|$)")
+                .unwrap(),
             Regex::new(r"\\label\s*\{([^}]+)\}").unwrap(),
             Regex::new(r"\\[A-Za-z]*cite[A-Za-z]*\*?((?:\s*\[[^\]]*\]){0,2})\s*\{([^}]*)\}").unwrap(),
             Regex::new(r"\\(?:input|include|subfile)\s*(?:\{([^}]+)\}|\s+([^\s{}%]+))").unwrap(),
@@ -178,7 +179,11 @@ fn latex(text: &str) -> Outline {
         let raw = lines[i];
         i += 1;
         if let Some((end, start)) = &skip {
-            let closes = if end == "\\fi" { strip_latex_comment(raw).trim_start().starts_with("\\fi") } else { raw.contains(&format!("\\end{{{end}}}")) };
+            let closes = if end == "\\fi" {
+                strip_latex_comment(raw).trim_start().starts_with("\\fi")
+            } else {
+                raw.contains(&format!("\\end{{{end}}}"))
+            };
             if closes {
                 o.blocked.push((*start, n));
                 o.dead.push((*start, n));
@@ -224,7 +229,12 @@ fn latex(text: &str) -> Outline {
             }
             let rest = rest.trim_start();
             if let Some((title, _)) = braced(rest) {
-                o.headings.push(Heading { level, title: title.split_whitespace().collect::<Vec<_>>().join(" "), label: None, line: n });
+                o.headings.push(Heading {
+                    level,
+                    title: title.split_whitespace().collect::<Vec<_>>().join(" "),
+                    label: None,
+                    line: n,
+                });
             }
         }
         for c in label_re.captures_iter(line) {
@@ -306,7 +316,9 @@ fn typst(text: &str) -> Outline {
             SyntaxKind::Label => {
                 let label = node.text().trim_start_matches('<').trim_end_matches('>').to_string();
                 // A label right after a heading or environment belongs to it.
-                if let Some(h) = o.headings.last_mut().filter(|h| h.label.is_none() && (first == h.line || first == h.line + 1)) {
+                if let Some(h) =
+                    o.headings.last_mut().filter(|h| h.label.is_none() && (first == h.line || first == h.line + 1))
+                {
                     h.label = Some(label.clone());
                 } else if let Some(e) = o.envs.last_mut().filter(|e| e.label.is_none() && first == e.end) {
                     e.label = Some(label.clone());
@@ -417,7 +429,9 @@ fn markdown(text: &str) -> Outline {
     let mut current: Option<(i32, String, usize)> = None;
     for (event, range) in Parser::new(text).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level, .. }) => current = Some((level as i32 - 1, String::new(), idx.line_of(range.start))),
+            Event::Start(Tag::Heading { level, .. }) => {
+                current = Some((level as i32 - 1, String::new(), idx.line_of(range.start)))
+            }
             Event::Text(t) | Event::Code(t) => {
                 if let Some(c) = current.as_mut() {
                     c.1.push_str(&t);
@@ -471,7 +485,8 @@ mod tests {
     fn typst_headings_envs_labels_refs_includes() {
         let text = "#import \"env.typ\": *\n= Chapter\n<ch:x>\n\n== Section <sec:y>\nText @Key2020 and @sec:y.\n\n#observation(title: [T])[\n  Body @Other2021\n] <obs:z>\n\n// == Not a heading\n#include \"sub/a.typ\"\n";
         let o = Outline::parse(Markup::Typst, text);
-        let h: Vec<(&str, i32, Option<&str>, usize)> = o.headings.iter().map(|h| (h.title.as_str(), h.level, h.label.as_deref(), h.line)).collect();
+        let h: Vec<(&str, i32, Option<&str>, usize)> =
+            o.headings.iter().map(|h| (h.title.as_str(), h.level, h.label.as_deref(), h.line)).collect();
         assert_eq!(h, vec![("Chapter", 0, Some("ch:x"), 2), ("Section", 1, Some("sec:y"), 5)]);
         assert_eq!(o.envs.len(), 1);
         assert_eq!((o.envs[0].name.as_str(), o.envs[0].start, o.envs[0].end), ("observation", 8, 10));

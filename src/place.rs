@@ -89,7 +89,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
                 .iter()
                 .flat_map(|h| s.heading_path.iter().rev().skip(1).map(move |p| (h, p, title_similarity(h, p))))
                 .max_by(|a, b| a.2.total_cmp(&b.2));
-            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.5) {
+            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 > 0.6) {
                 score += w.hint_parent * sim;
                 reasons.push(format!("section hint \"{h}\" matches enclosing heading \"{p}\" ({sim:.2})"));
             }
@@ -97,14 +97,19 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
                 let r = rel[i] / max_rel;
                 score += w.relevance * r;
                 let shared = bm25.shared_terms(i, &query, 5);
-                reasons.push(format!("shares terms with the snippet and key findings: {} (relevance {r:.2})", shared.join(", ")));
+                reasons.push(format!(
+                    "shares terms with the snippet and key findings: {} (relevance {r:.2})",
+                    shared.join(", ")
+                ));
             }
             let cites: Vec<String> = keys.iter().filter(|k| s.cites.contains(k)).cloned().collect();
             if !cites.is_empty() {
                 score += w.cites_keys;
                 reasons.push(format!("already cites {}", cites.join(", ")));
             }
-            if let Some(kind) = env_kind.filter(|k| s.envs.iter().any(|e| book.rules.environments.canonical_of_macro(e) == *k)) {
+            if let Some(kind) =
+                env_kind.filter(|k| s.envs.iter().any(|e| book.rules.environments.canonical_of_macro(e) == *k))
+            {
                 score += w.same_environment;
                 reasons.push(format!("holds {kind} environments already"));
             }
@@ -119,7 +124,9 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             }
         })
         .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.after_line.cmp(&b.after_line)));
+    out.sort_by(|a, b| {
+        b.score.total_cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.after_line.cmp(&b.after_line))
+    });
     out
 }
 
@@ -197,7 +204,9 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
             let end = next_include.unwrap_or(next_heading);
             let last = end.saturating_sub(1).max(first);
             let mut after = last;
-            while after > first && (lines.get(after - 1).is_none_or(|l| l.trim().is_empty()) || !o.can_insert_after(after)) {
+            while after > first
+                && (lines.get(after - 1).is_none_or(|l| l.trim().is_empty()) || !o.can_insert_after(after))
+            {
                 after -= 1;
             }
             if !o.can_insert_after(after) {
@@ -224,7 +233,11 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
 
 fn is_prose(line: &str) -> bool {
     let t = line.trim();
-    !t.is_empty() && !t.starts_with("#import") && !t.starts_with("//") && !t.starts_with('%') && !t.starts_with("#include")
+    !t.is_empty()
+        && !t.starts_with("#import")
+        && !t.starts_with("//")
+        && !t.starts_with('%')
+        && !t.starts_with("#include")
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::finding::{Finding, Severity};
 use crate::guide::{describe_rank, Guide, Markup, Target};
 use crate::place::{self, Candidate};
 use crate::render::{self, snippet_labels, snippet_title};
-use crate::resolve::{Resolution, Resolver, ResolvedTarget};
+use crate::resolve::{Resolution, ResolvedTarget, Resolver};
 
 /// What will happen to one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -62,7 +62,8 @@ pub struct GuidePlan {
 impl GuidePlan {
     /// Every finding of the guide and its targets, sorted (path, line, code).
     pub fn all_findings(&self) -> Vec<&Finding> {
-        let mut all: Vec<&Finding> = self.findings.iter().chain(self.targets.iter().flat_map(|t| t.findings.iter())).collect();
+        let mut all: Vec<&Finding> =
+            self.findings.iter().chain(self.targets.iter().flat_map(|t| t.findings.iter())).collect();
         all.sort_by(|a, b| (&a.path, a.line, a.code, &a.message).cmp(&(&b.path, b.line, b.code, &b.message)));
         all
     }
@@ -95,12 +96,20 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
     GuidePlan { guide, targets, findings }
 }
 
-fn plan_target(book: &Book, resolver: &mut Resolver, guide: &Guide, target: &Target, kf_text: &str, defined: &[String]) -> TargetPlan {
+fn plan_target(
+    book: &Book,
+    resolver: &mut Resolver,
+    guide: &Guide,
+    target: &Target,
+    kf_text: &str,
+    defined: &[String],
+) -> TargetPlan {
     let mut findings = Vec::new();
     let labels = target.snippet.as_ref().map(snippet_labels).unwrap_or_default();
     let title = target.snippet.as_ref().and_then(snippet_title);
     let mut context = String::new();
-    for part in [target.title_hint.as_str(), &target.section_hints.join(" "), target.rationale.as_deref().unwrap_or("")] {
+    for part in [target.title_hint.as_str(), &target.section_hints.join(" "), target.rationale.as_deref().unwrap_or("")]
+    {
         context.push_str(part);
         context.push('\n');
     }
@@ -129,9 +138,16 @@ fn plan_target(book: &Book, resolver: &mut Resolver, guide: &Guide, target: &Tar
         Resolution::Resolved(r) => {
             if r.method != "exact" {
                 findings.push(
-                    Finding::new("target-resolved-loosely", Severity::Warning, format!("{rank} target `{hint}` does not exist; using {} (found by {}, confidence {:.2})", r.path, r.method, r.confidence))
-                        .at(where_.0, Some(where_.1))
-                        .help("check the file, then update the guide's path"),
+                    Finding::new(
+                        "target-resolved-loosely",
+                        Severity::Warning,
+                        format!(
+                            "{rank} target `{hint}` does not exist; using {} (found by {}, confidence {:.2})",
+                            r.path, r.method, r.confidence
+                        ),
+                    )
+                    .at(where_.0, Some(where_.1))
+                    .help("check the file, then update the guide's path"),
                 );
             }
             plan.resolved = Some(r);
@@ -139,9 +155,16 @@ fn plan_target(book: &Book, resolver: &mut Resolver, guide: &Guide, target: &Tar
         Resolution::Unresolved(closest) => {
             let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
             findings.push(
-                Finding::new("target-unresolved", Severity::Error, format!("{rank} target `{hint}` matches no file of the book well enough; closest: {}", if names.is_empty() { "none".into() } else { names.join(", ") }))
-                    .at(where_.0, Some(where_.1))
-                    .help("correct the guide's **File:** line"),
+                Finding::new(
+                    "target-unresolved",
+                    Severity::Error,
+                    format!(
+                        "{rank} target `{hint}` matches no file of the book well enough; closest: {}",
+                        if names.is_empty() { "none".into() } else { names.join(", ") }
+                    ),
+                )
+                .at(where_.0, Some(where_.1))
+                .help("correct the guide's **File:** line"),
             );
             plan.findings = findings;
             return plan;
@@ -152,8 +175,12 @@ fn plan_target(book: &Book, resolver: &mut Resolver, guide: &Guide, target: &Tar
     plan.candidates = all.into_iter().take(book.rules.scoring.place.top).collect();
     let Some(best) = plan.candidates.first().cloned() else {
         findings.push(
-            Finding::new("no-insertion-point", Severity::Error, format!("{rank} target: {path} has no place where text may be inserted"))
-                .at(where_.0, Some(where_.1)),
+            Finding::new(
+                "no-insertion-point",
+                Severity::Error,
+                format!("{rank} target: {path} has no place where text may be inserted"),
+            )
+            .at(where_.0, Some(where_.1)),
         );
         plan.findings = findings;
         return plan;
@@ -162,34 +189,51 @@ fn plan_target(book: &Book, resolver: &mut Resolver, guide: &Guide, target: &Tar
     let existing = check::existing_labels(book, &labels);
     let closure = book.closure(&path);
     let applied_here: Vec<&(String, String, usize)> = existing.iter().filter(|(_, p, _)| closure.contains(p)).collect();
-    if !applied_here.is_empty() || (labels.is_empty() && target.snippet.is_some() && !best.cites_keys.is_empty() && snippet_keys_all_cited(target, &best)) {
+    if !applied_here.is_empty()
+        || (labels.is_empty()
+            && target.snippet.is_some()
+            && !best.cites_keys.is_empty()
+            && snippet_keys_all_cited(target, &best))
+    {
         let why = match applied_here.first() {
             Some((l, p, line)) => format!("label `{l}` is already defined at {p}:{line}"),
             None => format!("the chosen section already cites {}", best.cites_keys.join(", ")),
         };
-        findings.push(Finding::new("already-applied", Severity::Info, format!("{rank} target is already applied: {why}")).at(where_.0, Some(where_.1)));
+        findings.push(
+            Finding::new("already-applied", Severity::Info, format!("{rank} target is already applied: {why}"))
+                .at(where_.0, Some(where_.1)),
+        );
         plan.status = Status::AlreadyApplied;
         plan.findings = findings;
         return plan;
     }
     for (label, p, line) in &existing {
         findings.push(
-            Finding::new("label-collision", Severity::Error, format!("label `{label}` of the {rank} target's snippet is already defined at {p}:{line}"))
-                .at(where_.0, Some(where_.1))
-                .help("rename the label in the guide's snippet"),
+            Finding::new(
+                "label-collision",
+                Severity::Error,
+                format!("label `{label}` of the {rank} target's snippet is already defined at {p}:{line}"),
+            )
+            .at(where_.0, Some(where_.1))
+            .help("rename the label in the guide's snippet"),
         );
     }
     let Some(snippet) = &target.snippet else {
         findings.push(
-            Finding::new("snippet-missing", Severity::Warning, format!("{rank} target has no snippet; nothing is inserted into {path}"))
-                .at(where_.0, Some(where_.1))
-                .help("add a fenced ```latex or ```typst snippet under the target"),
+            Finding::new(
+                "snippet-missing",
+                Severity::Warning,
+                format!("{rank} target has no snippet; nothing is inserted into {path}"),
+            )
+            .at(where_.0, Some(where_.1))
+            .help("add a fenced ```latex or ```typst snippet under the target"),
         );
         plan.findings = findings;
         return plan;
     };
     let markup = Markup::from_path(&best.path).unwrap_or(Markup::Latex);
-    let rendered = render::render(snippet, markup, &book.rules.environments, defined, (snippet_source(target), snippet.line));
+    let rendered =
+        render::render(snippet, markup, &book.rules.environments, defined, (snippet_source(target), snippet.line));
     findings.extend(rendered.findings.iter().cloned());
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {

@@ -84,7 +84,11 @@ mod tests {
 
     #[test]
     fn the_document_sharing_rare_terms_ranks_first() {
-        let docs = vec![terms("pacing energy envelope heart rate"), terms("microglia cytokine inflammation brain"), terms("energy brain")];
+        let docs = vec![
+            terms("pacing energy envelope heart rate"),
+            terms("microglia cytokine inflammation brain"),
+            terms("energy brain"),
+        ];
         let idx = Bm25::new(&docs, 1.2, 0.75);
         let s = idx.scores(&terms("ketamine reduces microglia cytokine release"));
         assert!(s[1] > s[0] && s[1] > s[2], "{s:?}");

@@ -44,7 +44,13 @@ pub fn snippet_title(snippet: &Snippet) -> Option<String> {
 
 /// Renders `snippet` for a file in `target` markup. `defined` lists the Typst functions
 /// the book defines (empty: not checked). `where_` names the guide and line for findings.
-pub fn render(snippet: &Snippet, target: Markup, env: &EnvironmentRules, defined: &[String], where_: (&str, usize)) -> Rendered {
+pub fn render(
+    snippet: &Snippet,
+    target: Markup,
+    env: &EnvironmentRules,
+    defined: &[String],
+    where_: (&str, usize),
+) -> Rendered {
     let text = snippet.text.trim_end().to_string();
     let mut findings = Vec::new();
     let lang = snippet.language.unwrap_or(target);
@@ -53,9 +59,13 @@ pub fn render(snippet: &Snippet, target: Markup, env: &EnvironmentRules, defined
         (Markup::Latex, Markup::Typst) => latex_to_typst(&text, env, defined, &mut findings, where_),
         (from, to) => {
             findings.push(
-                Finding::new("snippet-unrenderable", Severity::Error, format!("a {from:?} snippet cannot be rendered into a {to:?} file yet"))
-                    .at(where_.0, Some(where_.1))
-                    .help("give the snippet in the target file's markup"),
+                Finding::new(
+                    "snippet-unrenderable",
+                    Severity::Error,
+                    format!("a {from:?} snippet cannot be rendered into a {to:?} file yet"),
+                )
+                .at(where_.0, Some(where_.1))
+                .help("give the snippet in the target file's markup"),
             );
             return Rendered { text: String::new(), findings };
         }
@@ -70,9 +80,13 @@ pub fn render(snippet: &Snippet, target: Markup, env: &EnvironmentRules, defined
     };
     if let Some(problem) = problem {
         findings.push(
-            Finding::new("snippet-unbalanced", Severity::Error, format!("the rendered snippet is not valid: {problem}"))
-                .at(where_.0, Some(where_.1))
-                .help("fix the snippet in the guide"),
+            Finding::new(
+                "snippet-unbalanced",
+                Severity::Error,
+                format!("the rendered snippet is not valid: {problem}"),
+            )
+            .at(where_.0, Some(where_.1))
+            .help("fix the snippet in the guide"),
         );
     }
     Rendered { text: out, findings }
@@ -129,7 +143,13 @@ fn cite_typst(key: &str, locator: Option<&str>) -> String {
     }
 }
 
-fn latex_to_typst(text: &str, env: &EnvironmentRules, defined: &[String], findings: &mut Vec<Finding>, where_: (&str, usize)) -> String {
+fn latex_to_typst(
+    text: &str,
+    env: &EnvironmentRules,
+    defined: &[String],
+    findings: &mut Vec<Finding>,
+    where_: (&str, usize),
+) -> String {
     let outer = Regex::new(r"(?s)^\s*\\begin\{([^}]+)\}\s*(?:\[([^\]]*)\])?(.*?)\\end\{([^}]+)\}\s*$").unwrap();
     let label_re = Regex::new(r"\\label\s*\{([^}]+)\}\s*").unwrap();
     let mut conv = Converter { findings: Vec::new(), where_ };
@@ -139,9 +159,13 @@ fn latex_to_typst(text: &str, env: &EnvironmentRules, defined: &[String], findin
             let func = env.typst_name(&canonical).to_string();
             if !defined.is_empty() && !defined.contains(&func) {
                 conv.findings.push(
-                    Finding::new("environment-unknown", Severity::Warning, format!("the book defines no Typst function `{func}` for environment `{}`", &c[1]))
-                        .at(where_.0, Some(where_.1))
-                        .help("map the environment in rules/environments.toml [typst]"),
+                    Finding::new(
+                        "environment-unknown",
+                        Severity::Warning,
+                        format!("the book defines no Typst function `{func}` for environment `{}`", &c[1]),
+                    )
+                    .at(where_.0, Some(where_.1))
+                    .help("map the environment in rules/environments.toml [typst]"),
                 );
             }
             let body = &c[3];
@@ -175,7 +199,8 @@ impl Converter<'_> {
         let mut lists: Vec<&'static str> = Vec::new();
         for line in text.lines() {
             let t = line.trim();
-            if let Some(kind) = t.strip_prefix("\\begin{").and_then(|r| r.strip_suffix('}')).filter(|k| is_list_env(k)) {
+            if let Some(kind) = t.strip_prefix("\\begin{").and_then(|r| r.strip_suffix('}')).filter(|k| is_list_env(k))
+            {
                 lists.push(match kind {
                     "enumerate" => "+",
                     "description" => "/",
@@ -206,9 +231,13 @@ impl Converter<'_> {
 
     fn unconverted(&mut self, what: &str) -> String {
         self.findings.push(
-            Finding::new("snippet-unconverted", Severity::Warning, format!("`{what}` has no Typst form yet; it is kept as raw text"))
-                .at(self.where_.0, Some(self.where_.1))
-                .help("edit the inserted text by hand, or give a Typst snippet"),
+            Finding::new(
+                "snippet-unconverted",
+                Severity::Warning,
+                format!("`{what}` has no Typst form yet; it is kept as raw text"),
+            )
+            .at(self.where_.0, Some(self.where_.1))
+            .help("edit the inserted text by hand, or give a Typst snippet"),
         );
         format!("`{what}`")
     }
@@ -297,7 +326,11 @@ impl Converter<'_> {
             let locator = opts.last().map(|l| l.replace('~', " ")).filter(|l| !l.is_empty());
             let keys: Vec<&str> = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
             let n = keys.len();
-            let cites: Vec<String> = keys.iter().enumerate().map(|(i, k)| cite_typst(k, if i + 1 == n { locator.as_deref() } else { None })).collect();
+            let cites: Vec<String> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| cite_typst(k, if i + 1 == n { locator.as_deref() } else { None }))
+                .collect();
             return (cites.join(" "), used);
         }
         match name {
@@ -314,7 +347,9 @@ impl Converter<'_> {
                 (out, used)
             }
             "ref" | "cref" | "Cref" | "autoref" | "eqref" => match arg(args_at) {
-                Some((label, used)) => (label.split(',').map(|l| format!("@{}", l.trim())).collect::<Vec<_>>().join(", "), used),
+                Some((label, used)) => {
+                    (label.split(',').map(|l| format!("@{}", l.trim())).collect::<Vec<_>>().join(", "), used)
+                }
                 None => (self.unconverted(&format!("\\{name}")), 0),
             },
             "url" => match arg(args_at) {
@@ -353,10 +388,25 @@ impl Converter<'_> {
     /// `\text{x}` -> `"x"`, `\frac{a}{b}` -> `(a)/(b)`, multi-letter words quoted.
     fn math(&mut self, m: &str) -> String {
         const SYMBOLS: &[(&str, &str)] = &[
-            ("times", "times"), ("cdot", "dot"), ("leq", "<="), ("le", "<="), ("geq", ">="), ("ge", ">="),
-            ("neq", "!="), ("pm", "plus.minus"), ("approx", "approx"), ("sim", "tilde"), ("to", "->"),
-            ("rightarrow", "->"), ("leftarrow", "<-"), ("infty", "infinity"), ("circ", "compose"),
-            ("uparrow", "arrow.t"), ("downarrow", "arrow.b"), ("mu", "mu"), ("ldots", "..."),
+            ("times", "times"),
+            ("cdot", "dot"),
+            ("leq", "<="),
+            ("le", "<="),
+            ("geq", ">="),
+            ("ge", ">="),
+            ("neq", "!="),
+            ("pm", "plus.minus"),
+            ("approx", "approx"),
+            ("sim", "tilde"),
+            ("to", "->"),
+            ("rightarrow", "->"),
+            ("leftarrow", "<-"),
+            ("infty", "infinity"),
+            ("circ", "compose"),
+            ("uparrow", "arrow.t"),
+            ("downarrow", "arrow.b"),
+            ("mu", "mu"),
+            ("ldots", "..."),
         ];
         let mut out = String::new();
         let mut rest = m;
@@ -431,7 +481,8 @@ fn bare_script(math: &str) -> Option<String> {
         _ => return None,
     };
     let body = rest.strip_prefix('{').and_then(|r| r.strip_suffix('}')).unwrap_or(rest);
-    (!body.is_empty() && body.chars().all(|c| c.is_alphanumeric() || " +-.,".contains(c))).then(|| format!("#{func}[{body}]"))
+    (!body.is_empty() && body.chars().all(|c| c.is_alphanumeric() || " +-.,".contains(c)))
+        .then(|| format!("#{func}[{body}]"))
 }
 
 fn is_greek(name: &str) -> bool {
@@ -464,7 +515,11 @@ fn optional_args(after: &str) -> (Vec<String>, usize) {
 }
 
 fn eat_empty_braces(after: &str) -> usize {
-    if after.starts_with("{}") { 2 } else { 0 }
+    if after.starts_with("{}") {
+        2
+    } else {
+        0
+    }
 }
 
 /// The content of a balanced `{...}` group at the start of `s`, and the bytes it spans.
@@ -504,7 +559,10 @@ mod tests {
         let env = Rules::builtin().environments;
         let s = latex("\\begin{warning}[Abuse \\emph{Risk}]\n\\label{warn:k}\nMisuse~\\cite{A2020, B2021} is \\textbf{common} (40\\%, n=12).\n\\end{warning}\n");
         let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
-        assert_eq!(r.text, "#warning-env(title: [Abuse _Risk_])[\nMisuse~@A2020 @B2021 is *common* (40%, n=12).\n] <warn:k>");
+        assert_eq!(
+            r.text,
+            "#warning-env(title: [Abuse _Risk_])[\nMisuse~@A2020 @B2021 is *common* (40%, n=12).\n] <warn:k>"
+        );
         assert!(r.findings.is_empty(), "{:?}", r.findings);
     }
 
@@ -533,9 +591,13 @@ mod tests {
     #[test]
     fn unbalanced_latex_is_an_error() {
         let env = Rules::builtin().environments;
-        let r = render(&latex("\\begin{hypothesis}\nText {open\n\\end{hypothesis}"), Markup::Latex, &env, &[], ("g.md", 3));
+        let r =
+            render(&latex("\\begin{hypothesis}\nText {open\n\\end{hypothesis}"), Markup::Latex, &env, &[], ("g.md", 3));
         assert_eq!(r.findings.iter().map(|f| f.code).collect::<Vec<_>>(), vec!["snippet-unbalanced"]);
-        assert_eq!(latex_balance("\\begin{a}\\end{b}").as_deref(), Some("`\\end{b}` does not close the open environment"));
+        assert_eq!(
+            latex_balance("\\begin{a}\\end{b}").as_deref(),
+            Some("`\\end{b}` does not close the open environment")
+        );
     }
 
     #[test]
@@ -543,7 +605,8 @@ mod tests {
         let s = latex("\\begin{achievement}[Objective Evidence]\n\\label{ach:x}\n");
         assert_eq!(snippet_labels(&s), vec!["ach:x"]);
         assert_eq!(snippet_title(&s).as_deref(), Some("Objective Evidence"));
-        let t = Snippet { language: Some(Markup::Typst), text: "#hypothesis(title: [H])[\nx\n] <hyp:y>\n".into(), line: 1 };
+        let t =
+            Snippet { language: Some(Markup::Typst), text: "#hypothesis(title: [H])[\nx\n] <hyp:y>\n".into(), line: 1 };
         assert_eq!(snippet_labels(&t), vec!["hyp:y"]);
         assert_eq!(snippet_title(&t).as_deref(), Some("H"));
     }

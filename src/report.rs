@@ -24,7 +24,11 @@ pub struct Style {
 
 impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     /// Bold text.
     pub fn bold(&self, s: &str) -> String {
@@ -96,7 +100,8 @@ pub fn plan_text(p: &GuidePlan, style: Style) -> String {
     let _ = writeln!(out, "  citation keys: {keys}");
     for t in &p.targets {
         let tg = &t.target;
-        let _ = writeln!(out, "  {} target: {}", describe_rank(tg.rank), tg.file_hint.as_deref().unwrap_or("(no file)"));
+        let _ =
+            writeln!(out, "  {} target: {}", describe_rank(tg.rank), tg.file_hint.as_deref().unwrap_or("(no file)"));
         match &t.resolved {
             Some(r) => {
                 let _ = writeln!(out, "    resolved: {} ({}, confidence {:.2})", r.path, r.method, r.confidence);
@@ -106,7 +111,11 @@ pub fn plan_text(p: &GuidePlan, style: Style) -> String {
             }
         }
         if !tg.section_hints.is_empty() {
-            let _ = writeln!(out, "    section hints: {}", tg.section_hints.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                out,
+                "    section hints: {}",
+                tg.section_hints.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
+            );
         }
         if let Some(env) = &tg.environment {
             let _ = writeln!(out, "    environment: {env}");

@@ -71,7 +71,10 @@ impl<'b> Resolver<'b> {
     pub fn new(book: &'b Book) -> Self {
         let mut chapters: Vec<String> = book
             .chapter_files()
-            .filter(|p| is_chapter_name(p) || book.roots.iter().any(|r| book.children.get(r).is_some_and(|c| c.iter().any(|(c, _)| c == *p))))
+            .filter(|p| {
+                is_chapter_name(p)
+                    || book.roots.iter().any(|r| book.children.get(r).is_some_and(|c| c.iter().any(|(c, _)| c == *p)))
+            })
             .cloned()
             .collect();
         chapters.sort();
@@ -80,7 +83,10 @@ impl<'b> Resolver<'b> {
         let title_terms = chapters
             .iter()
             .map(|p| {
-                let title = book.outline(p).and_then(|o| o.headings.iter().find(|h| h.level <= 0).map(|h| h.title.clone())).unwrap_or_default();
+                let title = book
+                    .outline(p)
+                    .and_then(|o| o.headings.iter().find(|h| h.level <= 0).map(|h| h.title.clone()))
+                    .unwrap_or_default();
                 terms(&title)
             })
             .collect();
@@ -93,27 +99,44 @@ impl<'b> Resolver<'b> {
         let r = &self.book.rules.scoring.resolve;
         let Some(hint) = target.file_hint.as_deref() else { return Resolution::Unresolved(Vec::new()) };
         let hint = hint.trim().trim_start_matches("./").trim_start_matches('/');
-        let reach = |p: &str| if self.book.reachable.is_empty() || self.book.reachable.contains(p) { 1.0 } else { r.unreachable };
+        let reach = |p: &str| {
+            if self.book.reachable.is_empty() || self.book.reachable.contains(p) {
+                1.0
+            } else {
+                r.unreachable
+            }
+        };
         if let Some(p) = normalize_rel(hint).filter(|p| self.book.sources.contains_key(p)) {
             return Resolution::Resolved(ResolvedTarget { path: p, method: "exact", confidence: r.exact });
         }
         let name = hint.rsplit('/').next().unwrap_or(hint);
         let is_file_hint = Markup::from_path(name).is_some();
         if is_file_hint {
-            let moved: Vec<&String> = self.book.chapter_files().filter(|p| p.rsplit('/').next() == Some(name)).collect();
+            let moved: Vec<&String> =
+                self.book.chapter_files().filter(|p| p.rsplit('/').next() == Some(name)).collect();
             if let Some(best) = best_by_path(&moved, hint, &reach) {
-                return Resolution::Resolved(ResolvedTarget { path: best.clone(), method: "moved", confidence: r.moved * reach(best) });
+                return Resolution::Resolved(ResolvedTarget {
+                    path: best.clone(),
+                    method: "moved",
+                    confidence: r.moved * reach(best),
+                });
             }
             let slug = chapter_slug(name);
             let same_slug: Vec<&String> = self.chapters.iter().filter(|p| chapter_slug(p) == slug).collect();
             if let Some(best) = best_by_path(&same_slug, hint, &reach) {
-                return Resolution::Resolved(ResolvedTarget { path: best.clone(), method: "slug", confidence: r.slug * reach(best) });
+                return Resolution::Resolved(ResolvedTarget {
+                    path: best.clone(),
+                    method: "slug",
+                    confidence: r.slug * reach(best),
+                });
             }
         }
         // Fuzzy: name similarity, mixed with content relevance when there is context.
         let hint_terms = terms(&chapter_slug(name));
         let mut heading_terms = terms(&target.title_hint);
-        heading_terms.retain(|t| t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ"));
+        heading_terms.retain(|t| {
+            t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ")
+        });
         let content = self.content_scores(context);
         let mut scored: Vec<(String, f64)> = self
             .chapters
@@ -133,7 +156,9 @@ impl<'b> Resolver<'b> {
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         match scored.first() {
-            Some((p, s)) if *s >= r.threshold => Resolution::Resolved(ResolvedTarget { path: p.clone(), method: "fuzzy", confidence: round3(*s) }),
+            Some((p, s)) if *s >= r.threshold => {
+                Resolution::Resolved(ResolvedTarget { path: p.clone(), method: "fuzzy", confidence: round3(*s) })
+            }
             _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(p, s)| (p, round3(s))).collect()),
         }
     }
@@ -150,7 +175,14 @@ impl<'b> Resolver<'b> {
             let docs: Vec<Vec<String>> = self
                 .chapters
                 .iter()
-                .map(|c| self.book.closure(c).iter().filter_map(|f| self.book.sources.get(f)).flat_map(|t| terms(t)).collect())
+                .map(|c| {
+                    self.book
+                        .closure(c)
+                        .iter()
+                        .filter_map(|f| self.book.sources.get(f))
+                        .flat_map(|t| terms(t))
+                        .collect()
+                })
                 .collect();
             self.content = Some(Bm25::new(&docs, p.bm25_k1, p.bm25_b));
         }
@@ -165,7 +197,8 @@ fn best_by_path<'a>(files: &[&'a String], hint: &str, reach: &dyn Fn(&str) -> f6
     let parts: Vec<&str> = hint.split('/').collect();
     let mut best: BTreeMap<(i64, i64), &String> = BTreeMap::new();
     for f in files {
-        let common = f.split('/').rev().zip(parts.iter().rev()).take_while(|(a, b)| a.eq_ignore_ascii_case(b)).count() as i64;
+        let common =
+            f.split('/').rev().zip(parts.iter().rev()).take_while(|(a, b)| a.eq_ignore_ascii_case(b)).count() as i64;
         best.entry((-((reach(f) * 10.0) as i64), -common)).or_insert(f);
     }
     best.into_values().next()

@@ -91,7 +91,8 @@ impl EnvironmentRules {
     /// `"hypothesis or speculation"` → the first that is known); `None` when nothing matches.
     pub fn normalize(&self, raw: &str) -> Option<String> {
         let cleaned = raw.replace(['`', '#', '*', '\\'], " ").to_lowercase();
-        let parts = cleaned.split(|c: char| c == '+' || c == '/' || c == ',' || c == '(' || c == ';').flat_map(|p| p.split(" or ")).flat_map(|p| p.split(" and "));
+        let parts =
+            cleaned.split(['+', '/', ',', '(', ';']).flat_map(|p| p.split(" or ")).flat_map(|p| p.split(" and "));
         for part in parts {
             let part = part.trim().trim_end_matches(['.', ':']).trim();
             if part.is_empty() {
@@ -203,12 +204,14 @@ impl Rules {
 }
 
 fn merged(builtin: &str, dir: Option<&Path>, name: &str) -> Result<toml::Value> {
-    let mut base: toml::Value = toml::from_str(builtin).map_err(|e| Error::Config { path: format!("rules/{name}").into(), message: e.to_string() })?;
+    let mut base: toml::Value = toml::from_str(builtin)
+        .map_err(|e| Error::Config { path: format!("rules/{name}").into(), message: e.to_string() })?;
     if let Some(dir) = dir {
         let path = dir.join(name);
         if path.is_file() {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
-            let over: toml::Value = toml::from_str(&text).map_err(|e| Error::Config { path: path.clone(), message: e.to_string() })?;
+            let over: toml::Value =
+                toml::from_str(&text).map_err(|e| Error::Config { path: path.clone(), message: e.to_string() })?;
             merge(&mut base, over);
         }
     }

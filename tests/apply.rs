@@ -1,0 +1,91 @@
+//! `apply`: commits on a new branch, never touching the work tree, index or HEAD.
+
+mod common;
+
+use common::{git, git_book, stderr, stdout, tool};
+
+const KETAMINE: &str = "Literature/treatments/ketamine";
+
+#[test]
+fn apply_commits_to_a_new_branch_only() {
+    let (_d, book) = git_book();
+    // Uncommitted user work must survive untouched.
+    std::fs::write(book.join("notes.txt"), "my notes\n").unwrap();
+    let status_before = git(&book, &["status", "--porcelain"]);
+    let head_before = git(&book, &["rev-parse", "HEAD"]);
+    let index_before = std::fs::read(book.join(".git/index")).unwrap();
+
+    let out = tool(&book).args(["apply", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("branch integrate/ketamine\ncommit "), "{text}");
+    assert!(text.ends_with("2 file(s) changed, 12 insertion(s)(+), 0 deletion(s)(-)\n"), "{text}");
+
+    assert_eq!(git(&book, &["status", "--porcelain"]), status_before);
+    assert_eq!(git(&book, &["rev-parse", "HEAD"]), head_before);
+    assert_eq!(std::fs::read(book.join(".git/index")).unwrap(), index_before);
+    assert_eq!(git(&book, &["rev-list", "--count", "main..integrate/ketamine"]).trim(), "1");
+    let changed = git(&book, &["diff", "--name-only", "main", "integrate/ketamine"]);
+    assert_eq!(changed, "chapters/ch02/sec-nmda-antagonists.tex\ntypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n");
+    let message = git(&book, &["log", "-1", "--format=%an <%ae>%n%B", "integrate/ketamine"]);
+    assert!(message.starts_with("Test Author <test@example.invalid>\nIntegrate ketamine\n"), "{message}");
+    assert!(message.contains("Citation keys: Walitt2021ketamine, Koutsaliaris2025ketamine"), "{message}");
+    assert!(message.contains("Generated-By: chapter-integrator"), "{message}");
+    let time = git(&book, &["log", "-1", "--format=%ct", "integrate/ketamine"]);
+    assert_eq!(time.trim(), common::EPOCH);
+}
+
+#[test]
+fn apply_twice_needs_force_and_gives_the_same_tree() {
+    let (_d, book) = git_book();
+    assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
+    let tree1 = git(&book, &["rev-parse", "integrate/ketamine^{tree}"]);
+    let out = tool(&book).args(["apply", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already exists; pass --force"), "{}", stderr(&out));
+    let out = tool(&book).args(["apply", KETAMINE, "--force"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(git(&book, &["rev-parse", "integrate/ketamine^{tree}"]), tree1);
+    assert_eq!(git(&book, &["rev-list", "--count", "main..integrate/ketamine"]).trim(), "1");
+
+    // After merging, the guide is already applied: nothing to diff, status 0.
+    git(&book, &["merge", "-q", "--ff-only", "integrate/ketamine"]);
+    let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(stderr(&out).contains("info[already-applied]"), "{}", stderr(&out));
+}
+
+#[test]
+fn force_never_rewrites_foreign_commits() {
+    let (_d, book) = git_book();
+    git(&book, &["branch", "integrate/ketamine"]);
+    git(&book, &["checkout", "-q", "integrate/ketamine"]);
+    std::fs::write(book.join("mine.txt"), "x\n").unwrap();
+    git(&book, &["add", "mine.txt"]);
+    git(&book, &["commit", "-q", "-m", "my own work"]);
+    git(&book, &["checkout", "-q", "main"]);
+    let tip = git(&book, &["rev-parse", "integrate/ketamine"]);
+    let out = tool(&book).args(["apply", KETAMINE, "--force"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not made by chapter-integrator"), "{}", stderr(&out));
+    assert_eq!(git(&book, &["rev-parse", "integrate/ketamine"]), tip);
+}
+
+#[test]
+fn checked_out_branch_is_refused() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["apply", KETAMINE, "--branch", "main", "--force"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is checked out"), "{}", stderr(&out));
+}
+
+#[test]
+fn branch_name_and_base_options() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["apply", KETAMINE, "--branch", "review/k", "--base", "main"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(git(&book, &["rev-parse", "review/k~1"]), git(&book, &["rev-parse", "main"]));
+    let out = tool(&book).args(["apply", KETAMINE, "--base", "no-such-rev"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

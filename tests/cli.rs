@@ -1,0 +1,139 @@
+//! End-to-end tests of the commands on the fixture book: plan, diff, check, exit statuses.
+
+mod common;
+
+use common::{copy_book, git, git_book, stderr, stdout, tool};
+
+const KETAMINE: &str = "Literature/treatments/ketamine";
+
+#[test]
+fn plan_text_snapshot() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["plan", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn plan_json_has_the_fixed_shape() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["plan", "--format", "json", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], 1);
+    let g = &v["guides"][0];
+    assert_eq!(g["guide"], "Literature/treatments/ketamine/integration-guide.md");
+    assert_eq!(g["citation_keys"], serde_json::json!(["Walitt2021ketamine", "Koutsaliaris2025ketamine"]));
+    let t = &g["targets"];
+    assert_eq!(t.as_array().unwrap().len(), 3);
+    assert_eq!(t[0]["rank"], 1);
+    assert_eq!(t[0]["environment"], "hypothesis");
+    assert_eq!(t[0]["snippet"]["labels"], serde_json::json!(["hyp:ketamine-central-sensitization"]));
+    assert_eq!(t[0]["candidates"][0]["path"], "chapters/ch02/sec-nmda-antagonists.tex");
+    assert_eq!(
+        t[0]["candidates"][0]["heading_path"],
+        serde_json::json!(["Treatment Options", "Pharmacological Treatments", "NMDA Receptor Antagonists"])
+    );
+    assert_eq!(t[1]["file_hint"], "typst/ch05-mechanisms/ch05-mechanisms.typ");
+    assert_eq!(t[1]["resolved"]["path"], "typst/ch03-mechanisms/ch03-mechanisms.typ");
+    assert_eq!(t[1]["resolved"]["method"], "slug");
+    assert_eq!(t[1]["candidates"][0]["path"], "typst/ch03-mechanisms/sec-01-neuroinflammation.typ");
+    assert_eq!(t[2]["snippet"], serde_json::Value::Null);
+    assert_eq!(t[2]["environment_raw"], "warning");
+    assert_eq!(t[2]["findings"][0]["code"], "snippet-missing");
+    assert!(t[0]["candidates"].as_array().unwrap().len() <= 5);
+}
+
+#[test]
+fn diff_snapshot_applies_with_git() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let patch = stdout(&out);
+    insta::assert_snapshot!(patch);
+    std::fs::write(book.join("../k.patch"), &patch).unwrap();
+    git(&book, &["apply", "--check", "../k.patch"]);
+    assert_eq!(git(&book, &["status", "--porcelain"]), "", "diff wrote to the work tree");
+}
+
+#[test]
+fn diff_output_writes_a_patch_file() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["diff", KETAMINE, "--output", "../out.patch"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+    let patch = std::fs::read_to_string(book.join("../out.patch")).unwrap();
+    assert!(patch.starts_with("diff --git a/chapters/ch02/sec-nmda-antagonists.tex"), "{patch}");
+}
+
+#[test]
+fn book_outside_git_is_read_from_disk() {
+    let (_d, book) = copy_book();
+    let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("+#observation(title: [Ketamine Dampens Microglial Cytokine Release])["));
+}
+
+#[test]
+fn check_whole_book_passes_with_warnings() {
+    let (_d, book) = git_book();
+    let out = tool(&book).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.ends_with("checked 2 guide(s): 0 error(s), 2 warning(s)\n"), "{text}");
+    assert!(text.contains("warning[target-resolved-loosely]"));
+}
+
+#[test]
+fn malformed_guide_is_a_finding_with_file_and_line() {
+    let (_d, book) = git_book();
+    let dir = book.join("Literature/broken");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("integration-guide.md"),
+        "# Guide\n\n## Paper Citation Key\n**BibTeX key:** `Younger2014ldn`\n\n### Primary Target: somewhere\n**Section hint:** \"Pain\"\n\n```latex\n\\begin{observation}\nunclosed\n```\n",
+    )
+    .unwrap();
+    let out = tool(&book).args(["plan", "Literature/broken"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "error[target-file-missing] Literature/broken/integration-guide.md:6: target primary names no file"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("error[guide-unresolvable]") || text.contains("nothing to insert"), "{text}");
+}
+
+#[test]
+fn unknown_citation_key_fails_with_status_1() {
+    let (_d, book) = git_book();
+    let guide = book.join("Literature/treatments/low-dose-naltrexone/integration-guide.md");
+    let text = std::fs::read_to_string(&guide).unwrap().replace("`Younger2014ldn`", "`younger2014LDN`");
+    std::fs::write(&guide, text).unwrap();
+    let out = tool(&book).args(["check", "Literature/treatments/low-dose-naltrexone"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("error[citation-key-case]"), "{}", stdout(&out));
+}
+
+#[test]
+fn tool_failures_exit_2() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["plan", "Literature/does-not-exist"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("does-not-exist"), "{}", stderr(&out));
+    let out = tool(&book).args(["plan", "--format", "yaml", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = tool(&book).args(["plan"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_documents_exit_statuses() {
+    let out = tool(std::path::Path::new(".")).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("1  at least one finding of error severity"), "{text}");
+    assert!(text.contains("2  the tool itself failed"), "{text}");
+}

@@ -1,0 +1,71 @@
+//! Shared helpers: a fresh git copy of the fixture book per test, with a fixed identity.
+
+#![allow(dead_code)] // reason: each test binary uses a different subset of the helpers
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Fixed commit time for reproducible commit ids (2024-01-01T00:00:00Z).
+pub const EPOCH: &str = "1704067200";
+
+/// Copies `fixtures/book` into a new temp dir.
+pub fn copy_book() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("book");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/book"), &dest);
+    (dir, dest)
+}
+
+/// Copies the fixture book and commits it to a new git repository (branch `main`).
+pub fn git_book() -> (tempfile::TempDir, PathBuf) {
+    let (dir, book) = copy_book();
+    git(&book, &["init", "-q", "-b", "main"]);
+    git(&book, &["config", "user.name", "Test Author"]);
+    git(&book, &["config", "user.email", "test@example.invalid"]);
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "book"]);
+    (dir, book)
+}
+
+/// Runs git in `dir` with a fixed date; panics on failure; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The tool as a command, run from `dir`, never coloured, with a fixed commit time.
+pub fn tool(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("chapter-integrator").unwrap();
+    cmd.current_dir(dir).env("SOURCE_DATE_EPOCH", EPOCH).env("NO_COLOR", "1").env_remove("GITHUB_STEP_SUMMARY");
+    cmd
+}
+
+/// Stdout of a finished command as text.
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// Stderr of a finished command as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
