@@ -213,12 +213,16 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             (rel_path.clone(), parse_guide(&read(p)?, &rel_path, rules))
         }
         None => {
+            // A key-findings file may hold guide-style targets; else its Integration Points.
             let p = files.key_findings.as_ref().expect("locate gives a guide or key findings");
             let rel_path = rel(p);
-            let mut g = empty_guide(&rel_path);
-            if let Some(kf) = &key_findings {
+            let mut g = parse_guide(&read(p)?, &rel_path, rules);
+            if let Some(kf) = key_findings.as_ref().filter(|_| g.targets.is_empty()) {
                 g.targets = targets_from_integration_points(kf, &rel_path);
-                g.citation_keys = keys_in_text(&kf.text);
+                g.findings.retain(|f| f.code != "target-file-missing");
+            }
+            if g.citation_keys.is_empty() {
+                g.citation_keys = key_findings.as_ref().map(|kf| keys_in_text(&kf.text)).unwrap_or_default();
             }
             (rel_path, g)
         }
@@ -348,6 +352,40 @@ fn field_re() -> &'static Regex {
     })
 }
 
+/// A plain `Name: value` line (no bold), for section hints written without markup.
+fn plain_field_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^\s*([A-Z][A-Za-z ]{2,30}):\s+(.+?)\s*$").unwrap())
+}
+
+/// The rank of a field that names a target by rank (`Primary`, `Secondary target`,
+/// `Primary chapter`); `None` for other fields.
+fn rank_field(name: &str, g: &GuideRules) -> Option<usize> {
+    let lower = name.trim().trim_end_matches(':').trim().to_lowercase();
+    let mut words = lower.split_whitespace();
+    let first = words.next()?;
+    let rest: Vec<&str> = words.collect();
+    let rank = g.headings.rank_words.iter().position(|w| w == first)? + 1;
+    matches!(
+        rest.as_slice(),
+        [] | ["target"] | ["chapter"] | ["file"] | ["target", "file"] | ["location"] | ["placement"]
+    )
+    .then_some(rank)
+}
+
+/// A file hint from a field value: a backticked span, else a file name in the text, else
+/// the text before a dash or parenthesis (a chapter name, resolved by title).
+fn file_value(value: &str) -> String {
+    if value.contains('`') {
+        return path_value(value);
+    }
+    if let Some(f) = file_in_text(value) {
+        return f;
+    }
+    let head = value.split(" — ").next().unwrap_or(value);
+    head.split(" (").next().unwrap_or(head).trim().to_string()
+}
+
 fn field_is(name: &str, names: &[String]) -> bool {
     let name = name.trim().trim_end_matches(':').trim();
     names.iter().any(|n| n.eq_ignore_ascii_case(name))
@@ -471,6 +509,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     // The level of the heading that opened the current target; `None` outside targets.
     let mut open: Option<u8> = None;
     let mut in_key_section: Option<u8> = None;
+    let mut current_level: u8 = 0;
     let idx = LineIndex::new(text);
 
     let new_target = |rank: Option<usize>, title: String, line: usize, n: usize| Target {
@@ -489,7 +528,8 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     for block in blocks(text) {
         match block {
             Block::Heading { level, text: htext, line } => {
-                if open.is_some_and(|l| level <= l) {
+                current_level = level;
+                if open.is_some_and(|l| l != u8::MAX && level <= l) {
                     open = None;
                 }
                 if in_key_section.is_some_and(|l| level <= l) {
@@ -509,6 +549,15 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 let first_line = idx.line_of(range.start);
                 for (i, line) in src.lines().enumerate() {
                     let Some(c) = field_re().captures(line) else {
+                        if let (Some(t), Some(c)) =
+                            (targets.last_mut().filter(|_| open.is_some()), plain_field_re().captures(line))
+                        {
+                            // A plain `Section: ...` line inside a target.
+                            if field_is(&c[1], &g.fields.section_hint) {
+                                t.section_hints.extend(quoted_or_whole(&c[2]));
+                            }
+                            continue;
+                        }
                         if in_key_section.is_some() {
                             // A bare key list under a key heading: `Key2024` or - Key2024.
                             let bare = line.trim().trim_start_matches(['-', '*', '+']).trim();
@@ -529,6 +578,15 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         } else {
                             inner.iter().for_each(|k| push_key(&mut keys, k));
                         }
+                        continue;
+                    }
+                    if let Some(rank) = rank_field(&name, g) {
+                        // `**Primary:** ch08-x.tex` / `**Primary target:** `path``: a target
+                        // that lasts until the next heading at the current level or above.
+                        let mut t = new_target(Some(rank), value.clone(), line_no, targets.len());
+                        t.file_hint = Some(file_value(&value));
+                        targets.push(t);
+                        open = Some(if current_level == 0 { u8::MAX } else { current_level });
                         continue;
                     }
                     if field_is(&name, &g.fields.file) {
@@ -648,7 +706,15 @@ pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
     let mut section = String::new();
     for block in blocks(text) {
         match block {
-            Block::Heading { text: h, level, .. } if level <= 3 => section = h.trim().trim_end_matches(':').to_string(),
+            Block::Heading { text: h, level, line } => {
+                let is_points = names.integration_points.iter().any(|n| section.eq_ignore_ascii_case(n));
+                if level <= 2 {
+                    section = h.trim().trim_end_matches(':').to_string();
+                } else if is_points {
+                    // `### Chapter 15: Medications` under Integration Points names a target.
+                    kf.integration_points.push((h.trim().to_string(), line));
+                }
+            }
             Block::Text { range } => {
                 let first_line = idx.line_of(range.start);
                 let src = &text[range];

@@ -8,6 +8,8 @@
 //! the section text, sections already citing the guide's keys, and sections holding
 //! environments of the same kind. Every signal that contributes is given as a reason.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::book::Book;
@@ -171,20 +173,33 @@ fn label_anchor(hint: &str) -> Option<String> {
 }
 
 /// The sections of `path` and every file it includes, in document order.
+///
+/// A file without headings (one environment per file, or a paragraph split out) is part
+/// of the section that includes it: its text counts for that section, and that section's
+/// own text runs on past its include line. Such a file gets no section of its own unless
+/// it is the resolved file itself.
 fn sections_of(book: &Book, path: &str) -> Vec<Section> {
     let mut out = Vec::new();
+    let mut has_headings: HashMap<String, bool> = HashMap::new();
     for file in book.closure(path) {
+        if file != path && !subtree_has_headings(book, &file, &mut has_headings) {
+            continue;
+        }
         let Some(o) = book.outline(&file) else { continue };
         let Some(text) = book.sources.get(&file) else { continue };
         let lines: Vec<&str> = text.lines().collect();
         let context = book.context_of(&file);
-        let include_lines: Vec<usize> = book.children.get(&file).into_iter().flatten().map(|(_, l)| *l).collect();
-        // Starts of sections: each heading, plus the file start when text precedes the first
-        // heading (a sub-file without its own heading belongs to the including section).
-        let mut starts: Vec<Option<usize>> = o.headings.iter().enumerate().map(|(i, _)| Some(i)).collect();
+        let children: Vec<(String, usize)> = book.children.get(&file).cloned().unwrap_or_default();
+        // Includes that bring in headings end a section's own text; the others extend it.
+        let breaking: Vec<usize> = children
+            .iter()
+            .filter(|(c, _)| subtree_has_headings(book, c, &mut has_headings))
+            .map(|(_, l)| *l)
+            .collect();
+        let mut starts: Vec<Option<usize>> = (0..o.headings.len()).map(Some).collect();
         let first_heading_line = o.headings.first().map_or(usize::MAX, |h| h.line);
         let has_preamble_text = lines.iter().take(first_heading_line.saturating_sub(1)).any(|l| is_prose(l));
-        if has_preamble_text && !context.is_empty() {
+        if has_preamble_text && (!context.is_empty() || o.headings.is_empty()) {
             starts.insert(0, None);
         }
         for start in starts {
@@ -200,7 +215,7 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                 None => (1, context.last().map(|c| c.1.clone()).unwrap_or_default(), None),
             };
             let next_heading = o.headings.iter().map(|h| h.line).find(|&l| l > first).unwrap_or(lines.len() + 1);
-            let next_include = include_lines.iter().copied().find(|&l| l > first && l < next_heading);
+            let next_include = breaking.iter().copied().find(|&l| l > first && l < next_heading);
             let end = next_include.unwrap_or(next_heading);
             let last = end.saturating_sub(1).max(first);
             let mut after = last;
@@ -213,8 +228,21 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                 continue;
             }
             let heading_path: Vec<String> = path_stack.into_iter().map(|(_, t)| t).collect();
-            let own = lines[first.saturating_sub(1).min(lines.len())..last.min(lines.len())].join("\n");
             let in_range = |l: usize| l >= first && l <= last;
+            let mut own = lines[first.saturating_sub(1).min(lines.len())..last.min(lines.len())].join("\n");
+            let mut cites: Vec<String> = o.citations.iter().filter(|c| in_range(c.1)).map(|c| c.0.clone()).collect();
+            let mut envs: Vec<String> = o.envs.iter().filter(|e| in_range(e.start)).map(|e| e.name.clone()).collect();
+            let mut labels: Vec<String> = o.labels.iter().filter(|l| in_range(l.1)).map(|l| l.0.clone()).collect();
+            for (child, _) in children.iter().filter(|(_, l)| in_range(*l)) {
+                for f in book.closure(child) {
+                    let (Some(co), Some(ct)) = (book.outline(&f), book.sources.get(&f)) else { continue };
+                    own.push('\n');
+                    own.push_str(ct);
+                    cites.extend(co.citations.iter().map(|c| c.0.clone()));
+                    envs.extend(co.envs.iter().map(|e| e.name.clone()));
+                    labels.extend(co.labels.iter().map(|l| l.0.clone()));
+                }
+            }
             out.push(Section {
                 path: file.clone(),
                 heading_path,
@@ -222,13 +250,26 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                 label,
                 after_line: after,
                 text: own,
-                cites: o.citations.iter().filter(|c| in_range(c.1)).map(|c| c.0.clone()).collect(),
-                envs: o.envs.iter().filter(|e| in_range(e.start)).map(|e| e.name.clone()).collect(),
-                labels: o.labels.iter().filter(|l| in_range(l.1)).map(|l| l.0.clone()).collect(),
+                cites,
+                envs,
+                labels,
             });
         }
     }
     out
+}
+
+/// Whether `file` or anything it includes has a heading.
+fn subtree_has_headings(book: &Book, file: &str, memo: &mut HashMap<String, bool>) -> bool {
+    if let Some(&v) = memo.get(file) {
+        return v;
+    }
+    memo.insert(file.to_string(), false);
+    let own = book.outline(file).is_some_and(|o| !o.headings.is_empty());
+    let children: Vec<String> = book.children.get(file).into_iter().flatten().map(|(c, _)| c.clone()).collect();
+    let v = own || children.iter().any(|c| subtree_has_headings(book, c, memo));
+    memo.insert(file.to_string(), v);
+    v
 }
 
 fn is_prose(line: &str) -> bool {

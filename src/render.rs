@@ -287,6 +287,10 @@ impl Converter<'_> {
                                 continue;
                             }
                             out.push('$');
+                            if inner.trim_start().starts_with(['_', '^']) {
+                                // An attachment needs a base in Typst math: an empty one.
+                                out.push_str("\"\"");
+                            }
                             out.push_str(&self.math(&rest[1..1 + e]));
                             out.push('$');
                             rest = &rest[e + 2..];

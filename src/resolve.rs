@@ -8,14 +8,14 @@
 //! a target is unresolved and the closest files are reported. Placement inside the file is
 //! the next stage.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use crate::book::Book;
 use crate::guide::{Markup, Target};
 use crate::relevance::Bm25;
-use crate::text::{dice, normalize_rel, terms};
+use crate::text::{normalize_rel, terms};
 
 /// Where a target's file hint points in today's book.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -43,6 +43,8 @@ pub struct Resolver<'b> {
     chapters: Vec<String>,
     chapter_terms: Vec<Vec<String>>,
     title_terms: Vec<Vec<String>>,
+    /// Inverse document frequency of each name term over the chapters' names and titles.
+    idf: HashMap<String, f64>,
     content: Option<Bm25>,
 }
 
@@ -79,8 +81,8 @@ impl<'b> Resolver<'b> {
             .collect();
         chapters.sort();
         chapters.dedup();
-        let chapter_terms = chapters.iter().map(|p| terms(&chapter_slug(p))).collect();
-        let title_terms = chapters
+        let chapter_terms: Vec<Vec<String>> = chapters.iter().map(|p| terms(&chapter_slug(p))).collect();
+        let title_terms: Vec<Vec<String>> = chapters
             .iter()
             .map(|p| {
                 let title = book
@@ -90,7 +92,16 @@ impl<'b> Resolver<'b> {
                 terms(&title)
             })
             .collect();
-        Resolver { book, chapters, chapter_terms, title_terms, content: None }
+        let mut df: HashMap<String, f64> = HashMap::new();
+        for (a, b) in chapter_terms.iter().zip(&title_terms) {
+            let set: BTreeSet<&String> = a.iter().chain(b.iter()).collect();
+            for t in set {
+                *df.entry(t.clone()).or_default() += 1.0;
+            }
+        }
+        let n = chapters.len().max(1) as f64;
+        let idf = df.into_iter().map(|(t, d)| (t, (1.0 + n / d).ln())).collect();
+        Resolver { book, chapters, chapter_terms, title_terms, idf, content: None }
     }
 
     /// Resolves one target. `context` is the snippet, rationale and key findings text used
@@ -131,8 +142,23 @@ impl<'b> Resolver<'b> {
                 });
             }
         }
+        // A folder hint (`contents/part3-treatment/`): its chapters, chosen by content.
+        let dir = hint.trim_end_matches('/');
+        let in_dir: Vec<usize> =
+            (0..self.chapters.len()).filter(|&i| self.chapters[i].starts_with(&format!("{dir}/"))).collect();
+        if !is_file_hint && !in_dir.is_empty() {
+            if let Some(content) = self.content_scores(context) {
+                let best = in_dir.iter().copied().max_by(|&a, &b| content[a].total_cmp(&content[b]).then(b.cmp(&a)));
+                if let Some(i) = best.filter(|&i| content[i] > 0.0) {
+                    let path = self.chapters[i].clone();
+                    let confidence = round3(r.content * reach(&path));
+                    return Resolution::Resolved(ResolvedTarget { path, method: "directory", confidence });
+                }
+            }
+        }
         // Fuzzy: name similarity, mixed with content relevance when there is context.
         let hint_terms = terms(&chapter_slug(name));
+        let number = chapter_number(hint).or_else(|| chapter_number(&target.title_hint));
         let mut heading_terms = terms(&target.title_hint);
         heading_terms.retain(|t| {
             t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ")
@@ -143,13 +169,19 @@ impl<'b> Resolver<'b> {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let name_sim = dice(&hint_terms, &self.chapter_terms[i])
-                    .max(dice(&hint_terms, &self.title_terms[i]))
-                    .max(0.9 * dice(&heading_terms, &self.title_terms[i]))
-                    .max(0.9 * dice(&heading_terms, &self.chapter_terms[i]));
+                let sim = |a: &[String], b: &[String]| weighted_dice(a, b, &self.idf);
+                let name_sim = sim(&hint_terms, &self.chapter_terms[i])
+                    .max(sim(&hint_terms, &self.title_terms[i]))
+                    .max(0.9 * sim(&heading_terms, &self.title_terms[i]))
+                    .max(0.9 * sim(&heading_terms, &self.chapter_terms[i]));
+                // A chapter number in the hint is a weak prior: chapters get renumbered.
+                let number_bonus = match number {
+                    Some(n) if file_number(p) == Some(n) => 0.15,
+                    _ => 0.0,
+                };
                 let score = match &content {
-                    Some(c) => 0.6 * name_sim + 0.4 * c[i],
-                    None => name_sim,
+                    Some(c) => 0.6 * name_sim + 0.4 * c[i] + number_bonus,
+                    None => name_sim + number_bonus,
                 };
                 (p.clone(), score * reach(p))
             })
@@ -192,6 +224,34 @@ impl<'b> Resolver<'b> {
     }
 }
 
+/// Dice coefficient of two term sets where each term counts by its IDF weight (terms not
+/// in `idf`, i.e. in no chapter name, weigh as the rarest), in `[0, 1]`.
+fn weighted_dice(a: &[String], b: &[String], idf: &HashMap<String, f64>) -> f64 {
+    let a: BTreeSet<&String> = a.iter().collect();
+    let b: BTreeSet<&String> = b.iter().collect();
+    let max = idf.values().cloned().fold(1.0, f64::max);
+    let w = |t: &String| idf.get(t).copied().unwrap_or(max);
+    let total: f64 = a.iter().map(|t| w(t)).sum::<f64>() + b.iter().map(|t| w(t)).sum::<f64>();
+    if total == 0.0 {
+        return 0.0;
+    }
+    2.0 * a.intersection(&b).map(|t| w(t)).sum::<f64>() / total
+}
+
+/// A chapter number in a hint: `Chapter 15`, `ch15`, `ch14b-...` -> 15.
+fn chapter_number(hint: &str) -> Option<u32> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"(?i)\bch(?:apter)?[\s_-]*0*(\d{1,3})[a-z]?\b").unwrap());
+    re.captures(hint)?[1].parse().ok()
+}
+
+/// The chapter number of a file named `chNN-...` (`chNNa-...`).
+fn file_number(path: &str) -> Option<u32> {
+    let name = path.rsplit('/').next()?.to_lowercase();
+    let digits: String = name.strip_prefix("ch")?.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// Of several files, the reachable one sharing the most trailing path parts with `hint`.
 fn best_by_path<'a>(files: &[&'a String], hint: &str, reach: &dyn Fn(&str) -> f64) -> Option<&'a String> {
     let parts: Vec<&str> = hint.split('/').collect();
@@ -211,6 +271,24 @@ fn round3(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chapter_numbers_in_hints_and_names() {
+        assert_eq!(chapter_number("Chapter 15: Medications - Antivirals"), Some(15));
+        assert_eq!(chapter_number("ch14b-mild-moderate.tex"), Some(14));
+        assert_eq!(chapter_number("the chapter on biomarkers"), None);
+        assert_eq!(file_number("contents/ch07-immune.tex"), Some(7));
+    }
+
+    #[test]
+    fn rare_shared_terms_outweigh_common_ones() {
+        let idf: HashMap<String, f64> = [("dysfunction".to_string(), 0.2), ("mitochondrial".to_string(), 3.0)].into();
+        let hint = terms("mitochondrial-dysfunction");
+        assert!(
+            weighted_dice(&hint, &terms("immune dysfunction"), &idf)
+                < weighted_dice(&hint, &terms("energy mitochondrial"), &idf)
+        );
+    }
 
     #[test]
     fn chapter_slugs_drop_the_number() {
