@@ -510,6 +510,9 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     let mut open: Option<u8> = None;
     let mut in_key_section: Option<u8> = None;
     let mut current_level: u8 = 0;
+    // Whether the open target already took a `**File:**` line (a heading's file name may be
+    // replaced by one; a second `**File:**` starts the next target).
+    let mut file_field_seen = false;
     let idx = LineIndex::new(text);
 
     let new_target = |rank: Option<usize>, title: String, line: usize, n: usize| Target {
@@ -542,6 +545,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 if let Some((rank, title)) = target_heading(&htext, g) {
                     targets.push(new_target(rank, title, line, targets.len()));
                     open = Some(level);
+                    file_field_seen = false;
                 }
             }
             Block::Text { range } => {
@@ -587,18 +591,17 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         t.file_hint = Some(file_value(&value));
                         targets.push(t);
                         open = Some(if current_level == 0 { u8::MAX } else { current_level });
+                        file_field_seen = false;
                         continue;
                     }
                     if field_is(&name, &g.fields.file) {
-                        // A `**File:**` outside a target opens a header-style target.
-                        let needs_new = match (open, targets.last()) {
-                            (Some(_), Some(t)) => t.file_hint.is_some() && t.snippet.is_some(),
-                            _ => true,
-                        };
-                        if needs_new && open.is_none() {
+                        // A `**File:**` outside a target, or in one that already has a file,
+                        // opens a new target lasting until the next heading at this level.
+                        if open.is_none() || file_field_seen {
                             targets.push(new_target(None, String::new(), line_no, targets.len()));
-                            open = Some(u8::MAX);
+                            open = Some(if current_level == 0 { u8::MAX } else { current_level });
                         }
+                        file_field_seen = true;
                         if let Some(t) = targets.last_mut() {
                             t.file_hint = Some(path_value(&value));
                         }
@@ -853,6 +856,19 @@ Text~\cite{Smith2024Trial,Other2020}.
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].line, Some(26));
         assert_eq!(f[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn rank_fields_and_repeated_file_fields_open_targets() {
+        let text = "# G\n**Primary target:** `a/ch01-x.typ`\n\n## Paper A\n### Placement\n**Primary:** ch08-neuro.tex\nSection: microglia subsection\n**Environment type:** `observation`\n\n```latex\n\\begin{observation}\nx\n\\end{observation}\n```\n### Key Points\n**File:** `b.typ`\n**File:** `c.typ`\n";
+        let g = parse_guide(text, "g.md", &Rules::builtin());
+        let hints: Vec<(usize, Option<&str>)> = g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref())).collect();
+        assert_eq!(hints, vec![(1, Some("a/ch01-x.typ")), (1, Some("ch08-neuro.tex")), (3, Some("b.typ")), (4, Some("c.typ"))]);
+        let paper = &g.targets[1];
+        assert_eq!(paper.section_hints, vec!["microglia subsection"]);
+        assert_eq!(paper.environment.as_deref(), Some("observation"));
+        assert!(paper.snippet.is_some());
+        assert!(g.targets[0].snippet.is_none());
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub fn chapter_slug(path: &str) -> String {
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     let lower = stem.to_lowercase();
     if let Some(rest) = lower.strip_prefix("ch") {
+        // `chXX-name` is a guide's placeholder for an unknown number.
+        if let Some(name) = rest.strip_prefix("xx-").or_else(|| rest.strip_prefix("nn-")) {
+            return name.to_string();
+        }
         let digits = rest.trim_start_matches(|c: char| c.is_ascii_digit());
         if digits.len() < rest.len() {
             let rest = digits.trim_start_matches(|c: char| c.is_ascii_lowercase() && digits.find('-') == Some(1));
@@ -118,7 +122,14 @@ impl<'b> Resolver<'b> {
             }
         };
         if let Some(p) = normalize_rel(hint).filter(|p| self.book.sources.contains_key(p)) {
-            return Resolution::Resolved(ResolvedTarget { path: p, method: "exact", confidence: r.exact });
+            // A file of an edition no root reaches, when the live edition has the chapter.
+            let live = (reach(&p) < 1.0)
+                .then(|| self.chapters.iter().find(|c| reach(c) == 1.0 && chapter_slug(c) == chapter_slug(&p)))
+                .flatten();
+            return Resolution::Resolved(match live {
+                Some(c) => ResolvedTarget { path: c.clone(), method: "live-edition", confidence: r.slug },
+                None => ResolvedTarget { path: p, method: "exact", confidence: r.exact },
+            });
         }
         let name = hint.rsplit('/').next().unwrap_or(hint);
         let is_file_hint = Markup::from_path(name).is_some();
@@ -296,5 +307,6 @@ mod tests {
         assert_eq!(chapter_slug("ch07-energy-metabolism.typ"), "energy-metabolism");
         assert_eq!(chapter_slug("sec-01-intro.typ"), "sec-01-intro");
         assert_eq!(chapter_slug("chapter-notes.tex"), "chapter-notes");
+        assert_eq!(chapter_slug("chXX-immune-dysfunction.typ"), "immune-dysfunction");
     }
 }
