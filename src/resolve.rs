@@ -122,12 +122,8 @@ impl<'b> Resolver<'b> {
             }
         };
         if let Some(p) = normalize_rel(hint).filter(|p| self.book.sources.contains_key(p)) {
-            // A file of an edition no root reaches, when the live edition has the chapter.
-            let live = (reach(&p) < 1.0)
-                .then(|| self.chapters.iter().find(|c| reach(c) == 1.0 && chapter_slug(c) == chapter_slug(&p)))
-                .flatten();
-            return Resolution::Resolved(match live {
-                Some(c) => ResolvedTarget { path: c.clone(), method: "live-edition", confidence: r.slug },
+            return Resolution::Resolved(match self.live_edition(&p) {
+                Some(live) => live,
                 None => ResolvedTarget { path: p, method: "exact", confidence: r.exact },
             });
         }
@@ -137,10 +133,9 @@ impl<'b> Resolver<'b> {
             let moved: Vec<&String> =
                 self.book.chapter_files().filter(|p| p.rsplit('/').next() == Some(name)).collect();
             if let Some(best) = best_by_path(&moved, hint, &reach) {
-                return Resolution::Resolved(ResolvedTarget {
-                    path: best.clone(),
-                    method: "moved",
-                    confidence: r.moved * reach(best),
+                return Resolution::Resolved(match self.live_edition(best) {
+                    Some(live) => live,
+                    None => ResolvedTarget { path: best.clone(), method: "moved", confidence: r.moved * reach(best) },
                 });
             }
             let slug = chapter_slug(name);
@@ -204,6 +199,18 @@ impl<'b> Resolver<'b> {
             }
             _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(p, s)| (p, round3(s))).collect()),
         }
+    }
+
+    /// For a file that no root reaches (a legacy edition), the reachable chapter with the
+    /// same slug, when there is one: the book has moved on to that edition.
+    fn live_edition(&self, path: &str) -> Option<ResolvedTarget> {
+        let reachable = |p: &str| self.book.reachable.is_empty() || self.book.reachable.contains(p);
+        if reachable(path) {
+            return None;
+        }
+        let slug = chapter_slug(path);
+        let live = self.chapters.iter().find(|c| reachable(c) && chapter_slug(c) == slug)?;
+        Some(ResolvedTarget { path: live.clone(), method: "live-edition", confidence: self.book.rules.scoring.resolve.slug })
     }
 
     /// Content relevance of `context` to each chapter (its whole include closure), scaled
