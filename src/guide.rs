@@ -642,6 +642,30 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
             }
         }
     }
+    // A target without a file goes to the file of the target before it (a guide's later
+    // targets often only name another spot in the same chapter).
+    let mut previous: Option<String> = targets.iter().find_map(|t| t.file_hint.clone());
+    for t in &mut targets {
+        match (&t.file_hint, &previous) {
+            (Some(f), _) => previous = Some(f.clone()),
+            (None, Some(f)) => {
+                guide.findings.push(
+                    Finding::new(
+                        "target-file-inferred",
+                        Severity::Warning,
+                        format!(
+                            "target {} names no file; using `{f}` from the target before it",
+                            describe_rank(t.rank)
+                        ),
+                    )
+                    .at(path, Some(t.line))
+                    .help("add a `**File:**` line to the target"),
+                );
+                t.file_hint = Some(f.clone());
+            }
+            (None, None) => {}
+        }
+    }
     for t in &mut targets {
         if t.file_hint.is_none() {
             guide.findings.push(
@@ -852,10 +876,14 @@ Text~\cite{Smith2024Trial,Other2020}.
     #[test]
     fn target_without_file_is_a_finding_with_line() {
         let g = parse_guide(GUIDE, "g.md", &Rules::builtin());
-        let f: Vec<_> = g.findings.iter().filter(|f| f.code == "target-file-missing").collect();
+        let f: Vec<_> = g.findings.iter().filter(|f| f.code == "target-file-inferred").collect();
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].line, Some(26));
-        assert_eq!(f[0].severity, Severity::Error);
+        assert_eq!((f[0].line, f[0].severity), (Some(26), Severity::Warning));
+        assert_eq!(g.targets[2].file_hint.as_deref(), Some("ch06-mechanisms.typ"));
+        let alone =
+            parse_guide("# G\n\n### Primary Target: somewhere\n**Section hint:** \"x\"\n", "g.md", &Rules::builtin());
+        let f: Vec<_> = alone.findings.iter().filter(|f| f.code == "target-file-missing").collect();
+        assert_eq!((f.len(), f[0].line, f[0].severity), (1, Some(3), Severity::Error));
     }
 
     #[test]
@@ -863,7 +891,10 @@ Text~\cite{Smith2024Trial,Other2020}.
         let text = "# G\n**Primary target:** `a/ch01-x.typ`\n\n## Paper A\n### Placement\n**Primary:** ch08-neuro.tex\nSection: microglia subsection\n**Environment type:** `observation`\n\n```latex\n\\begin{observation}\nx\n\\end{observation}\n```\n### Key Points\n**File:** `b.typ`\n**File:** `c.typ`\n";
         let g = parse_guide(text, "g.md", &Rules::builtin());
         let hints: Vec<(usize, Option<&str>)> = g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref())).collect();
-        assert_eq!(hints, vec![(1, Some("a/ch01-x.typ")), (1, Some("ch08-neuro.tex")), (3, Some("b.typ")), (4, Some("c.typ"))]);
+        assert_eq!(
+            hints,
+            vec![(1, Some("a/ch01-x.typ")), (1, Some("ch08-neuro.tex")), (3, Some("b.typ")), (4, Some("c.typ"))]
+        );
         let paper = &g.targets[1];
         assert_eq!(paper.section_hints, vec!["microglia subsection"]);
         assert_eq!(paper.environment.as_deref(), Some("observation"));

@@ -43,6 +43,9 @@ struct Section {
     heading_path: Vec<String>,
     title: String,
     label: Option<String>,
+    /// 1-based first and last line of the section's own text (heading included).
+    first: usize,
+    last: usize,
     after_line: usize,
     text: String,
     cites: Vec<String>,
@@ -75,23 +78,37 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     let rel = bm25.scores(&query);
     let max_rel = rel.iter().cloned().fold(0.0, f64::max);
     let env_kind = target.environment.as_deref();
+    let hints: Vec<Hint> = target.section_hints.iter().flat_map(|h| Hint::parse(h)).collect();
     let mut out: Vec<Candidate> = sections
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let mut score = 0.0;
             let mut reasons = Vec::new();
-            let (hint_sim, hint_reason) = hint_match(&target.section_hints, s);
+            let (hint_sim, hint_reason) = hint_match(&hints, s);
             if hint_sim > 0.0 {
                 score += w.hint * hint_sim;
                 reasons.push(hint_reason);
             }
-            let parent_sim = target
-                .section_hints
+            // A line number in a hint is a weak prior: lines go stale as the file grows.
+            if let Some((line, near)) = hints
                 .iter()
+                .filter_map(|h| h.line)
+                .filter(|_| s.path == path)
+                .map(|l| (l, line_nearness(l, s)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .filter(|x| x.1 > 0.0)
+            {
+                score += w.line_prior * near;
+                reasons.push(format!("the guide's line ~{line} lies near this section ({near:.2})"));
+            }
+            let parent_sim = hints
+                .iter()
+                .map(|h| &h.title)
+                .filter(|t| !t.is_empty())
                 .flat_map(|h| s.heading_path.iter().rev().skip(1).map(move |p| (h, p, title_similarity(h, p))))
                 .max_by(|a, b| a.2.total_cmp(&b.2));
-            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 > 0.6) {
+            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.85) {
                 score += w.hint_parent * sim;
                 reasons.push(format!("section hint \"{h}\" matches enclosing heading \"{p}\" ({sim:.2})"));
             }
@@ -146,20 +163,81 @@ pub fn title_similarity(hint: &str, title: &str) -> f64 {
     dice(&ht, &tt)
 }
 
+/// One alternative of a section hint: a title to match, a label anchor, a line prior.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hint {
+    /// The title to match against headings (markup and line references removed).
+    pub title: String,
+    /// A label the hint names (`\label{sec:x}`, `<sec:x>`, `@sec:x`).
+    pub label: Option<String>,
+    /// A line number the hint names (`line ~76`, `After line 616`), 1-based.
+    pub line: Option<usize>,
+}
+
+impl Hint {
+    /// Splits a guide's section hint into alternatives: LaTeX sectioning commands and
+    /// Typst heading markers give titles; "A or B" gives two; `(line ~N)` a line prior.
+    pub fn parse(hint: &str) -> Vec<Hint> {
+        static RES: std::sync::OnceLock<[regex::Regex; 4]> = std::sync::OnceLock::new();
+        let [line_re, section_re, typst_re, paren_re] = RES.get_or_init(|| {
+            [
+                regex::Regex::new(r"(?i)\blines?\s*~?\s*(\d+)").unwrap(),
+                regex::Regex::new(r"\\(?:sub)*section\*?\s*\{([^}]*)\}").unwrap(),
+                regex::Regex::new(r"(?:^|\s)={1,6}\s+([^,;()]+)").unwrap(),
+                regex::Regex::new(r"\([^)]*\)").unwrap(),
+            ]
+        });
+        let line = line_re.captures(hint).and_then(|c| c[1].parse().ok());
+        let label = label_anchor(hint);
+        let mut titles: Vec<String> = section_re.captures_iter(hint).map(|c| c[1].trim().to_string()).collect();
+        if titles.is_empty() {
+            titles.extend(typst_re.captures_iter(hint).map(|c| c[1].trim().to_string()));
+        }
+        if titles.is_empty() && label.is_none() {
+            let cleaned = paren_re.replace_all(hint, " ");
+            let cleaned = line_re.replace_all(&cleaned, " ");
+            titles.extend(
+                cleaned
+                    .split(" or ")
+                    .map(|t| t.trim().trim_end_matches(['.', ',']).trim())
+                    .map(|t| t.trim_end_matches(" section").trim_end_matches(" subsection").trim().to_string())
+                    .filter(|t| !t.is_empty()),
+            );
+        }
+        if titles.is_empty() {
+            titles.push(String::new());
+        }
+        titles.into_iter().map(|title| Hint { title, label: label.clone(), line }).collect()
+    }
+}
+
+/// How near a section is to a line in `[0, 1]`: 1 inside it, decaying with distance
+/// (half at 50 lines).
+fn line_nearness(line: usize, s: &Section) -> f64 {
+    let d = if line < s.first {
+        s.first - line
+    } else if line > s.last {
+        line - s.last
+    } else {
+        0
+    };
+    1.0 / (1.0 + d as f64 / 50.0)
+}
+
 /// The best match of any section hint against a section: label anchors exactly, titles by
 /// [`title_similarity`].
-fn hint_match(hints: &[String], s: &Section) -> (f64, String) {
+fn hint_match(hints: &[Hint], s: &Section) -> (f64, String) {
     let mut best = (0.0, String::new());
     for h in hints {
-        if let Some(label) = label_anchor(h) {
+        if let Some(label) = &h.label {
             if s.label.as_deref() == Some(label.as_str()) {
                 return (1.0, format!("section hint names label <{label}> of \"{}\"", s.title));
             }
             continue;
         }
-        let sim = title_similarity(h, &s.title);
+        let sim = title_similarity(&h.title, &s.title);
         if sim > best.0 {
-            best = (sim, format!("section hint \"{h}\" matches heading \"{}\" ({sim:.2})", s.title));
+            best = (sim, format!("section hint \"{}\" matches heading \"{}\" ({sim:.2})", h.title, s.title));
         }
     }
     best
@@ -248,6 +326,8 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                 heading_path,
                 title,
                 label,
+                first,
+                last,
                 after_line: after,
                 text: own,
                 cites,
@@ -290,6 +370,22 @@ mod tests {
         assert_eq!(title_similarity("Microglial Activation", "Microglial activation"), 1.0);
         assert_eq!(title_similarity("Activation", "Microglial Activation"), 0.9);
         assert!(title_similarity("Sleep", "Pain") < 0.01);
+    }
+
+    #[test]
+    fn hints_split_into_alternatives() {
+        let h = Hint::parse("\\subsection{Glial Cells} or \\subsection{Blood-Brain Barrier} (line ~76)");
+        assert_eq!(h.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(), vec!["Glial Cells", "Blood-Brain Barrier"]);
+        assert!(h.iter().all(|h| h.line == Some(76)));
+        let h = Hint::parse("Line ~468, existing subsection === TRP Channel Sensitization by ROS");
+        assert_eq!((h[0].title.as_str(), h[0].line), ("TRP Channel Sensitization by ROS", Some(468)));
+        let h = Hint::parse("Age-Dependent Recovery or Vicious Cycles section");
+        assert_eq!(
+            h.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(),
+            vec!["Age-Dependent Recovery", "Vicious Cycles"]
+        );
+        let h = Hint::parse("\\label{sec:pem} in ch03");
+        assert_eq!(h[0].label.as_deref(), Some("sec:pem"));
     }
 
     #[test]

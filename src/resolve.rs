@@ -210,7 +210,11 @@ impl<'b> Resolver<'b> {
         }
         let slug = chapter_slug(path);
         let live = self.chapters.iter().find(|c| reachable(c) && chapter_slug(c) == slug)?;
-        Some(ResolvedTarget { path: live.clone(), method: "live-edition", confidence: self.book.rules.scoring.resolve.slug })
+        Some(ResolvedTarget {
+            path: live.clone(),
+            method: "live-edition",
+            confidence: self.book.rules.scoring.resolve.slug,
+        })
     }
 
     /// Content relevance of `context` to each chapter (its whole include closure), scaled

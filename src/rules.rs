@@ -166,6 +166,7 @@ pub struct ResolveWeights {
 pub struct PlaceWeights {
     pub hint: f64,
     pub hint_parent: f64,
+    pub line_prior: f64,
     pub relevance: f64,
     pub cites_keys: f64,
     pub same_environment: f64,
