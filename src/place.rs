@@ -214,13 +214,7 @@ impl Hint {
 /// How near a section is to a line in `[0, 1]`: 1 inside it, decaying with distance
 /// (half at 50 lines).
 fn line_nearness(line: usize, s: &Section) -> f64 {
-    let d = if line < s.first {
-        s.first - line
-    } else if line > s.last {
-        line - s.last
-    } else {
-        0
-    };
+    let d = s.first.saturating_sub(line).max(line.saturating_sub(s.last));
     1.0 / (1.0 + d as f64 / 50.0)
 }
 
