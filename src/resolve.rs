@@ -43,6 +43,8 @@ pub struct Resolver<'b> {
     chapters: Vec<String>,
     chapter_terms: Vec<Vec<String>>,
     title_terms: Vec<Vec<String>>,
+    /// Terms of every heading in each chapter's include closure.
+    headings: Vec<Vec<Vec<String>>>,
     /// Inverse document frequency of each name term over the chapters' names and titles.
     idf: HashMap<String, f64>,
     content: Option<Bm25>,
@@ -105,7 +107,17 @@ impl<'b> Resolver<'b> {
         }
         let n = chapters.len().max(1) as f64;
         let idf = df.into_iter().map(|(t, d)| (t, (1.0 + n / d).ln())).collect();
-        Resolver { book, chapters, chapter_terms, title_terms, idf, content: None }
+        let headings = chapters
+            .iter()
+            .map(|c| {
+                book.closure(c)
+                    .iter()
+                    .filter_map(|f| book.outline(f))
+                    .flat_map(|o| o.headings.iter().map(|h| terms(&h.title)).collect::<Vec<_>>())
+                    .collect()
+            })
+            .collect();
+        Resolver { book, chapters, chapter_terms, title_terms, headings, idf, content: None }
     }
 
     /// Resolves one target. `context` is the snippet, rationale and key findings text used
@@ -130,8 +142,17 @@ impl<'b> Resolver<'b> {
         let name = hint.rsplit('/').next().unwrap_or(hint);
         let is_file_hint = Markup::from_path(name).is_some();
         if is_file_hint {
-            let moved: Vec<&String> =
-                self.book.chapter_files().filter(|p| p.rsplit('/').next() == Some(name)).collect();
+            // The same file name elsewhere, or the same stem in the other markup (an edition
+            // ported from LaTeX to Typst keeps its file names).
+            let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+            let moved: Vec<&String> = self
+                .book
+                .chapter_files()
+                .filter(|p| {
+                    let file = p.rsplit('/').next().unwrap_or(p);
+                    file == name || file.rsplit_once('.').is_some_and(|(s, _)| s == stem)
+                })
+                .collect();
             if let Some(best) = best_by_path(&moved, hint, &reach) {
                 return Resolution::Resolved(match self.live_edition(best) {
                     Some(live) => live,
@@ -169,7 +190,10 @@ impl<'b> Resolver<'b> {
         heading_terms.retain(|t| {
             t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ")
         });
+        let hint_dir = crate::text::parent_dir(hint);
         let content = self.content_scores(context);
+        let section_terms: Vec<Vec<String>> =
+            target.section_hints.iter().map(|h| terms(h)).filter(|t| !t.is_empty()).collect();
         let mut scored: Vec<(String, f64)> = self
             .chapters
             .iter()
@@ -185,9 +209,18 @@ impl<'b> Resolver<'b> {
                     Some(n) if file_number(p) == Some(n) => 0.15,
                     _ => 0.0,
                 };
+                // A chapter holding a heading like the section hint is likelier.
+                let heading_sim = section_terms
+                    .iter()
+                    .flat_map(|h| self.headings[i].iter().map(move |t| crate::text::dice(h, t)))
+                    .fold(0.0, f64::max);
+                // So is a chapter in the folder the hint names, when that folder exists.
+                let folder_bonus =
+                    if !hint_dir.is_empty() && p.starts_with(&format!("{hint_dir}/")) { 0.1 } else { 0.0 };
+                let priors = number_bonus + folder_bonus;
                 let score = match &content {
-                    Some(c) => 0.6 * name_sim + 0.4 * c[i] + number_bonus,
-                    None => name_sim + number_bonus,
+                    Some(c) => 0.5 * name_sim + 0.3 * c[i] + 0.2 * heading_sim + priors,
+                    None => 0.8 * name_sim + 0.2 * heading_sim + priors,
                 };
                 (p.clone(), score * reach(p))
             })
@@ -276,12 +309,18 @@ fn file_number(path: &str) -> Option<u32> {
 
 /// Of several files, the reachable one sharing the most trailing path parts with `hint`.
 fn best_by_path<'a>(files: &[&'a String], hint: &str, reach: &dyn Fn(&str) -> f64) -> Option<&'a String> {
-    let parts: Vec<&str> = hint.split('/').collect();
-    let mut best: BTreeMap<(i64, i64), &String> = BTreeMap::new();
+    let name = hint.rsplit('/').next().unwrap_or(hint);
+    let dirs: Vec<&str> = crate::text::parent_dir(hint).split('/').collect();
+    let mut best: BTreeMap<(i64, i64, i64), &String> = BTreeMap::new();
     for f in files {
-        let common =
-            f.split('/').rev().zip(parts.iter().rev()).take_while(|(a, b)| a.eq_ignore_ascii_case(b)).count() as i64;
-        best.entry((-((reach(f) * 10.0) as i64), -common)).or_insert(f);
+        let same_name = i64::from(f.rsplit('/').next() == Some(name));
+        let common = crate::text::parent_dir(f)
+            .split('/')
+            .rev()
+            .zip(dirs.iter().rev())
+            .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+            .count() as i64;
+        best.entry((-((reach(f) * 10.0) as i64), -common, -same_name)).or_insert(f);
     }
     best.into_values().next()
 }
