@@ -152,7 +152,7 @@ impl Book {
         let in_literature = |p: &str| literature.iter().any(|l| p == l || p.starts_with(&format!("{l}/")));
         let wanted = |p: &str| {
             let ext = p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-            matches!(ext.as_str(), "tex" | "typ" | "bib") && !in_literature(p)
+            matches!(ext.as_str(), "tex" | "ltx" | "typ" | "bib") && !in_literature(p)
         };
         let raw = match git.as_ref().and_then(|g| g.base.map(|b| (g, b))) {
             Some((g, base)) => read_tree(g, base, &wanted)?,
@@ -313,12 +313,13 @@ impl Book {
         if rooted {
             bases.push(String::new());
             bases.extend(self.roots.iter().map(|r| parent_dir(r).to_string()));
+        } else if markup == Markup::Latex {
+            // TeX resolves against its working directory: the root document's folder.
+            bases.extend(self.roots.iter().filter(|r| r.ends_with(".tex")).map(|r| parent_dir(r).to_string()));
+            bases.push(String::new());
+            bases.push(parent_dir(from).to_string());
         } else {
             bases.push(parent_dir(from).to_string());
-            if markup == Markup::Latex {
-                bases.extend(self.roots.iter().map(|r| parent_dir(r).to_string()));
-                bases.push(String::new());
-            }
         }
         let names: Vec<String> = if markup == Markup::Latex && Markup::from_path(target).is_none() {
             vec![format!("{target}.tex"), target.to_string()]
@@ -385,7 +386,15 @@ impl Book {
                         .at(from.clone(), Some(*line)),
                     );
                 }
-                None => {}
+                None => self.findings.push(
+                    Finding::new(
+                        "include-missing",
+                        Severity::Warning,
+                        format!("included file `{target}` is not in the book"),
+                    )
+                    .at(from.clone(), Some(*line))
+                    .help("fix the include path, or add the file"),
+                ),
             }
         }
         for (from, child, line) in edges {

@@ -52,7 +52,7 @@ impl Markup {
     pub fn from_path(path: &str) -> Option<Self> {
         let ext = path.rsplit_once('.')?.1.to_lowercase();
         match ext.as_str() {
-            "tex" => Some(Markup::Latex),
+            "tex" | "ltx" => Some(Markup::Latex),
             "typ" => Some(Markup::Typst),
             "md" => Some(Markup::Markdown),
             _ => None,
@@ -304,7 +304,9 @@ fn blocks(text: &str) -> Vec<Block> {
     let mut heading: Option<(u8, String, usize)> = None;
     let mut code: Option<(String, String, usize, bool)> = None;
     let mut item_depth = 0usize;
-    for (event, range) in Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter() {
+    for (event, range) in
+        Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS).into_offset_iter()
+    {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 heading = Some((level as u8, String::new(), idx.line_of(range.start)))
@@ -900,6 +902,14 @@ Text~\cite{Smith2024Trial,Other2020}.
         assert_eq!(paper.environment.as_deref(), Some("observation"));
         assert!(paper.snippet.is_some());
         assert!(g.targets[0].snippet.is_none());
+    }
+
+    #[test]
+    fn front_matter_and_html_blocks_hold_no_targets() {
+        let text = "---\ntitle: x\n---\n# G\n<!--\n### Primary Target: commented.tex\n-->\n<div>\n### Secondary Target: in-div.tex\n</div>\n\n### Tertiary Target: real.tex\n**File:** `real.tex`\n";
+        let g = parse_guide(text, "g.md", &Rules::builtin());
+        assert_eq!(g.targets.len(), 1, "{:?}", g.targets);
+        assert_eq!((g.targets[0].rank, g.targets[0].line), (3, 12));
     }
 
     #[test]

@@ -427,7 +427,8 @@ fn markdown(text: &str) -> Outline {
     let mut o = empty(Markup::Markdown, text);
     let idx = LineIndex::new(text);
     let mut current: Option<(i32, String, usize)> = None;
-    for (event, range) in Parser::new(text).into_offset_iter() {
+    let options = pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 current = Some((level as i32 - 1, String::new(), idx.line_of(range.start)))

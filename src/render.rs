@@ -133,6 +133,11 @@ pub fn typst_ref_ok(key: &str) -> bool {
         && key.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// A label usable in Typst's `<label>` syntax.
+pub fn typst_label_ok(label: &str) -> bool {
+    !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+}
+
 fn cite_typst(key: &str, locator: Option<&str>) -> String {
     let loc = locator.map(|l| format!("[{l}]")).unwrap_or_default();
     if typst_ref_ok(key) {
@@ -174,7 +179,18 @@ fn latex_to_typst(
             let title = c.get(2).map(|t| conv.inline(t.as_str().trim()));
             let body = conv.block(body.trim());
             let args = title.map(|t| format!("(title: [{t}])")).unwrap_or_default();
-            let label = label.map(|l| format!(" <{l}>")).unwrap_or_default();
+            if let Some(bad) = label.as_deref().filter(|l| !typst_label_ok(l)) {
+                conv.findings.push(
+                    Finding::new(
+                        "snippet-label-invalid",
+                        Severity::Error,
+                        format!("label `{bad}` cannot be written as a Typst label (only letters, digits, `_`, `-`, `:`, `.`)"),
+                    )
+                    .at(where_.0, Some(where_.1))
+                    .help("rename the label in the guide's snippet"),
+                );
+            }
+            let label = label.filter(|l| typst_label_ok(l)).map(|l| format!(" <{l}>")).unwrap_or_default();
             format!("#{func}{args}[\n{body}\n]{label}")
         }
         None => conv.block(text.trim()),
@@ -613,6 +629,19 @@ mod tests {
             Snippet { language: Some(Markup::Typst), text: "#hypothesis(title: [H])[\nx\n] <hyp:y>\n".into(), line: 1 };
         assert_eq!(snippet_labels(&t), vec!["hyp:y"]);
         assert_eq!(snippet_title(&t).as_deref(), Some("H"));
+    }
+
+    #[test]
+    fn labels_with_spaces_are_refused_for_typst() {
+        let env = Rules::builtin().environments;
+        let r = render(
+            &latex("\\begin{hypothesis}\n\\label{hyp:main result}\nx\n\\end{hypothesis}"),
+            Markup::Typst,
+            &env,
+            &[],
+            ("g.md", 3),
+        );
+        assert_eq!(r.findings.iter().map(|f| f.code).collect::<Vec<_>>(), vec!["snippet-label-invalid"]);
     }
 
     #[test]

@@ -1,0 +1,147 @@
+//! The book model and target resolution on the fixture book.
+
+mod common;
+
+use chapter_integrator::bib::KeyStatus;
+use chapter_integrator::book::{discover_root, find_guides, Book};
+use chapter_integrator::guide::Target;
+use chapter_integrator::resolve::{Resolution, Resolver};
+
+fn target(file: &str, title: &str) -> Target {
+    Target {
+        rank: 1,
+        file_hint: Some(file.into()),
+        title_hint: title.into(),
+        section_hints: vec![],
+        environment_raw: None,
+        environment: None,
+        rationale: None,
+        snippet: None,
+        line: 1,
+        source: "g.md".into(),
+    }
+}
+
+#[test]
+fn includes_roots_and_heading_context() {
+    let (_d, root) = common::git_book();
+    let book = Book::open(&root, "HEAD").unwrap();
+    assert_eq!(book.roots, vec!["main.tex", "typst/book.typ"]);
+    assert_eq!(
+        book.children["chapters/ch02-treatments.tex"],
+        vec![("chapters/ch02/sec-nmda-antagonists.tex".to_string(), 42)]
+    );
+    assert!(book.reachable.contains("typst/ch03-mechanisms/sec-01-neuroinflammation.typ"));
+    assert!(book.reachable.contains("chapters/ch02/sec-nmda-antagonists.tex"));
+    // The headings open at the include line; the sub-file's own `\subsection` replaces the
+    // last one when headings are composed (see the plan JSON test).
+    assert_eq!(
+        book.context_of("chapters/ch02/sec-nmda-antagonists.tex"),
+        vec![
+            (0, "Treatment Options".to_string()),
+            (1, "Pharmacological Treatments".to_string()),
+            (2, "Low-Dose Naltrexone".to_string())
+        ]
+    );
+    assert_eq!(
+        book.context_of("typst/ch03-mechanisms/sec-02-central-sensitization.typ"),
+        vec![(0, "Disease Mechanisms".to_string())]
+    );
+    assert_eq!(
+        book.closure("typst/ch03-mechanisms/ch03-mechanisms.typ"),
+        vec![
+            "typst/ch03-mechanisms/ch03-mechanisms.typ",
+            "typst/ch03-mechanisms/sec-01-neuroinflammation.typ",
+            "typst/ch03-mechanisms/sec-02-central-sensitization.typ"
+        ]
+    );
+}
+
+#[test]
+fn bibliography_and_labels() {
+    let (_d, root) = common::git_book();
+    let book = Book::open(&root, "HEAD").unwrap();
+    assert_eq!(book.bib.len(), 12);
+    assert_eq!(book.bib.status("Walitt2021ketamine"), KeyStatus::Found);
+    assert_eq!(book.bib.status("walitt2021KETAMINE"), KeyStatus::CaseMismatch("Walitt2021ketamine".into()));
+    assert!(book.bib.findings.is_empty(), "{:?}", book.bib.findings);
+    let labels = book.labels();
+    assert_eq!(
+        labels["obs:pet-symptom-correlation"],
+        vec![("typst/ch03-mechanisms/sec-01-neuroinflammation.typ".to_string(), 22)]
+    );
+    assert_eq!(labels["sec:nmda-antagonists"][0].0, "chapters/ch02/sec-nmda-antagonists.tex");
+    let intro = book.outline("chapters/ch01-introduction.tex").unwrap();
+    assert!(intro.headings.iter().all(|h| h.title != "Old Draft Section"), "a commented-out heading was read");
+    let ch02 = book.outline("chapters/ch02-treatments.tex").unwrap();
+    assert!(ch02.headings.iter().all(|h| h.title != "Not A Heading"), "a heading inside verbatim was read");
+}
+
+#[test]
+fn roots_are_discovered_without_config() {
+    let (_d, root) = common::copy_book();
+    std::fs::remove_file(root.join("chapter-integrator.toml")).unwrap();
+    let book = Book::open(&root, "HEAD").unwrap();
+    assert_eq!(book.roots, vec!["main.tex", "typst/book.typ"]);
+    assert!(book.reachable.contains("typst/ch04-symptom-management.typ"));
+}
+
+#[test]
+fn includes_leaving_the_book_are_refused() {
+    let (_d, root) = common::copy_book();
+    let ch = root.join("chapters/ch01-introduction.tex");
+    let text = std::fs::read_to_string(&ch).unwrap() + "\\input{../../outside}\n";
+    std::fs::write(&ch, text).unwrap();
+    let book = Book::open(&root, "HEAD").unwrap();
+    let f: Vec<_> = book.findings.iter().filter(|f| f.code == "path-outside-book").collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].path.as_deref(), Some("chapters/ch01-introduction.tex"));
+}
+
+#[test]
+fn book_root_and_guides_are_found() {
+    let (_d, root) = common::git_book();
+    let found = discover_root(&root.join("Literature/treatments/ketamine/integration-guide.md")).unwrap();
+    assert_eq!(found, root.canonicalize().unwrap());
+    let guides = find_guides(&root).unwrap();
+    let names: Vec<String> =
+        guides.iter().map(|g| g.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/")).collect();
+    assert_eq!(
+        names,
+        vec![
+            "Literature/treatments/ketamine/integration-guide.md",
+            "Literature/treatments/low-dose-naltrexone/integration-guide.md"
+        ]
+    );
+}
+
+#[test]
+fn stale_paths_resolve_by_name_slug_or_not_at_all() {
+    let (_d, root) = common::git_book();
+    let book = Book::open(&root, "HEAD").unwrap();
+    let mut r = Resolver::new(&book);
+    let resolved = |res: Resolution| match res {
+        Resolution::Resolved(t) => (t.path, t.method),
+        Resolution::Unresolved(c) => panic!("unresolved, closest {c:?}"),
+    };
+    assert_eq!(
+        resolved(r.resolve(&target("chapters/ch02-treatments.tex", ""), "")),
+        ("chapters/ch02-treatments.tex".into(), "exact")
+    );
+    assert_eq!(
+        resolved(r.resolve(&target("old/ch02-treatments.tex", ""), "")),
+        ("chapters/ch02-treatments.tex".into(), "moved")
+    );
+    assert_eq!(
+        resolved(r.resolve(&target("typst/ch05-mechanisms/ch05-mechanisms.typ", ""), "")),
+        ("typst/ch03-mechanisms/ch03-mechanisms.typ".into(), "slug")
+    );
+    assert_eq!(
+        resolved(r.resolve(&target("ch09-symptom-care.typ", "Chapter 9: Symptom Management"), "pain sleep medication")),
+        ("typst/ch04-symptom-management.typ".into(), "fuzzy")
+    );
+    match r.resolve(&target("ch99-quantum-astrology.tex", ""), "") {
+        Resolution::Unresolved(closest) => assert_eq!(closest.len(), 3),
+        Resolution::Resolved(t) => panic!("resolved to {t:?}"),
+    }
+}
