@@ -71,10 +71,11 @@ pub fn render(
         }
     };
     let problem = match target {
-        Markup::Typst => {
-            let errors = typst_syntax::parse(&out).errors();
-            errors.first().map(|e| format!("the Typst text does not parse: {}", e.message))
-        }
+        Markup::Typst => typst_error(&out).map(|(line, msg)| {
+            let what =
+                if lang == Markup::Typst { "the guide's Typst snippet" } else { "the Typst text rendered from it" };
+            format!("{what} does not parse: {msg} (line {line} of the snippet)")
+        }),
         Markup::Latex => latex_balance(&out),
         Markup::Markdown => None,
     };
@@ -90,6 +91,15 @@ pub fn render(
         );
     }
     Rendered { text: out, findings }
+}
+
+/// The first Typst syntax error in `text`: 1-based line and message.
+pub fn typst_error(text: &str) -> Option<(usize, String)> {
+    // A numbered source, so error spans map back to byte ranges.
+    let source = typst_syntax::Source::detached(text);
+    let err = source.root().errors().into_iter().next()?;
+    let offset = source.range(err.span).map_or(0, |r| r.start);
+    Some((text[..offset.min(text.len())].matches('\n').count() + 1, err.message.to_string()))
 }
 
 /// `None` when braces and `\begin`/`\end` balance, else what is wrong.
@@ -155,46 +165,8 @@ fn latex_to_typst(
     findings: &mut Vec<Finding>,
     where_: (&str, usize),
 ) -> String {
-    let outer = Regex::new(r"(?s)^\s*\\begin\{([^}]+)\}\s*(?:\[([^\]]*)\])?(.*?)\\end\{([^}]+)\}\s*$").unwrap();
-    let label_re = Regex::new(r"\\label\s*\{([^}]+)\}\s*").unwrap();
-    let mut conv = Converter { findings: Vec::new(), where_ };
-    let out = match outer.captures(text).filter(|c| c[1] == c[4] && !is_list_env(&c[1])) {
-        Some(c) => {
-            let canonical = env.canonical_of_macro(&c[1]);
-            let func = env.typst_name(&canonical).to_string();
-            if !defined.is_empty() && !defined.contains(&func) {
-                conv.findings.push(
-                    Finding::new(
-                        "environment-unknown",
-                        Severity::Warning,
-                        format!("the book defines no Typst function `{func}` for environment `{}`", &c[1]),
-                    )
-                    .at(where_.0, Some(where_.1))
-                    .help("map the environment in rules/environments.toml [typst]"),
-                );
-            }
-            let body = &c[3];
-            let label = label_re.captures(body).map(|l| l[1].trim().to_string());
-            let body = label_re.replace(body, "");
-            let title = c.get(2).map(|t| conv.inline(t.as_str().trim()));
-            let body = conv.block(body.trim());
-            let args = title.map(|t| format!("(title: [{t}])")).unwrap_or_default();
-            if let Some(bad) = label.as_deref().filter(|l| !typst_label_ok(l)) {
-                conv.findings.push(
-                    Finding::new(
-                        "snippet-label-invalid",
-                        Severity::Error,
-                        format!("label `{bad}` cannot be written as a Typst label (only letters, digits, `_`, `-`, `:`, `.`)"),
-                    )
-                    .at(where_.0, Some(where_.1))
-                    .help("rename the label in the guide's snippet"),
-                );
-            }
-            let label = label.filter(|l| typst_label_ok(l)).map(|l| format!(" <{l}>")).unwrap_or_default();
-            format!("#{func}{args}[\n{body}\n]{label}")
-        }
-        None => conv.block(text.trim()),
-    };
+    let mut conv = Converter { findings: Vec::new(), where_, env, defined };
+    let out = conv.block(text.trim());
     findings.append(&mut conv.findings);
     out
 }
@@ -206,22 +178,67 @@ fn is_list_env(name: &str) -> bool {
 struct Converter<'a> {
     findings: Vec<Finding>,
     where_: (&'a str, usize),
+    env: &'a EnvironmentRules,
+    defined: &'a [String],
+}
+
+/// `\begin{name}[title]rest` at the start of a (trimmed) line.
+fn begin_env(line: &str) -> Option<(String, Option<String>, String)> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^\\begin\{([^}]+)\}\s*(?:\[([^\]]*)\])?(.*)$").unwrap());
+    let c = re.captures(line)?;
+    Some((c[1].to_string(), c.get(2).map(|m| m.as_str().to_string()), c[3].to_string()))
 }
 
 impl Converter<'_> {
-    /// Converts block-level LaTeX: list environments become Typst list items.
+    /// Converts block-level LaTeX: environments become the book's Typst functions, lists
+    /// become list items, sectioning commands headings; the rest goes through [`Self::inline`].
     fn block(&mut self, text: &str) -> String {
         let mut out = Vec::new();
         let mut lists: Vec<&'static str> = Vec::new();
-        for line in text.lines() {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
             let t = line.trim();
-            if let Some(kind) = t.strip_prefix("\\begin{").and_then(|r| r.strip_suffix('}')).filter(|k| is_list_env(k))
-            {
-                lists.push(match kind {
-                    "enumerate" => "+",
-                    "description" => "/",
-                    _ => "-",
-                });
+            i += 1;
+            if let Some((name, title, rest)) = begin_env(t) {
+                if is_list_env(&name) {
+                    lists.push(match name.as_str() {
+                        "enumerate" => "+",
+                        "description" => "/",
+                        _ => "-",
+                    });
+                    continue;
+                }
+                // Collect the environment's body up to its matching `\end`.
+                let (open, close) = (format!("\\begin{{{name}}}"), format!("\\end{{{name}}}"));
+                let mut depth = 1;
+                let mut body = vec![rest.as_str()];
+                let mut rest_after = String::new();
+                while i < lines.len() {
+                    let l = lines[i];
+                    i += 1;
+                    depth += l.matches(&open).count();
+                    depth -= l.matches(&close).count().min(depth);
+                    if depth == 0 {
+                        let cut = l.rfind(&close).unwrap_or(0);
+                        body.push(&l[..cut]);
+                        rest_after = l[cut + close.len()..].trim().to_string();
+                        break;
+                    }
+                    body.push(l);
+                }
+                if body.len() == 1 {
+                    // `\begin{x}...\end{x}` on one line.
+                    if let Some(cut) = rest.find(&close) {
+                        body = vec![&rest[..cut]];
+                    }
+                }
+                out.push(self.environment(&name, title.as_deref(), &body.join("\n")));
+                if !rest_after.is_empty() {
+                    out.push(self.inline(&rest_after));
+                }
                 continue;
             }
             if t.strip_prefix("\\end{").and_then(|r| r.strip_suffix('}')).is_some_and(is_list_env) {
@@ -240,9 +257,83 @@ impl Converter<'_> {
                 out.push(format!("{indent}{marker} {}", self.inline(item)));
                 continue;
             }
+            if let Some(heading) = self.sectioning(t) {
+                out.push(heading);
+                continue;
+            }
             out.push(self.inline(line.trim_end()));
         }
         out.join("\n")
+    }
+
+    /// `\section{T}\label{x} rest` -> `== T <x>` (Typst levels: `=` chapter, `==` section,
+    /// ...); `\paragraph{T}` -> a bold run-in title.
+    fn sectioning(&mut self, line: &str) -> Option<String> {
+        static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let re = RE.get_or_init(|| {
+            Regex::new(r"^\\(chapter|section|subsection|subsubsection|paragraph)\*?\s*(?:\[[^\]]*\])?\s*\{").unwrap()
+        });
+        let c = re.captures(line)?;
+        let start = c.get(0)?.end() - 1;
+        let (title, used) = braced(&line[start..])?;
+        let mut rest = line[start + used..].trim().to_string();
+        let mut label = None;
+        if let Some(r) = rest.strip_prefix("\\label") {
+            if let Some((l, used)) = braced(r.trim_start()) {
+                label = Some(l.trim().to_string());
+                rest = r.trim_start()[used..].trim().to_string();
+            }
+        }
+        let title = self.inline(title);
+        let label = label.filter(|l| typst_label_ok(l)).map(|l| format!(" <{l}>")).unwrap_or_default();
+        let tail = if rest.is_empty() { String::new() } else { format!("\n{}", self.inline(&rest)) };
+        let marks = match &c[1] {
+            "chapter" => "=",
+            "section" => "==",
+            "subsection" => "===",
+            "subsubsection" => "====",
+            _ => return Some(format!("*{title}*{label} {}", tail.trim_start())),
+        };
+        Some(format!("{marks} {title}{label}{tail}"))
+    }
+
+    /// One environment as the book's Typst function: `#name(title: [T])[body] <label>`.
+    fn environment(&mut self, name: &str, title: Option<&str>, body: &str) -> String {
+        static LABEL: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let label_re = LABEL.get_or_init(|| Regex::new(r"\\label\s*\{([^}]+)\}\s*").unwrap());
+        let canonical = self.env.canonical_of_macro(name);
+        let func = self.env.typst_name(&canonical).to_string();
+        if !self.defined.is_empty() && !self.defined.contains(&func) {
+            self.findings.push(
+                Finding::new(
+                    "environment-unknown",
+                    Severity::Warning,
+                    format!("the book defines no Typst function `{func}` for environment `{name}`"),
+                )
+                .at(self.where_.0, Some(self.where_.1))
+                .help("map the environment in rules/environments.toml [typst]"),
+            );
+        }
+        let label = label_re.captures(body).map(|l| l[1].trim().to_string());
+        let body = label_re.replace(body, "");
+        let title = title.map(|t| self.inline(t.trim()));
+        let body = self.block(body.trim());
+        let args = title.map(|t| format!("(title: [{t}])")).unwrap_or_default();
+        if let Some(bad) = label.as_deref().filter(|l| !typst_label_ok(l)) {
+            self.findings.push(
+                Finding::new(
+                    "snippet-label-invalid",
+                    Severity::Error,
+                    format!(
+                        "label `{bad}` cannot be written as a Typst label (only letters, digits, `_`, `-`, `:`, `.`)"
+                    ),
+                )
+                .at(self.where_.0, Some(self.where_.1))
+                .help("rename the label in the guide's snippet"),
+            );
+        }
+        let label = label.filter(|l| typst_label_ok(l)).map(|l| format!(" <{l}>")).unwrap_or_default();
+        format!("#{func}{args}[\n{body}\n]{label}")
     }
 
     fn unconverted(&mut self, what: &str) -> String {
@@ -596,6 +687,33 @@ mod tests {
             "#observation(title: [T])[\nSee #cite(label(\"Key/x.\"), supplement: [p. 5]) and @sec:a; TNF-$alpha$ and VO#sub[2].\n- one\n- two\n]"
         );
         assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
+    #[test]
+    fn sections_and_several_environments_in_one_snippet() {
+        let env = Rules::builtin().environments;
+        let s = latex("\\subsection{Sleep Drugs}\\label{sec:sleep-drugs}\nIntro text.\n\\paragraph{Melatonin.} Helps some.\n\\begin{warning}[Care]\nBe careful.\n\\end{warning}\n\\begin{keypoint}\nShort.\n\\end{keypoint}");
+        let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+        assert_eq!(
+            r.text,
+            "=== Sleep Drugs <sec:sleep-drugs>\nIntro text.\n*Melatonin.* Helps some.\n#warning-env(title: [Care])[\nBe careful.\n]\n#key-point[\nShort.\n]"
+        );
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
+    #[test]
+    fn typst_snippet_errors_name_the_snippet_line() {
+        let env = Rules::builtin().environments;
+        let s =
+            Snippet { language: Some(Markup::Typst), text: "Fine text.\nSignificant (p<0.0001).\n".into(), line: 7 };
+        let r = render(&s, Markup::Typst, &env, &[], ("g.md", 7));
+        assert_eq!(r.findings.len(), 1);
+        assert!(
+            r.findings[0].message.contains("the guide's Typst snippet does not parse"),
+            "{}",
+            r.findings[0].message
+        );
+        assert!(r.findings[0].message.ends_with("(line 2 of the snippet)"), "{}", r.findings[0].message);
     }
 
     #[test]
