@@ -112,6 +112,9 @@ pub struct Book {
     pub bib: Bibliography,
     /// Problems found while reading the book (unreadable files, includes leaving the book).
     pub findings: Vec<Finding>,
+    /// Symlinked chapter files -> the book path they point to (links out of the book are
+    /// left out, with a finding).
+    pub symlinks: BTreeMap<String, String>,
     outlines: RefCell<HashMap<String, Rc<Outline>>>,
     labels: RefCell<Option<Rc<LabelIndex>>>,
 }
@@ -159,7 +162,27 @@ impl Book {
             None => read_disk(&root, &wanted)?,
         };
         let mut sources = BTreeMap::new();
-        for (path, bytes) in raw {
+        let mut symlinks = BTreeMap::new();
+        for RawFile { path, bytes, link } in raw {
+            if link {
+                // A symlink is followed only to a file inside the book.
+                let target = String::from_utf8_lossy(&bytes).to_string();
+                match (!target.starts_with('/')).then(|| join_rel(parent_dir(&path), &target)).flatten() {
+                    Some(t) => {
+                        symlinks.insert(path, t);
+                    }
+                    None => findings.push(
+                        Finding::new(
+                            "path-outside-book",
+                            Severity::Warning,
+                            format!("symlink points outside the book (to `{target}`); it is not followed"),
+                        )
+                        .at(path, None)
+                        .help("replace the symlink with the file, or point it inside the book"),
+                    ),
+                }
+                continue;
+            }
             match String::from_utf8(bytes) {
                 Ok(text) => {
                     sources.insert(path, text);
@@ -206,11 +229,21 @@ impl Book {
             children: BTreeMap::new(),
             bib,
             findings,
+            symlinks,
             outlines: RefCell::new(HashMap::new()),
             labels: RefCell::new(None),
         };
         book.link_includes();
         Ok(book)
+    }
+
+    /// The book file at `path`: the path itself, or for a symlink the file it points to
+    /// inside the book; `None` when there is no such file.
+    pub fn file(&self, path: &str) -> Option<String> {
+        if self.sources.contains_key(path) {
+            return Some(path.to_string());
+        }
+        self.symlinks.get(path).filter(|t| self.sources.contains_key(*t)).cloned()
     }
 
     /// Chapter files (.tex, .typ), sorted.
@@ -328,10 +361,8 @@ impl Book {
         };
         for base in &bases {
             for name in &names {
-                if let Some(p) = join_rel(base, name) {
-                    if self.sources.contains_key(&p) {
-                        return Some(p);
-                    }
+                if let Some(p) = join_rel(base, name).and_then(|p| self.file(&p)) {
+                    return Some(p);
                 }
             }
         }
@@ -371,6 +402,19 @@ impl Book {
         }
         self.roots = if self.config.book.roots.is_empty() { latex_roots } else { self.config.book.roots.clone() };
         let configured = !self.config.book.roots.is_empty();
+        for root in &self.config.book.roots {
+            if !self.sources.contains_key(root) {
+                self.findings.push(
+                    Finding::new(
+                        "root-missing",
+                        Severity::Error,
+                        format!("root document `{root}` named in {CONFIG_FILE} is not a chapter file of the book"),
+                    )
+                    .at(CONFIG_FILE, None)
+                    .help("name a .tex or .typ file inside the book, relative to the book root"),
+                );
+            }
+        }
         // Resolve against the LaTeX roots known so far; Typst roots come from the graph.
         let mut edges = Vec::new();
         for (from, target, line) in &raw {
@@ -486,7 +530,14 @@ fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
     Ok(Some(GitBase { repo, workdir, prefix, base: if tracked { base } else { None }, base_rev: base_rev.to_string() }))
 }
 
-fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>> {
+/// A file as listed from the base tree or the disk; a symlink's bytes are its target path.
+struct RawFile {
+    path: String,
+    bytes: Vec<u8>,
+    link: bool,
+}
+
+fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>> {
     let commit = g.repo.find_commit(base).map_err(|e| Error::git("read base commit", e))?;
     let mut tree = commit.tree().map_err(|e| Error::git("read base tree", e))?;
     if !g.prefix.is_empty() {
@@ -504,8 +555,9 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
         }
         let path = format!("{dir}{name}");
         if entry.kind() == Some(git2::ObjectType::Blob) && wanted(&path) {
+            let link = entry.filemode() == i32::from(git2::FileMode::Link);
             match g.repo.find_blob(entry.id()) {
-                Ok(blob) => out.push((path, blob.content().to_vec())),
+                Ok(blob) => out.push(RawFile { path, bytes: blob.content().to_vec(), link }),
                 Err(e) => {
                     err = Some(Error::git(format!("read blob {path}"), e));
                     return git2::TreeWalkResult::Abort;
@@ -521,7 +573,7 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     }
 }
 
-fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>> {
+fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -534,17 +586,22 @@ fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<(String, 
             let path = entry.path();
             let Ok(ft) = entry.file_type() else { continue };
             // Symlinked folders are not followed: they may lead out of the book.
+            let rel = slash_path(path.strip_prefix(root).unwrap_or(&path));
             if ft.is_dir() {
                 stack.push(path);
-            } else if ft.is_file() {
-                let rel = slash_path(path.strip_prefix(root).unwrap_or(&path));
-                if wanted(&rel) {
-                    out.push((rel, std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?));
-                }
+            } else if ft.is_file() && wanted(&rel) {
+                out.push(RawFile {
+                    bytes: std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?,
+                    path: rel,
+                    link: false,
+                });
+            } else if ft.is_symlink() && wanted(&rel) {
+                let target = std::fs::read_link(&path).map_err(|e| Error::io("read", &path, e))?;
+                out.push(RawFile { path: rel, bytes: target.to_string_lossy().into_owned().into_bytes(), link: true });
             }
         }
     }
-    out.sort();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 

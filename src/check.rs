@@ -63,7 +63,10 @@ pub fn worktree_drift(book: &Book, path: &str) -> Option<Finding> {
     book.git.as_ref()?.base?;
     let base = book.sources.get(path)?;
     let disk = book.disk_text(path)?;
-    (disk != base.as_bytes()).then(|| {
+    // Line endings may differ by checkout filters (`.gitattributes` eol, autocrlf): only a
+    // difference in content counts.
+    let unify = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", "\n");
+    (unify(&disk) != unify(base.as_bytes())).then(|| {
         Finding::new(
             "worktree-differs",
             Severity::Warning,

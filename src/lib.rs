@@ -114,6 +114,11 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         Action::Diff { output } => {
             let (patch, change_failed) = diff_of(&book, &plans, s, err, style)?;
             match output {
+                // Nothing is written when the plan has errors.
+                Some(_) if failed || change_failed => {
+                    writeln!(err, "the patch file was not written: fix the errors above first")
+                        .map_err(|e| Error::io("write", "stderr", e))?;
+                }
                 Some(path) => std::fs::write(path, &patch).map_err(|e| Error::io("write", path, e))?,
                 None => match s.format {
                     Format::Json => {

@@ -152,6 +152,19 @@ fn plan_target(
             }
             plan.resolved = Some(r);
         }
+        Resolution::Outside(path) => {
+            findings.push(
+                Finding::new(
+                    "path-outside-book",
+                    Severity::Error,
+                    format!("{rank} target `{path}` points outside the book; nothing outside the book root is read or written"),
+                )
+                .at(where_.0, Some(where_.1))
+                .help("name a chapter file inside the book"),
+            );
+            plan.findings = findings;
+            return plan;
+        }
         Resolution::Unresolved(closest) => {
             let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
             findings.push(

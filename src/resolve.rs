@@ -35,6 +35,8 @@ pub enum Resolution {
     Resolved(ResolvedTarget),
     /// Nothing scored above the threshold; the best few, best first.
     Unresolved(Vec<(String, f64)>),
+    /// The hint points outside the book root; nothing there is read.
+    Outside(String),
 }
 
 /// Chapter-level files: included directly by a root, or named like `chNN-...`.
@@ -125,7 +127,20 @@ impl<'b> Resolver<'b> {
     pub fn resolve(&mut self, target: &Target, context: &str) -> Resolution {
         let r = &self.book.rules.scoring.resolve;
         let Some(hint) = target.file_hint.as_deref() else { return Resolution::Unresolved(Vec::new()) };
-        let hint = hint.trim().trim_start_matches("./").trim_start_matches('/');
+        let hint = hint.trim();
+        // An absolute path inside the book is made relative; one elsewhere is refused (a
+        // `/`-leading path that is not absolute on disk counts from the book root).
+        let root = crate::text::slash_path(&self.book.root);
+        let hint = match hint.strip_prefix(&format!("{root}/")) {
+            Some(rel) => rel,
+            None if hint.starts_with('/') && std::path::Path::new(hint).exists() => {
+                return Resolution::Outside(hint.to_string());
+            }
+            None => hint.trim_start_matches("./").trim_start_matches('/'),
+        };
+        if hint.contains("..") && normalize_rel(hint).is_none() {
+            return Resolution::Outside(hint.to_string());
+        }
         let reach = |p: &str| {
             if self.book.reachable.is_empty() || self.book.reachable.contains(p) {
                 1.0
@@ -133,7 +148,7 @@ impl<'b> Resolver<'b> {
                 r.unreachable
             }
         };
-        if let Some(p) = normalize_rel(hint).filter(|p| self.book.sources.contains_key(p)) {
+        if let Some(p) = normalize_rel(hint).and_then(|p| self.book.file(&p)) {
             return Resolution::Resolved(match self.live_edition(&p) {
                 Some(live) => live,
                 None => ResolvedTarget { path: p, method: "exact", confidence: r.exact },
