@@ -122,7 +122,7 @@ fn stale_paths_resolve_by_name_slug_or_not_at_all() {
     let mut r = Resolver::new(&book);
     let resolved = |res: Resolution| match res {
         Resolution::Resolved(t) => (t.path, t.method),
-        Resolution::Unresolved(c) => panic!("unresolved, closest {c:?}"),
+        other => panic!("not resolved: {other:?}"),
     };
     assert_eq!(
         resolved(r.resolve(&target("chapters/ch02-treatments.tex", ""), "")),
@@ -142,6 +142,16 @@ fn stale_paths_resolve_by_name_slug_or_not_at_all() {
     );
     match r.resolve(&target("ch99-quantum-astrology.tex", ""), "") {
         Resolution::Unresolved(closest) => assert_eq!(closest.len(), 3),
-        Resolution::Resolved(t) => panic!("resolved to {t:?}"),
+        other => panic!("expected unresolved: {other:?}"),
     }
+    // Nothing outside the book is looked at.
+    for outside in ["../../etc/passwd", "/etc/passwd", "chapters/../../x.tex"] {
+        match r.resolve(&target(outside, ""), "") {
+            Resolution::Outside(p) => assert!(p.ends_with("passwd") || p.ends_with("x.tex")),
+            other => panic!("{outside}: {other:?}"),
+        }
+    }
+    // An absolute path inside the book is the book file.
+    let abs = format!("{}/chapters/ch02-treatments.tex", root.canonicalize().unwrap().display());
+    assert_eq!(resolved(r.resolve(&target(&abs, ""), "")), ("chapters/ch02-treatments.tex".into(), "exact"));
 }
