@@ -114,15 +114,26 @@ pub fn commit_to_branch(
     }
     let tip = *made.last().unwrap_or(&base);
     let log = format!("chapter-integrator: {} commit(s)", made.len());
-    let update = match existing {
-        Some(old) => repo.reference_matching(&refname, tip, true, old, &log),
-        None => repo.reference(&refname, tip, false, &log),
+    if update_branch(repo, &refname, tip, existing, &log)? {
+        Ok(BranchOutcome::Written(made))
+    } else {
+        Ok(BranchOutcome::Refused(format!("branch `{branch}` changed while the tool ran; nothing was written to it")))
+    }
+}
+
+/// Points `refname` at `new` only if it still points at `expected` (`None`: only if it does
+/// not exist yet), writing a reflog entry. Returns `false` when the ref moved meanwhile.
+///
+/// # Errors
+/// [`Error::Git`] for failures other than the compare-and-swap.
+pub fn update_branch(repo: &Repository, refname: &str, new: Oid, expected: Option<Oid>, log: &str) -> Result<bool> {
+    let update = match expected {
+        Some(old) => repo.reference_matching(refname, new, true, old, log),
+        None => repo.reference(refname, new, false, log),
     };
     match update {
-        Ok(_) => Ok(BranchOutcome::Written(made)),
-        Err(e) if matches!(e.code(), git2::ErrorCode::Exists | git2::ErrorCode::Modified) => Ok(
-            BranchOutcome::Refused(format!("branch `{branch}` changed while the tool ran; nothing was written to it")),
-        ),
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.code(), git2::ErrorCode::Exists | git2::ErrorCode::Modified) => Ok(false),
         Err(e) => Err(Error::git(format!("update {refname}"), e)),
     }
 }
