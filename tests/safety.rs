@@ -149,7 +149,10 @@ fn crlf_from_gitattributes_is_not_a_whole_file_change() {
     assert!(!patch.contains('\r'));
     assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
     let stat = git(&book, &["diff", "--numstat", "main", "integrate/ketamine"]);
-    assert_eq!(stat, "5\t0\tchapters/ch02/sec-nmda-antagonists.tex\n7\t0\ttypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n");
+    assert_eq!(
+        stat,
+        "5\t0\tchapters/ch02/sec-nmda-antagonists.tex\n7\t0\ttypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n"
+    );
 }
 
 #[test]
@@ -182,7 +185,11 @@ fn symlinked_chapters_are_edited_at_their_target_and_links_out_are_refused() {
     git(&book, &["commit", "-q", "-m", "links"]);
     let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("diff --git a/chapters/ch02/real-nmda.tex b/chapters/ch02/real-nmda.tex"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("diff --git a/chapters/ch02/real-nmda.tex b/chapters/ch02/real-nmda.tex"),
+        "{}",
+        stdout(&out)
+    );
     let out = tool(&book).args(["check", "-v"]).output().unwrap();
     let text = stdout(&out);
     assert!(text.contains("warning[path-outside-book] chapters/escape.tex: symlink points outside the book"), "{text}");
