@@ -54,12 +54,14 @@ impl Bibliography {
         let chunks = scan(text);
         let valid_whole = biblatex::Bibliography::parse(text).is_ok();
         let strings: String =
-            chunks.iter().filter(|c| c.kind == "string").map(|c| c.text).collect::<Vec<_>>().join("\n");
+            chunks.iter().filter(|c| c.kind == "string").map(|c| braced_form(c.text)).collect::<Vec<_>>().join("\n");
         for chunk in &chunks {
             if matches!(chunk.kind.as_str(), "string" | "comment" | "preamble") {
                 continue;
             }
-            if !valid_whole && biblatex::Bibliography::parse(&format!("{strings}\n{}", chunk.text)).is_err() {
+            if !valid_whole
+                && biblatex::Bibliography::parse(&format!("{strings}\n{}", braced_form(chunk.text))).is_err()
+            {
                 self.findings.push(
                     Finding::new(
                         "bib-entry-unparsed",
@@ -113,6 +115,18 @@ impl Bibliography {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// `@type( ... )` rewritten as `@type{ ... }`, which the BibTeX parser takes; other text
+/// as it is.
+fn braced_form(entry: &str) -> String {
+    let Some(open) = entry.find(['{', '(']) else { return entry.to_string() };
+    if entry.as_bytes()[open] == b'{' {
+        return entry.to_string();
+    }
+    let body = entry[open + 1..].trim_end();
+    let body = body.strip_suffix(')').unwrap_or(body);
+    format!("{}{{{}}}", &entry[..open], body)
 }
 
 struct Chunk<'a> {
@@ -169,7 +183,9 @@ fn scan(text: &str) -> Vec<Chunk<'_>> {
             k += 1;
         }
         let end = if k < bytes.len() && bytes[k] == b'\n' { k } else { (k + 1).min(bytes.len()) };
-        let body = &text[j + 1..end.saturating_sub(1).max(j + 1)];
+        // The body without its delimiters (the closing one is absent in an unclosed entry).
+        let inner = &text[j + 1..end.max(j + 1)];
+        let body = inner.strip_suffix([')', '}']).unwrap_or(inner);
         let key = if matches!(kind.as_str(), "string" | "comment" | "preamble") {
             String::new()
         } else {
@@ -204,6 +220,23 @@ mod tests {
         assert_eq!(keys, vec!["Broken2021", "Key:with/punct.", "Paren2020"]);
         assert_eq!(bib.entries["Paren2020"].line, 3);
         assert_eq!(bib.entries["Key:with/punct."].line, 7);
+    }
+
+    #[test]
+    fn unclosed_entries_ending_in_multibyte_text_do_not_panic() {
+        let mut bib = Bibliography::default();
+        bib.add_file("a.bib", "@article{Broken2021, title = {unclosed café\n@article{Next2020, title={x}}\n");
+        bib.add_file("b.bib", "@article{Tail2021, title = {café");
+        let keys: Vec<&str> = bib.entries.keys().map(String::as_str).collect();
+        assert_eq!(keys, vec!["Broken2021", "Next2020", "Tail2021"]);
+    }
+
+    #[test]
+    fn parenthesised_strings_and_entries_are_valid_bibtex() {
+        let mut bib = Bibliography::default();
+        bib.add_file("a.bib", "@string(jx = \"J X\")\n@article(Paren2020, title = {A (b) {c}}, journal = jx)\n@article{Plain2021, title={T}, journal = jx}\n");
+        assert_eq!(bib.entries.len(), 2);
+        assert!(bib.findings.is_empty(), "{:?}", bib.findings);
     }
 
     #[test]

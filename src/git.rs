@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 /// commits all have it.
 pub const TRAILER: &str = "Generated-By: chapter-integrator";
 
+/// Trailer naming the tree the tool wrote for the commit.
+pub const TREE_TRAILER: &str = "Integration-Tree";
+
 /// One commit to make: its message and the new content of each changed file.
 #[derive(Debug, Clone)]
 pub struct CommitSpec {
@@ -74,12 +77,13 @@ pub fn commit_to_branch(
     if !git2::Reference::is_valid_name(&refname) {
         return Ok(BranchOutcome::Refused(format!("`{branch}` is not a valid branch name")));
     }
-    if let Ok(head) = repo.find_reference("HEAD") {
-        if head.symbolic_target() == Some(refname.as_str()) {
-            return Ok(BranchOutcome::Refused(format!(
-                "branch `{branch}` is checked out; the tool never writes to the checked-out branch"
-            )));
-        }
+    if let Some(where_) = checked_out(repo, &refname) {
+        return Ok(BranchOutcome::Refused(format!(
+            "branch `{branch}` is checked out{where_}; the tool never writes to a checked-out branch"
+        )));
+    }
+    if branch == "HEAD" || branch.starts_with("refs/") || branch.starts_with('-') {
+        return Ok(BranchOutcome::Refused(format!("`{branch}` is not a usable branch name")));
     }
     let existing = match repo.find_reference(&refname) {
         Ok(r) => Some(
@@ -106,7 +110,8 @@ pub fn commit_to_branch(
     for spec in commits {
         let tree_id = updated_tree(repo, &parent.tree().map_err(|e| Error::git("read tree", e))?, &spec.files)?;
         let tree = repo.find_tree(tree_id).map_err(|e| Error::git("read new tree", e))?;
-        let message = format!("{}\n\n{TRAILER}\n", spec.message.trim_end());
+        // The tree id in the message lets `--force` tell the tool's commit from an edited one.
+        let message = format!("{}\n\n{TRAILER}\n{TREE_TRAILER}: {tree_id}\n", spec.message.trim_end());
         let oid =
             repo.commit(None, &sig, &sig, &message, &tree, &[&parent]).map_err(|e| Error::git("create commit", e))?;
         made.push(oid);
@@ -117,7 +122,9 @@ pub fn commit_to_branch(
     if update_branch(repo, &refname, tip, existing, &log)? {
         Ok(BranchOutcome::Written(made))
     } else {
-        Ok(BranchOutcome::Refused(format!("branch `{branch}` changed while the tool ran; nothing was written to it")))
+        Ok(BranchOutcome::Refused(format!(
+            "branch `{branch}` could not be written: it changed while the tool ran, or a branch with a clashing name exists"
+        )))
     }
 }
 
@@ -134,8 +141,35 @@ pub fn update_branch(repo: &Repository, refname: &str, new: Oid, expected: Optio
     match update {
         Ok(_) => Ok(true),
         Err(e) if matches!(e.code(), git2::ErrorCode::Exists | git2::ErrorCode::Modified) => Ok(false),
+        // A branch `a/b` cannot be created while a branch `a` exists, and vice versa.
+        Err(e) if e.class() == git2::ErrorClass::Reference || e.class() == git2::ErrorClass::Os => Ok(false),
         Err(e) => Err(Error::git(format!("update {refname}"), e)),
     }
+}
+
+/// Where `refname` is checked out: `Some("")` in this work tree, `Some(" in <path>")` in
+/// another linked work tree, `None` nowhere.
+fn checked_out(repo: &Repository, refname: &str) -> Option<String> {
+    let points_here = |head: &[u8]| String::from_utf8_lossy(head).trim() == format!("ref: {refname}");
+    if repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().map(str::to_string)).as_deref()
+        == Some(refname)
+    {
+        return Some(String::new());
+    }
+    let common = repo.commondir().to_path_buf();
+    if std::fs::read(common.join("HEAD")).is_ok_and(|h| points_here(&h)) {
+        return Some(format!(" in the main work tree at {}", common.parent().unwrap_or(&common).display()));
+    }
+    let names = repo.worktrees().ok()?;
+    for name in names.iter().flatten() {
+        let head = std::fs::read(common.join("worktrees").join(name).join("HEAD")).ok()?;
+        if points_here(&head) {
+            let path =
+                repo.find_worktree(name).map(|w| w.path().display().to_string()).unwrap_or_else(|_| name.to_string());
+            return Some(format!(" in the work tree at {path}"));
+        }
+    }
+    None
 }
 
 /// The first commit reachable from `tip` but not from `base` that lacks the trailer.
@@ -146,7 +180,11 @@ fn foreign_commit(repo: &Repository, tip: Oid, base: Oid) -> Result<Option<Oid>>
     for oid in walk {
         let oid = oid.map_err(|e| Error::git("walk branch", e))?;
         let commit = repo.find_commit(oid).map_err(|e| Error::git("read commit", e))?;
-        if !commit.message().unwrap_or("").contains(TRAILER) {
+        let message = commit.message().unwrap_or("");
+        let tree_line = format!("{TREE_TRAILER}: {}", commit.tree_id());
+        // The tool's own commit carries both trailers, the second naming the commit's own
+        // tree: an amended or hand-made commit does not.
+        if !message.lines().any(|l| l == TRAILER) || !message.lines().any(|l| l == tree_line) {
             return Ok(Some(oid));
         }
     }

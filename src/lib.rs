@@ -40,6 +40,9 @@ use crate::finding::Severity;
 use crate::plan::GuidePlan;
 use crate::report::Style;
 
+/// Stack size of the thread that runs a command, in bytes (1 GiB of address space).
+const WORKER_STACK: usize = 1 << 30;
+
 /// Parses `args` (program name first), runs, and returns the exit status: 0 done or nothing
 /// to do, 1 findings of error severity or a refused branch, 2 a failure of the tool.
 pub fn main_with_args<I, T>(args: I) -> i32
@@ -55,12 +58,25 @@ where
         }
     };
     let settings = cli.into_settings(std::io::stdout().is_terminal());
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    match run(&settings, &mut stdout.lock(), &mut stderr.lock()) {
-        Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e}");
+    // The parsers recurse over nested markup; a deeply nested document must not overflow
+    // the main thread's stack, so the run gets a thread with a large one (only the pages
+    // touched are committed).
+    let worker = std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || {
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        match run(&settings, &mut stdout.lock(), &mut stderr.lock()) {
+            Ok(code) => code,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "error: {e}");
+                2
+            }
+        }
+    });
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            let _ =
+                writeln!(std::io::stderr(), "error: internal failure (please report it with the input that caused it)");
             2
         }
     }

@@ -415,10 +415,13 @@ fn call_name(node: &LinkedNode) -> Option<String> {
     Some(callee.get().clone().into_text().to_string()).filter(|n| !n.is_empty())
 }
 
+/// Visits every node, depth first, without recursion (documents can nest deeply).
 fn walk<'a>(node: &LinkedNode<'a>, f: &mut dyn FnMut(&LinkedNode<'a>)) {
-    f(node);
-    for child in node.children() {
-        walk(&child, f);
+    let mut stack = vec![node.clone()];
+    while let Some(n) = stack.pop() {
+        f(&n);
+        let children: Vec<LinkedNode<'a>> = n.children().collect();
+        stack.extend(children.into_iter().rev());
     }
 }
 

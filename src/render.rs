@@ -165,17 +165,22 @@ fn latex_to_typst(
     findings: &mut Vec<Finding>,
     where_: (&str, usize),
 ) -> String {
-    let mut conv = Converter { findings: Vec::new(), where_, env, defined };
+    let mut conv = Converter { depth: 0, findings: Vec::new(), where_, env, defined };
     let out = conv.block(text.trim());
     findings.append(&mut conv.findings);
     out
 }
+
+/// Deepest nesting of commands and environments the converter follows.
+const MAX_DEPTH: usize = 64;
 
 fn is_list_env(name: &str) -> bool {
     matches!(name, "itemize" | "enumerate" | "description")
 }
 
 struct Converter<'a> {
+    /// Nesting depth of the command being converted; deeper than [`MAX_DEPTH`] is kept raw.
+    depth: usize,
     findings: Vec<Finding>,
     where_: (&'a str, usize),
     env: &'a EnvironmentRules,
@@ -299,6 +304,16 @@ impl Converter<'_> {
 
     /// One environment as the book's Typst function: `#name(title: [T])[body] <label>`.
     fn environment(&mut self, name: &str, title: Option<&str>, body: &str) -> String {
+        if self.depth >= MAX_DEPTH {
+            return self.unconverted("deeply nested environments");
+        }
+        self.depth += 1;
+        let out = self.environment_flat(name, title, body);
+        self.depth -= 1;
+        out
+    }
+
+    fn environment_flat(&mut self, name: &str, title: Option<&str>, body: &str) -> String {
         static LABEL: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
         let label_re = LABEL.get_or_init(|| Regex::new(r"\\label\s*\{([^}]+)\}\s*").unwrap());
         let canonical = self.env.canonical_of_macro(name);
@@ -351,6 +366,16 @@ impl Converter<'_> {
 
     /// Converts inline LaTeX to Typst markup.
     fn inline(&mut self, s: &str) -> String {
+        if self.depth >= MAX_DEPTH {
+            return self.unconverted("deeply nested commands");
+        }
+        self.depth += 1;
+        let out = self.inline_flat(s);
+        self.depth -= 1;
+        out
+    }
+
+    fn inline_flat(&mut self, s: &str) -> String {
         let mut out = String::new();
         let mut rest = s;
         while let Some(c) = rest.chars().next() {
@@ -760,6 +785,14 @@ mod tests {
             ("g.md", 3),
         );
         assert_eq!(r.findings.iter().map(|f| f.code).collect::<Vec<_>>(), vec!["snippet-label-invalid"]);
+    }
+
+    #[test]
+    fn deep_nesting_is_kept_raw_not_crashed_on() {
+        let env = Rules::builtin().environments;
+        let deep = format!("{}x{}", "\\textbf{".repeat(5000), "}".repeat(5000));
+        let r = render(&latex(&deep), Markup::Typst, &env, &[], ("g.md", 3));
+        assert!(r.findings.iter().any(|f| f.code == "snippet-unconverted"), "{:?}", r.findings);
     }
 
     #[test]

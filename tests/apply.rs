@@ -89,3 +89,48 @@ fn branch_name_and_base_options() {
     let out = tool(&book).args(["apply", KETAMINE, "--base", "no-such-rev"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn force_refuses_an_amended_tool_commit() {
+    let (_d, book) = git_book();
+    assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
+    git(&book, &["checkout", "-q", "integrate/ketamine"]);
+    std::fs::write(book.join("hand.txt"), "hand edit\n").unwrap();
+    git(&book, &["add", "hand.txt"]);
+    git(&book, &["commit", "-q", "--amend", "--no-edit"]);
+    git(&book, &["checkout", "-q", "main"]);
+    let tip = git(&book, &["rev-parse", "integrate/ketamine"]);
+    let out = tool(&book).args(["apply", KETAMINE, "--force"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not made by chapter-integrator"), "{}", stderr(&out));
+    assert_eq!(git(&book, &["rev-parse", "integrate/ketamine"]), tip);
+}
+
+#[test]
+fn a_branch_checked_out_in_another_work_tree_is_refused() {
+    let (d, book) = git_book();
+    assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
+    let other = d.path().join("wt2");
+    git(&book, &["worktree", "add", "-q", other.to_str().unwrap(), "integrate/ketamine"]);
+    let out = tool(&book).args(["apply", KETAMINE, "--force"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is checked out in the work tree at"), "{}", stderr(&out));
+    assert_eq!(git(&other, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn unusable_branch_names_are_refused() {
+    let (_d, book) = git_book();
+    for name in ["HEAD", "refs/heads/x", "bad name", "a..b"] {
+        let out = tool(&book).args(["apply", KETAMINE, "--branch", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+    }
+    assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
+    let out = tool(&book).args(["apply", KETAMINE, "--branch", "integrate/ketamine/sub"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("clashing name"), "{}", stderr(&out));
+    assert_eq!(
+        git(&book, &["for-each-ref", "--format=%(refname)", "refs/heads"]),
+        "refs/heads/integrate/ketamine\nrefs/heads/main\n"
+    );
+}
