@@ -115,6 +115,8 @@ pub struct Book {
     /// Symlinked chapter files -> the book path they point to (links out of the book are
     /// left out, with a finding).
     pub symlinks: BTreeMap<String, String>,
+    /// Chapter and .bib files left out because they are not UTF-8 text.
+    pub not_text: BTreeSet<String>,
     outlines: RefCell<HashMap<String, Rc<Outline>>>,
     labels: RefCell<Option<Rc<LabelIndex>>>,
 }
@@ -163,6 +165,7 @@ impl Book {
         };
         let mut sources = BTreeMap::new();
         let mut symlinks = BTreeMap::new();
+        let mut not_text = BTreeSet::new();
         for RawFile { path, bytes, link } in raw {
             if link {
                 // A symlink is followed only to a file inside the book.
@@ -187,15 +190,18 @@ impl Book {
                 Ok(text) => {
                     sources.insert(path, text);
                 }
-                Err(_) => findings.push(
-                    Finding::new(
-                        "file-not-utf8",
-                        Severity::Warning,
-                        "file is not UTF-8 text; it is left out of the book",
-                    )
-                    .at(path, None)
-                    .help("convert the file to UTF-8"),
-                ),
+                Err(_) => {
+                    not_text.insert(path.clone());
+                    findings.push(
+                        Finding::new(
+                            "file-not-utf8",
+                            Severity::Warning,
+                            "file is not UTF-8 text; it is left out of the book",
+                        )
+                        .at(path, None)
+                        .help("convert the file to UTF-8"),
+                    );
+                }
             }
         }
         let mut bib = Bibliography::default();
@@ -230,6 +236,7 @@ impl Book {
             bib,
             findings,
             symlinks,
+            not_text,
             outlines: RefCell::new(HashMap::new()),
             labels: RefCell::new(None),
         };

@@ -199,8 +199,12 @@ pub fn is_guide_name(lower_name: &str) -> bool {
 /// # Errors
 /// [`Error::Io`] when a file cannot be read. Content problems are findings in the result.
 pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) -> Result<Guide> {
-    let read = |p: &Path| -> Result<String> {
+    let mut not_utf8 = Vec::new();
+    let mut read = |p: &Path| -> Result<String> {
         let bytes = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
+        if std::str::from_utf8(&bytes).is_err() {
+            not_utf8.push(rel(p));
+        }
         Ok(String::from_utf8_lossy(&bytes).trim_start_matches('\u{feff}').to_string())
     };
     let key_findings = match &files.key_findings {
@@ -227,6 +231,17 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             (rel_path, g)
         }
     };
+    for p in not_utf8 {
+        guide.findings.push(
+            Finding::new(
+                "guide-not-utf8",
+                Severity::Error,
+                "the file is not UTF-8 text; its invalid bytes would be inserted as U+FFFD",
+            )
+            .at(p, None)
+            .help("convert the file to UTF-8"),
+        );
+    }
     guide.slug = slug_of(files, &path);
     guide.key_findings = key_findings;
     if guide.targets.is_empty() {
@@ -294,11 +309,16 @@ pub fn slugify(raw: &str) -> String {
 /// A Markdown block the parser looks at, in document order.
 enum Block {
     Heading { level: u8, text: String, line: usize },
-    Code { info: String, text: String, line: usize, fenced: bool },
+    Code { info: String, text: String, line: usize, fenced: bool, closed: bool },
     Text { range: Range<usize> },
 }
 
+fn src_last_line(s: &str) -> &str {
+    s.trim_end().rsplit('\n').next().unwrap_or("").trim()
+}
+
 fn blocks(text: &str) -> Vec<Block> {
+    let source = text;
     let idx = LineIndex::new(text);
     let mut out = Vec::new();
     let mut heading: Option<(u8, String, usize)> = None;
@@ -325,7 +345,10 @@ fn blocks(text: &str) -> Vec<Block> {
             }
             Event::End(TagEnd::CodeBlock) => {
                 if let Some((info, text, line, fenced)) = code.take() {
-                    out.push(Block::Code { info, text, line, fenced });
+                    // A fence left open runs to the end of the document.
+                    let last = src_last_line(&source[range.clone()]);
+                    let closed = !fenced || last.starts_with("```") || last.starts_with("~~~");
+                    out.push(Block::Code { info, text, line, fenced, closed });
                 }
             }
             Event::Text(t) | Event::Code(t) => {
@@ -418,7 +441,9 @@ fn quoted_or_whole(value: &str) -> Vec<String> {
 fn path_value(value: &str) -> String {
     if let Some(start) = value.find('`') {
         if let Some(len) = value[start + 1..].find('`') {
-            return value[start + 1..start + 1 + len].trim().to_string();
+            // `a.tex, b.typ` names several files: the first is the target.
+            let span = value[start + 1..start + 1 + len].trim();
+            return span.split([',', ';']).next().unwrap_or(span).trim().to_string();
         }
     }
     value.split(" (").next().unwrap_or(value).trim().to_string()
@@ -590,7 +615,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         // `**Primary:** ch08-x.tex` / `**Primary target:** `path``: a target
                         // that lasts until the next heading at the current level or above.
                         let mut t = new_target(Some(rank), value.clone(), line_no, targets.len());
-                        t.file_hint = Some(file_value(&value));
+                        t.file_hint = Some(file_value(&value)).filter(|v| !v.is_empty());
                         targets.push(t);
                         open = Some(if current_level == 0 { u8::MAX } else { current_level });
                         file_field_seen = false;
@@ -605,7 +630,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         }
                         file_field_seen = true;
                         if let Some(t) = targets.last_mut() {
-                            t.file_hint = Some(path_value(&value));
+                            t.file_hint = Some(path_value(&value)).filter(|v| !v.is_empty());
                         }
                         continue;
                     }
@@ -620,7 +645,18 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     }
                 }
             }
-            Block::Code { info, text: code, line, fenced } => {
+            Block::Code { info, text: code, line, fenced, closed } => {
+                if !closed {
+                    guide.findings.push(
+                        Finding::new(
+                            "snippet-fence-unclosed",
+                            Severity::Error,
+                            "this code fence is never closed: everything after it up to the end of the guide is part of it",
+                        )
+                        .at(path, Some(line))
+                        .help("close the fence with ``` on its own line"),
+                    );
+                }
                 let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
                 if lang == "bibtex" || lang == "bib" {
                     for (key, entry) in bibtex_entries(&code) {
@@ -674,7 +710,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 Finding::new(
                     "target-file-missing",
                     Severity::Error,
-                    format!("target {} names no file", describe_rank(t.rank)),
+                    format!("the {} target names no file", describe_rank(t.rank)),
                 )
                 .at(path, Some(t.line))
                 .help("add a `**File:** `path/to/chapter`` line to the target"),

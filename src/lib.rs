@@ -109,14 +109,26 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     let progress = progress_bar(inputs.len() as u64, s.quiet);
     let mut resolver = resolve::Resolver::new(&book);
     let mut plans = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for input in &inputs {
         let files = guide::locate(input)?;
+        // The same guide named twice (as a folder and as a file) is planned once.
+        let key = files
+            .guide
+            .as_ref()
+            .or(files.key_findings.as_ref())
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()));
+        if !seen.insert(key) {
+            progress.inc(1);
+            continue;
+        }
         let g = guide::load(&files, &book.rules, &rel)?;
         progress.set_message(g.path.clone());
         plans.push(plan::plan_guide(&book, &mut resolver, g));
         progress.inc(1);
     }
     progress.finish_and_clear();
+    plan::refuse_clashing_labels(&mut plans);
     let failed = plans.iter().any(|p| p.worst() == Some(Severity::Error));
     match &s.action {
         Action::Plan => {

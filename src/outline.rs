@@ -76,11 +76,19 @@ pub struct Outline {
 impl Outline {
     /// Outlines `text` in the given markup. Markdown yields an outline with headings only.
     pub fn parse(markup: Markup, text: &str) -> Outline {
+        // A byte-order mark is not text: without it the first line may be a heading. Line
+        // numbers are unchanged.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         match markup {
             Markup::Latex => latex(text),
             Markup::Typst => typst(text),
             Markup::Markdown => markdown(text),
         }
+    }
+
+    /// True when 1-based `line` is not content (a comment or a skipped block).
+    pub fn is_dead(&self, line: usize) -> bool {
+        self.dead.iter().any(|&(a, b)| a <= line && line <= b)
     }
 
     /// True when text may go after 1-based line `line` without splitting a block.
@@ -267,13 +275,15 @@ fn latex(text: &str) -> Outline {
             }
         }
     }
-    // An environment never closed blocks to the end of the file.
+    // An environment, `\iffalse` or verbatim block never closed runs to the end of the
+    // file, past its last line: nothing may be inserted anywhere after its start.
+    let past_end = lines.len() + 1;
     if let Some((_, start, _)) = stack.first() {
-        o.blocked.push((*start, lines.len().max(*start)));
+        o.blocked.push((*start, past_end));
     }
     if let Some((_, start)) = skip {
-        o.blocked.push((start, lines.len().max(start)));
-        o.dead.push((start, lines.len().max(start)));
+        o.blocked.push((start, past_end));
+        o.dead.push((start, past_end));
     }
     // Display math `\[ ... \]` and `$$ ... $$` spanning lines.
     block_pairs(&lines, "\\[", "\\]", &mut o.blocked);
@@ -475,6 +485,17 @@ mod tests {
     }
 
     #[test]
+    fn unclosed_skipped_blocks_run_past_the_end() {
+        let o = Outline::parse(Markup::Latex, "\\section{Intro}\nText.\n\\iffalse\n\\section{Hidden}\nhidden\n");
+        assert_eq!(o.headings.len(), 1);
+        assert!(o.can_insert_after(2));
+        assert!(!o.can_insert_after(3) && !o.can_insert_after(5));
+        assert!(o.is_dead(4) && !o.is_dead(2));
+        let o = Outline::parse(Markup::Latex, "\\section{A}\n\\begin{verbatim}\nx\n");
+        assert!(!o.can_insert_after(3));
+    }
+
+    #[test]
     fn latex_environments_block_insertion_and_carry_labels() {
         let text = "\\section{S}\n\\begin{achievement}[T]\n\\label{ach:x}\nText \\citep[p.~2]{K1, K2}.\n\\begin{itemize}\n\\item a\n\\end{itemize}\n\\end{achievement}\nAfter.\n\\input{sec/a}\n\\input sec/b.tex\n";
         let o = Outline::parse(Markup::Latex, text);
@@ -501,6 +522,15 @@ mod tests {
         assert!(!o.can_insert_after(8) && !o.can_insert_after(9) && o.can_insert_after(10));
         let labels: Vec<&str> = o.labels.iter().map(|l| l.0.as_str()).collect();
         assert_eq!(labels, vec!["ch:x", "sec:y", "obs:z"]);
+    }
+
+    #[test]
+    fn a_bom_does_not_hide_the_first_heading() {
+        let o = Outline::parse(Markup::Typst, "\u{feff}= Odd\n== Z\n");
+        let h: Vec<(&str, usize)> = o.headings.iter().map(|h| (h.title.as_str(), h.line)).collect();
+        assert_eq!(h, vec![("Odd", 1), ("Z", 2)]);
+        let o = Outline::parse(Markup::Markdown, "\u{feff}# Title\ntext\n");
+        assert_eq!(o.headings[0].title, "Title");
     }
 
     #[test]

@@ -271,7 +271,9 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
         let mut starts: Vec<Option<usize>> = (0..o.headings.len()).map(Some).collect();
         let first_heading_line = o.headings.first().map_or(usize::MAX, |h| h.line);
         let has_preamble_text = lines.iter().take(first_heading_line.saturating_sub(1)).any(|l| is_prose(l));
-        if has_preamble_text && (!context.is_empty() || o.headings.is_empty()) {
+        // A file without headings is one section; so is the resolved file when it is empty.
+        if (has_preamble_text && (!context.is_empty() || o.headings.is_empty())) || (file == path && starts.is_empty())
+        {
             starts.insert(0, None);
         }
         for start in starts {
@@ -296,12 +298,18 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
             {
                 after -= 1;
             }
+            let after = after.min(lines.len());
             if !o.can_insert_after(after) {
                 continue;
             }
             let heading_path: Vec<String> = path_stack.into_iter().map(|(_, t)| t).collect();
             let in_range = |l: usize| l >= first && l <= last;
-            let mut own = lines[first.saturating_sub(1).min(lines.len())..last.min(lines.len())].join("\n");
+            // Comments and skipped blocks say nothing about the section.
+            let mut own = (first..=last.min(lines.len()))
+                .filter(|&l| !o.is_dead(l))
+                .filter_map(|l| lines.get(l - 1).copied())
+                .collect::<Vec<_>>()
+                .join("\n");
             let mut cites: Vec<String> = o.citations.iter().filter(|c| in_range(c.1)).map(|c| c.0.clone()).collect();
             let mut envs: Vec<String> = o.envs.iter().filter(|e| in_range(e.start)).map(|e| e.name.clone()).collect();
             let mut labels: Vec<String> = o.labels.iter().filter(|l| in_range(l.1)).map(|l| l.0.clone()).collect();

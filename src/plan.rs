@@ -165,6 +165,16 @@ fn plan_target(
             plan.findings = findings;
             return plan;
         }
+        Resolution::NotChapter(path, why) => {
+            let code = if why.contains("UTF-8") { "target-not-text" } else { "target-not-chapter" };
+            findings.push(
+                Finding::new(code, Severity::Error, format!("{rank} target `{path}` {why}"))
+                    .at(where_.0, Some(where_.1))
+                    .help("name the chapter file the content belongs in"),
+            );
+            plan.findings = findings;
+            return plan;
+        }
         Resolution::Unresolved(closest) => {
             let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
             findings.push(
@@ -265,6 +275,42 @@ fn snippet_source(target: &Target) -> &str {
 fn snippet_keys_all_cited(target: &Target, c: &Candidate) -> bool {
     let keys = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
     !keys.is_empty() && keys.iter().all(|k| c.cites_keys.contains(k))
+}
+
+/// `label-collision` within one run: two planned insertions that define the same label.
+/// The later one is not inserted.
+pub fn refuse_clashing_labels(plans: &mut [GuidePlan]) {
+    let mut first: BTreeMap<String, String> = BTreeMap::new();
+    for plan in plans.iter_mut() {
+        let guide = plan.guide.path.clone();
+        for t in plan.targets.iter_mut().filter(|t| t.status == Status::Insert) {
+            let clash = t.labels.iter().find(|l| first.contains_key(*l)).cloned();
+            match clash {
+                Some(label) => {
+                    let rank = describe_rank(t.target.rank);
+                    t.findings.push(
+                        Finding::new(
+                            "label-collision",
+                            Severity::Error,
+                            format!(
+                                "label `{label}` of the {rank} target's snippet is also inserted by {}",
+                                first[&label]
+                            ),
+                        )
+                        .at(t.target.source.clone(), Some(t.target.line))
+                        .help("rename one of the labels"),
+                    );
+                    t.status = Status::Skipped;
+                    t.insertion = None;
+                }
+                None => {
+                    for l in &t.labels {
+                        first.insert(l.clone(), format!("{guide}:{}", t.target.line));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Typst functions the book defines with `#let name(` (environment functions among them).

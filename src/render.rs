@@ -56,7 +56,21 @@ pub fn render(
     let lang = snippet.language.unwrap_or(target);
     let out = match (lang, target) {
         (Markup::Latex, Markup::Latex) | (Markup::Typst, Markup::Typst) | (Markup::Markdown, Markup::Markdown) => text,
-        (Markup::Latex, Markup::Typst) => latex_to_typst(&text, env, defined, &mut findings, where_),
+        (Markup::Latex, Markup::Typst) => {
+            if let Some(problem) = latex_balance(&text) {
+                findings.push(
+                    Finding::new(
+                        "snippet-unbalanced",
+                        Severity::Error,
+                        format!("the guide's LaTeX snippet is not valid: {problem}"),
+                    )
+                    .at(where_.0, Some(where_.1))
+                    .help("fix the snippet in the guide"),
+                );
+                return Rendered { text: String::new(), findings };
+            }
+            latex_to_typst(&text, env, defined, &mut findings, where_)
+        }
         (from, to) => {
             findings.push(
                 Finding::new(
@@ -171,6 +185,22 @@ fn latex_to_typst(
     out
 }
 
+/// Escapes a Typst line-start marker (`- `, `+ `, `= `, `/ `, `1. `) that was plain text.
+fn escape_line_start(line: &str) -> String {
+    let t = line.trim_start();
+    let indent = &line[..line.len() - t.len()];
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    let marker = ["- ", "+ ", "= ", "/ "].iter().any(|m| t.starts_with(m))
+        || t == "-"
+        || t == "+"
+        || (digits > 0 && t[digits..].starts_with(". "));
+    if marker {
+        format!("{indent}\\{t}")
+    } else {
+        line.to_string()
+    }
+}
+
 /// Deepest nesting of commands and environments the converter follows.
 const MAX_DEPTH: usize = 64;
 
@@ -266,7 +296,8 @@ impl Converter<'_> {
                 out.push(heading);
                 continue;
             }
-            out.push(self.inline(line.trim_end()));
+            let text = self.inline(line.trim_end());
+            out.push(escape_line_start(&text));
         }
         out.join("\n")
     }
@@ -432,6 +463,11 @@ impl Converter<'_> {
                             rest = &rest[1..];
                         }
                     }
+                }
+                // `//` and `/*` open Typst comments.
+                '/' if rest[1..].starts_with(['/', '*']) => {
+                    out.push_str("\\/");
+                    rest = &rest[1..];
                 }
                 '*' | '_' | '#' | '@' | '`' | '<' | '>' => {
                     out.push('\\');
@@ -793,6 +829,15 @@ mod tests {
         let deep = format!("{}x{}", "\\textbf{".repeat(5000), "}".repeat(5000));
         let r = render(&latex(&deep), Markup::Typst, &env, &[], ("g.md", 3));
         assert!(r.findings.iter().any(|f| f.code == "snippet-unconverted"), "{:?}", r.findings);
+    }
+
+    #[test]
+    fn typst_markup_in_plain_text_is_escaped() {
+        let env = Rules::builtin().environments;
+        let s = latex("ratio a // b and /* c\n- not a list\n12. not an item\n= not a heading");
+        let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+        assert_eq!(r.text, "ratio a \\// b and \\/\\* c\n\\- not a list\n\\12. not an item\n\\= not a heading");
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum Resolution {
     Unresolved(Vec<(String, f64)>),
     /// The hint points outside the book root; nothing there is read.
     Outside(String),
+    /// The hint names a file that cannot be a target, and why.
+    NotChapter(String, &'static str),
 }
 
 /// Chapter-level files: included directly by a root, or named like `chNN-...`.
@@ -140,6 +142,17 @@ impl<'b> Resolver<'b> {
         };
         if hint.contains("..") && normalize_rel(hint).is_none() {
             return Resolution::Outside(hint.to_string());
+        }
+        if let Some(p) = normalize_rel(hint).filter(|p| self.book.not_text.contains(p)) {
+            return Resolution::NotChapter(p, "is not UTF-8 text");
+        }
+        // A file that is not a chapter (a guide, a .bib) is not redirected to a look-alike.
+        let last = hint.rsplit('/').next().unwrap_or(hint);
+        let has_ext = last.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty() && ext.len() <= 4 && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+        if has_ext && Markup::from_path(last).is_none_or(|m| m == Markup::Markdown) {
+            return Resolution::NotChapter(hint.to_string(), "is not a chapter file (.tex, .typ)");
         }
         let reach = |p: &str| {
             if self.book.reachable.is_empty() || self.book.reachable.contains(p) {

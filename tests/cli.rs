@@ -99,7 +99,7 @@ fn malformed_guide_is_a_finding_with_file_and_line() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "error[target-file-missing] Literature/broken/integration-guide.md:6: target primary names no file"
+            "error[target-file-missing] Literature/broken/integration-guide.md:6: the primary target names no file"
         ),
         "{text}"
     );

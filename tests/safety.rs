@@ -233,3 +233,51 @@ fn nothing_is_written_on_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!patch.exists());
 }
+
+#[test]
+fn odd_inputs_give_findings_not_crashes() {
+    let (_d, book) = git_book();
+    // A deeply nested Typst chapter, an empty one, and a .bib entry cut off mid-character.
+    let deep = format!("= Deep\n== Z\n{}x{}\n", "#strong[".repeat(20000), "]".repeat(20000));
+    std::fs::write(book.join("typst/deep.typ"), deep).unwrap();
+    std::fs::write(book.join("typst/empty.typ"), "").unwrap();
+    let bib = std::fs::read_to_string(book.join("references.bib")).unwrap() + "@article{Cut2021, title = {caf\u{e9}";
+    std::fs::write(book.join("references.bib"), bib).unwrap();
+    let dir = book.join("Literature/odd");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("integration-guide.md"),
+        "# G\n## Paper Citation Key\n**BibTeX key:** `Younger2014ldn`\n### Primary Target: e\n**File:** `typst/empty.typ`\n```typst\n#observation[Pilot data @Younger2014ldn.]\n```\n### Secondary Target: d\n**File:** `typst/deep.typ`\n```latex\n\\begin{observation}\nx~\\cite{Younger2014ldn}\n",
+    )
+    .unwrap();
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "odd"]);
+    let out = tool(&book).args(["plan", "Literature/odd"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    // The unclosed fence is an error, so nothing is inserted from it.
+    assert!(text.contains("error[snippet-fence-unclosed] Literature/odd/integration-guide.md:11"), "{text}");
+    assert!(text.contains("→ insert after typst/empty.typ:0"), "{text}");
+    let out = tool(&book).args(["check"]).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let out = tool(&book).args(["diff", "Literature/odd"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("+#observation[Pilot data @Younger2014ldn.]"), "{}", stdout(&out));
+}
+
+#[test]
+fn non_chapter_and_empty_file_hints_are_errors() {
+    let (_d, book) = git_book();
+    let dir = book.join("Literature/bad-hints");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("integration-guide.md"),
+        "# G\n## Paper Citation Key\n**BibTeX key:** `Younger2014ldn`\n### Primary Target: a\n**File:** `Literature/treatments/ketamine/key-findings.md`\n### Secondary Target: b\n**File:** ``\n",
+    )
+    .unwrap();
+    let out = tool(&book).args(["plan", "Literature/bad-hints"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("error[target-not-chapter] Literature/bad-hints/integration-guide.md:4"), "{text}");
+    assert!(!text.contains("target-resolved-loosely"), "{text}");
+}
