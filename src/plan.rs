@@ -166,12 +166,14 @@ fn plan_target(
             return plan;
         }
         Resolution::NotChapter(path, why) => {
-            let code = if why.contains("UTF-8") { "target-not-text" } else { "target-not-chapter" };
-            findings.push(
-                Finding::new(code, Severity::Error, format!("{rank} target `{path}` {why}"))
-                    .at(where_.0, Some(where_.1))
-                    .help("name the chapter file the content belongs in"),
-            );
+            let message = format!("{rank} target `{path}` {why}");
+            let finding = if why.contains("UTF-8") {
+                Finding::new("target-not-text", Severity::Error, message).help("convert the file to UTF-8")
+            } else {
+                Finding::new("target-not-chapter", Severity::Error, message)
+                    .help("name the chapter file the content belongs in")
+            };
+            findings.push(finding.at(where_.0, Some(where_.1)));
             plan.findings = findings;
             return plan;
         }
