@@ -106,6 +106,15 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         abs.strip_prefix(&book.root).map(text::slash_path).unwrap_or_else(|_| text::slash_path(p))
     };
+    // Findings show the line they point at: book files as planned, guides from disk.
+    let source_line = |path: &str, line: usize| -> Option<String> {
+        let text = match book.sources.get(path) {
+            Some(t) => t.clone(),
+            None => String::from_utf8_lossy(&std::fs::read(book.root.join(path)).ok()?).into_owned(),
+        };
+        text.lines().nth(line.checked_sub(1)?).map(str::to_string)
+    };
+    let source: report::SourceLine = &source_line;
     let progress = progress_bar(inputs.len() as u64, s.quiet);
     let mut resolver = resolve::Resolver::new(&book);
     let mut plans = Vec::new();
@@ -134,13 +143,15 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         Action::Plan => {
             match s.format {
                 Format::Json => out.write_all(report::plans_json(&plans).as_bytes()),
-                Format::Text => plans.iter().try_for_each(|p| out.write_all(report::plan_text(p, style).as_bytes())),
+                Format::Text => {
+                    plans.iter().try_for_each(|p| out.write_all(report::plan_text(p, style, source).as_bytes()))
+                }
             }
             .map_err(|e| Error::io("write", "stdout", e))?;
             Ok(i32::from(failed))
         }
         Action::Diff { output } => {
-            let (patch, change_failed) = diff_of(&book, &plans, s, err, style)?;
+            let (patch, change_failed) = diff_of(&book, &plans, s, err, style, source)?;
             match output {
                 // Nothing is written when the plan has errors.
                 Some(_) if failed || change_failed => {
@@ -179,11 +190,11 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                     let mut text = String::new();
                     for p in &plans {
                         for f in p.all_findings().into_iter().filter(|f| s.verbose || f.severity > Severity::Info) {
-                            text.push_str(&report::finding_text(f, style));
+                            text.push_str(&report::finding_text(f, style, source));
                         }
                     }
                     for f in book_findings.iter().filter(|f| s.verbose || f.severity == Severity::Error) {
-                        text.push_str(&report::finding_text(f, style));
+                        text.push_str(&report::finding_text(f, style, source));
                     }
                     if !s.quiet {
                         let (e, w) = count(&plans);
@@ -193,13 +204,15 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                 }
             }
             if *diff {
-                let (patch, _) = diff_of(&book, &plans, s, err, style)?;
+                let (patch, _) = diff_of(&book, &plans, s, err, style, source)?;
                 out.write_all(report::diff_text(&patch, style).as_bytes())
                     .map_err(|e| Error::io("write", "stdout", e))?;
             }
             Ok(i32::from(failed || book_failed))
         }
-        Action::Apply { branch, force } => apply(&book, &plans, branch.as_deref(), *force, s, out, err, style),
+        Action::Apply { branch, force } => {
+            apply(&book, &plans, (branch.as_deref(), *force), s, out, err, (style, source))
+        }
     }
 }
 
@@ -225,14 +238,21 @@ fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
 }
 
 /// Prints the plans' findings to `err` (errors and warnings; info with `-v`).
-fn print_findings(plans: &[GuidePlan], s: &Settings, err: &mut dyn Write, style: Style) -> Result<()> {
+fn print_findings(
+    plans: &[GuidePlan],
+    s: &Settings,
+    err: &mut dyn Write,
+    style: Style,
+    source: report::SourceLine,
+) -> Result<()> {
     for p in plans {
         for f in p
             .all_findings()
             .into_iter()
             .filter(|f| s.verbose || f.severity > Severity::Info || (!s.quiet && f.code == "already-applied"))
         {
-            err.write_all(report::finding_text(f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
+            err.write_all(report::finding_text(f, style, source).as_bytes())
+                .map_err(|e| Error::io("write", "stderr", e))?;
         }
     }
     Ok(())
@@ -246,35 +266,39 @@ fn diff_of(
     s: &Settings,
     err: &mut dyn Write,
     style: Style,
+    source: report::SourceLine,
 ) -> Result<(String, bool)> {
-    print_findings(plans, s, err, style)?;
+    print_findings(plans, s, err, style, source)?;
     let all: Vec<&GuidePlan> = plans.iter().collect();
     let changes = plan::changes(book, &all);
     let mut patch = String::new();
     for (path, (old, new)) in &changes.files {
         if let Some(f) = check::worktree_drift(book, path) {
-            err.write_all(report::finding_text(&f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
+            err.write_all(report::finding_text(&f, style, source).as_bytes())
+                .map_err(|e| Error::io("write", "stderr", e))?;
         }
         let shown = book.git.as_ref().map_or(path.clone(), |g| g.repo_path(path));
         patch.push_str(&diff::unified(&shown, old, new));
     }
     for f in &changes.findings {
-        err.write_all(report::finding_text(f, style).as_bytes()).map_err(|e| Error::io("write", "stderr", e))?;
+        err.write_all(report::finding_text(f, style, source).as_bytes())
+            .map_err(|e| Error::io("write", "stderr", e))?;
     }
     Ok((patch, !changes.findings.is_empty()))
 }
 
-#[allow(clippy::too_many_arguments)] // reason: one call site; a struct would only rename these
+/// `apply`: `target` is `(--branch, --force)`, `show` how findings are printed.
 fn apply(
     book: &Book,
     plans: &[GuidePlan],
-    branch: Option<&str>,
-    force: bool,
+    target: (Option<&str>, bool),
     s: &Settings,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    style: Style,
+    show: (Style, report::SourceLine),
 ) -> Result<i32> {
+    let (branch, force) = target;
+    let (style, source) = show;
     let Some(g) = &book.git else {
         return Err(Error::Usage(format!(
             "apply needs the book in a git repository; {} is not in one",
@@ -288,7 +312,7 @@ fn apply(
             if g.prefix.is_empty() { "the book" } else { g.prefix.as_str() }
         )));
     };
-    print_findings(plans, s, err, style)?;
+    print_findings(plans, s, err, style, source)?;
     if plans.iter().any(|p| p.worst() == Some(Severity::Error)) {
         writeln!(err, "nothing was written: fix the errors above first")
             .map_err(|e| Error::io("write", "stderr", e))?;
@@ -317,7 +341,7 @@ fn apply(
             now.files.iter().map(|(p, (_, new))| (g.repo_path(p), new.as_bytes().to_vec())).collect();
         for p in now.files.keys() {
             if let Some(f) = check::worktree_drift(book, p) {
-                err.write_all(report::finding_text(&f, style).as_bytes())
+                err.write_all(report::finding_text(&f, style, source).as_bytes())
                     .map_err(|e| Error::io("write", "stderr", e))?;
             }
         }

@@ -93,7 +93,7 @@ pub fn plans_json(plans: &[GuidePlan]) -> String {
 }
 
 /// A plan as text for people.
-pub fn plan_text(p: &GuidePlan, style: Style) -> String {
+pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", style.bold(&p.guide.path));
     let keys = if p.guide.citation_keys.is_empty() { "(none)".to_string() } else { p.guide.citation_keys.join(", ") };
@@ -141,23 +141,42 @@ pub fn plan_text(p: &GuidePlan, style: Style) -> String {
         let _ = writeln!(out, "    → {action}");
     }
     for f in p.all_findings() {
-        out.push_str(&finding_text(f, style));
+        out.push_str(&finding_text(f, style, source));
     }
     out
 }
 
-/// One finding as `severity[code] path:line: message` plus help.
-pub fn finding_text(f: &Finding, style: Style) -> String {
+/// The source line a finding points at, when it can be read: `(path, line) -> text`.
+pub type SourceLine<'a> = &'a dyn Fn(&str, usize) -> Option<String>;
+
+/// One finding as a compiler would print it: `severity[code] path:line: message`, then the
+/// source line it points at (when `source` can read it) and the help.
+pub fn finding_text(f: &Finding, style: Style, source: SourceLine) -> String {
     let loc = match (&f.path, f.line) {
         (Some(p), Some(l)) => format!("{p}:{l}: "),
         (Some(p), None) => format!("{p}: "),
         _ => String::new(),
     };
     let mut s = format!("{}[{}] {loc}{}\n", style.severity(f.severity), f.code, f.message);
+    if let (Some(p), Some(l)) = (&f.path, f.line) {
+        if let Some(text) = source(p, l).filter(|t| !t.trim().is_empty()) {
+            let n = l.to_string();
+            let pad = " ".repeat(n.len());
+            let shown: String = text.trim_end().chars().take(160).collect();
+            let _ = writeln!(s, "  {pad} {}", style.dim("|"));
+            let _ = writeln!(s, "  {} {} {shown}", style.dim(&n), style.dim("|"));
+            let _ = writeln!(s, "  {pad} {}", style.dim("|"));
+        }
+    }
     if let Some(h) = &f.help {
         let _ = writeln!(s, "  {} {h}", style.dim("help:"));
     }
     s
+}
+
+/// A [`SourceLine`] that reads nothing.
+pub fn no_source(_: &str, _: usize) -> Option<String> {
+    None
 }
 
 /// A unified diff, coloured when `style.color`.
