@@ -281,3 +281,23 @@ fn non_chapter_and_empty_file_hints_are_errors() {
     assert!(text.contains("error[target-not-chapter] Literature/bad-hints/integration-guide.md:4"), "{text}");
     assert!(!text.contains("target-resolved-loosely"), "{text}");
 }
+
+#[test]
+fn config_paths_outside_the_book_are_refused() {
+    let (dir, book) = common::copy_book();
+    std::fs::write(dir.path().join("outside.bib"), "@article{Outside2020, title={x}}\n").unwrap();
+    std::fs::write(dir.path().join("outside.tex"), "\\documentclass{book}\n\\chapter{Outside}\n").unwrap();
+    std::fs::write(
+        book.join("chapter-integrator.toml"),
+        "[book]\nroots = [\"../outside.tex\", \"main.tex\"]\nbibliography = [\"../outside.bib\", \"references.bib\"]\n",
+    )
+    .unwrap();
+    let out = tool(&book).args(["check", "-v"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("error[root-missing] chapter-integrator.toml: root document `../outside.tex`"), "{text}");
+    assert!(text.contains("error[bib-file-missing] chapter-integrator.toml: bibliography file `../outside.bib`"), "{text}");
+    let out = tool(&book).args(["plan", "--format", "json", KETAMINE]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v.to_string().contains("Outside"), "something outside the book was read");
+}
