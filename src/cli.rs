@@ -93,6 +93,13 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the book as the tool sees it: roots, chapter files with their headings, the
+    /// bibliography and what could not be read
+    Outline {
+        /// Only these chapter files (default: every file a root reaches)
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// Dry run for CI: plan every given guide (default: every guide in the book) and print the findings
     Check {
         /// Guides or literature folders (default: every guide in the book)
@@ -135,6 +142,9 @@ pub enum Action {
         /// Print the diffs too.
         diff: bool,
     },
+    /// `outline` of the given chapter files (paths relative to the current directory), or of
+    /// the whole book.
+    Outline,
 }
 
 /// Validated settings of one run.
@@ -176,6 +186,7 @@ impl Cli {
             Command::Diff { paths, output } => (Action::Diff { output }, paths),
             Command::Apply { paths, branch, force } => (Action::Apply { branch, force }, paths),
             Command::Check { paths, diff } => (Action::Check { diff }, paths),
+            Command::Outline { files } => (Action::Outline, files),
         };
         Settings {
             action,

@@ -100,6 +100,9 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     };
     let book = Book::open(&root, &s.base)?;
     let style = Style { color: s.color && s.format == Format::Text };
+    if let Action::Outline = s.action {
+        return outline(&book, s, &cwd, out, style);
+    }
     let inputs: Vec<PathBuf> =
         if s.paths.is_empty() { book::find_guides(&book.root)? } else { s.paths.iter().map(|p| cwd.join(p)).collect() };
     let rel = |p: &Path| -> String {
@@ -210,6 +213,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             }
             Ok(i32::from(failed || book_failed))
         }
+        Action::Outline => unreachable!("handled before guides are planned"),
         Action::Apply { branch, force } => {
             apply(&book, &plans, (branch.as_deref(), *force), s, out, err, (style, source))
         }
@@ -387,6 +391,99 @@ fn apply(
             Ok(0)
         }
     }
+}
+
+/// `outline`: every reachable chapter file in document order (or the files asked for) with
+/// its headings, the bibliography's size, and the book's findings.
+fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Style) -> Result<i32> {
+    let files: Vec<String> = if s.paths.is_empty() {
+        let mut order = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for root in &book.roots {
+            for f in book.closure(root) {
+                if seen.insert(f.clone()) {
+                    order.push(f);
+                }
+            }
+        }
+        order
+    } else {
+        let mut v = Vec::new();
+        for p in &s.paths {
+            let abs = cwd.join(p).canonicalize().map_err(|e| Error::io("read", p, e))?;
+            let rel = abs.strip_prefix(&book.root).map(text::slash_path).map_err(|_| {
+                Error::Usage(format!("{}: not a file of the book at {}", p.display(), book.root.display()))
+            })?;
+            v.push(rel);
+        }
+        v
+    };
+    let labels = book.labels();
+    let findings: Vec<&finding::Finding> = book.findings.iter().chain(book.bib.findings.iter()).collect();
+    match s.format {
+        Format::Json => {
+            let files_json: Vec<serde_json::Value> = files
+                .iter()
+                .filter_map(|f| {
+                    let o = book.outline(f)?;
+                    let headings: Vec<serde_json::Value> = o
+                        .headings
+                        .iter()
+                        .map(|h| serde_json::json!({"level": h.level, "title": h.title, "label": h.label, "line": h.line}))
+                        .collect();
+                    let includes: Vec<serde_json::Value> = book
+                        .children
+                        .get(f)
+                        .into_iter()
+                        .flatten()
+                        .map(|(p, l)| serde_json::json!({"path": p, "line": l}))
+                        .collect();
+                    Some(serde_json::json!({
+                        "path": f,
+                        "reachable": book.reachable.contains(f),
+                        "headings": headings,
+                        "includes": includes,
+                        "labels": o.labels.len(),
+                        "citations": o.citations.len(),
+                    }))
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "schema": report::SCHEMA,
+                "roots": book.roots,
+                "files": files_json,
+                "chapter_files": book.chapter_files().count(),
+                "reachable_files": book.reachable.len(),
+                "labels": labels.len(),
+                "bibliography_entries": book.bib.len(),
+                "findings": findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
+        }
+        Format::Text => {
+            let mut text = format!("roots: {}\n", book.roots.join(", "));
+            for f in &files {
+                let Some(o) = book.outline(f) else { continue };
+                text.push_str(&format!("{}\n", style.bold(f)));
+                for h in &o.headings {
+                    let indent = "  ".repeat((h.level + 2).max(1) as usize);
+                    let label = h.label.as_ref().map(|l| format!(" <{l}>")).unwrap_or_default();
+                    text.push_str(&format!("{indent}{} (line {}){label}\n", h.title, h.line));
+                }
+            }
+            text.push_str(&format!(
+                "{} chapter file(s), {} reachable from a root; {} label(s); {} bibliography entries; {} finding(s)\n",
+                book.chapter_files().count(),
+                book.reachable.len(),
+                labels.len(),
+                book.bib.len(),
+                findings.len()
+            ));
+            out.write_all(text.as_bytes())
+        }
+    }
+    .map_err(|e| Error::io("write", "stdout", e))?;
+    Ok(i32::from(findings.iter().any(|f| f.severity == Severity::Error)))
 }
 
 fn commit_message(p: &GuidePlan) -> String {

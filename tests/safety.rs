@@ -296,7 +296,10 @@ fn config_paths_outside_the_book_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains("error[root-missing] chapter-integrator.toml: root document `../outside.tex`"), "{text}");
-    assert!(text.contains("error[bib-file-missing] chapter-integrator.toml: bibliography file `../outside.bib`"), "{text}");
+    assert!(
+        text.contains("error[bib-file-missing] chapter-integrator.toml: bibliography file `../outside.bib`"),
+        "{text}"
+    );
     let out = tool(&book).args(["plan", "--format", "json", KETAMINE]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!v.to_string().contains("Outside"), "something outside the book was read");

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Wall time (median of N runs) and peak memory of chapter-integrator on copies of a real
+book, side by side with `rg` scanning the same tree for citation and label patterns.
+
+Measures on the 1x book: `check` over every guide, `plan` and `diff` for one guide, and
+building the book model alone (`outline --format json`); then `check`, the model and `rg`
+on 2x and 4x copies of the chapter trees, for growth. Prints Markdown tables.
+"""
+import argparse, os, shutil, statistics, subprocess, sys, tempfile
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--bin', required=True)
+ap.add_argument('--corpus', default=os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'corpus', 'mecfs'))
+ap.add_argument('--work', default=os.path.join(tempfile.gettempdir(), 'chapter-integrator-bench'))
+ap.add_argument('--runs', type=int, default=5)
+ap.add_argument('--guide', default='Literature/2day-CPET/Keller_2024_MetabolicResponses')
+a = ap.parse_args()
+
+CHAPTER_TREES = ['src', 'contents']
+
+
+def make_book(factor):
+    """A git copy of the corpus whose chapter trees appear `factor` times."""
+    dest = os.path.join(a.work, f'book{factor}x')
+    if os.path.isdir(os.path.join(dest, '.git')):
+        return dest
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(a.corpus, dest)
+    for tree in CHAPTER_TREES:
+        for k in range(2, factor + 1):
+            if os.path.isdir(os.path.join(dest, tree)):
+                shutil.copytree(os.path.join(dest, tree), os.path.join(dest, f'{tree}-copy{k}'))
+    subprocess.run(['chmod', '-R', 'u+w', dest], check=True)
+    env = dict(os.environ, GIT_AUTHOR_NAME='bench', GIT_AUTHOR_EMAIL='bench@example.invalid',
+               GIT_COMMITTER_NAME='bench', GIT_COMMITTER_EMAIL='bench@example.invalid')
+    for cmd in (['git', 'init', '-q', '-b', 'main'], ['git', 'add', '-A'], ['git', 'commit', '-q', '-m', 'book']):
+        subprocess.run(cmd, cwd=dest, env=env, check=True, capture_output=True)
+    return dest
+
+
+def measure(cmd, cwd):
+    """Median wall seconds and max peak RSS (MB) over the runs; exit codes 0 and 1 count."""
+    walls, rss = [], []
+    for _ in range(a.runs):
+        p = subprocess.run(['/usr/bin/time', '-f', '%e %M'] + cmd, cwd=cwd, capture_output=True, text=True)
+        if p.returncode not in (0, 1):
+            sys.exit(f'failed ({p.returncode}): {" ".join(cmd)}\n{p.stderr[-2000:]}')
+        wall, kb = p.stderr.strip().splitlines()[-1].split()
+        walls.append(float(wall))
+        rss.append(int(kb) / 1024)
+    return statistics.median(walls), max(rss)
+
+
+def rg_cmd(book):
+    trees = [t for t in os.listdir(book) if t.split('-copy')[0] in CHAPTER_TREES]
+    return ['rg', '--no-messages', '-c', '-e', r'\\(cite|citep|citet|label|ref|cref)\{', '-e', r'@[A-Za-z][A-Za-z0-9_:-]*',
+            '-e', r'<[a-z]+:[^>]+>'] + trees
+
+
+def tool(book, *args):
+    return [a.bin, '--book', book, '-q', *args]
+
+
+os.makedirs(a.work, exist_ok=True)
+rows = []
+b1 = make_book(1)
+guide = os.path.join(b1, a.guide)
+rg1 = measure(rg_cmd(b1), b1)
+for name, cmd in [
+    ('check, every guide', tool(b1, 'check')),
+    ('plan, one guide', tool(b1, 'plan', guide)),
+    ('diff, one guide', tool(b1, 'diff', guide)),
+    ('book model (outline)', tool(b1, 'outline', '--format', 'json')),
+    ('rg scan (I/O floor)', rg_cmd(b1)),
+]:
+    wall, rss = rg1 if name.startswith('rg') else measure(cmd, b1)
+    rows.append((name, wall, rss, wall / rg1[0]))
+
+print(f'## 1x book ({a.runs} runs each, median wall time)\n')
+print('| measure | wall s | peak RSS MB | × rg |')
+print('|---|---:|---:|---:|')
+for name, wall, rss, ratio in rows:
+    print(f'| {name} | {wall:.3f} | {rss:.0f} | {ratio:.1f} |')
+
+growth = {}
+for factor in (1, 2, 4):
+    b = make_book(factor)
+    growth[factor] = {
+        'check': measure(tool(b, 'check'), b)[0],
+        'book model': measure(tool(b, 'outline', '--format', 'json'), b)[0],
+        'rg': measure(rg_cmd(b), b)[0],
+    }
+print('\n## Growth with book size (median wall s)\n')
+print('| measure | 1x | 2x | 4x | 4x / 1x |')
+print('|---|---:|---:|---:|---:|')
+for m in ('check', 'book model', 'rg'):
+    g = [growth[f][m] for f in (1, 2, 4)]
+    print(f'| {m} | {g[0]:.3f} | {g[1]:.3f} | {g[2]:.3f} | {g[2] / g[0]:.2f} |')
