@@ -119,6 +119,7 @@ pub struct Book {
     pub not_text: BTreeSet<String>,
     outlines: RefCell<HashMap<String, Rc<Outline>>>,
     labels: RefCell<Option<Rc<LabelIndex>>>,
+    functions: RefCell<Option<Rc<Vec<String>>>>,
 }
 
 /// Finds the book root: the first folder holding `chapter-integrator.toml`, walking up from
@@ -239,6 +240,7 @@ impl Book {
             not_text,
             outlines: RefCell::new(HashMap::new()),
             labels: RefCell::new(None),
+            functions: RefCell::new(None),
         };
         book.link_includes();
         Ok(book)
@@ -268,6 +270,36 @@ impl Book {
         let o = Rc::new(Outline::parse(markup, text));
         self.outlines.borrow_mut().insert(path.to_string(), o.clone());
         Some(o)
+    }
+
+    /// Where `label` is defined: `(path, 1-based line)` in path order. Only files whose
+    /// text holds the label's name are outlined, so a lookup costs a substring scan.
+    pub fn find_label(&self, label: &str) -> Vec<(String, usize)> {
+        self.chapter_files()
+            .filter(|p| self.sources.get(*p).is_some_and(|t| t.contains(label)))
+            .filter_map(|p| self.outline(p).map(|o| (p, o)))
+            .flat_map(|(p, o)| o.labels.iter().filter(|(l, _)| l == label).map(|(_, line)| (p.clone(), *line)).collect::<Vec<_>>())
+            .collect()
+    }
+
+    /// Typst functions the book defines with `#let name(` (its environment functions among
+    /// them), sorted; scanned once.
+    pub fn typst_functions(&self) -> Rc<Vec<String>> {
+        if let Some(f) = self.functions.borrow().as_ref() {
+            return f.clone();
+        }
+        let re = Regex::new(r"(?m)^#let\s+([A-Za-z][A-Za-z0-9_-]*)\s*\(").unwrap();
+        let mut names: Vec<String> = self
+            .sources
+            .iter()
+            .filter(|(p, t)| p.ends_with(".typ") && t.contains("#let"))
+            .flat_map(|(_, t)| re.captures_iter(t).map(|c| c[1].to_string()).collect::<Vec<_>>())
+            .collect();
+        names.sort();
+        names.dedup();
+        let rc = Rc::new(names);
+        *self.functions.borrow_mut() = Some(rc.clone());
+        rc
     }
 
     /// Every label of the book's chapter files -> where it is defined.

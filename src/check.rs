@@ -50,11 +50,7 @@ pub fn citation_keys(book: &Book, guide: &Guide) -> Vec<Finding> {
 
 /// Where each of `labels` is already defined in the book, as `(label, path, line)`.
 pub fn existing_labels(book: &Book, labels: &[String]) -> Vec<(String, String, usize)> {
-    let index = book.labels();
-    labels
-        .iter()
-        .flat_map(|l| index.get(l).into_iter().flatten().map(move |(p, line)| (l.clone(), p.clone(), *line)))
-        .collect()
+    labels.iter().flat_map(|l| book.find_label(l).into_iter().map(move |(p, line)| (l.clone(), p, line))).collect()
 }
 
 /// `worktree-differs`: the work-tree copy of a file the diff changes differs from the

@@ -110,6 +110,41 @@ impl Outline {
     }
 }
 
+/// Heading titles found by a line scan, without a full parse: `(level, title)` in order.
+/// Faster than [`Outline::parse`] and good enough for matching titles; comment lines are
+/// skipped, but skipped blocks and verbatim are not known here.
+pub fn quick_headings(markup: Markup, text: &str) -> Vec<(i32, String)> {
+    static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let latex = LATEX.get_or_init(|| {
+        Regex::new(r"\\(chapter|section|subsection|subsubsection|paragraph)\*?\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}").unwrap()
+    });
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        match markup {
+            Markup::Latex if !t.starts_with('%') => {
+                if let Some(c) = latex.captures(strip_latex_comment(line)) {
+                    let level = ["chapter", "section", "subsection", "subsubsection", "paragraph"]
+                        .iter()
+                        .position(|k| *k == &c[1])
+                        .unwrap_or(4) as i32;
+                    out.push((level, c[2].trim().to_string()));
+                }
+            }
+            Markup::Typst | Markup::Markdown => {
+                let mark = if markup == Markup::Typst { '=' } else { '#' };
+                let depth = t.chars().take_while(|&c| c == mark).count();
+                if depth > 0 && t[depth..].starts_with(' ') && line.len() == t.len() {
+                    let (title, _) = split_trailing_label(t[depth..].trim());
+                    out.push((depth as i32 - 1, title.to_string()));
+                }
+            }
+            Markup::Latex => {}
+        }
+    }
+    out
+}
+
 fn empty(markup: Markup, text: &str) -> Outline {
     Outline {
         markup,
@@ -531,6 +566,14 @@ mod tests {
         assert_eq!(h, vec![("Odd", 1), ("Z", 2)]);
         let o = Outline::parse(Markup::Markdown, "\u{feff}# Title\ntext\n");
         assert_eq!(o.headings[0].title, "Title");
+    }
+
+    #[test]
+    fn quick_headings_agree_with_the_parse_on_plain_files() {
+        let tex = "\\chapter{C}\n% \\section{No}\n\\section[S]{Sec \\emph{x}}\n";
+        assert_eq!(quick_headings(Markup::Latex, tex), vec![(0, "C".to_string()), (1, "Sec \\emph{x".to_string())]);
+        let typ = "= Chapter <ch:x>\ntext = not\n== Section\n  == indented is text\n";
+        assert_eq!(quick_headings(Markup::Typst, typ), vec![(0, "Chapter".to_string()), (1, "Section".to_string())]);
     }
 
     #[test]

@@ -62,18 +62,19 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     if sections.is_empty() {
         return Vec::new();
     }
-    let docs: Vec<Vec<String>> = sections
+    let docs: Vec<HashMap<String, u32>> = sections
         .iter()
         .map(|s| {
             // Heading titles weigh above body text: counted three times.
-            let mut t = terms(&s.title);
-            t.extend(t.clone());
-            t.extend(terms(&s.title));
-            t.extend(terms(&s.text));
-            t
+            let mut counts = HashMap::new();
+            for _ in 0..3 {
+                crate::text::count_terms(&s.title, &mut counts);
+            }
+            crate::text::count_terms(&s.text, &mut counts);
+            counts
         })
         .collect();
-    let bm25 = Bm25::new(&docs, w.bm25_k1, w.bm25_b);
+    let bm25 = Bm25::from_counts(docs, w.bm25_k1, w.bm25_b);
     let query = terms(context);
     let rel = bm25.scores(&query);
     let max_rel = rel.iter().cloned().fold(0.0, f64::max);

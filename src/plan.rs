@@ -78,7 +78,7 @@ impl GuidePlan {
 pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
     let mut findings = guide.findings.clone();
     findings.extend(check::citation_keys(book, &guide));
-    let defined = typst_functions(book);
+    let defined = book.typst_functions();
     let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
     let mut targets = Vec::new();
     for target in &guide.targets {
@@ -313,20 +313,6 @@ pub fn refuse_clashing_labels(plans: &mut [GuidePlan]) {
             }
         }
     }
-}
-
-/// Typst functions the book defines with `#let name(` (environment functions among them).
-fn typst_functions(book: &Book) -> Vec<String> {
-    let re = regex::Regex::new(r"(?m)^#let\s+([A-Za-z][A-Za-z0-9_-]*)\s*\(").unwrap();
-    let mut names: Vec<String> = book
-        .sources
-        .iter()
-        .filter(|(p, _)| p.ends_with(".typ"))
-        .flat_map(|(_, t)| re.captures_iter(t).map(|c| c[1].to_string()).collect::<Vec<_>>())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
 }
 
 /// The new content of every file the plans change: `path -> (old, new)`, in path order.

@@ -19,22 +19,36 @@ pub struct Bm25 {
 impl Bm25 {
     /// Indexes `docs` (each a list of terms).
     pub fn new(docs: &[Vec<String>], k1: f64, b: f64) -> Self {
+        let counts = docs
+            .iter()
+            .map(|d| {
+                let mut tf: HashMap<String, u32> = HashMap::new();
+                for t in d {
+                    *tf.entry(t.clone()).or_default() += 1;
+                }
+                tf
+            })
+            .collect();
+        Self::from_counts(counts, k1, b)
+    }
+
+    /// Indexes documents given as term counts (see [`crate::text::count_terms`]).
+    pub fn from_counts(docs: Vec<HashMap<String, u32>>, k1: f64, b: f64) -> Self {
         let mut df: HashMap<String, u32> = HashMap::new();
-        let mut tfs = Vec::with_capacity(docs.len());
         let mut lengths = Vec::with_capacity(docs.len());
-        for d in docs {
-            let mut tf: HashMap<String, u32> = HashMap::new();
-            for t in d {
-                *tf.entry(t.clone()).or_default() += 1;
-            }
+        for tf in &docs {
             for t in tf.keys() {
-                *df.entry(t.clone()).or_default() += 1;
+                match df.get_mut(t) {
+                    Some(c) => *c += 1,
+                    None => {
+                        df.insert(t.clone(), 1);
+                    }
+                }
             }
-            lengths.push(d.len() as f64);
-            tfs.push(tf);
+            lengths.push(tf.values().sum::<u32>() as f64);
         }
         let avg_len = if docs.is_empty() { 1.0 } else { (lengths.iter().sum::<f64>() / docs.len() as f64).max(1.0) };
-        Bm25 { docs: tfs, lengths, df, avg_len, k1, b }
+        Bm25 { docs, lengths, df, avg_len, k1, b }
     }
 
     /// BM25 score of each document for `query` (terms counted once each), in document order.

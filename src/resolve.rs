@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::book::Book;
 use crate::guide::{Markup, Target};
+use crate::outline::quick_headings;
 use crate::relevance::Bm25;
 use crate::text::{normalize_rel, terms};
 
@@ -47,8 +48,8 @@ pub struct Resolver<'b> {
     chapters: Vec<String>,
     chapter_terms: Vec<Vec<String>>,
     title_terms: Vec<Vec<String>>,
-    /// Terms of every heading in each chapter's include closure.
-    headings: Vec<Vec<Vec<String>>>,
+    /// Terms of every heading in each chapter's include closure; built on first need.
+    headings: Option<std::rc::Rc<Vec<Vec<Vec<String>>>>>,
     /// Inverse document frequency of each name term over the chapters' names and titles.
     idf: HashMap<String, f64>,
     content: Option<Bm25>,
@@ -92,14 +93,13 @@ impl<'b> Resolver<'b> {
         chapters.sort();
         chapters.dedup();
         let chapter_terms: Vec<Vec<String>> = chapters.iter().map(|p| terms(&chapter_slug(p))).collect();
+        // Chapter titles by a line scan: parsing every chapter fully is not needed to match names.
         let title_terms: Vec<Vec<String>> = chapters
             .iter()
             .map(|p| {
-                let title = book
-                    .outline(p)
-                    .and_then(|o| o.headings.iter().find(|h| h.level <= 0).map(|h| h.title.clone()))
-                    .unwrap_or_default();
-                terms(&title)
+                let markup = Markup::from_path(p).unwrap_or(Markup::Latex);
+                let heads = book.sources.get(p).map(|t| quick_headings(markup, t)).unwrap_or_default();
+                terms(heads.iter().find(|(l, _)| *l <= 0).map_or("", |(_, t)| t.as_str()))
             })
             .collect();
         let mut df: HashMap<String, f64> = HashMap::new();
@@ -111,17 +111,7 @@ impl<'b> Resolver<'b> {
         }
         let n = chapters.len().max(1) as f64;
         let idf = df.into_iter().map(|(t, d)| (t, (1.0 + n / d).ln())).collect();
-        let headings = chapters
-            .iter()
-            .map(|c| {
-                book.closure(c)
-                    .iter()
-                    .filter_map(|f| book.outline(f))
-                    .flat_map(|o| o.headings.iter().map(|h| terms(&h.title)).collect::<Vec<_>>())
-                    .collect()
-            })
-            .collect();
-        Resolver { book, chapters, chapter_terms, title_terms, headings, idf, content: None }
+        Resolver { book, chapters, chapter_terms, title_terms, headings: None, idf, content: None }
     }
 
     /// Resolves one target. `context` is the snippet, rationale and key findings text used
@@ -220,6 +210,7 @@ impl<'b> Resolver<'b> {
         });
         let hint_dir = crate::text::parent_dir(hint);
         let content = self.content_scores(context);
+        let headings = self.chapter_headings();
         let section_terms: Vec<Vec<String>> =
             target.section_hints.iter().map(|h| terms(h)).filter(|t| !t.is_empty()).collect();
         let mut scored: Vec<(String, f64)> = self
@@ -240,7 +231,7 @@ impl<'b> Resolver<'b> {
                 // A chapter holding a heading like the section hint is likelier.
                 let heading_sim = section_terms
                     .iter()
-                    .flat_map(|h| self.headings[i].iter().map(move |t| crate::text::dice(h, t)))
+                    .flat_map(|h| headings[i].iter().map(move |t| crate::text::dice(h, t)))
                     .fold(0.0, f64::max);
                 // So is a chapter in the folder the hint names, when that folder exists.
                 let folder_bonus =
@@ -260,6 +251,26 @@ impl<'b> Resolver<'b> {
             }
             _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(p, s)| (p, round3(s))).collect()),
         }
+    }
+
+    /// Terms of every heading in each chapter's include closure (a line scan, built once).
+    fn chapter_headings(&mut self) -> std::rc::Rc<Vec<Vec<Vec<String>>>> {
+        if self.headings.is_none() {
+            let book = self.book;
+            let all = self
+                .chapters
+                .iter()
+                .map(|c| {
+                    book.closure(c)
+                        .iter()
+                        .filter_map(|f| Some((Markup::from_path(f)?, book.sources.get(f)?)))
+                        .flat_map(|(m, t)| quick_headings(m, t).into_iter().map(|(_, title)| terms(&title)))
+                        .collect()
+                })
+                .collect();
+            self.headings = Some(std::rc::Rc::new(all));
+        }
+        self.headings.clone().unwrap_or_default()
     }
 
     /// For a file that no root reaches (a legacy edition), the reachable chapter with the
@@ -287,19 +298,20 @@ impl<'b> Resolver<'b> {
         }
         if self.content.is_none() {
             let p = &self.book.rules.scoring.place;
-            let docs: Vec<Vec<String>> = self
+            let docs: Vec<HashMap<String, u32>> = self
                 .chapters
                 .iter()
                 .map(|c| {
-                    self.book
-                        .closure(c)
-                        .iter()
-                        .filter_map(|f| self.book.sources.get(f))
-                        .flat_map(|t| terms(t))
-                        .collect()
+                    let mut counts = HashMap::new();
+                    for f in self.book.closure(c) {
+                        if let Some(t) = self.book.sources.get(&f) {
+                            crate::text::count_terms(t, &mut counts);
+                        }
+                    }
+                    counts
                 })
                 .collect();
-            self.content = Some(Bm25::new(&docs, p.bm25_k1, p.bm25_b));
+            self.content = Some(Bm25::from_counts(docs, p.bm25_k1, p.bm25_b));
         }
         let scores = self.content.as_ref()?.scores(&query);
         let max = scores.iter().cloned().fold(0.0, f64::max);

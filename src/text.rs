@@ -188,15 +188,56 @@ const STOPWORDS: &[&str] = &[
 /// Content words of `text`: [`words`] without stopwords and one-letter words, crudely
 /// stemmed (a trailing plural `s` is dropped from words longer than four letters).
 pub fn terms(text: &str) -> Vec<String> {
-    words(text).into_iter().filter(|w| w.chars().count() > 1 && !is_stopword(w)).map(|w| stem(&w)).collect()
+    let mut out = Vec::new();
+    for_each_term(text, |t| out.push(t.to_string()));
+    out
+}
+
+/// How often each of [`terms`] occurs in `text`, added to `counts` (no allocation for a
+/// term already counted).
+pub fn count_terms(text: &str, counts: &mut std::collections::HashMap<String, u32>) {
+    for_each_term(text, |t| match counts.get_mut(t) {
+        Some(c) => *c += 1,
+        None => {
+            counts.insert(t.to_string(), 1);
+        }
+    });
+}
+
+/// Calls `f` with each of [`terms`] of `text`, in order, from one reused buffer.
+fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    let mut emit = |buf: &mut String| {
+        if buf.len() > 1 && !is_stopword(buf) {
+            f(stem(buf));
+        }
+        buf.clear();
+    };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            // A LaTeX command name is markup, not a word.
+            while chars.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
+                chars.next();
+            }
+            emit(&mut buf);
+        } else if c.is_ascii_alphanumeric() {
+            buf.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
+            buf.extend(c.to_lowercase());
+        } else if !buf.is_empty() {
+            emit(&mut buf);
+        }
+    }
+    emit(&mut buf);
 }
 
 /// Drops a plural `s` (not `ss`, `us`, `is`) from words longer than four letters.
-fn stem(w: &str) -> String {
+fn stem(w: &str) -> &str {
     if w.len() > 4 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
-        w[..w.len() - 1].to_string()
+        &w[..w.len() - 1]
     } else {
-        w.to_string()
+        w
     }
 }
 
