@@ -278,7 +278,9 @@ impl Book {
         self.chapter_files()
             .filter(|p| self.sources.get(*p).is_some_and(|t| t.contains(label)))
             .filter_map(|p| self.outline(p).map(|o| (p, o)))
-            .flat_map(|(p, o)| o.labels.iter().filter(|(l, _)| l == label).map(|(_, line)| (p.clone(), *line)).collect::<Vec<_>>())
+            .flat_map(|(p, o)| {
+                o.labels.iter().filter(|(l, _)| l == label).map(|(_, line)| (p.clone(), *line)).collect::<Vec<_>>()
+            })
             .collect()
     }
 
@@ -585,8 +587,9 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
             .map_err(|e| Error::git(format!("find {} in base tree", g.prefix), e))?;
         tree = g.repo.find_tree(entry.id()).map_err(|e| Error::git("read book tree", e))?;
     }
-    let mut out = Vec::new();
-    let mut err = None;
+    // List first, then read the blobs on every core (each thread opens the repository: a
+    // handle is not shared between threads).
+    let mut listed: Vec<(String, git2::Oid, bool)> = Vec::new();
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let name = entry.name().unwrap_or("");
         if entry.kind() == Some(git2::ObjectType::Tree) {
@@ -594,22 +597,40 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
         }
         let path = format!("{dir}{name}");
         if entry.kind() == Some(git2::ObjectType::Blob) && wanted(&path) {
-            let link = entry.filemode() == i32::from(git2::FileMode::Link);
-            match g.repo.find_blob(entry.id()) {
-                Ok(blob) => out.push(RawFile { path, bytes: blob.content().to_vec(), link }),
-                Err(e) => {
-                    err = Some(Error::git(format!("read blob {path}"), e));
-                    return git2::TreeWalkResult::Abort;
-                }
-            }
+            listed.push((path, entry.id(), entry.filemode() == i32::from(git2::FileMode::Link)));
         }
         git2::TreeWalkResult::Ok
     })
     .map_err(|e| Error::git("walk base tree", e))?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(out),
+    let git_dir = g.repo.path().to_path_buf();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = listed.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<RawFile>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = listed
+            .chunks(chunk)
+            .map(|part| {
+                let git_dir = &git_dir;
+                scope.spawn(move || -> Result<Vec<RawFile>> {
+                    let repo = git2::Repository::open(git_dir).map_err(|e| Error::git("open repository", e))?;
+                    part.iter()
+                        .map(|(path, id, link)| {
+                            let blob = repo.find_blob(*id).map_err(|e| Error::git(format!("read blob {path}"), e))?;
+                            Ok(RawFile { path: path.clone(), bytes: blob.content().to_vec(), link: *link })
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Usage("a reader thread failed".into()))))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(listed.len());
+    for part in parts {
+        out.extend(part?);
     }
+    Ok(out)
 }
 
 fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>> {

@@ -116,7 +116,8 @@ impl Outline {
 pub fn quick_headings(markup: Markup, text: &str) -> Vec<(i32, String)> {
     static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let latex = LATEX.get_or_init(|| {
-        Regex::new(r"\\(chapter|section|subsection|subsubsection|paragraph)\*?\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}").unwrap()
+        Regex::new(r"\\(chapter|section|subsection|subsubsection|paragraph)\*?\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}")
+            .unwrap()
     });
     let mut out = Vec::new();
     for line in text.lines() {

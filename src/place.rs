@@ -62,11 +62,11 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     if sections.is_empty() {
         return Vec::new();
     }
-    let docs: Vec<HashMap<String, u32>> = sections
+    let docs: Vec<crate::text::TermCounts> = sections
         .iter()
         .map(|s| {
             // Heading titles weigh above body text: counted three times.
-            let mut counts = HashMap::new();
+            let mut counts = crate::text::TermCounts::default();
             for _ in 0..3 {
                 crate::text::count_terms(&s.title, &mut counts);
             }

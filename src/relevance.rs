@@ -4,7 +4,8 @@
 //! `k1` and `b` from `rules/scoring.toml`. Documents are term lists from
 //! [`crate::text::terms`]; IDF is computed over the given documents only.
 
-use std::collections::HashMap;
+use crate::text::TermCounts;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A BM25 index over a fixed set of documents.
 pub struct Bm25 {
@@ -22,7 +23,7 @@ impl Bm25 {
         let counts = docs
             .iter()
             .map(|d| {
-                let mut tf: HashMap<String, u32> = HashMap::new();
+                let mut tf = TermCounts::default();
                 for t in d {
                     *tf.entry(t.clone()).or_default() += 1;
                 }
@@ -33,8 +34,8 @@ impl Bm25 {
     }
 
     /// Indexes documents given as term counts (see [`crate::text::count_terms`]).
-    pub fn from_counts(docs: Vec<HashMap<String, u32>>, k1: f64, b: f64) -> Self {
-        let mut df: HashMap<String, u32> = HashMap::new();
+    pub fn from_counts(docs: Vec<TermCounts>, k1: f64, b: f64) -> Self {
+        let mut df: HashMap<String, u32> = HashMap::default();
         let mut lengths = Vec::with_capacity(docs.len());
         for tf in &docs {
             for t in tf.keys() {

@@ -298,25 +298,38 @@ impl<'b> Resolver<'b> {
         }
         if self.content.is_none() {
             let p = &self.book.rules.scoring.place;
-            let docs: Vec<HashMap<String, u32>> = self
+            // The texts of each chapter's include closure, counted on every core.
+            let texts: Vec<Vec<&str>> = self
                 .chapters
                 .iter()
                 .map(|c| {
-                    let mut counts = HashMap::new();
-                    for f in self.book.closure(c) {
-                        if let Some(t) = self.book.sources.get(&f) {
-                            crate::text::count_terms(t, &mut counts);
-                        }
-                    }
-                    counts
+                    self.book.closure(c).iter().filter_map(|f| self.book.sources.get(f).map(String::as_str)).collect()
                 })
                 .collect();
+            let docs = parallel_map(&texts, |files| {
+                let mut counts = crate::text::TermCounts::default();
+                for t in files {
+                    crate::text::count_terms(t, &mut counts);
+                }
+                counts
+            });
             self.content = Some(Bm25::from_counts(docs, p.bm25_k1, p.bm25_b));
         }
         let scores = self.content.as_ref()?.scores(&query);
         let max = scores.iter().cloned().fold(0.0, f64::max);
         Some(scores.iter().map(|s| if max > 0.0 { s / max } else { 0.0 }).collect())
     }
+}
+
+/// `f` over `items` on all available cores (scoped threads), results in item order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("worker threads do not panic")).collect()
+    })
 }
 
 /// Dice coefficient of two term sets where each term counts by its IDF weight (terms not

@@ -74,7 +74,7 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// Words that carry no meaning for matching titles ("and", "of", "the", ...).
 pub fn is_stopword(w: &str) -> bool {
-    static STOP: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    static STOP: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> = std::sync::OnceLock::new();
     STOP.get_or_init(|| STOPWORDS.iter().copied().collect()).contains(w)
 }
 
@@ -195,7 +195,7 @@ pub fn terms(text: &str) -> Vec<String> {
 
 /// How often each of [`terms`] occurs in `text`, added to `counts` (no allocation for a
 /// term already counted).
-pub fn count_terms(text: &str, counts: &mut std::collections::HashMap<String, u32>) {
+pub fn count_terms(text: &str, counts: &mut TermCounts) {
     for_each_term(text, |t| match counts.get_mut(t) {
         Some(c) => *c += 1,
         None => {
@@ -203,6 +203,10 @@ pub fn count_terms(text: &str, counts: &mut std::collections::HashMap<String, u3
         }
     });
 }
+
+/// Term -> occurrences, with a fast non-cryptographic hash (terms are not attacker-chosen
+/// keys of a long-lived table).
+pub type TermCounts = rustc_hash::FxHashMap<String, u32>;
 
 /// Calls `f` with each of [`terms`] of `text`, in order, from one reused buffer.
 fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
