@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Severity};
 use crate::guide::Markup;
 use crate::outline::Outline;
+use crate::phrasing::PhrasingRules;
 use crate::rules::Rules;
 use crate::text::{join_rel, parent_dir, slash_path};
 
@@ -96,6 +97,8 @@ pub struct Book {
     pub config: Config,
     /// Rules in force (built-in merged with the book's `rules/`).
     pub rules: Rules,
+    /// Phrasing rules in force (`rules/phrasing.toml`, merged by code).
+    pub phrasing: PhrasingRules,
     /// Git repository and base commit, when the book is in git.
     pub git: Option<GitBase>,
     /// Chapter files (.tex, .typ) and .bib files, relative path -> text as it is now.
@@ -151,6 +154,7 @@ impl Book {
         let config = read_config(&root)?;
         let rules_dir = root.join("rules");
         let rules = Rules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
+        let phrasing = PhrasingRules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
         let git = open_git(&root, base_rev)?;
         let mut findings = Vec::new();
         let literature: Vec<String> =
@@ -228,6 +232,7 @@ impl Book {
             root,
             config,
             rules,
+            phrasing,
             git,
             sources,
             roots: Vec::new(),

@@ -43,6 +43,9 @@ struct Common {
     /// When to colour text output
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// Exit with status 1 on findings of this severity or worse
+    #[arg(long, global = true, value_enum, default_value_t = FailOnArg::Error)]
+    fail_on: FailOnArg,
     /// Print less: only findings and requested output
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -55,6 +58,14 @@ struct Common {
 enum FormatArg {
     Text,
     Json,
+    /// GitHub Actions workflow annotations (and a job summary in $GITHUB_STEP_SUMMARY)
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Warning,
+    Error,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -92,6 +103,26 @@ enum Command {
         /// Rebuild the branch if it exists and holds only this tool's commits
         #[arg(long)]
         force: bool,
+        /// Also write a Markdown review summary (for a pull-request body) to FILE
+        #[arg(long, value_name = "FILE")]
+        summary: Option<PathBuf>,
+    },
+    /// Dashboard of every guide in the book: applied, partly applied, pending, or cannot
+    /// apply (with the reason), counted per literature topic
+    Status,
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+    /// Write a commented chapter-integrator.toml for the book, with what was detected
+    Init {
+        /// Overwrite an existing chapter-integrator.toml
+        #[arg(long)]
+        force: bool,
     },
     /// Print the book as the tool sees it: roots, chapter files with their headings, the
     /// bibliography and what could not be read
@@ -108,6 +139,9 @@ enum Command {
         /// Also print the diffs
         #[arg(long)]
         diff: bool,
+        /// Only guides added or modified since REV (with their key findings), for pull requests
+        #[arg(long, value_name = "REV")]
+        changed_since: Option<String>,
     },
 }
 
@@ -118,6 +152,8 @@ pub enum Format {
     Text,
     /// Machine-readable, with a schema version.
     Json,
+    /// GitHub Actions annotations.
+    Github,
 }
 
 /// What to do, with its own options.
@@ -136,11 +172,22 @@ pub enum Action {
         branch: Option<String>,
         /// Rebuild an existing branch of the tool.
         force: bool,
+        /// Markdown review summary to write.
+        summary: Option<PathBuf>,
     },
-    /// `check`, optionally with diffs.
+    /// `check`, optionally with diffs, optionally only guides changed since a revision.
     Check {
         /// Print the diffs too.
         diff: bool,
+        /// Only guides added or modified since this revision.
+        changed_since: Option<String>,
+    },
+    /// `status` of every guide in the book.
+    Status,
+    /// `init`: write a commented configuration file.
+    Init {
+        /// Overwrite an existing one.
+        force: bool,
     },
     /// `outline` of the given chapter files (paths relative to the current directory), or of
     /// the whole book.
@@ -166,9 +213,29 @@ pub struct Settings {
     pub quiet: bool,
     /// `-v`.
     pub verbose: bool,
+    /// Findings of this severity or worse give exit status 1 (`--fail-on`).
+    pub fail_on: crate::finding::Severity,
 }
 
 impl Cli {
+    /// The output of commands that need no book (`completions`, `man`), if this is one.
+    pub fn static_output(&self) -> Option<Vec<u8>> {
+        use clap::CommandFactory;
+        match &self.command {
+            Command::Completions { shell } => {
+                let mut out = Vec::new();
+                clap_complete::generate(*shell, &mut Cli::command(), "chapter-integrator", &mut out);
+                Some(out)
+            }
+            Command::Man => {
+                let mut out = Vec::new();
+                clap_mangen::Man::new(Cli::command()).render(&mut out).ok()?;
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
     /// Turns parsed arguments into settings; `stdout_tty` says whether stdout is a terminal.
     pub fn into_settings(self, stdout_tty: bool) -> Settings {
         let c = self.common;
@@ -184,9 +251,12 @@ impl Cli {
         let (action, paths) = match self.command {
             Command::Plan { paths } => (Action::Plan, paths),
             Command::Diff { paths, output } => (Action::Diff { output }, paths),
-            Command::Apply { paths, branch, force } => (Action::Apply { branch, force }, paths),
-            Command::Check { paths, diff } => (Action::Check { diff }, paths),
+            Command::Apply { paths, branch, force, summary } => (Action::Apply { branch, force, summary }, paths),
+            Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths),
             Command::Outline { files } => (Action::Outline, files),
+            Command::Status => (Action::Status, Vec::new()),
+            Command::Init { force } => (Action::Init { force }, Vec::new()),
+            Command::Completions { .. } | Command::Man => unreachable!("answered by Cli::static_output"),
         };
         Settings {
             action,
@@ -196,6 +266,11 @@ impl Cli {
             format: match c.format {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
+                FormatArg::Github => Format::Github,
+            },
+            fail_on: match c.fail_on {
+                FailOnArg::Warning => crate::finding::Severity::Warning,
+                FailOnArg::Error => crate::finding::Severity::Error,
             },
             color,
             quiet: c.quiet,

@@ -32,8 +32,9 @@ impl Severity {
 /// One problem found in the user's input, with a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
-    /// Stable kebab-case code, e.g. `citation-key-missing`; see `rules/checks.toml`.
-    pub code: &'static str,
+    /// Stable kebab-case code, e.g. `citation-key-missing`; see `rules/checks.toml` (and
+    /// `rules/phrasing.toml` for phrasing rules).
+    pub code: String,
     /// How serious it is.
     pub severity: Severity,
     /// What is wrong, in one sentence.
@@ -49,8 +50,8 @@ pub struct Finding {
 
 impl Finding {
     /// A finding without location or help.
-    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Self {
-        Finding { code, severity, message: message.into(), path: None, line: None, help: None }
+    pub fn new(code: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+        Finding { code: code.into(), severity, message: message.into(), path: None, line: None, help: None }
     }
 
     /// Sets the file and 1-based line.

@@ -111,7 +111,11 @@ pub fn commit_to_branch(
         let tree_id = updated_tree(repo, &parent.tree().map_err(|e| Error::git("read tree", e))?, &spec.files)?;
         let tree = repo.find_tree(tree_id).map_err(|e| Error::git("read new tree", e))?;
         // The tree id in the message lets `--force` tell the tool's commit from an edited one.
-        let message = format!("{}\n\n{TRAILER}\n{TREE_TRAILER}: {tree_id}\n", spec.message.trim_end());
+        // The message's own trailers (if any) and the tool's form one trailer block.
+        let body = spec.message.trim_end();
+        let sep =
+            if body.lines().last().is_some_and(|l| l.contains(": ") && !l.starts_with('-')) { "\n" } else { "\n\n" };
+        let message = format!("{body}{sep}{TRAILER}\n{TREE_TRAILER}: {tree_id}\n");
         let oid =
             repo.commit(None, &sig, &sig, &message, &tree, &[&parent]).map_err(|e| Error::git("create commit", e))?;
         made.push(oid);

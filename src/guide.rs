@@ -130,6 +130,10 @@ pub struct Guide {
     pub key_findings: Option<KeyFindings>,
     /// Full BibTeX entries given in ```bibtex fences, by key (for adding to the bibliography).
     pub bib_entries: Vec<(String, String)>,
+    /// Phrases the guide says to avoid ("✗" lines), with their 1-based line in the guide.
+    pub avoid: Vec<(String, usize)>,
+    /// Certainty the guide states (`**Certainty:** 0.55 (Medium)`), as written.
+    pub certainty: Option<String>,
     /// What the parser could not understand.
     pub findings: Vec<Finding>,
 }
@@ -269,6 +273,8 @@ fn empty_guide(path: &str) -> Guide {
         targets: Vec::new(),
         key_findings: None,
         bib_entries: Vec::new(),
+        avoid: Vec::new(),
+        certainty: None,
         findings: Vec::new(),
     }
 }
@@ -720,7 +726,32 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     targets.sort_by_key(|t| t.rank);
     guide.citation_keys = keys;
     guide.targets = targets;
+    guide.avoid = avoid_lines(text);
+    guide.certainty = certainty_line(text, &rules.guide.key_findings.certainty);
     guide
+}
+
+/// "✗" lines of a guide: the quoted phrase (or the line's text) and its 1-based line.
+/// Source: the "Avoid overstating" lists of the real book's guides (`- ✗ "Proves X"`).
+fn avoid_lines(text: &str) -> Vec<(String, usize)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let rest = line.trim_start().trim_start_matches(['-', '*', ' ']).strip_prefix('✗')?;
+            let phrase = quoted_or_whole(rest.trim()).into_iter().next()?;
+            // "Proves PEM is caused by X" (suggests, ...): the commentary is not the phrase.
+            let phrase = phrase.split(" (").next().unwrap_or(&phrase).trim().to_string();
+            (!phrase.is_empty()).then_some((phrase, i + 1))
+        })
+        .collect()
+}
+
+/// The first `**Certainty:**`-like field of a text.
+fn certainty_line(text: &str, names: &[String]) -> Option<String> {
+    text.lines().find_map(|line| {
+        let c = field_re().captures(line)?;
+        field_is(&c[1], names).then(|| strip_md(&c[2])).filter(|v| !v.is_empty())
+    })
 }
 
 /// "primary", "secondary", ... for ranks 1-4, else "#N".
@@ -946,6 +977,14 @@ Text~\cite{Smith2024Trial,Other2020}.
         let g = parse_guide(text, "g.md", &Rules::builtin());
         assert_eq!(g.targets.len(), 1, "{:?}", g.targets);
         assert_eq!((g.targets[0].rank, g.targets[0].line), (3, 12));
+    }
+
+    #[test]
+    fn avoid_lines_and_certainty_are_read() {
+        let text = "# G\n**Certainty:** 0.55 (Medium)\n**Avoid overstating:**\n- ✗ \"Proves PEM is autonomic\" (suggests only)\n- ✓ \"Suggests\"\n- ✗ All patients respond\n";
+        let g = parse_guide(text, "g.md", &Rules::builtin());
+        assert_eq!(g.avoid, vec![("Proves PEM is autonomic".to_string(), 4), ("All patients respond".to_string(), 6)]);
+        assert_eq!(g.certainty.as_deref(), Some("0.55 (Medium)"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod finding;
 pub mod git;
 pub mod guide;
 pub mod outline;
+pub mod phrasing;
 pub mod place;
 pub mod plan;
 pub mod relevance;
@@ -26,6 +27,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod text;
+pub mod workflow;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -57,6 +59,12 @@ where
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    if let Some(bytes) = cli.static_output() {
+        return match std::io::stdout().write_all(&bytes) {
+            Ok(()) => 0,
+            Err(_) => 2,
+        };
+    }
     let settings = cli.into_settings(std::io::stdout().is_terminal());
     // The parsers recurse over nested markup; a deeply nested document must not overflow
     // the main thread's stack, so the run gets a thread with a large one (only the pages
@@ -98,13 +106,25 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             .or_else(|| book::discover_root(&cwd))
             .ok_or_else(|| Error::Usage("no book found: no chapter-integrator.toml above the given path or the current directory, and not in a git work tree; pass --book DIR".into()))?,
     };
+    if !root.is_dir() {
+        return Err(Error::Usage(format!("--book {}: not a directory (give the book's root folder)", root.display())));
+    }
     let book = Book::open(&root, &s.base)?;
     let style = Style { color: s.color && s.format == Format::Text };
-    if let Action::Outline = s.action {
-        return outline(&book, s, &cwd, out, style);
+    match &s.action {
+        Action::Outline => return outline(&book, s, &cwd, out, style),
+        Action::Init { force } => {
+            let path = workflow::init(&book, *force)?;
+            writeln!(out, "wrote {}", path.display()).map_err(|e| Error::io("write", "stdout", e))?;
+            return Ok(0);
+        }
+        _ => {}
     }
-    let inputs: Vec<PathBuf> =
-        if s.paths.is_empty() { book::find_guides(&book.root)? } else { s.paths.iter().map(|p| cwd.join(p)).collect() };
+    let inputs: Vec<PathBuf> = match (&s.action, s.paths.is_empty()) {
+        (Action::Check { changed_since: Some(rev), .. }, true) => workflow::changed_guides(&book, rev)?,
+        (_, true) => book::find_guides(&book.root)?,
+        (_, false) => s.paths.iter().map(|p| cwd.join(p)).collect(),
+    };
     let rel = |p: &Path| -> String {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         abs.strip_prefix(&book.root).map(text::slash_path).unwrap_or_else(|_| text::slash_path(p))
@@ -141,13 +161,21 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     }
     progress.finish_and_clear();
     plan::refuse_clashing_labels(&mut plans);
-    let failed = plans.iter().any(|p| p.worst() == Some(Severity::Error));
+    // `--fail-on`: findings at or above this severity give status 1.
+    let fails = |f: &finding::Finding| f.severity >= s.fail_on;
+    let failed = plans.iter().any(|p| p.all_findings().into_iter().any(fails));
+    let book_findings: Vec<&finding::Finding> = book.findings.iter().chain(book.bib.findings.iter()).collect();
+    let repo_path = |p: &str| book.git.as_ref().map_or(p.to_string(), |g| g.repo_path(p));
     match &s.action {
         Action::Plan => {
             match s.format {
                 Format::Json => out.write_all(report::plans_json(&plans).as_bytes()),
                 Format::Text => {
                     plans.iter().try_for_each(|p| out.write_all(report::plan_text(p, style, source).as_bytes()))
+                }
+                Format::Github => {
+                    let all: Vec<&finding::Finding> = plans.iter().flat_map(|p| p.all_findings()).collect();
+                    out.write_all(report::github_annotations(&all, &repo_path).as_bytes())
                 }
             }
             .map_err(|e| Error::io("write", "stdout", e))?;
@@ -168,26 +196,45 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                         writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
                             .map_err(|e| Error::io("write", "stdout", e))?;
                     }
-                    Format::Text => out
+                    Format::Text | Format::Github => out
                         .write_all(report::diff_text(&patch, style).as_bytes())
                         .map_err(|e| Error::io("write", "stdout", e))?,
                 },
             }
             Ok(i32::from(failed || change_failed))
         }
-        Action::Check { diff } => {
-            let book_findings: Vec<&finding::Finding> = book.findings.iter().chain(book.bib.findings.iter()).collect();
-            let book_failed = book_findings.iter().any(|f| f.severity == Severity::Error);
+        Action::Check { diff, .. } => {
+            let book_failed = book_findings.iter().any(|f| fails(f));
             match s.format {
                 Format::Json => {
                     let doc = serde_json::json!({
                         "schema": report::SCHEMA,
                         "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>(),
                         "book_findings": book_findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
-                        "summary": summary_json(&plans),
+                        "summary": summary_json(&plans, &book_findings),
                     });
                     writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
                         .map_err(|e| Error::io("write", "stdout", e))?;
+                }
+                Format::Github => {
+                    let all: Vec<&finding::Finding> = plans
+                        .iter()
+                        .flat_map(|p| p.all_findings())
+                        .chain(book_findings.iter().copied())
+                        .filter(|f| s.verbose || f.severity > Severity::Info)
+                        .collect();
+                    out.write_all(report::github_annotations(&all, &repo_path).as_bytes())
+                        .map_err(|e| Error::io("write", "stdout", e))?;
+                    // GitHub shows ten annotations per step: the job summary lists them all.
+                    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+                        let mut file = std::fs::OpenOptions::new()
+                            .create(true)
+                            .append(true)
+                            .open(&path)
+                            .map_err(|e| Error::io("write", PathBuf::from(&path), e))?;
+                        file.write_all(report::github_summary(&plans, &book_findings).as_bytes())
+                            .map_err(|e| Error::io("write", PathBuf::from(&path), e))?;
+                    }
                 }
                 Format::Text => {
                     let mut text = String::new();
@@ -196,11 +243,11 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                             text.push_str(&report::finding_text(f, style, source));
                         }
                     }
-                    for f in book_findings.iter().filter(|f| s.verbose || f.severity == Severity::Error) {
+                    for f in book_findings.iter().filter(|f| s.verbose || f.severity > Severity::Info) {
                         text.push_str(&report::finding_text(f, style, source));
                     }
                     if !s.quiet {
-                        let (e, w) = count(&plans);
+                        let (e, w) = count(&plans, &book_findings);
                         text.push_str(&format!("checked {} guide(s): {e} error(s), {w} warning(s)\n", plans.len()));
                     }
                     out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
@@ -213,20 +260,45 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             }
             Ok(i32::from(failed || book_failed))
         }
+        Action::Status => {
+            let literature: Vec<String> = if book.config.book.literature.is_empty() {
+                vec!["Literature".into()]
+            } else {
+                book.config.book.literature.clone()
+            };
+            let rows: Vec<(String, String, workflow::GuideState)> = plans
+                .iter()
+                .map(|p| (p.guide.path.clone(), workflow::topic(&p.guide.path, &literature), workflow::state(p)))
+                .collect();
+            let text = match s.format {
+                Format::Json => {
+                    serde_json::to_string_pretty(&workflow::status_json(&rows)).expect("JSON values serialize") + "\n"
+                }
+                _ => workflow::status_text(&rows),
+            };
+            out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
+            Ok(0)
+        }
+        Action::Init { .. } => unreachable!("handled before guides are planned"),
         Action::Outline => unreachable!("handled before guides are planned"),
-        Action::Apply { branch, force } => {
-            apply(&book, &plans, (branch.as_deref(), *force), s, out, err, (style, source))
+        Action::Apply { branch, force, summary } => {
+            apply(&book, &plans, (branch.as_deref(), *force, summary.as_deref()), s, out, err, (style, source))
         }
     }
 }
 
-fn count(plans: &[GuidePlan]) -> (usize, usize) {
-    let all: Vec<Severity> = plans.iter().flat_map(|p| p.all_findings().into_iter().map(|f| f.severity)).collect();
+/// `(errors, warnings)` among the plans' and the book's findings.
+fn count(plans: &[GuidePlan], book: &[&finding::Finding]) -> (usize, usize) {
+    let all: Vec<Severity> = plans
+        .iter()
+        .flat_map(|p| p.all_findings().into_iter().map(|f| f.severity))
+        .chain(book.iter().map(|f| f.severity))
+        .collect();
     (all.iter().filter(|s| **s == Severity::Error).count(), all.iter().filter(|s| **s == Severity::Warning).count())
 }
 
-fn summary_json(plans: &[GuidePlan]) -> serde_json::Value {
-    let (errors, warnings) = count(plans);
+fn summary_json(plans: &[GuidePlan], book: &[&finding::Finding]) -> serde_json::Value {
+    let (errors, warnings) = count(plans, book);
     serde_json::json!({"guides": plans.len(), "errors": errors, "warnings": warnings})
 }
 
@@ -295,13 +367,13 @@ fn diff_of(
 fn apply(
     book: &Book,
     plans: &[GuidePlan],
-    target: (Option<&str>, bool),
+    target: (Option<&str>, bool, Option<&Path>),
     s: &Settings,
     out: &mut dyn Write,
     err: &mut dyn Write,
     show: (Style, report::SourceLine),
 ) -> Result<i32> {
-    let (branch, force) = target;
+    let (branch, force, summary) = target;
     let (style, source) = show;
     let Some(g) = &book.git else {
         return Err(Error::Usage(format!(
@@ -317,7 +389,7 @@ fn apply(
         )));
     };
     print_findings(plans, s, err, style, source)?;
-    if plans.iter().any(|p| p.worst() == Some(Severity::Error)) {
+    if plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on)) {
         writeln!(err, "nothing was written: fix the errors above first")
             .map_err(|e| Error::io("write", "stderr", e))?;
         return Ok(1);
@@ -363,12 +435,23 @@ fn apply(
         git::BranchOutcome::Refused(why) => {
             writeln!(err, "{}[branch-refused] {why}", style.bold("error"))
                 .map_err(|e| Error::io("write", "stderr", e))?;
+            if s.format == Format::Json {
+                let doc =
+                    serde_json::json!({"schema": report::SCHEMA, "branch": branch, "refused": why, "commits": []});
+                writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
+                    .map_err(|e| Error::io("write", "stdout", e))?;
+            }
             Ok(1)
         }
         git::BranchOutcome::Written(oids) => {
             let all: Vec<&GuidePlan> = plans.iter().collect();
             let changes = plan::changes(book, &all);
             let (files, add, del) = diff::stat(changes.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
+            if let Some(path) = summary {
+                // Pull-request bodies are limited (65,536 characters on GitHub).
+                let md = workflow::review_summary(plans, &branch, (files, add, del), 60_000);
+                std::fs::write(path, md).map_err(|e| Error::io("write", path, e))?;
+            }
             match s.format {
                 Format::Json => {
                     let doc = serde_json::json!({
@@ -378,7 +461,7 @@ fn apply(
                     });
                     writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
                 }
-                Format::Text => {
+                Format::Text | Format::Github => {
                     let mut text = format!("branch {}\n", style.bold(&branch));
                     for (o, k) in oids.iter().zip(&shown) {
                         text.push_str(&format!("commit {} {}\n", o, plans[*k].guide.path));
@@ -460,7 +543,7 @@ fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: St
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
         }
-        Format::Text => {
+        Format::Text | Format::Github => {
             let mut text = format!("roots: {}\n", book.roots.join(", "));
             for f in &files {
                 let Some(o) = book.outline(f) else { continue };
@@ -486,10 +569,14 @@ fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: St
     Ok(i32::from(findings.iter().any(|f| f.severity == Severity::Error)))
 }
 
+/// Subject naming the guide and keys, a body with each target's place, and trailers
+/// (`Integration-Guide: path`, one `Citation-Key: key` per key).
 fn commit_message(p: &GuidePlan) -> String {
-    let mut m = format!("Integrate {}\n\n", p.guide.slug);
+    let keys = p.guide.citation_keys.join(", ");
+    let mut m =
+        format!("Integrate {}{}\n\n", p.guide.slug, if keys.is_empty() { String::new() } else { format!(" ({keys})") });
     m.push_str(&format!("Guide: {}\n", p.guide.path));
-    m.push_str(&format!("Citation keys: {}\n", p.guide.citation_keys.join(", ")));
+    m.push_str(&format!("Citation keys: {keys}\n"));
     m.push_str("Targets:\n");
     for t in &p.targets {
         let what = match &t.insertion {
@@ -500,6 +587,10 @@ fn commit_message(p: &GuidePlan) -> String {
             _ => format!("{:?}", t.status).to_lowercase(),
         };
         m.push_str(&format!("- {}: {what}\n", guide::describe_rank(t.target.rank)));
+    }
+    m.push_str(&format!("\nIntegration-Guide: {}\n", p.guide.path));
+    for k in &p.guide.citation_keys {
+        m.push_str(&format!("Citation-Key: {k}\n"));
     }
     m
 }

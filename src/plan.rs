@@ -64,7 +64,7 @@ impl GuidePlan {
     pub fn all_findings(&self) -> Vec<&Finding> {
         let mut all: Vec<&Finding> =
             self.findings.iter().chain(self.targets.iter().flat_map(|t| t.findings.iter())).collect();
-        all.sort_by(|a, b| (&a.path, a.line, a.code, &a.message).cmp(&(&b.path, b.line, b.code, &b.message)));
+        all.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
         all
     }
 
@@ -260,6 +260,7 @@ fn plan_target(
     let rendered =
         render::render(snippet, markup, &book.rules.environments, defined, (snippet_source(target), snippet.line));
     findings.extend(rendered.findings.iter().cloned());
+    findings.extend(book.phrasing.check(&rendered.text, guide, (snippet_source(target), snippet.line)));
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
         plan.status = Status::Insert;

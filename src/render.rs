@@ -792,7 +792,7 @@ mod tests {
         let env = Rules::builtin().environments;
         let r =
             render(&latex("\\begin{hypothesis}\nText {open\n\\end{hypothesis}"), Markup::Latex, &env, &[], ("g.md", 3));
-        assert_eq!(r.findings.iter().map(|f| f.code).collect::<Vec<_>>(), vec!["snippet-unbalanced"]);
+        assert_eq!(r.findings.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), vec!["snippet-unbalanced"]);
         assert_eq!(
             latex_balance("\\begin{a}\\end{b}").as_deref(),
             Some("`\\end{b}` does not close the open environment")
@@ -820,7 +820,7 @@ mod tests {
             &[],
             ("g.md", 3),
         );
-        assert_eq!(r.findings.iter().map(|f| f.code).collect::<Vec<_>>(), vec!["snippet-label-invalid"]);
+        assert_eq!(r.findings.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), vec!["snippet-label-invalid"]);
     }
 
     #[test]

@@ -205,3 +205,69 @@ pub fn diff_text(diff: &str, style: Style) -> String {
     }
     out
 }
+
+/// GitHub Actions workflow commands for `findings`: `::error file=F,line=L,title=CODE::msg`
+/// (`warning`, `notice` for the other severities). `repo_path` turns a book path into the
+/// path relative to the repository root, as GitHub expects. Escaping follows the workflow
+/// command rules (`%`, CR, LF in data; also `:` and `,` in properties).
+pub fn github_annotations(findings: &[&Finding], repo_path: &dyn Fn(&str) -> String) -> String {
+    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for f in findings {
+        let kind = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut props = Vec::new();
+        if let Some(p) = &f.path {
+            props.push(format!("file={}", prop(&repo_path(p))));
+        }
+        if let Some(l) = f.line {
+            props.push(format!("line={l}"));
+        }
+        props.push(format!("title={}", prop(&f.code)));
+        let help = f.help.as_ref().map(|h| format!(" ({h})")).unwrap_or_default();
+        let _ = writeln!(out, "::{kind} {}::{}", props.join(","), data(&format!("{}{help}", f.message)));
+    }
+    out
+}
+
+/// A Markdown job summary of a check: counts per guide and every error and warning
+/// (GitHub shows only ten annotations per step; the summary shows them all).
+pub fn github_summary(plans: &[GuidePlan], book_findings: &[&Finding]) -> String {
+    let mut out = String::from("## chapter-integrator check\n\n| guide | errors | warnings |\n|---|---:|---:|\n");
+    for p in plans {
+        let all = p.all_findings();
+        let e = all.iter().filter(|f| f.severity == Severity::Error).count();
+        let w = all.iter().filter(|f| f.severity == Severity::Warning).count();
+        let _ = writeln!(out, "| `{}` | {e} | {w} |", p.guide.path);
+    }
+    let mut lines: Vec<String> = plans
+        .iter()
+        .flat_map(|p| p.all_findings())
+        .chain(book_findings.iter().copied())
+        .filter(|f| f.severity > Severity::Info)
+        .map(|f| {
+            let loc = match (&f.path, f.line) {
+                (Some(p), Some(l)) => format!("`{p}:{l}`"),
+                (Some(p), None) => format!("`{p}`"),
+                _ => String::new(),
+            };
+            format!("- **{}** `{}` {loc} {}", f.severity.as_str(), f.code, f.message.replace('\n', " "))
+        })
+        .collect();
+    if !lines.is_empty() {
+        out.push_str("\n### Findings\n\n");
+        const CAP: usize = 200;
+        let more = lines.len().saturating_sub(CAP);
+        lines.truncate(CAP);
+        out.push_str(&lines.join("\n"));
+        out.push('\n');
+        if more > 0 {
+            let _ = writeln!(out, "\n… and {more} more (run `chapter-integrator check` locally for all).");
+        }
+    }
+    out
+}

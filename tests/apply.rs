@@ -28,7 +28,20 @@ fn apply_commits_to_a_new_branch_only() {
     let changed = git(&book, &["diff", "--name-only", "main", "integrate/ketamine"]);
     assert_eq!(changed, "chapters/ch02/sec-nmda-antagonists.tex\ntypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n");
     let message = git(&book, &["log", "-1", "--format=%an <%ae>%n%B", "integrate/ketamine"]);
-    assert!(message.starts_with("Test Author <test@example.invalid>\nIntegrate ketamine\n"), "{message}");
+    assert!(
+        message.starts_with(
+            "Test Author <test@example.invalid>\nIntegrate ketamine (Walitt2021ketamine, Koutsaliaris2025ketamine)\n"
+        ),
+        "{message}"
+    );
+    // One trailer block: the guide, each key, and the tool's own trailers.
+    let trailers = git(&book, &["log", "-1", "--format=%(trailers:only,unfold)", "integrate/ketamine"]);
+    let names: Vec<&str> = trailers.lines().filter_map(|l| l.split(':').next()).filter(|n| !n.is_empty()).collect();
+    assert_eq!(
+        names,
+        vec!["Integration-Guide", "Citation-Key", "Citation-Key", "Generated-By", "Integration-Tree"],
+        "{trailers}"
+    );
     assert!(message.contains("Citation keys: Walitt2021ketamine, Koutsaliaris2025ketamine"), "{message}");
     assert!(message.contains("Generated-By: chapter-integrator"), "{message}");
     let time = git(&book, &["log", "-1", "--format=%ct", "integrate/ketamine"]);

@@ -1,0 +1,267 @@
+//! Workflow commands over many guides: which guides changed since a revision, the status
+//! dashboard, the pull-request review summary, and the commented configuration `init`
+//! writes. The pipeline itself (planning) is in [`crate::plan`].
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::book::Book;
+use crate::error::{Error, Result};
+use crate::finding::Severity;
+use crate::guide::{describe_rank, is_guide_name};
+use crate::plan::{GuidePlan, Status};
+
+/// Guides added or modified between `rev` and the base revision (a ```key-findings.md``` or
+/// other file in a literature folder counts for that folder's guide), as absolute paths.
+///
+/// # Errors
+/// [`Error::Usage`] when the book is not in git; [`Error::Git`] when `rev` does not resolve.
+pub fn changed_guides(book: &Book, rev: &str) -> Result<Vec<PathBuf>> {
+    let g =
+        book.git.as_ref().ok_or_else(|| Error::Usage("--changed-since needs the book in a git repository".into()))?;
+    let old = g
+        .repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_tree())
+        .map_err(|e| Error::git(format!("resolve revision {rev}"), e))?;
+    let new = match g.base {
+        Some(b) => Some(g.repo.find_commit(b).and_then(|c| c.tree()).map_err(|e| Error::git("read base tree", e))?),
+        None => None,
+    };
+    let diff = g.repo.diff_tree_to_tree(Some(&old), new.as_ref(), None).map_err(|e| Error::git("diff trees", e))?;
+    let mut out = Vec::new();
+    for delta in diff.deltas() {
+        let Some(path) = delta.new_file().path() else { continue };
+        if delta.status() == git2::Delta::Deleted {
+            continue;
+        }
+        let repo_rel = crate::text::slash_path(path);
+        let Some(rel) = (if g.prefix.is_empty() {
+            Some(repo_rel.as_str())
+        } else {
+            repo_rel.strip_prefix(&format!("{}/", g.prefix))
+        }) else {
+            continue;
+        };
+        let abs = book.root.join(rel);
+        let name = rel.rsplit('/').next().unwrap_or(rel).to_lowercase();
+        if is_guide_name(&name) {
+            out.push(abs);
+        } else if let Some(folder) = abs.parent().filter(|_| name.ends_with(".md")) {
+            // A changed key-findings.md or note: the folder's guide is affected.
+            if let Ok(files) = crate::guide::locate(folder) {
+                if let Some(guide) = files.guide {
+                    out.push(guide);
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out.into_iter().filter(|p| p.is_file()).collect())
+}
+
+/// Where a guide stands against the book.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+pub enum GuideState {
+    /// Every target with content is already in the book.
+    Applied,
+    /// Some targets are in the book, others would still be inserted.
+    PartlyApplied,
+    /// Content would be inserted; nothing is in the book yet.
+    Pending,
+    /// The guide cannot be integrated as written; the first error says why.
+    CannotApply(String),
+}
+
+impl GuideState {
+    /// The state's name as printed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GuideState::Applied => "applied",
+            GuideState::PartlyApplied => "partly applied",
+            GuideState::Pending => "pending",
+            GuideState::CannotApply(_) => "cannot apply",
+        }
+    }
+}
+
+/// The state of a planned guide, from the book itself ("applied" = labels or keys found).
+pub fn state(plan: &GuidePlan) -> GuideState {
+    if let Some(e) = plan.all_findings().into_iter().find(|f| f.severity == Severity::Error) {
+        return GuideState::CannotApply(format!("{}: {}", e.code, e.message));
+    }
+    let applied = plan.targets.iter().filter(|t| t.status == Status::AlreadyApplied).count();
+    let pending = plan.targets.iter().filter(|t| t.status == Status::Insert).count();
+    match (applied, pending) {
+        (0, 0) => GuideState::CannotApply("no target has content to insert".into()),
+        (_, 0) => GuideState::Applied,
+        (0, _) => GuideState::Pending,
+        _ => GuideState::PartlyApplied,
+    }
+}
+
+/// The literature topic of a guide: the folder under the literature root
+/// (`Literature/<topic>/...`), else the guide's own folder.
+pub fn topic(guide_path: &str, literature: &[String]) -> String {
+    for root in literature {
+        if let Some(rest) = guide_path.strip_prefix(&format!("{root}/")) {
+            if let Some((t, _)) = rest.split_once('/') {
+                return t.to_string();
+            }
+        }
+    }
+    crate::text::parent_dir(guide_path).to_string()
+}
+
+/// The status dashboard as JSON: every guide with its topic and state, counts per topic.
+pub fn status_json(rows: &[(String, String, GuideState)]) -> serde_json::Value {
+    let mut topics: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    for (_, t, st) in rows {
+        *topics.entry(t).or_default().entry(st.name()).or_default() += 1;
+    }
+    let mut totals: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, _, st) in rows {
+        *totals.entry(st.name()).or_default() += 1;
+    }
+    serde_json::json!({
+        "schema": crate::report::SCHEMA,
+        "guides": rows.iter().map(|(g, t, st)| serde_json::json!({"guide": g, "topic": t, "status": st})).collect::<Vec<_>>(),
+        "topics": topics,
+        "totals": totals,
+    })
+}
+
+/// The status dashboard as text: counts per topic, then the guides that need attention.
+pub fn status_text(rows: &[(String, String, GuideState)]) -> String {
+    const STATES: [&str; 4] = ["applied", "partly applied", "pending", "cannot apply"];
+    let mut topics: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+    for (_, t, st) in rows {
+        let i = STATES.iter().position(|s| *s == st.name()).unwrap_or(3);
+        topics.entry(t).or_default()[i] += 1;
+    }
+    let width = topics.keys().map(|t| t.len()).max().unwrap_or(5).max(5);
+    let mut out = format!("{:width$}  applied  partly  pending  cannot\n", "topic");
+    let mut totals = [0usize; 4];
+    for (t, c) in &topics {
+        let _ = writeln!(out, "{t:width$}  {:>7}  {:>6}  {:>7}  {:>6}", c[0], c[1], c[2], c[3]);
+        for i in 0..4 {
+            totals[i] += c[i];
+        }
+    }
+    let _ = writeln!(out, "{:width$}  {:>7}  {:>6}  {:>7}  {:>6}", "total", totals[0], totals[1], totals[2], totals[3]);
+    let blocked: Vec<&(String, String, GuideState)> =
+        rows.iter().filter(|r| matches!(r.2, GuideState::CannotApply(_))).collect();
+    if !blocked.is_empty() {
+        out.push_str("\ncannot apply:\n");
+        for (g, _, st) in blocked {
+            if let GuideState::CannotApply(why) = st {
+                let _ = writeln!(out, "  {g}: {why}");
+            }
+        }
+    }
+    out
+}
+
+/// A Markdown review summary for a pull-request body: per guide the keys, each target's
+/// place with reasons and confidence, the findings, and a diffstat. Capped at `cap`
+/// characters, with a note when cut.
+pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, usize), cap: usize) -> String {
+    let mut out = format!("## Literature integration on `{branch}`\n\n");
+    for p in plans {
+        let _ = writeln!(out, "### `{}`\n", p.guide.path);
+        let _ = writeln!(
+            out,
+            "Citation keys: {}\n",
+            p.guide.citation_keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        );
+        for t in &p.targets {
+            let rank = describe_rank(t.target.rank);
+            let hint = t.target.file_hint.as_deref().unwrap_or("(no file)");
+            match (&t.status, t.candidates.first(), &t.resolved) {
+                (Status::Insert, Some(c), Some(r)) => {
+                    let _ = writeln!(
+                        out,
+                        "- **{rank}** `{hint}` → `{}` after line {}, in *{}* (file found by {}, confidence {:.2}; placement score {:.2})",
+                        c.path,
+                        c.after_line,
+                        c.heading_path.join(" › "),
+                        r.method,
+                        r.confidence,
+                        c.score
+                    );
+                    for reason in &c.reasons {
+                        let _ = writeln!(out, "  - {reason}");
+                    }
+                }
+                (Status::AlreadyApplied, _, _) => {
+                    let _ = writeln!(out, "- **{rank}** `{hint}`: already applied");
+                }
+                _ => {
+                    let _ = writeln!(out, "- **{rank}** `{hint}`: nothing inserted");
+                }
+            }
+        }
+        let findings: Vec<String> = p
+            .all_findings()
+            .into_iter()
+            .filter(|f| f.severity > Severity::Info)
+            .map(|f| format!("- {} `{}`: {}", f.severity.as_str(), f.code, f.message))
+            .collect();
+        if !findings.is_empty() {
+            let _ = writeln!(out, "\nFindings:\n\n{}", findings.join("\n"));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{} file(s) changed, {} insertion(s)(+), {} deletion(s)(-)", stat.0, stat.1, stat.2);
+    if out.chars().count() > cap {
+        let cut: String = out.chars().take(cap).collect();
+        return format!("{cut}\n\n… (summary cut at {cap} characters; see the commits for the rest)\n");
+    }
+    out
+}
+
+/// A commented `chapter-integrator.toml` with what was detected in `book`.
+pub fn config_template(book: &Book) -> String {
+    let quote = |v: &[String]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    let bibs: Vec<String> = book.sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect();
+    let literature: Vec<String> =
+        ["Literature", "literature"].iter().filter(|d| book.root.join(d).is_dir()).map(|d| d.to_string()).collect();
+    format!(
+        "# chapter-integrator configuration (written by `chapter-integrator init`; every key is optional).\n\
+         \n[book]\n\
+         # Root documents, relative to this folder. Default: discovered (a Typst file that includes\n\
+         # others and is included by none; a LaTeX file with \\documentclass).\n\
+         roots = [{}]\n\
+         # Bibliography files. Default: every .bib outside the literature folders.\n\
+         bibliography = [{}]\n\
+         # Folders of literature folders and guides. Default: [\"Literature\"].\n\
+         literature = [{}]\n\
+         \n[branch]\n\
+         # Prefix of the branches `apply` creates. Default: \"integrate/\".\n\
+         prefix = \"{}\"\n\
+         \n# Rules (guide field names, environment names and label prefixes, scoring weights and the\n\
+         # confidence threshold, phrasing rules) are overridden by files of the same name in a\n\
+         # rules/ folder next to this file: rules/guide.toml, rules/environments.toml,\n\
+         # rules/scoring.toml ([resolve] threshold = 0.45), rules/phrasing.toml.\n",
+        quote(&book.roots),
+        quote(&bibs),
+        quote(&literature),
+        book.config.branch.prefix,
+    )
+}
+
+/// Writes `chapter-integrator.toml` into the book root, refusing to overwrite unless `force`.
+///
+/// # Errors
+/// [`Error::Usage`] when the file exists and `force` is false; [`Error::Io`] on write failure.
+pub fn init(book: &Book, force: bool) -> Result<PathBuf> {
+    let path = book.root.join(crate::book::CONFIG_FILE);
+    if path.exists() && !force {
+        return Err(Error::Usage(format!("{} exists; pass --force to overwrite it", path.display())));
+    }
+    std::fs::write(&path, config_template(book)).map_err(|e| Error::io("write", &path, e))?;
+    Ok(path)
+}
