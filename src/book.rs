@@ -28,7 +28,7 @@ pub type LabelIndex = BTreeMap<String, Vec<(String, usize)>>;
 /// Name of the book configuration file.
 pub const CONFIG_FILE: &str = "chapter-integrator.toml";
 
-/// `chapter-integrator.toml`: every field optional.
+/// `chapter-integrator.toml`: every field optional (README lists each with its default).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -36,6 +36,38 @@ pub struct Config {
     pub book: BookConfig,
     /// The `[branch]` table.
     pub branch: BranchConfig,
+    /// The `[labels]` table.
+    pub labels: LabelsConfig,
+    /// The `[resolve]` table.
+    pub resolve: ResolveConfig,
+    /// The `[rules]` table.
+    pub rules: RulesConfig,
+}
+
+/// `[labels]`: label prefixes per environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LabelsConfig {
+    /// Canonical environment name -> label prefix (`achievement = "ach"`); merged over
+    /// `rules/environments.toml` `[label_prefix]`.
+    pub prefixes: BTreeMap<String, String>,
+}
+
+/// `[resolve]`: target resolution.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResolveConfig {
+    /// Confidence below which a target is unresolved; default from `rules/scoring.toml` (0.45).
+    pub threshold: Option<f64>,
+}
+
+/// `[rules]`: where the book's rule overrides live.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Folder of rule files (`guide.toml`, `environments.toml`, `scoring.toml`,
+    /// `phrasing.toml`), relative to the book root; default `rules`.
+    pub dir: Option<String>,
 }
 
 /// `[book]`: which files make up the book.
@@ -48,6 +80,9 @@ pub struct BookConfig {
     pub bibliography: Vec<String>,
     /// Folders of literature folders and guides; default `["Literature"]`.
     pub literature: Vec<String>,
+    /// The annotated bibliography (a chapter that cites everything): never chosen as a
+    /// target by name or content, and never an insertion point. Default: none.
+    pub annotated_bibliography: Option<String>,
 }
 
 /// `[branch]`: naming of the tool's branches.
@@ -152,9 +187,18 @@ impl Book {
     pub fn open(root: &Path, base_rev: &str) -> Result<Book> {
         let root = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
         let config = read_config(&root)?;
-        let rules_dir = root.join("rules");
-        let rules = Rules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
+        let dir = config.rules.dir.clone().unwrap_or_else(|| "rules".into());
+        let dir = crate::text::normalize_rel(&dir).ok_or_else(|| Error::Config {
+            path: root.join(CONFIG_FILE),
+            message: format!("[rules] dir = \"{dir}\" points outside the book"),
+        })?;
+        let rules_dir = root.join(dir);
+        let mut rules = Rules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
         let phrasing = PhrasingRules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
+        if let Some(t) = config.resolve.threshold {
+            rules.scoring.resolve.threshold = t;
+        }
+        rules.environments.label_prefix.extend(config.labels.prefixes.clone());
         let git = open_git(&root, base_rev)?;
         let mut findings = Vec::new();
         let literature: Vec<String> =

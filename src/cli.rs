@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const AFTER_HELP: &str = "\
 Exit status:
   0  done, or nothing to do (warnings do not change the status)
-  1  at least one finding of error severity: a guide that cannot be integrated
+  1  at least one finding of error severity (with --fail-on warning: of warning
+     severity or worse): a guide that cannot be integrated
      (no target resolvable, a cited key with no bibliography entry, a snippet that
      cannot be rendered) or a refused branch
   2  the tool itself failed: bad arguments, unreadable files, a git error

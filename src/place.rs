@@ -258,6 +258,9 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
         if file != path && !subtree_has_headings(book, &file, &mut has_headings) {
             continue;
         }
+        if book.config.book.annotated_bibliography.as_deref() == Some(file.as_str()) {
+            continue;
+        }
         let Some(o) = book.outline(&file) else { continue };
         let Some(text) = book.sources.get(&file) else { continue };
         let lines: Vec<&str> = text.lines().collect();

@@ -92,6 +92,8 @@ impl<'b> Resolver<'b> {
             .collect();
         chapters.sort();
         chapters.dedup();
+        // The annotated bibliography matches every guide by content; it is never a target.
+        chapters.retain(|c| book.config.book.annotated_bibliography.as_deref() != Some(c.as_str()));
         let chapter_terms: Vec<Vec<String>> = chapters.iter().map(|p| terms(&chapter_slug(p))).collect();
         // Chapter titles by a line scan: parsing every chapter fully is not needed to match names.
         let title_terms: Vec<Vec<String>> = chapters

@@ -239,13 +239,21 @@ pub fn config_template(book: &Book) -> String {
          bibliography = [{}]\n\
          # Folders of literature folders and guides. Default: [\"Literature\"].\n\
          literature = [{}]\n\
+         # The annotated bibliography, never a target or insertion point. Default: none.\n\
+         # annotated_bibliography = \"appendices/annotated-bibliography.typ\"\n\
          \n[branch]\n\
          # Prefix of the branches `apply` creates. Default: \"integrate/\".\n\
          prefix = \"{}\"\n\
-         \n# Rules (guide field names, environment names and label prefixes, scoring weights and the\n\
-         # confidence threshold, phrasing rules) are overridden by files of the same name in a\n\
-         # rules/ folder next to this file: rules/guide.toml, rules/environments.toml,\n\
-         # rules/scoring.toml ([resolve] threshold = 0.45), rules/phrasing.toml.\n",
+         \n[labels]\n\
+         # Label prefix per environment. Default: rules/environments.toml [label_prefix].\n\
+         # prefixes = {{ achievement = \"ach\", hypothesis = \"hyp\", warning = \"warn\" }}\n\
+         \n[resolve]\n\
+         # Confidence below which a target's file counts as unresolved. Default: 0.45.\n\
+         # threshold = 0.45\n\
+         \n[rules]\n\
+         # Folder whose guide.toml, environments.toml, scoring.toml and phrasing.toml override\n\
+         # the built-in rules. Default: \"rules\".\n\
+         # dir = \"rules\"\n",
         quote(&book.roots),
         quote(&bibs),
         quote(&literature),

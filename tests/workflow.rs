@@ -187,3 +187,43 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).starts_with(".ie \\n(.g .ds Aq"), "{}", &stdout(&out)[..100]);
 }
+
+#[test]
+fn config_keys_change_resolution_and_rules_location() {
+    let (_d, book) = git_book();
+    let dir = book.join("Literature/fuzzy");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("integration-guide.md"),
+        "# G\n## Paper Citation Key\n**BibTeX key:** `Younger2014ldn`\n### Primary Target: Chapter 9: Symptom Management\n**File:** `ch09-symptom-care.typ`\n**Section hint:** \"Medications for Pain\"\n```typst\n#observation[Low-dose naltrexone after ketamine @Zaccara2023ketamine.]\n```\n",
+    )
+    .unwrap();
+    let resolved = |book: &std::path::Path| {
+        let out = tool(book).args(["plan", "--format", "json", "Literature/fuzzy"]).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["guides"][0]["targets"][0]["resolved"]["path"].as_str().map(str::to_string)
+    };
+    assert_eq!(resolved(&book).as_deref(), Some("typst/ch04-symptom-management.typ"));
+    let cfg = book.join("chapter-integrator.toml");
+    let base = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{base}\n[resolve]\nthreshold = 0.99\n")).unwrap();
+    assert_eq!(resolved(&book), None);
+    std::fs::write(
+        &cfg,
+        base.replace("[book]", "[book]\nannotated_bibliography = \"typst/ch04-symptom-management.typ\""),
+    )
+    .unwrap();
+    assert_ne!(resolved(&book).as_deref(), Some("typst/ch04-symptom-management.typ"));
+    // Rules from another folder: a phrasing rule that fires on "naltrexone".
+    std::fs::write(&cfg, format!("{base}\n[rules]\ndir = \"house-rules\"\n")).unwrap();
+    std::fs::create_dir_all(book.join("house-rules")).unwrap();
+    std::fs::write(
+        book.join("house-rules/phrasing.toml"),
+        "[[rule]]\ncode = \"house-no-naltrexone\"\nkind = \"existence\"\nlevel = \"warning\"\ntokens = [\"naltrexone\"]\nmessage = \"say LDN\"\nwhy = \"house style\"\nfix = \"write LDN\"\n",
+    )
+    .unwrap();
+    let out = tool(&book).args(["check", "Literature/fuzzy"]).output().unwrap();
+    assert!(stdout(&out).contains("warning[house-no-naltrexone]"), "{}", stdout(&out));
+    std::fs::write(&cfg, format!("{base}\n[rules]\ndir = \"../elsewhere\"\n")).unwrap();
+    assert_eq!(tool(&book).args(["check", "Literature/fuzzy"]).output().unwrap().status.code(), Some(2));
+}
