@@ -16,6 +16,7 @@ use crate::guide::Guide;
 pub fn citation_keys(book: &Book, guide: &Guide) -> Vec<Finding> {
     let mut out = Vec::new();
     for key in &guide.citation_keys {
+        let line = guide.key_lines.get(key).copied();
         let in_guide = guide.bib_entries.iter().any(|(k, _)| k == key);
         match book.bib.status(key) {
             KeyStatus::Found => {}
@@ -27,7 +28,7 @@ pub fn citation_keys(book: &Book, guide: &Guide) -> Vec<Finding> {
                         "citation key `{key}` matches bibliography entry `{actual}` only when letter case is ignored"
                     ),
                 )
-                .at(&guide.path, None)
+                .at(&guide.path, line)
                 .help(format!("write the key as `{actual}`")),
             ),
             KeyStatus::Missing => out.push(
@@ -36,16 +37,40 @@ pub fn citation_keys(book: &Book, guide: &Guide) -> Vec<Finding> {
                     Severity::Error,
                     format!("citation key `{key}` has no bibliography entry in the book"),
                 )
-                .at(&guide.path, None)
+                .at(&guide.path, line)
                 .help(if in_guide {
                     "the guide's ```bibtex block holds the entry: add it to a .bib file of the book".to_string()
                 } else {
-                    "add the entry to a .bib file of the book".to_string()
+                    match similar_keys(book, key).as_slice() {
+                        [] => "add the entry to a .bib file of the book".to_string(),
+                        similar => format!(
+                            "add the entry to a .bib file of the book, or cite an existing entry: {}",
+                            similar.join(", ")
+                        ),
+                    }
                 }),
             ),
         }
     }
     out
+}
+
+/// Bibliography keys that share `key`'s author-and-year prefix (`Keller2024MetabolicCPET`
+/// -> `Keller2024CPET`), case-insensitively; at most five, sorted.
+fn similar_keys(book: &Book, key: &str) -> Vec<String> {
+    let alpha = key.chars().take_while(|c| c.is_alphabetic()).count();
+    let digits = key.chars().skip(alpha).take_while(|c| c.is_ascii_digit()).count();
+    if alpha == 0 || digits < 4 {
+        return Vec::new();
+    }
+    let prefix: String = key.chars().take(alpha + digits).collect::<String>().to_lowercase();
+    book.bib
+        .entries
+        .keys()
+        .filter(|k| k.to_lowercase().starts_with(&prefix))
+        .take(5)
+        .map(|k| format!("`{k}`"))
+        .collect()
 }
 
 /// Where each of `labels` is already defined in the book, as `(label, path, line)`.

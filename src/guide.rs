@@ -12,7 +12,7 @@
 //! items. Parsing never fails on content: what is not understood becomes a finding.
 //! Resolving targets to files and placing them are later stages.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -130,6 +130,8 @@ pub struct Guide {
     pub key_findings: Option<KeyFindings>,
     /// Full BibTeX entries given in ```bibtex fences, by key (for adding to the bibliography).
     pub bib_entries: Vec<(String, String)>,
+    /// 1-based line of each citation key's first mention in the guide.
+    pub key_lines: BTreeMap<String, usize>,
     /// Phrases the guide says to avoid ("✗" lines), with their 1-based line in the guide.
     pub avoid: Vec<(String, usize)>,
     /// Certainty the guide states (`**Certainty:** 0.55 (Medium)`), as written.
@@ -273,6 +275,7 @@ fn empty_guide(path: &str) -> Guide {
         targets: Vec::new(),
         key_findings: None,
         bib_entries: Vec::new(),
+        key_lines: BTreeMap::new(),
         avoid: Vec::new(),
         certainty: None,
         findings: Vec::new(),
@@ -724,6 +727,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         }
     }
     targets.sort_by_key(|t| t.rank);
+    guide.key_lines = keys.iter().filter_map(|k| Some((k.clone(), idx.line_of(text.find(k.as_str())?)))).collect();
     guide.citation_keys = keys;
     guide.targets = targets;
     guide.avoid = avoid_lines(text);

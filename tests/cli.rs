@@ -137,3 +137,19 @@ fn help_documents_exit_statuses() {
     assert!(text.contains("1  at least one finding of error severity"), "{text}");
     assert!(text.contains("2  the tool itself failed"), "{text}");
 }
+
+#[test]
+fn missing_keys_point_at_the_guide_line_and_suggest_near_keys() {
+    let (_d, book) = git_book();
+    let guide = book.join("Literature/treatments/low-dose-naltrexone/integration-guide.md");
+    let text = std::fs::read_to_string(&guide).unwrap().replace("Younger2014ldn", "Younger2014LowDose");
+    std::fs::write(&guide, text).unwrap();
+    let out = tool(&book).args(["check", "Literature/treatments/low-dose-naltrexone"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("error[citation-key-missing] Literature/treatments/low-dose-naltrexone/integration-guide.md:4: citation key `Younger2014LowDose`"),
+        "{text}"
+    );
+    assert!(text.contains("or cite an existing entry: `Younger2014ldn`"), "{text}");
+}
