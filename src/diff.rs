@@ -60,6 +60,21 @@ mod tests {
     }
 
     #[test]
+    fn near_disjoint_large_files_give_a_complete_diff() {
+        // The deadline bounds the search; whatever it settles on must still be a full diff.
+        let old: String = (0..1000).map(|i| format!("old line {i}\n")).collect();
+        let new: String = (0..1000)
+            .map(|i| if i % 97 == 0 { format!("old line {i}\n") } else { format!("new line {i}\n") })
+            .collect();
+        let d = unified("big.tex", &old, &new);
+        let removed = d.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count();
+        let added = d.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count();
+        assert_eq!(added - removed, 0);
+        assert!(added >= 1000 - 11, "{added}");
+        assert_eq!(stat([(old.as_str(), new.as_str())].into_iter()).0, 1);
+    }
+
+    #[test]
     fn stat_counts_lines() {
         assert_eq!(stat([("a\n", "a\nb\n"), ("c\n", "c\n")].into_iter()), (1, 1, 0));
     }
