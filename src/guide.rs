@@ -546,6 +546,9 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     let mut open: Option<u8> = None;
     let mut in_key_section: Option<u8> = None;
     let mut current_level: u8 = 0;
+    let mut current_heading_text = String::new();
+    // The last line of prose before the current block ("**Alternative inline version:**").
+    let mut previous_text = String::new();
     // Whether the open target already took a `**File:**` line (a heading's file name may be
     // replaced by one; a second `**File:**` starts the next target).
     let mut file_field_seen = false;
@@ -568,6 +571,8 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         match block {
             Block::Heading { level, text: htext, line } => {
                 current_level = level;
+                current_heading_text = htext.clone();
+                previous_text.clear();
                 if open.is_some_and(|l| l != u8::MAX && level <= l) {
                     open = None;
                 }
@@ -586,6 +591,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
             }
             Block::Text { range } => {
                 let src = &text[range.clone()];
+                previous_text = src.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
                 let first_line = idx.line_of(range.start);
                 for (i, line) in src.lines().enumerate() {
                     let Some(c) = field_re().captures(line) else {
@@ -681,12 +687,33 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 let language = Markup::from_fence(&info).or_else(|| sniff_markup(&code));
                 let is_snippet = fenced && (language.is_some() || lang.is_empty());
                 if let (Some(t), true) = (targets.last_mut().filter(|_| open.is_some()), is_snippet) {
+                    keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
+                    let snippet = Snippet { language, text: code, line };
                     if t.snippet.is_none() {
-                        keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
-                        t.snippet = Some(Snippet { language, text: code, line });
+                        t.snippet = Some(snippet);
+                    } else if snippet_is_alternative(&current_heading_text) || snippet_is_alternative(&previous_text) {
+                        // "Alternative inline version:" and the like: not more content.
+                    } else {
+                        // Another snippet for the same file: its own target, placed by the
+                        // heading it sits under.
+                        let mut more = t.clone();
+                        more.rank = targets.len() + 1;
+                        more.line = line;
+                        more.section_hints = heading_hint(&current_heading_text).into_iter().collect();
+                        more.snippet = Some(snippet);
+                        targets.push(more);
                     }
                 }
             }
+        }
+    }
+    // "Same as above" / "same file" name the file of the target before.
+    for t in &mut targets {
+        if t.file_hint.as_deref().is_some_and(|h| {
+            let h = h.trim().to_lowercase();
+            h.starts_with("same ") || h == "same" || h.starts_with("(same")
+        }) {
+            t.file_hint = None;
         }
     }
     // A target without a file goes to the file of the target before it (a guide's later
@@ -756,6 +783,26 @@ fn certainty_line(text: &str, names: &[String]) -> Option<String> {
         let c = field_re().captures(line)?;
         field_is(&c[1], names).then(|| strip_md(&c[2])).filter(|v| !v.is_empty())
     })
+}
+
+/// A section hint from the guide heading a snippet sits under: `### 3. Pyruvate
+/// Dehydrogenase Complex (PDC) — KEY SECTION` -> "Pyruvate Dehydrogenase Complex (PDC)".
+/// Headings that only label the snippet ("Suggested LaTeX") give none.
+fn heading_hint(heading: &str) -> Option<String> {
+    let h = heading.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace());
+    let h = h.split(" — ").next().unwrap_or(h).split(" - ").next().unwrap_or(h).trim();
+    let lower = h.to_lowercase();
+    let generic = ["suggested", "snippet", "latex", "typst", "example", "integration", "recommended", "target"];
+    (!h.is_empty() && !generic.iter().any(|g| lower.starts_with(g))).then(|| h.to_string())
+}
+
+/// Whether the heading above a snippet marks it as an alternative wording of the one before.
+fn snippet_is_alternative(heading: &str) -> bool {
+    let lower = heading.to_lowercase();
+    lower.contains("alternative")
+        || lower.contains("alternatively")
+        || lower.contains("option b")
+        || lower.contains("shorter")
 }
 
 /// "primary", "secondary", ... for ranks 1-4, else "#N".
@@ -989,6 +1036,30 @@ Text~\cite{Smith2024Trial,Other2020}.
         let g = parse_guide(text, "g.md", &Rules::builtin());
         assert_eq!(g.avoid, vec![("Proves PEM is autonomic".to_string(), 4), ("All patients respond".to_string(), 6)]);
         assert_eq!(g.certainty.as_deref(), Some("0.55 (Medium)"));
+    }
+
+    #[test]
+    fn same_as_above_takes_the_previous_file() {
+        let text = "# G\n### Primary Target\n**File:** `a/ch01-x.typ`\n### Secondary Target\n**File:** Same as above\n";
+        let g = parse_guide(text, "g.md", &Rules::builtin());
+        assert_eq!(g.targets[1].file_hint.as_deref(), Some("a/ch01-x.typ"));
+        assert!(g.findings.iter().any(|f| f.code == "target-file-inferred"));
+    }
+
+    #[test]
+    fn more_snippets_for_one_file_become_targets_placed_by_their_heading() {
+        let text = "# G\n**Target chapter:** `ch06-energy.typ`\n\n## Steps\n### 3. Pyruvate Dehydrogenase (PDC) — KEY\n```latex\n\\begin{observation}\na\n\\end{observation}\n```\n**Alternative inline version:**\n```latex\nb\n```\n### 4. Carnitine Shuttle\n```latex\n\\begin{hypothesis}\nc\n\\end{hypothesis}\n```\n";
+        let g = parse_guide(text, "g.md", &Rules::builtin());
+        let t: Vec<(usize, Option<&str>, Vec<String>)> =
+            g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref(), t.section_hints.clone())).collect();
+        assert_eq!(
+            t,
+            vec![
+                (1, Some("ch06-energy.typ"), vec![]),
+                (2, Some("ch06-energy.typ"), vec!["Carnitine Shuttle".to_string()])
+            ]
+        );
+        assert_eq!(g.targets[1].snippet.as_ref().unwrap().line, 16);
     }
 
     #[test]
