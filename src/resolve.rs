@@ -221,13 +221,17 @@ impl<'b> Resolver<'b> {
             .enumerate()
             .map(|(i, p)| {
                 let sim = |a: &[String], b: &[String]| weighted_dice(a, b, &self.idf);
+                // The part folder counts too (`ch06-pathophysiology` -> `part2-pathophysiology/`),
+                // below the chapter's own name.
+                let part: Vec<String> = p.split('/').filter(|d| d.starts_with("part")).flat_map(terms).collect();
                 let name_sim = sim(&hint_terms, &self.chapter_terms[i])
                     .max(sim(&hint_terms, &self.title_terms[i]))
                     .max(0.9 * sim(&heading_terms, &self.title_terms[i]))
-                    .max(0.9 * sim(&heading_terms, &self.chapter_terms[i]));
+                    .max(0.9 * sim(&heading_terms, &self.chapter_terms[i]))
+                    .max(0.5 * sim(&hint_terms, &part));
                 // A chapter number in the hint is a weak prior: chapters get renumbered.
                 let number_bonus = match number {
-                    Some(n) if file_number(p) == Some(n) => 0.15,
+                    Some(n) if file_number(p) == Some(n) => 0.1,
                     _ => 0.0,
                 };
                 // A chapter holding a heading like the section hint is likelier.
