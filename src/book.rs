@@ -253,25 +253,6 @@ impl Book {
                 }
             }
         }
-        let mut bib = Bibliography::default();
-        let bib_files: Vec<String> = if config.book.bibliography.is_empty() {
-            sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect()
-        } else {
-            config.book.bibliography.clone()
-        };
-        for path in &bib_files {
-            match sources.get(path) {
-                Some(text) => bib.add_file(path, text),
-                None => findings.push(
-                    Finding::new(
-                        "bib-file-missing",
-                        Severity::Error,
-                        format!("bibliography file `{path}` named in {CONFIG_FILE} does not exist"),
-                    )
-                    .at(CONFIG_FILE, None),
-                ),
-            }
-        }
         let mut book = Book {
             root,
             config,
@@ -283,7 +264,7 @@ impl Book {
             reachable: BTreeSet::new(),
             parents: BTreeMap::new(),
             children: BTreeMap::new(),
-            bib,
+            bib: Bibliography::default(),
             findings,
             symlinks,
             not_text,
@@ -292,7 +273,74 @@ impl Book {
             functions: RefCell::new(None),
         };
         book.link_includes();
+        book.read_bibliography();
         Ok(book)
+    }
+
+    /// The .bib files the book's documents name (`\bibliography{a,b}`, `\addbibresource{x}`,
+    /// Typst `#bibliography("a.bib")` or `(("a.bib", "b.bib"))`), resolved like includes.
+    fn bibliography_in_use(&self) -> BTreeSet<String> {
+        let latex = Regex::new(r"\\(?:bibliography|addbibresource)\s*\{([^}]+)\}").unwrap();
+        let typst = Regex::new(r#"#bibliography\(\s*\(?([^)]*)"#).unwrap();
+        let quoted = Regex::new(r#""([^"]+\.bib)""#).unwrap();
+        let mut out = BTreeSet::new();
+        for (path, text) in self.sources.iter().filter(|(p, _)| !p.ends_with(".bib")) {
+            let dir = parent_dir(path);
+            let mut names: Vec<String> = Vec::new();
+            if path.ends_with(".typ") {
+                for c in typst.captures_iter(text) {
+                    names.extend(quoted.captures_iter(&c[1]).map(|q| q[1].to_string()));
+                }
+            } else {
+                for c in latex.captures_iter(text) {
+                    names.extend(c[1].split(',').map(|n| {
+                        let n = n.trim();
+                        if n.ends_with(".bib") {
+                            n.to_string()
+                        } else {
+                            format!("{n}.bib")
+                        }
+                    }));
+                }
+            }
+            for name in names {
+                let rooted = name.strip_prefix('/');
+                let candidates = [rooted.and_then(|r| join_rel("", r)), join_rel(dir, &name), join_rel("", &name)];
+                if let Some(found) = candidates.into_iter().flatten().find(|c| self.sources.contains_key(c)) {
+                    out.insert(found);
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads the bibliography: the configured files in order, else every .bib outside the
+    /// literature folders, those the documents name first (a scratch .bib elsewhere must not
+    /// win a duplicate key over the book's own bibliography), then by path.
+    fn read_bibliography(&mut self) {
+        let bib_files: Vec<String> = if self.config.book.bibliography.is_empty() {
+            let used = self.bibliography_in_use();
+            let mut files: Vec<String> = self.sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect();
+            files.sort_by_key(|p| (!used.contains(p), p.clone()));
+            files
+        } else {
+            self.config.book.bibliography.clone()
+        };
+        let mut bib = Bibliography::default();
+        for path in &bib_files {
+            match self.sources.get(path) {
+                Some(text) => bib.add_file(path, text),
+                None => self.findings.push(
+                    Finding::new(
+                        "bib-file-missing",
+                        Severity::Error,
+                        format!("bibliography file `{path}` named in {CONFIG_FILE} does not exist"),
+                    )
+                    .at(CONFIG_FILE, None),
+                ),
+            }
+        }
+        self.bib = bib;
     }
 
     /// The book file at `path`: the path itself, or for a symlink the file it points to

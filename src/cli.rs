@@ -47,7 +47,7 @@ struct Common {
     /// Exit with status 1 on findings of this severity or worse
     #[arg(long, global = true, value_enum, default_value_t = FailOnArg::Error)]
     fail_on: FailOnArg,
-    /// Print less: only findings and requested output
+    /// Print less: requested output and error findings only (no warnings, summaries or progress)
     #[arg(short, long, global = true)]
     quiet: bool,
     /// Print more: info findings too

@@ -104,6 +104,8 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             .first()
             .and_then(|p| book::discover_root(&cwd.join(p)))
             .or_else(|| book::discover_root(&cwd))
+            // `init` starts a book: the current folder is the root when nothing else is.
+            .or_else(|| matches!(s.action, Action::Init { .. }).then(|| cwd.clone()))
             .ok_or_else(|| Error::Usage("no book found: no chapter-integrator.toml above the given path or the current directory, and not in a git work tree; pass --book DIR".into()))?,
     };
     if !root.is_dir() {
@@ -238,12 +240,16 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                 }
                 Format::Text => {
                     let mut text = String::new();
+                    // -q: errors only; -v: info too.
+                    let shown = |f: &finding::Finding| {
+                        f.severity == Severity::Error || (!s.quiet && (s.verbose || f.severity > Severity::Info))
+                    };
                     for p in &plans {
-                        for f in p.all_findings().into_iter().filter(|f| s.verbose || f.severity > Severity::Info) {
+                        for f in p.all_findings().into_iter().filter(|f| shown(f)) {
                             text.push_str(&report::finding_text(f, style, source));
                         }
                     }
-                    for f in book_findings.iter().filter(|f| s.verbose || f.severity > Severity::Info) {
+                    for f in book_findings.iter().filter(|f| shown(f)) {
                         text.push_str(&report::finding_text(f, style, source));
                     }
                     if !s.quiet {
@@ -322,11 +328,11 @@ fn print_findings(
     source: report::SourceLine,
 ) -> Result<()> {
     for p in plans {
-        for f in p
-            .all_findings()
-            .into_iter()
-            .filter(|f| s.verbose || f.severity > Severity::Info || (!s.quiet && f.code == "already-applied"))
-        {
+        for f in p.all_findings().into_iter().filter(|f| {
+            // -q: errors only; -v: everything; default: warnings, errors, already applied.
+            f.severity == Severity::Error
+                || (!s.quiet && (s.verbose || f.severity > Severity::Info || f.code == "already-applied"))
+        }) {
             err.write_all(report::finding_text(f, style, source).as_bytes())
                 .map_err(|e| Error::io("write", "stderr", e))?;
         }
@@ -466,7 +472,7 @@ fn apply(
                     for (o, k) in oids.iter().zip(&shown) {
                         text.push_str(&format!("commit {} {}\n", o, plans[*k].guide.path));
                     }
-                    text.push_str(&format!("{files} file(s) changed, {add} insertion(s)(+), {del} deletion(s)(-)\n"));
+                    text.push_str(&format!("{files} file(s) changed, {add} line(s) added, {del} removed\n"));
                     out.write_all(text.as_bytes())
                 }
             }

@@ -215,7 +215,7 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "{} file(s) changed, {} insertion(s)(+), {} deletion(s)(-)", stat.0, stat.1, stat.2);
+    let _ = writeln!(out, "{} file(s) changed, {} line(s) added, {} removed", stat.0, stat.1, stat.2);
     if out.chars().count() > cap {
         let cut: String = out.chars().take(cap).collect();
         return format!("{cut}\n\n… (summary cut at {cap} characters; see the commits for the rest)\n");

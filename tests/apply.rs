@@ -19,7 +19,7 @@ fn apply_commits_to_a_new_branch_only() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("branch integrate/ketamine\ncommit "), "{text}");
-    assert!(text.ends_with("2 file(s) changed, 12 insertion(s)(+), 0 deletion(s)(-)\n"), "{text}");
+    assert!(text.ends_with("2 file(s) changed, 12 line(s) added, 0 removed\n"), "{text}");
 
     assert_eq!(git(&book, &["status", "--porcelain"]), status_before);
     assert_eq!(git(&book, &["rev-parse", "HEAD"]), head_before);

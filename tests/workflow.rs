@@ -227,3 +227,35 @@ fn config_keys_change_resolution_and_rules_location() {
     std::fs::write(&cfg, format!("{base}\n[rules]\ndir = \"../elsewhere\"\n")).unwrap();
     assert_eq!(tool(&book).args(["check", "Literature/fuzzy"]).output().unwrap().status.code(), Some(2));
 }
+
+#[test]
+fn init_works_in_a_plain_folder_and_quiet_keeps_only_errors() {
+    let (_d, book) = common::copy_book();
+    std::fs::remove_file(book.join("chapter-integrator.toml")).unwrap();
+    let out = tool(&book).arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(book.join("chapter-integrator.toml").is_file());
+    let out = tool(&book).args(["check", "-q", KETAMINE]).output().unwrap();
+    assert_eq!(stdout(&out), "", "warnings are not printed with -q");
+    let out = tool(&book).args(["diff", "-q", KETAMINE]).output().unwrap();
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn the_books_own_bibliography_wins_a_duplicate_over_a_scratch_file() {
+    let (_d, book) = git_book();
+    std::fs::create_dir_all(book.join("aaa-scratch")).unwrap();
+    std::fs::write(book.join("aaa-scratch/additions.bib"), "@article{Younger2014ldn, title={Scratch copy}}\n").unwrap();
+    // No configured bibliography: every .bib of the book counts, the root's own first.
+    let cfg = book.join("chapter-integrator.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace("bibliography = [\"references.bib\"]\n", "");
+    std::fs::write(&cfg, text).unwrap();
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "scratch"]);
+    let out = tool(&book).args(["check", "-v"]).output().unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("warning[bib-duplicate-key] aaa-scratch/additions.bib:1: citation key `Younger2014ldn` is defined again; the entry at references.bib:"),
+        "{text}"
+    );
+}
