@@ -69,20 +69,26 @@ fn apply_twice_needs_force_and_gives_the_same_tree() {
     assert!(stderr(&out).contains("info[already-applied]"), "{}", stderr(&out));
 }
 
+/// Adds a hand-made commit (a new file, or an amendment of the tip) on `integrate/ketamine`,
+/// then checks that `apply --force` refuses and leaves the branch where it was.
+fn assert_force_refused_after(book: &std::path::Path, commit_args: &[&str]) {
+    git(book, &["checkout", "-q", "integrate/ketamine"]);
+    std::fs::write(book.join("hand.txt"), "hand edit\n").unwrap();
+    git(book, &["add", "hand.txt"]);
+    git(book, commit_args);
+    git(book, &["checkout", "-q", "main"]);
+    let tip = git(book, &["rev-parse", "integrate/ketamine"]);
+    let out = tool(book).args(["apply", KETAMINE, "--force"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not made by chapter-integrator"), "{}", stderr(&out));
+    assert_eq!(git(book, &["rev-parse", "integrate/ketamine"]), tip);
+}
+
 #[test]
 fn force_never_rewrites_foreign_commits() {
     let (_d, book) = git_book();
     git(&book, &["branch", "integrate/ketamine"]);
-    git(&book, &["checkout", "-q", "integrate/ketamine"]);
-    std::fs::write(book.join("mine.txt"), "x\n").unwrap();
-    git(&book, &["add", "mine.txt"]);
-    git(&book, &["commit", "-q", "-m", "my own work"]);
-    git(&book, &["checkout", "-q", "main"]);
-    let tip = git(&book, &["rev-parse", "integrate/ketamine"]);
-    let out = tool(&book).args(["apply", KETAMINE, "--force"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("not made by chapter-integrator"), "{}", stderr(&out));
-    assert_eq!(git(&book, &["rev-parse", "integrate/ketamine"]), tip);
+    assert_force_refused_after(&book, &["commit", "-q", "-m", "my own work"]);
 }
 
 #[test]
@@ -107,16 +113,7 @@ fn branch_name_and_base_options() {
 fn force_refuses_an_amended_tool_commit() {
     let (_d, book) = git_book();
     assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
-    git(&book, &["checkout", "-q", "integrate/ketamine"]);
-    std::fs::write(book.join("hand.txt"), "hand edit\n").unwrap();
-    git(&book, &["add", "hand.txt"]);
-    git(&book, &["commit", "-q", "--amend", "--no-edit"]);
-    git(&book, &["checkout", "-q", "main"]);
-    let tip = git(&book, &["rev-parse", "integrate/ketamine"]);
-    let out = tool(&book).args(["apply", KETAMINE, "--force"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("not made by chapter-integrator"), "{}", stderr(&out));
-    assert_eq!(git(&book, &["rev-parse", "integrate/ketamine"]), tip);
+    assert_force_refused_after(&book, &["commit", "-q", "--amend", "--no-edit"]);
 }
 
 #[test]
