@@ -13,10 +13,8 @@
 //! Resolving targets to files and placing them are later stages.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 use serde::Serialize;
 
@@ -24,6 +22,13 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Severity};
 use crate::rules::{GuideRules, Rules};
 use crate::text::LineIndex;
+
+use key_findings::targets_from_integration_points;
+pub use key_findings::{parse_key_findings, KeyFindings};
+use markdown::{blocks, field_is, field_re, plain_field_re, quoted_or_whole, strip_md, Block};
+
+mod key_findings;
+mod markdown;
 
 /// The markup of a snippet or chapter file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -94,25 +99,6 @@ pub struct Target {
     pub line: usize,
     /// The file the target was read from, relative to the book root.
     pub source: String,
-}
-
-/// What a key-findings file states about the paper.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct KeyFindings {
-    /// The numbered main findings, markup stripped of `**`.
-    pub main: Vec<String>,
-    /// Limitations, one per bullet.
-    pub limitations: Vec<String>,
-    /// Sample size as stated.
-    pub sample_size: Option<String>,
-    /// Study design as stated.
-    pub design: Option<String>,
-    /// Certainty as stated (`Low`, `0.55 (Medium)`).
-    pub certainty: Option<String>,
-    /// Bullets of the "Integration Points" section.
-    pub integration_points: Vec<(String, usize)>,
-    /// All prose of the file, for relevance scoring.
-    pub text: String,
 }
 
 /// A guide (or key-findings file) as the tool understood it.
@@ -315,83 +301,6 @@ pub fn slugify(raw: &str) -> String {
     }
 }
 
-/// A Markdown block the parser looks at, in document order.
-enum Block {
-    Heading { level: u8, text: String, line: usize },
-    Code { info: String, text: String, line: usize, fenced: bool, closed: bool },
-    Text { range: Range<usize> },
-}
-
-fn src_last_line(s: &str) -> &str {
-    s.trim_end().rsplit('\n').next().unwrap_or("").trim()
-}
-
-fn blocks(text: &str) -> Vec<Block> {
-    let source = text;
-    let idx = LineIndex::new(text);
-    let mut out = Vec::new();
-    let mut heading: Option<(u8, String, usize)> = None;
-    let mut code: Option<(String, String, usize, bool)> = None;
-    let mut item_depth = 0usize;
-    for (event, range) in
-        Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS).into_offset_iter()
-    {
-        match event {
-            Event::Start(Tag::Heading { level, .. }) => {
-                heading = Some((level as u8, String::new(), idx.line_of(range.start)))
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, text, line)) = heading.take() {
-                    out.push(Block::Heading { level, text: text.trim().to_string(), line });
-                }
-            }
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let (info, fenced) = match kind {
-                    CodeBlockKind::Fenced(info) => (info.to_string(), true),
-                    CodeBlockKind::Indented => (String::new(), false),
-                };
-                code = Some((info, String::new(), idx.line_of(range.start), fenced));
-            }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some((info, text, line, fenced)) = code.take() {
-                    // A fence left open runs to the end of the document.
-                    let last = src_last_line(&source[range.clone()]);
-                    let closed = !fenced || last.starts_with("```") || last.starts_with("~~~");
-                    out.push(Block::Code { info, text, line, fenced, closed });
-                }
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some(h) = heading.as_mut() {
-                    h.1.push_str(&t);
-                } else if let Some(c) = code.as_mut() {
-                    c.1.push_str(&t);
-                }
-            }
-            Event::Start(Tag::Item) => item_depth += 1,
-            Event::End(TagEnd::Item) => item_depth = item_depth.saturating_sub(1),
-            Event::Start(Tag::Paragraph) if item_depth == 0 => out.push(Block::Text { range }),
-            Event::Start(Tag::List(_)) if item_depth == 0 => out.push(Block::Text { range }),
-            Event::Start(Tag::Table(_)) => out.push(Block::Text { range }),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// A `**Name:** value` line (also `**Name**: value`, `- **Name:** value`).
-fn field_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"^\s*(?:[-*+]\s+|\d+\.\s+)?\*\*([^*\n]{1,60}?)\s*:?\s*\*\*\s*:?\s*(.*?)\s*$").unwrap()
-    })
-}
-
-/// A plain `Name: value` line (no bold), for section hints written without markup.
-fn plain_field_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^\s*([A-Z][A-Za-z ]{2,30}):\s+(.+?)\s*$").unwrap())
-}
-
 /// The rank of a field that names a target by rank (`Primary`, `Secondary target`,
 /// `Primary chapter`); `None` for other fields.
 fn rank_field(name: &str, g: &GuideRules) -> Option<usize> {
@@ -418,32 +327,6 @@ fn file_value(value: &str) -> String {
     }
     let head = value.split(" — ").next().unwrap_or(value);
     head.split(" (").next().unwrap_or(head).trim().to_string()
-}
-
-fn field_is(name: &str, names: &[String]) -> bool {
-    let name = name.trim().trim_end_matches(':').trim();
-    names.iter().any(|n| n.eq_ignore_ascii_case(name))
-}
-
-/// Quoted alternatives in a hint ("A" or "B"), else the whole value without markup.
-fn quoted_or_whole(value: &str) -> Vec<String> {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r#""([^"]+)"|“([^”]+)”"#).unwrap());
-    let quoted: Vec<String> = re
-        .captures_iter(value)
-        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
-        .map(|m| m.as_str().trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if !quoted.is_empty() {
-        return quoted;
-    }
-    let whole = value.replace('`', "").trim().to_string();
-    if whole.is_empty() {
-        vec![]
-    } else {
-        vec![whole]
-    }
 }
 
 /// The first backticked span of a field value, else the value up to a parenthesis.
@@ -845,266 +728,5 @@ fn bibtex_entries(code: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Parses a key-findings file.
-pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
-    let names = &rules.key_findings;
-    let mut kf = KeyFindings { text: strip_md(text), ..Default::default() };
-    let idx = LineIndex::new(text);
-    let mut section = String::new();
-    for block in blocks(text) {
-        match block {
-            Block::Heading { text: h, level, line } => {
-                let is_points = names.integration_points.iter().any(|n| section.eq_ignore_ascii_case(n));
-                if level <= 2 {
-                    section = h.trim().trim_end_matches(':').to_string();
-                } else if is_points {
-                    // `### Chapter 15: Medications` under Integration Points names a target.
-                    kf.integration_points.push((h.trim().to_string(), line));
-                }
-            }
-            Block::Text { range } => {
-                let first_line = idx.line_of(range.start);
-                let src = &text[range];
-                let is = |list: &[String]| {
-                    list.iter().any(|n| {
-                        section.eq_ignore_ascii_case(n) || section.to_lowercase().starts_with(&n.to_lowercase())
-                    })
-                };
-                for (i, line) in src.lines().enumerate() {
-                    if let Some(c) = field_re().captures(line) {
-                        let value = strip_md(&c[2]);
-                        if field_is(&c[1], &names.sample_size) && kf.sample_size.is_none() {
-                            kf.sample_size = Some(value);
-                            continue;
-                        } else if field_is(&c[1], &names.design) && kf.design.is_none() {
-                            kf.design = Some(value);
-                            continue;
-                        } else if field_is(&c[1], &names.certainty) && kf.certainty.is_none() {
-                            kf.certainty = Some(value);
-                            continue;
-                        }
-                    }
-                    let t = line.trim();
-                    let item = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")).or_else(|| {
-                        t.split_once(". ")
-                            .filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
-                            .map(|(_, r)| r)
-                    });
-                    let Some(item) = item else { continue };
-                    if is(&names.main) && !line.starts_with(' ') {
-                        kf.main.push(strip_md(item));
-                    } else if is(&names.limitations) {
-                        kf.limitations.push(strip_md(item));
-                    } else if is(&names.integration_points) {
-                        kf.integration_points.push((item.to_string(), first_line + i));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    kf
-}
-
-/// Targets named by a key-findings file's "Integration Points" bullets: a backticked path
-/// is the file hint, else the text before ":" (a chapter name, resolved by title).
-fn targets_from_integration_points(kf: &KeyFindings, path: &str) -> Vec<Target> {
-    kf.integration_points
-        .iter()
-        .enumerate()
-        .map(|(i, (item, line))| {
-            let file = item.split('`').nth(1).filter(|s| Markup::from_path(s).is_some() || s.contains('/'));
-            let (head, tail) = item.split_once(':').unwrap_or((item.as_str(), ""));
-            let head_clean = strip_md(head);
-            let name = head_clean.split(" (").next().unwrap_or(&head_clean).trim().to_string();
-            Target {
-                rank: i + 1,
-                file_hint: Some(file.map(str::to_string).unwrap_or_else(|| name.clone())),
-                title_hint: name,
-                section_hints: quoted_or_whole(tail.split(" (").next().unwrap_or(tail).trim()),
-                environment_raw: None,
-                environment: None,
-                rationale: Some(strip_md(item)),
-                snippet: None,
-                line: *line,
-                source: path.to_string(),
-            }
-        })
-        .collect()
-}
-
-/// Markdown text with `**`, `__`, backticks and leading list markers removed.
-fn strip_md(text: &str) -> String {
-    text.replace("**", "").replace("__", "").replace('`', "").trim().to_string()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GUIDE: &str = r#"# Integration Guide: Test
-
-## Paper Citation Key
-**BibTeX key:** `Smith2024Trial`
-
-## Recommended Chapters
-
-### Primary Target: ch14b-plans.tex
-**File:** `contents/part4/ch14b-plans.tex`
-**Section hint:** "Crash Dose-Response" or "Activity Thresholds"
-**Environment type:** achievement
-**Rationale:** Strong evidence.
-
-```latex
-\begin{achievement}[T]
-\label{ach:x}
-Text~\cite{Smith2024Trial,Other2020}.
-\end{achievement}
-```
-
-### Secondary Target: mechanisms (if exists)
-**File:** `ch06-mechanisms.typ`
-**Section hint:** Exertion intolerance
-**Environment type:** `#warning-env`
-
-### Tertiary Target
-**Section hint:** "Nowhere"
-"#;
-
-    #[test]
-    fn per_paper_template_is_read() {
-        let g = parse_guide(GUIDE, "g.md", &Rules::builtin());
-        assert_eq!(g.citation_keys, vec!["Smith2024Trial", "Other2020"]);
-        assert_eq!(g.targets.len(), 3);
-        let t = &g.targets[0];
-        assert_eq!(t.rank, 1);
-        assert_eq!(t.file_hint.as_deref(), Some("contents/part4/ch14b-plans.tex"));
-        assert_eq!(t.section_hints, vec!["Crash Dose-Response", "Activity Thresholds"]);
-        assert_eq!(t.environment.as_deref(), Some("achievement"));
-        assert_eq!(t.line, 8);
-        let s = t.snippet.as_ref().unwrap();
-        assert_eq!(s.language, Some(Markup::Latex));
-        assert_eq!(s.line, 14);
-        assert!(s.text.starts_with("\\begin{achievement}"));
-        let t2 = &g.targets[1];
-        assert_eq!(t2.section_hints, vec!["Exertion intolerance"]);
-        assert_eq!(t2.environment.as_deref(), Some("warning"));
-        assert_eq!(t2.environment_raw.as_deref(), Some("`#warning-env`"));
-        assert!(t2.snippet.is_none());
-    }
-
-    #[test]
-    fn target_without_file_is_a_finding_with_line() {
-        let g = parse_guide(GUIDE, "g.md", &Rules::builtin());
-        let f: Vec<_> = g.findings.iter().filter(|f| f.code == "target-file-inferred").collect();
-        assert_eq!(f.len(), 1);
-        assert_eq!((f[0].line, f[0].severity), (Some(26), Severity::Warning));
-        assert_eq!(g.targets[2].file_hint.as_deref(), Some("ch06-mechanisms.typ"));
-        let alone =
-            parse_guide("# G\n\n### Primary Target: somewhere\n**Section hint:** \"x\"\n", "g.md", &Rules::builtin());
-        let f: Vec<_> = alone.findings.iter().filter(|f| f.code == "target-file-missing").collect();
-        assert_eq!((f.len(), f[0].line, f[0].severity), (1, Some(3), Severity::Error));
-    }
-
-    #[test]
-    fn rank_fields_and_repeated_file_fields_open_targets() {
-        let text = "# G\n**Primary target:** `a/ch01-x.typ`\n\n## Paper A\n### Placement\n**Primary:** ch08-neuro.tex\nSection: microglia subsection\n**Environment type:** `observation`\n\n```latex\n\\begin{observation}\nx\n\\end{observation}\n```\n### Key Points\n**File:** `b.typ`\n**File:** `c.typ`\n";
-        let g = parse_guide(text, "g.md", &Rules::builtin());
-        let hints: Vec<(usize, Option<&str>)> = g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref())).collect();
-        assert_eq!(
-            hints,
-            vec![(1, Some("a/ch01-x.typ")), (1, Some("ch08-neuro.tex")), (3, Some("b.typ")), (4, Some("c.typ"))]
-        );
-        let paper = &g.targets[1];
-        assert_eq!(paper.section_hints, vec!["microglia subsection"]);
-        assert_eq!(paper.environment.as_deref(), Some("observation"));
-        assert!(paper.snippet.is_some());
-        assert!(g.targets[0].snippet.is_none());
-    }
-
-    #[test]
-    fn front_matter_and_html_blocks_hold_no_targets() {
-        let text = "---\ntitle: x\n---\n# G\n<!--\n### Primary Target: commented.tex\n-->\n<div>\n### Secondary Target: in-div.tex\n</div>\n\n### Tertiary Target: real.tex\n**File:** `real.tex`\n";
-        let g = parse_guide(text, "g.md", &Rules::builtin());
-        assert_eq!(g.targets.len(), 1, "{:?}", g.targets);
-        assert_eq!((g.targets[0].rank, g.targets[0].line), (3, 12));
-    }
-
-    #[test]
-    fn avoid_lines_and_certainty_are_read() {
-        let text = "# G\n**Certainty:** 0.55 (Medium)\n**Avoid overstating:**\n- ✗ \"Proves PEM is autonomic\" (suggests only)\n- ✓ \"Suggests\"\n- ✗ All patients respond\n";
-        let g = parse_guide(text, "g.md", &Rules::builtin());
-        assert_eq!(g.avoid, vec![("Proves PEM is autonomic".to_string(), 4), ("All patients respond".to_string(), 6)]);
-        assert_eq!(g.certainty.as_deref(), Some("0.55 (Medium)"));
-    }
-
-    #[test]
-    fn same_as_above_takes_the_previous_file() {
-        let text = "# G\n### Primary Target\n**File:** `a/ch01-x.typ`\n### Secondary Target\n**File:** Same as above\n";
-        let g = parse_guide(text, "g.md", &Rules::builtin());
-        assert_eq!(g.targets[1].file_hint.as_deref(), Some("a/ch01-x.typ"));
-        assert!(g.findings.iter().any(|f| f.code == "target-file-inferred"));
-    }
-
-    #[test]
-    fn more_snippets_for_one_file_become_targets_placed_by_their_heading() {
-        let text = "# G\n**Target chapter:** `ch06-energy.typ`\n\n## Steps\n### 3. Pyruvate Dehydrogenase (PDC) — KEY\n```latex\n\\begin{observation}\na\n\\end{observation}\n```\n**Alternative inline version:**\n```latex\nb\n```\n### 4. Carnitine Shuttle\n```latex\n\\begin{hypothesis}\nc\n\\end{hypothesis}\n```\n";
-        let g = parse_guide(text, "g.md", &Rules::builtin());
-        let t: Vec<(usize, Option<&str>, Vec<String>)> =
-            g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref(), t.section_hints.clone())).collect();
-        assert_eq!(
-            t,
-            vec![
-                (1, Some("ch06-energy.typ"), vec![]),
-                (2, Some("ch06-energy.typ"), vec!["Carnitine Shuttle".to_string()])
-            ]
-        );
-        assert_eq!(g.targets[1].snippet.as_ref().unwrap().line, 16);
-    }
-
-    #[test]
-    fn headings_in_fences_are_not_targets() {
-        let text = "## Paper Citation Key\n**BibTeX key:** `A2020`\n\n```\n### Primary Target: x.tex\n```\n";
-        let g = parse_guide(text, "g.md", &Rules::builtin());
-        assert!(g.targets.is_empty());
-        assert_eq!(g.citation_keys, vec!["A2020"]);
-    }
-
-    #[test]
-    fn bibtex_fences_give_keys_and_entries() {
-        let text = "## Citation\n```bibtex\n@article{Doe2021x,\n title={T}\n}\n@string{j = \"J\"}\n```\n";
-        let g = parse_guide(text, "g.md", &Rules::builtin());
-        assert_eq!(g.citation_keys, vec!["Doe2021x"]);
-        assert_eq!(g.bib_entries.len(), 1);
-        assert!(g.bib_entries[0].1.starts_with("@article{Doe2021x"));
-    }
-
-    #[test]
-    fn snippet_keys_cover_natbib_forms_without_locators() {
-        let keys = keys_in_snippet(r"see \citep[p.~5]{A2020, B2021} and \textcite{C2022}; \parencites{D1}{E2}");
-        assert_eq!(keys, vec!["A2020", "B2021", "C2022", "D1"]);
-        assert_eq!(keys_in_snippet("#observation[x @Key2020 and @sec:intro]"), vec!["Key2020"]);
-    }
-
-    #[test]
-    fn key_findings_fields_and_lists() {
-        let text = "# KF\n## Main Findings\n1. **A:** one\n2. **B:** two\n## Study\n- **Sample size:** n=12\n- **Certainty:** Low\n## Limitations\n- small\n## Integration Points\n- Treatment chapter (`ch/t.tex`): drugs\n";
-        let kf = parse_key_findings(text, &Rules::builtin().guide);
-        assert_eq!(kf.main, vec!["A: one", "B: two"]);
-        assert_eq!(kf.sample_size.as_deref(), Some("n=12"));
-        assert_eq!(kf.certainty.as_deref(), Some("Low"));
-        assert_eq!(kf.limitations, vec!["small"]);
-        let t = targets_from_integration_points(&kf, "kf.md");
-        assert_eq!(t[0].file_hint.as_deref(), Some("ch/t.tex"));
-        assert_eq!(t[0].section_hints, vec!["drugs"]);
-        assert_eq!(t[0].line, 11);
-    }
-
-    #[test]
-    fn slugs_are_lowercase_ascii() {
-        assert_eq!(slugify("Keller_2024_MetabolicResponses"), "keller-2024-metabolicresponses");
-        assert_eq!(slugify("INTEGRATION_GUIDE_Mei2026"), "integration-guide-mei2026");
-        assert!(is_guide_name("integration_guide_x.md"));
-        assert!(!is_guide_name("guide-integration.md"));
-    }
-}
+mod tests;

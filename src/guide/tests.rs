@@ -1,0 +1,153 @@
+//! Tests of guide parsing.
+
+use super::*;
+use crate::rules::Rules;
+
+const GUIDE: &str = r#"# Integration Guide: Test
+
+## Paper Citation Key
+**BibTeX key:** `Smith2024Trial`
+
+## Recommended Chapters
+
+### Primary Target: ch14b-plans.tex
+**File:** `contents/part4/ch14b-plans.tex`
+**Section hint:** "Crash Dose-Response" or "Activity Thresholds"
+**Environment type:** achievement
+**Rationale:** Strong evidence.
+
+```latex
+\begin{achievement}[T]
+\label{ach:x}
+Text~\cite{Smith2024Trial,Other2020}.
+\end{achievement}
+```
+
+### Secondary Target: mechanisms (if exists)
+**File:** `ch06-mechanisms.typ`
+**Section hint:** Exertion intolerance
+**Environment type:** `#warning-env`
+
+### Tertiary Target
+**Section hint:** "Nowhere"
+"#;
+
+#[test]
+fn per_paper_template_is_read() {
+    let g = parse_guide(GUIDE, "g.md", &Rules::builtin());
+    assert_eq!(g.citation_keys, vec!["Smith2024Trial", "Other2020"]);
+    assert_eq!(g.targets.len(), 3);
+    let t = &g.targets[0];
+    assert_eq!(t.rank, 1);
+    assert_eq!(t.file_hint.as_deref(), Some("contents/part4/ch14b-plans.tex"));
+    assert_eq!(t.section_hints, vec!["Crash Dose-Response", "Activity Thresholds"]);
+    assert_eq!(t.environment.as_deref(), Some("achievement"));
+    assert_eq!(t.line, 8);
+    let s = t.snippet.as_ref().unwrap();
+    assert_eq!(s.language, Some(Markup::Latex));
+    assert_eq!(s.line, 14);
+    assert!(s.text.starts_with("\\begin{achievement}"));
+    let t2 = &g.targets[1];
+    assert_eq!(t2.section_hints, vec!["Exertion intolerance"]);
+    assert_eq!(t2.environment.as_deref(), Some("warning"));
+    assert_eq!(t2.environment_raw.as_deref(), Some("`#warning-env`"));
+    assert!(t2.snippet.is_none());
+}
+
+#[test]
+fn target_without_file_is_a_finding_with_line() {
+    let g = parse_guide(GUIDE, "g.md", &Rules::builtin());
+    let f: Vec<_> = g.findings.iter().filter(|f| f.code == "target-file-inferred").collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!((f[0].line, f[0].severity), (Some(26), Severity::Warning));
+    assert_eq!(g.targets[2].file_hint.as_deref(), Some("ch06-mechanisms.typ"));
+    let alone =
+        parse_guide("# G\n\n### Primary Target: somewhere\n**Section hint:** \"x\"\n", "g.md", &Rules::builtin());
+    let f: Vec<_> = alone.findings.iter().filter(|f| f.code == "target-file-missing").collect();
+    assert_eq!((f.len(), f[0].line, f[0].severity), (1, Some(3), Severity::Error));
+}
+
+#[test]
+fn rank_fields_and_repeated_file_fields_open_targets() {
+    let text = "# G\n**Primary target:** `a/ch01-x.typ`\n\n## Paper A\n### Placement\n**Primary:** ch08-neuro.tex\nSection: microglia subsection\n**Environment type:** `observation`\n\n```latex\n\\begin{observation}\nx\n\\end{observation}\n```\n### Key Points\n**File:** `b.typ`\n**File:** `c.typ`\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let hints: Vec<(usize, Option<&str>)> = g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref())).collect();
+    assert_eq!(
+        hints,
+        vec![(1, Some("a/ch01-x.typ")), (1, Some("ch08-neuro.tex")), (3, Some("b.typ")), (4, Some("c.typ"))]
+    );
+    let paper = &g.targets[1];
+    assert_eq!(paper.section_hints, vec!["microglia subsection"]);
+    assert_eq!(paper.environment.as_deref(), Some("observation"));
+    assert!(paper.snippet.is_some());
+    assert!(g.targets[0].snippet.is_none());
+}
+
+#[test]
+fn front_matter_and_html_blocks_hold_no_targets() {
+    let text = "---\ntitle: x\n---\n# G\n<!--\n### Primary Target: commented.tex\n-->\n<div>\n### Secondary Target: in-div.tex\n</div>\n\n### Tertiary Target: real.tex\n**File:** `real.tex`\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    assert_eq!(g.targets.len(), 1, "{:?}", g.targets);
+    assert_eq!((g.targets[0].rank, g.targets[0].line), (3, 12));
+}
+
+#[test]
+fn avoid_lines_and_certainty_are_read() {
+    let text = "# G\n**Certainty:** 0.55 (Medium)\n**Avoid overstating:**\n- ✗ \"Proves PEM is autonomic\" (suggests only)\n- ✓ \"Suggests\"\n- ✗ All patients respond\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    assert_eq!(g.avoid, vec![("Proves PEM is autonomic".to_string(), 4), ("All patients respond".to_string(), 6)]);
+    assert_eq!(g.certainty.as_deref(), Some("0.55 (Medium)"));
+}
+
+#[test]
+fn same_as_above_takes_the_previous_file() {
+    let text = "# G\n### Primary Target\n**File:** `a/ch01-x.typ`\n### Secondary Target\n**File:** Same as above\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    assert_eq!(g.targets[1].file_hint.as_deref(), Some("a/ch01-x.typ"));
+    assert!(g.findings.iter().any(|f| f.code == "target-file-inferred"));
+}
+
+#[test]
+fn more_snippets_for_one_file_become_targets_placed_by_their_heading() {
+    let text = "# G\n**Target chapter:** `ch06-energy.typ`\n\n## Steps\n### 3. Pyruvate Dehydrogenase (PDC) — KEY\n```latex\n\\begin{observation}\na\n\\end{observation}\n```\n**Alternative inline version:**\n```latex\nb\n```\n### 4. Carnitine Shuttle\n```latex\n\\begin{hypothesis}\nc\n\\end{hypothesis}\n```\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let t: Vec<(usize, Option<&str>, Vec<String>)> =
+        g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref(), t.section_hints.clone())).collect();
+    assert_eq!(
+        t,
+        vec![(1, Some("ch06-energy.typ"), vec![]), (2, Some("ch06-energy.typ"), vec!["Carnitine Shuttle".to_string()])]
+    );
+    assert_eq!(g.targets[1].snippet.as_ref().unwrap().line, 16);
+}
+
+#[test]
+fn headings_in_fences_are_not_targets() {
+    let text = "## Paper Citation Key\n**BibTeX key:** `A2020`\n\n```\n### Primary Target: x.tex\n```\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    assert!(g.targets.is_empty());
+    assert_eq!(g.citation_keys, vec!["A2020"]);
+}
+
+#[test]
+fn bibtex_fences_give_keys_and_entries() {
+    let text = "## Citation\n```bibtex\n@article{Doe2021x,\n title={T}\n}\n@string{j = \"J\"}\n```\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    assert_eq!(g.citation_keys, vec!["Doe2021x"]);
+    assert_eq!(g.bib_entries.len(), 1);
+    assert!(g.bib_entries[0].1.starts_with("@article{Doe2021x"));
+}
+
+#[test]
+fn snippet_keys_cover_natbib_forms_without_locators() {
+    let keys = keys_in_snippet(r"see \citep[p.~5]{A2020, B2021} and \textcite{C2022}; \parencites{D1}{E2}");
+    assert_eq!(keys, vec!["A2020", "B2021", "C2022", "D1"]);
+    assert_eq!(keys_in_snippet("#observation[x @Key2020 and @sec:intro]"), vec!["Key2020"]);
+}
+
+#[test]
+fn slugs_are_lowercase_ascii() {
+    assert_eq!(slugify("Keller_2024_MetabolicResponses"), "keller-2024-metabolicresponses");
+    assert_eq!(slugify("INTEGRATION_GUIDE_Mei2026"), "integration-guide-mei2026");
+    assert!(is_guide_name("integration_guide_x.md"));
+    assert!(!is_guide_name("guide-integration.md"));
+}
