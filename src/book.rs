@@ -3,7 +3,7 @@
 //!
 //! "The file as it is now" is its content at the base revision (HEAD by default) when the
 //! book is in git, else on disk. Nothing here writes. Outlines are parsed on first use and
-//! shared. Markdown chapters and config-named roots beyond `roots` come with the book issue.
+//! shared. Markdown chapters are not part of the book model yet.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -91,6 +91,17 @@ pub struct BookConfig {
 pub struct BranchConfig {
     /// Prefix of branch names; default `integrate/`.
     pub prefix: String,
+}
+
+impl BookConfig {
+    /// The literature folders: as configured, else `["Literature"]`.
+    pub fn literature(&self) -> Vec<String> {
+        if self.literature.is_empty() {
+            vec!["Literature".into()]
+        } else {
+            self.literature.clone()
+        }
+    }
 }
 
 impl Default for BranchConfig {
@@ -201,8 +212,7 @@ impl Book {
         rules.environments.label_prefix.extend(config.labels.prefixes.clone());
         let git = open_git(&root, base_rev)?;
         let mut findings = Vec::new();
-        let literature: Vec<String> =
-            if config.book.literature.is_empty() { vec!["Literature".into()] } else { config.book.literature.clone() };
+        let literature = config.book.literature();
         let in_literature = |p: &str| literature.iter().any(|l| p == l || p.starts_with(&format!("{l}/")));
         let wanted = |p: &str| {
             let ext = p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
@@ -528,7 +538,7 @@ impl Book {
                         latex_roots.push(path.clone());
                     }
                     for (i, line) in text.lines().enumerate() {
-                        let code = strip_tex_comment(line);
+                        let code = crate::outline::strip_latex_comment(line);
                         for c in latex.captures_iter(code) {
                             let t = c.get(1).or_else(|| c.get(2)).unwrap().as_str().trim().trim_matches('"');
                             raw.push((path.clone(), t.to_string(), i + 1));
@@ -612,16 +622,6 @@ pub fn nest(stack: &mut Vec<(i32, String)>, level: i32, title: &str) {
         stack.pop();
     }
     stack.push((level, title.to_string()));
-}
-
-fn strip_tex_comment(line: &str) -> &str {
-    let b = line.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'%' && b[..i].iter().rev().take_while(|&&x| x == b'\\').count() % 2 == 0 {
-            return &line[..i];
-        }
-    }
-    line
 }
 
 fn read_config(root: &Path) -> Result<Config> {

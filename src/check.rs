@@ -88,13 +88,12 @@ pub fn worktree_drift(book: &Book, path: &str) -> Option<Finding> {
     // difference in content counts.
     let unify = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", "\n");
     (unify(&disk) != unify(base.as_bytes())).then(|| {
+        let base = book.git.as_ref().map_or("the base revision", |g| g.base_rev.as_str());
         Finding::new(
             "worktree-differs",
             Severity::Warning,
             format!(
-                "the work-tree copy of {path} differs from {}; the diff is made against {}",
-                book.git.as_ref().map_or("the base", |g| g.base_rev.as_str()),
-                book.git.as_ref().map_or("the base", |g| g.base_rev.as_str())
+                "the work-tree copy of {path} has uncommitted edits; the diff is made against {base}, without them"
             ),
         )
         .at(path, None)

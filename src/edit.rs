@@ -37,8 +37,10 @@ pub fn apply(original: &str, insertions: &[Insertion]) -> Result<String, String>
         }
         let at_end = ins.after_line == lines.len();
         // The last line lacks a newline: give it one; the block then ends without one.
+        // (Only the first insertion at the end adds it; the others follow a block.)
         let missing_final_newline = at_end && !original.is_empty() && !original.ends_with('\n');
-        if missing_final_newline {
+        let first_at_point = n == 0 || sorted[n - 1].after_line != ins.after_line;
+        if missing_final_newline && first_at_point {
             out.push_str(eol);
         }
         let prev_blank = ins.after_line == 0 || blank(lines[ins.after_line - 1]);
@@ -87,6 +89,11 @@ mod tests {
     #[test]
     fn insertions_at_the_same_point_keep_their_order() {
         assert_eq!(apply("a\nb\n", &[ins(1, "X"), ins(1, "Y")]).unwrap(), "a\n\nX\n\nY\n\nb\n");
+    }
+
+    #[test]
+    fn two_insertions_at_an_end_without_newline() {
+        assert_eq!(apply("a\nb", &[ins(2, "X"), ins(2, "Y")]).unwrap(), "a\nb\n\nX\n\nY");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! branch ref is then created (or, with `force`, moved with compare-and-swap against the
 //! tip that was checked), so two concurrent runs cannot lose a commit. A branch that is
 //! checked out, or that holds commits not made by the tool, is refused.
-//! `.gitattributes` end-of-line rules and symlink targets come with the safety issue.
+//! Line endings are whatever the base blobs hold (checkout filters apply to the work tree
+//! only); symlinked chapters are edited at their target path, so link entries never change.
 
 use std::path::Path;
 
@@ -166,7 +167,8 @@ fn checked_out(repo: &Repository, refname: &str) -> Option<String> {
     }
     let names = repo.worktrees().ok()?;
     for name in names.iter().flatten() {
-        let head = std::fs::read(common.join("worktrees").join(name).join("HEAD")).ok()?;
+        // A work tree whose HEAD cannot be read says nothing; the others are still checked.
+        let Ok(head) = std::fs::read(common.join("worktrees").join(name).join("HEAD")) else { continue };
         if points_here(&head) {
             let path =
                 repo.find_worktree(name).map(|w| w.path().display().to_string()).unwrap_or_else(|_| name.to_string());

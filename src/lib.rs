@@ -214,6 +214,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                         "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>(),
                         "book_findings": book_findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
                         "summary": summary_json(&plans, &book_findings),
+                        "diff": if *diff { Some(diff_of(&book, &plans, s, err, style, source)?.0) } else { None },
                     });
                     writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
                         .map_err(|e| Error::io("write", "stdout", e))?;
@@ -223,7 +224,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                         .iter()
                         .flat_map(|p| p.all_findings())
                         .chain(book_findings.iter().copied())
-                        .filter(|f| s.verbose || f.severity > Severity::Info)
+                        .filter(|f| is_shown(f, s))
                         .collect();
                     out.write_all(report::github_annotations(&all, &repo_path).as_bytes())
                         .map_err(|e| Error::io("write", "stdout", e))?;
@@ -240,10 +241,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                 }
                 Format::Text => {
                     let mut text = String::new();
-                    // -q: errors only; -v: info too.
-                    let shown = |f: &finding::Finding| {
-                        f.severity == Severity::Error || (!s.quiet && (s.verbose || f.severity > Severity::Info))
-                    };
+                    let shown = |f: &finding::Finding| is_shown(f, s);
                     for p in &plans {
                         for f in p.all_findings().into_iter().filter(|f| shown(f)) {
                             text.push_str(&report::finding_text(f, style, source));
@@ -259,7 +257,8 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                     out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
                 }
             }
-            if *diff {
+            // The patch is part of text output only (JSON carries it in `diff`).
+            if *diff && s.format == Format::Text {
                 let (patch, _) = diff_of(&book, &plans, s, err, style, source)?;
                 out.write_all(report::diff_text(&patch, style).as_bytes())
                     .map_err(|e| Error::io("write", "stdout", e))?;
@@ -267,11 +266,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             Ok(i32::from(failed || book_failed))
         }
         Action::Status => {
-            let literature: Vec<String> = if book.config.book.literature.is_empty() {
-                vec!["Literature".into()]
-            } else {
-                book.config.book.literature.clone()
-            };
+            let literature = book.config.book.literature();
             let rows: Vec<(String, String, workflow::GuideState)> = plans
                 .iter()
                 .map(|p| (p.guide.path.clone(), workflow::topic(&p.guide.path, &literature), workflow::state(p)))
@@ -319,7 +314,13 @@ fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Prints the plans' findings to `err` (errors and warnings; info with `-v`).
+/// Whether a finding is printed: `-q` shows errors only, `-v` adds info findings.
+fn is_shown(f: &finding::Finding, s: &Settings) -> bool {
+    f.severity == Severity::Error || (!s.quiet && (s.verbose || f.severity > Severity::Info))
+}
+
+/// Prints the plans' findings to `err` (errors and warnings; info with `-v`; `already-applied`
+/// unless `-q`).
 fn print_findings(
     plans: &[GuidePlan],
     s: &Settings,
@@ -328,11 +329,7 @@ fn print_findings(
     source: report::SourceLine,
 ) -> Result<()> {
     for p in plans {
-        for f in p.all_findings().into_iter().filter(|f| {
-            // -q: errors only; -v: everything; default: warnings, errors, already applied.
-            f.severity == Severity::Error
-                || (!s.quiet && (s.verbose || f.severity > Severity::Info || f.code == "already-applied"))
-        }) {
+        for f in p.all_findings().into_iter().filter(|f| is_shown(f, s) || (!s.quiet && f.code == "already-applied")) {
             err.write_all(report::finding_text(f, style, source).as_bytes())
                 .map_err(|e| Error::io("write", "stderr", e))?;
         }
@@ -369,7 +366,7 @@ fn diff_of(
     Ok((patch, !changes.findings.is_empty()))
 }
 
-/// `apply`: `target` is `(--branch, --force)`, `show` how findings are printed.
+/// `apply`: `target` is `(--branch, --force, --summary)`, `show` how findings are printed.
 fn apply(
     book: &Book,
     plans: &[GuidePlan],
@@ -395,7 +392,17 @@ fn apply(
         )));
     };
     print_findings(plans, s, err, style, source)?;
-    if plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on)) {
+    let all: Vec<&GuidePlan> = plans.iter().collect();
+    let edits = plan::changes(book, &all);
+    for f in &edits.findings {
+        err.write_all(report::finding_text(f, style, source).as_bytes())
+            .map_err(|e| Error::io("write", "stderr", e))?;
+    }
+    let book_errors = book.findings.iter().chain(book.bib.findings.iter()).any(|f| f.severity >= s.fail_on);
+    if !edits.findings.is_empty()
+        || book_errors
+        || plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on))
+    {
         writeln!(err, "nothing was written: fix the errors above first")
             .map_err(|e| Error::io("write", "stderr", e))?;
         return Ok(1);

@@ -3,7 +3,7 @@
 //!
 //! LaTeX is scanned line by line: comments (`%`, not `\%`), `\iffalse...\fi`, `comment`
 //! and verbatim-like environments are not content. Typst is parsed with `typst-syntax`.
-//! Markdown chapters are not outlined yet (they come with the book issue). Parsers never
+//! Markdown files get headings only (no labels or citations yet). Parsers never
 //! fail: a construct they do not understand is simply not listed.
 
 use regex::Regex;
@@ -164,7 +164,7 @@ fn empty(markup: Markup, text: &str) -> Outline {
 const VERBATIM: &[&str] = &["verbatim", "verbatim*", "lstlisting", "minted", "comment", "Verbatim", "alltt"];
 
 /// Everything before an unescaped `%` (a `%` preceded by an odd number of backslashes is text).
-fn strip_latex_comment(line: &str) -> &str {
+pub(crate) fn strip_latex_comment(line: &str) -> &str {
     let b = line.as_bytes();
     for (i, &c) in b.iter().enumerate() {
         if c == b'%' {

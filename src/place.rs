@@ -33,9 +33,6 @@ pub struct Candidate {
     /// The section already cites one of the guide's citation keys.
     #[serde(skip)]
     pub cites_keys: Vec<String>,
-    /// Labels defined in the section's own text.
-    #[serde(skip)]
-    pub labels: Vec<String>,
 }
 
 struct Section {
@@ -50,7 +47,6 @@ struct Section {
     text: String,
     cites: Vec<String>,
     envs: Vec<String>,
-    labels: Vec<String>,
 }
 
 /// Ranks the insertion points for `target` in `path` and the files it includes.
@@ -140,7 +136,6 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
                 score: (score * 1000.0).round() / 1000.0,
                 reasons,
                 cites_keys: cites,
-                labels: s.labels.clone(),
             }
         })
         .collect();
@@ -316,7 +311,6 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                 .join("\n");
             let mut cites: Vec<String> = o.citations.iter().filter(|c| in_range(c.1)).map(|c| c.0.clone()).collect();
             let mut envs: Vec<String> = o.envs.iter().filter(|e| in_range(e.start)).map(|e| e.name.clone()).collect();
-            let mut labels: Vec<String> = o.labels.iter().filter(|l| in_range(l.1)).map(|l| l.0.clone()).collect();
             for (child, _) in children.iter().filter(|(_, l)| in_range(*l)) {
                 for f in book.closure(child) {
                     let (Some(co), Some(ct)) = (book.outline(&f), book.sources.get(&f)) else { continue };
@@ -324,7 +318,6 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                     own.push_str(ct);
                     cites.extend(co.citations.iter().map(|c| c.0.clone()));
                     envs.extend(co.envs.iter().map(|e| e.name.clone()));
-                    labels.extend(co.labels.iter().map(|l| l.0.clone()));
                 }
             }
             out.push(Section {
@@ -338,7 +331,6 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                 text: own,
                 cites,
                 envs,
-                labels,
             });
         }
     }

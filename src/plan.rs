@@ -67,11 +67,6 @@ impl GuidePlan {
         all.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
         all
     }
-
-    /// The worst severity among the findings.
-    pub fn worst(&self) -> Option<Severity> {
-        self.all_findings().iter().map(|f| f.severity).max()
-    }
 }
 
 /// Plans one guide against the book.
@@ -258,9 +253,9 @@ fn plan_target(
     };
     let markup = Markup::from_path(&best.path).unwrap_or(Markup::Latex);
     let rendered =
-        render::render(snippet, markup, &book.rules.environments, defined, (snippet_source(target), snippet.line));
+        render::render(snippet, markup, &book.rules.environments, defined, (target.source.as_str(), snippet.line));
     findings.extend(rendered.findings.iter().cloned());
-    findings.extend(book.phrasing.check(&rendered.text, guide, (snippet_source(target), snippet.line)));
+    findings.extend(book.phrasing.check(&rendered.text, guide, (target.source.as_str(), snippet.line)));
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
         plan.status = Status::Insert;
@@ -268,10 +263,6 @@ fn plan_target(
     }
     plan.findings = findings;
     plan
-}
-
-fn snippet_source(target: &Target) -> &str {
-    &target.source
 }
 
 /// True when every key the snippet cites is already cited by the candidate's section.
@@ -317,8 +308,8 @@ pub fn refuse_clashing_labels(plans: &mut [GuidePlan]) {
 }
 
 /// The new content of every file the plans change: `path -> (old, new)`, in path order.
-/// With several guides, each guide's insertions are applied on top of the previous
-/// guides' (`upto` guides are included).
+/// Every insertion of every given plan is computed against the file as it is now and
+/// applied once; `apply` builds one commit per guide from growing prefixes of the plans.
 pub struct Changes {
     /// `path -> (old text, new text)` for files that change.
     pub files: BTreeMap<String, (String, String)>,
@@ -339,7 +330,12 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
     let mut files = BTreeMap::new();
     let mut findings = Vec::new();
     for (path, inserts) in per_file {
-        let Some(old) = book.sources.get(&path) else { continue };
+        let Some(old) = book.sources.get(&path) else {
+            findings.push(
+                Finding::new("edit-failed", Severity::Error, "the file to edit is not in the book").at(path, None),
+            );
+            continue;
+        };
         match edit::apply(old, &inserts) {
             Ok(new) if new != *old => {
                 files.insert(path, (old.clone(), new));

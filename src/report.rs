@@ -174,11 +174,6 @@ pub fn finding_text(f: &Finding, style: Style, source: SourceLine) -> String {
     s
 }
 
-/// A [`SourceLine`] that reads nothing.
-pub fn no_source(_: &str, _: usize) -> Option<String> {
-    None
-}
-
 /// A unified diff, coloured when `style.color`.
 pub fn diff_text(diff: &str, style: Style) -> String {
     if !style.color {

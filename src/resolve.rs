@@ -122,15 +122,25 @@ impl<'b> Resolver<'b> {
         let r = &self.book.rules.scoring.resolve;
         let Some(hint) = target.file_hint.as_deref() else { return Resolution::Unresolved(Vec::new()) };
         let hint = hint.trim();
-        // An absolute path inside the book is made relative; one elsewhere is refused (a
-        // `/`-leading path that is not absolute on disk counts from the book root).
+        // An absolute path inside the book is made relative; one elsewhere is refused.
         let root = crate::text::slash_path(&self.book.root);
         let hint = match hint.strip_prefix(&format!("{root}/")) {
             Some(rel) => rel,
-            None if hint.starts_with('/') && std::path::Path::new(hint).exists() => {
-                return Resolution::Outside(hint.to_string());
+            // `/x` is the book's `x` when the book has it; otherwise it is a path elsewhere
+            // on the machine, which is not looked at.
+            // `/x/...` is the book's `x/...` when the book has a top folder `x` (a stale path
+            // in it is still resolved); otherwise it is a path elsewhere, never looked at.
+            None if hint.starts_with('/') => {
+                let rel = hint.trim_start_matches('/');
+                let top = rel.split('/').next().unwrap_or("");
+                let in_book = self.book.sources.keys().any(|p| p.split('/').next() == Some(top) && p.contains('/'))
+                    || normalize_rel(rel).and_then(|p| self.book.file(&p)).is_some();
+                if !in_book {
+                    return Resolution::Outside(hint.to_string());
+                }
+                rel
             }
-            None => hint.trim_start_matches("./").trim_start_matches('/'),
+            None => hint.trim_start_matches("./"),
         };
         if hint.contains("..") && normalize_rel(hint).is_none() {
             return Resolution::Outside(hint.to_string());

@@ -41,7 +41,7 @@ impl LineIndex {
     }
 }
 
-/// Lowercase ASCII-folded words of `text`, for matching titles and hints.
+/// Lowercase words of `text` (Unicode lowercasing), for matching titles and hints.
 ///
 /// LaTeX commands (`\emph`) and markup characters are dropped; words are runs of
 /// alphanumerics. Accented letters are kept as they are.
@@ -85,7 +85,6 @@ const STOPWORDS: &[&str] = &[
     "the",
     "a",
     "an",
-    "and",
     "as",
     "at",
     "by",
@@ -94,10 +93,8 @@ const STOPWORDS: &[&str] = &[
     "in",
     "into",
     "is",
-    "of",
     "on",
     "or",
-    "the",
     "to",
     "with",
     "vs",

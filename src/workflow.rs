@@ -225,7 +225,9 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
 
 /// A commented `chapter-integrator.toml` with what was detected in `book`.
 pub fn config_template(book: &Book) -> String {
-    let quote = |v: &[String]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    let quote = |v: &[String]| {
+        v.iter().map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))).collect::<Vec<_>>().join(", ")
+    };
     let bibs: Vec<String> = book.sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect();
     let literature: Vec<String> =
         ["Literature", "literature"].iter().filter(|d| book.root.join(d).is_dir()).map(|d| d.to_string()).collect();
@@ -235,8 +237,9 @@ pub fn config_template(book: &Book) -> String {
          # Root documents, relative to this folder. Default: discovered (a Typst file that includes\n\
          # others and is included by none; a LaTeX file with \\documentclass).\n\
          roots = [{}]\n\
-         # Bibliography files. Default: every .bib outside the literature folders.\n\
-         bibliography = [{}]\n\
+         # Bibliography files, in priority order (the first definition of a key wins). Default:\n\
+         # every .bib outside the literature folders, those the documents name first.\n\
+         # bibliography = [{}]\n\
          # Folders of literature folders and guides. Default: [\"Literature\"].\n\
          literature = [{}]\n\
          # The annotated bibliography, never a target or insertion point. Default: none.\n\

@@ -8,9 +8,17 @@ fn finding_codes_match_their_documentation() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let re = regex::Regex::new(r#"Finding::new\(\s*"([a-z0-9-]+)""#).unwrap();
     let mut used = BTreeSet::new();
-    for entry in std::fs::read_dir(root.join("src")).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        used.extend(re.captures_iter(&text).map(|c| c[1].to_string()));
+    let mut stack = vec![root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path).unwrap();
+                used.extend(re.captures_iter(&text).map(|c| c[1].to_string()));
+            }
+        }
     }
     let doc: toml::Table = toml::from_str(&std::fs::read_to_string(root.join("rules/checks.toml")).unwrap()).unwrap();
     let documented: BTreeSet<String> = doc.keys().cloned().collect();

@@ -390,30 +390,29 @@ fn push_key(keys: &mut Vec<String>, key: &str) {
 /// The rank of a target heading, and the rest of its text, or `None` when the heading does
 /// not open a target.
 fn target_heading(text: &str, rules: &GuideRules) -> Option<(Option<usize>, String)> {
-    let lower = text.to_lowercase();
+    // Case-insensitive prefix test on the original text: lowercasing may change byte
+    // lengths, so offsets are never carried from a lowercased copy.
+    let strip = |s: &'_ str, prefix: &str| -> Option<usize> {
+        s.get(..prefix.len()).filter(|p| p.eq_ignore_ascii_case(prefix)).map(|_| prefix.len())
+    };
+    let tail_of = |rest: &str| {
+        rest.trim_start_matches(|c: char| c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit())
+            .trim()
+            .to_string()
+    };
     for (i, word) in rules.headings.rank_words.iter().enumerate() {
-        if let Some(rest) = lower.strip_prefix(word.as_str()) {
-            let rest_trim = rest.trim_start();
-            let after = if let Some(r) = rest_trim.strip_prefix("target") {
-                r
-            } else if rest_trim.starts_with(':') || rest_trim.starts_with('—') || rest_trim.starts_with('-') {
-                rest_trim
-            } else {
-                continue;
-            };
-            let cut = text.len() - after.len();
-            let tail = text[cut..].trim_start_matches(|c: char| {
-                c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit()
-            });
-            return Some((Some(i + 1), tail.trim().to_string()));
-        }
+        let Some(n) = strip(text, word) else { continue };
+        let rest = text[n..].trim_start();
+        let after = match strip(rest, "target") {
+            Some(m) => &rest[m..],
+            None if rest.starts_with([':', '—', '-']) => rest,
+            None => continue,
+        };
+        return Some((Some(i + 1), tail_of(after)));
     }
     for prefix in &rules.headings.target_prefixes {
-        if lower.starts_with(&prefix.to_lowercase()) {
-            let tail = text[prefix.len()..].trim_start_matches(|c: char| {
-                c == ':' || c == '—' || c == '-' || c.is_whitespace() || c.is_ascii_digit()
-            });
-            return Some((None, tail.trim().to_string()));
+        if let Some(n) = strip(text, prefix) {
+            return Some((None, tail_of(&text[n..])));
         }
     }
     None

@@ -151,3 +151,10 @@ fn slugs_are_lowercase_ascii() {
     assert!(is_guide_name("integration_guide_x.md"));
     assert!(!is_guide_name("guide-integration.md"));
 }
+
+#[test]
+fn target_headings_with_case_changing_letters_do_not_panic() {
+    let g = parse_guide("### Primary:éẞẞ\n**File:** `a.tex`\n### İİ Target: b\n", "g.md", &Rules::builtin());
+    assert_eq!(g.targets[0].title_hint, "éẞẞ");
+    assert_eq!(g.targets.len(), 1);
+}

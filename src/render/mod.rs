@@ -7,7 +7,7 @@
 //! `\texttt`, lists, `\href`/`\url`, escapes and inline math. A construct the converter does
 //! not know is kept visibly in raw backticks and reported as `snippet-unconverted`. Output
 //! is validated: Typst parses without errors (typst-syntax), LaTeX balances braces and
-//! environments. Generated snippets and Markdown targets come with the rendering issue.
+//! environments. Generated snippets and Markdown targets are not rendered yet.
 
 use regex::Regex;
 
@@ -246,12 +246,21 @@ impl Converter<'_> {
                     });
                     continue;
                 }
-                // Collect the environment's body up to its matching `\end`.
+                // Collect the environment's body up to its matching `\end` (which may be on
+                // the `\begin` line itself).
                 let (open, close) = (format!("\\begin{{{name}}}"), format!("\\end{{{name}}}"));
-                let mut depth = 1;
-                let mut body = vec![rest.as_str()];
+                let mut depth = 1 + rest.matches(&open).count();
+                depth -= rest.matches(&close).count().min(depth);
+                let mut body: Vec<&str> = Vec::new();
                 let mut rest_after = String::new();
-                while i < lines.len() {
+                if depth == 0 {
+                    let cut = rest.rfind(&close).unwrap_or(rest.len());
+                    body.push(&rest[..cut]);
+                    rest_after = rest[(cut + close.len()).min(rest.len())..].trim().to_string();
+                } else {
+                    body.push(rest.as_str());
+                }
+                while depth > 0 && i < lines.len() {
                     let l = lines[i];
                     i += 1;
                     depth += l.matches(&open).count();
@@ -263,12 +272,6 @@ impl Converter<'_> {
                         break;
                     }
                     body.push(l);
-                }
-                if body.len() == 1 {
-                    // `\begin{x}...\end{x}` on one line.
-                    if let Some(cut) = rest.find(&close) {
-                        body = vec![&rest[..cut]];
-                    }
                 }
                 out.push(self.environment(&name, title.as_deref(), &body.join("\n")));
                 if !rest_after.is_empty() {

@@ -117,3 +117,11 @@ fn typst_reference_validity() {
     assert!(!typst_ref_ok("Key/x"));
     assert!(!typst_ref_ok("Key."));
 }
+
+#[test]
+fn a_one_line_environment_does_not_swallow_what_follows() {
+    let env = Rules::builtin().environments;
+    let s = latex("\\begin{observation}[T]A short one.\\end{observation} Then text.\nNext line.");
+    let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+    assert_eq!(r.text, "#observation(title: [T])[\nA short one.\n]\nThen text.\nNext line.");
+}
