@@ -177,7 +177,7 @@ impl Hint {
         static RES: std::sync::OnceLock<[regex::Regex; 4]> = std::sync::OnceLock::new();
         let [line_re, section_re, typst_re, paren_re] = RES.get_or_init(|| {
             [
-                regex::Regex::new(r"(?i)\blines?\s*~?\s*(\d+)").unwrap(),
+                regex::Regex::new(r"(?i)\blines?\s*~?\s*(\d+)(?:\s*(?:-|–|--|to)\s*~?\d+)?").unwrap(),
                 regex::Regex::new(r"\\(?:sub)*section\*?\s*\{([^}]*)\}").unwrap(),
                 regex::Regex::new(r"(?:^|\s)={1,6}\s+([^,;()]+)").unwrap(),
                 regex::Regex::new(r"\([^)]*\)").unwrap(),
@@ -195,8 +195,23 @@ impl Hint {
             titles.extend(
                 cleaned
                     .split(" or ")
-                    .map(|t| t.trim().trim_end_matches(['.', ',']).trim())
-                    .map(|t| t.trim_end_matches(" section").trim_end_matches(" subsection").trim().to_string())
+                    .map(|t| t.trim().trim_start_matches([',', ';', ':', ' ']).trim_end_matches(['.', ',']).trim())
+                    .map(|t| t.trim_end_matches(" section").trim_end_matches(" subsection").trim())
+                    .map(|t| {
+                        // "existing section on X" / "the subsection about X" name X.
+                        let lower = t.to_lowercase();
+                        let lead = [
+                            "existing section on ",
+                            "existing subsection on ",
+                            "existing section ",
+                            "existing subsection ",
+                            "the section on ",
+                            "section on ",
+                            "subsection on ",
+                        ];
+                        let cut = lead.iter().find(|l| lower.starts_with(*l)).map_or(0, |l| l.len());
+                        t.get(cut..).unwrap_or(t).trim_start_matches([',', ' ']).to_string()
+                    })
                     .filter(|t| !t.is_empty()),
             );
         }
@@ -235,9 +250,16 @@ fn hint_match(hints: &[Hint], s: &Section) -> (f64, String) {
 
 /// `\label{sec:x}`, `<sec:x>` or `@sec:x` in a hint -> `sec:x`.
 fn label_anchor(hint: &str) -> Option<String> {
-    let re = regex::Regex::new(r"\\label\{([^}]+)\}|<([A-Za-z][^>\s]*)>|(?:^|\s)@([A-Za-z][\w:.-]*:[\w:.-]+)").unwrap();
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // `\label{x}`, `<x>`, `@x:y`, or a bare `sec:x` written in prose.
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"\\label\{([^}]+)\}|<([A-Za-z][^>\s]*)>|(?:^|\s)@([A-Za-z][\w:.-]*:[\w:.-]+)|(?:^|[\s(])((?:sec|subsec|ch|chap|app):[\w.-]*[\w])",
+        )
+        .unwrap()
+    });
     let c = re.captures(hint)?;
-    c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3)).map(|m| m.as_str().to_string())
+    c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3)).or_else(|| c.get(4)).map(|m| m.as_str().to_string())
 }
 
 /// The sections of `path` and every file it includes, in document order.
@@ -382,6 +404,8 @@ mod tests {
             h.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(),
             vec!["Age-Dependent Recovery", "Vicious Cycles"]
         );
+        let h = Hint::parse("Line ~296-330, existing section on MCAS overlap and mast-microglia loop.");
+        assert_eq!((h[0].title.as_str(), h[0].line), ("MCAS overlap and mast-microglia loop", Some(296)));
         let h = Hint::parse("\\label{sec:pem} in ch03");
         assert_eq!(h[0].label.as_deref(), Some("sec:pem"));
     }
@@ -392,5 +416,9 @@ mod tests {
         assert_eq!(label_anchor("after <sec:x>").as_deref(), Some("sec:x"));
         assert_eq!(label_anchor("see @sec:y").as_deref(), Some("sec:y"));
         assert_eq!(label_anchor("Crash Dose-Response"), None);
+        assert_eq!(
+            label_anchor("the PEM section (sec:ch15-metabolic-danger, ~line 510)").as_deref(),
+            Some("sec:ch15-metabolic-danger")
+        );
     }
 }
