@@ -196,6 +196,15 @@ impl Book {
     /// [`Error::Git`] when `base_rev` does not resolve in a repository that has commits;
     /// [`Error::Io`] when the root cannot be listed.
     pub fn open(root: &Path, base_rev: &str) -> Result<Book> {
+        Self::open_with(root, base_rev, true)
+    }
+
+    /// [`Book::open`], validating .bib entries with the BibTeX parser only when
+    /// `validate_bibliography` (the keys are read either way; validation only adds findings).
+    ///
+    /// # Errors
+    /// As [`Book::open`].
+    pub fn open_with(root: &Path, base_rev: &str, validate_bibliography: bool) -> Result<Book> {
         let root = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
         let config = read_config(&root)?;
         let dir = config.rules.dir.clone().unwrap_or_else(|| "rules".into());
@@ -283,7 +292,7 @@ impl Book {
             functions: RefCell::new(None),
         };
         book.link_includes();
-        book.read_bibliography();
+        book.read_bibliography(validate_bibliography);
         Ok(book)
     }
 
@@ -327,7 +336,7 @@ impl Book {
     /// Reads the bibliography: the configured files in order, else every .bib outside the
     /// literature folders, those the documents name first (a scratch .bib elsewhere must not
     /// win a duplicate key over the book's own bibliography), then by path.
-    fn read_bibliography(&mut self) {
+    fn read_bibliography(&mut self, validate: bool) {
         let bib_files: Vec<String> = if self.config.book.bibliography.is_empty() {
             let used = self.bibliography_in_use();
             let mut files: Vec<String> = self.sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect();
@@ -339,7 +348,7 @@ impl Book {
         let mut bib = Bibliography::default();
         for path in &bib_files {
             match self.sources.get(path) {
-                Some(text) => bib.add_file(path, text),
+                Some(text) => bib.add_file_checked(path, text, validate),
                 None => self.findings.push(
                     Finding::new(
                         "bib-file-missing",

@@ -111,7 +111,9 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     if !root.is_dir() {
         return Err(Error::Usage(format!("--book {}: not a directory (give the book's root folder)", root.display())));
     }
-    let book = Book::open(&root, &s.base)?;
+    // `plan` and `diff` report no book-wide findings, so they skip validating every entry.
+    let validate = !matches!(s.action, Action::Plan | Action::Diff { .. });
+    let book = Book::open_with(&root, &s.base, validate)?;
     let style = Style { color: s.color && s.format == Format::Text };
     match &s.action {
         Action::Outline => return outline(&book, s, &cwd, out, style),
