@@ -33,8 +33,7 @@ impl Certainty {
     /// recognisable. A number wins over a word (thresholds 0.4 and 0.7).
     pub fn parse(text: &str) -> Option<Certainty> {
         let lower = text.to_lowercase();
-        let number =
-            Regex::new(r"\b(0?\.\d+|1\.0|0|1)\b").ok()?.captures(&lower).and_then(|c| c[1].parse::<f64>().ok());
+        let number = number_re().captures(&lower).and_then(|c| c[1].parse::<f64>().ok());
         if let Some(n) = number {
             return Some(if n < 0.4 {
                 Certainty::Low
@@ -140,9 +139,7 @@ impl PhrasingRules {
             .as_deref()
             .or_else(|| guide.key_findings.as_ref().and_then(|k| k.certainty.as_deref()))
             .and_then(Certainty::parse)
-            .or_else(|| {
-                Regex::new(r"(?i)certainty:\s*([^,;.)]+)").ok()?.captures(text).and_then(|c| Certainty::parse(&c[1]))
-            });
+            .or_else(|| certainty_re().captures(text).and_then(|c| Certainty::parse(&c[1])));
         let mut out = Vec::new();
         for (phrase, line) in &guide.avoid {
             if let Some(m) = find(text, phrase) {
@@ -191,8 +188,23 @@ impl PhrasingRules {
     }
 }
 
+fn number_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\b(0?\.\d+|1\.0|0|1)\b").unwrap())
+}
+
+fn certainty_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)certainty:\s*([^,;.)]+)").unwrap())
+}
+
 /// The first case-insensitive, whole-word occurrence of `phrase` in `text`, as written there.
 fn find(text: &str, phrase: &str) -> Option<String> {
+    // A cheap case-insensitive containment test first: most phrases are absent.
+    let needle = phrase.trim().to_lowercase();
+    if needle.is_empty() || !text.to_lowercase().contains(&needle) {
+        return None;
+    }
     let re =
         RegexBuilder::new(&format!(r"\b{}\b", regex::escape(phrase.trim()))).case_insensitive(true).build().ok()?;
     re.find(text).map(|m| m.as_str().to_string())
