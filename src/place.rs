@@ -51,8 +51,8 @@ struct Section {
 
 /// Ranks the insertion points for `target` in `path` and the files it includes.
 /// `keys` are the guide's citation keys; `context` the snippet, rationale and key findings.
-/// Returns every candidate, best first (ties broken by path, then line).
-pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: &str) -> Vec<Candidate> {
+/// Returns the best `limit` candidates, best first (ties broken by path, then line).
+pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: &str, limit: usize) -> Vec<Candidate> {
     let w = &book.rules.scoring.place;
     let sections = sections_of(book, path);
     if sections.is_empty() {
@@ -76,12 +76,15 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     let max_rel = rel.iter().cloned().fold(0.0, f64::max);
     let env_kind = target.environment.as_deref();
     let hints: Vec<Hint> = target.section_hints.iter().flat_map(|h| Hint::parse(h)).collect();
-    let mut out: Vec<Candidate> = sections
+    // Each candidate with, when it is relevant, (index of its relevance reason, section, r):
+    // the shared terms are only looked up for the candidates kept.
+    let mut out: Vec<(Candidate, Option<(usize, usize, f64)>)> = sections
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let mut score = 0.0;
             let mut reasons = Vec::new();
+            let mut relevance = None;
             let (hint_sim, hint_reason) = hint_match(&hints, s);
             if hint_sim > 0.0 {
                 score += w.hint * hint_sim;
@@ -112,11 +115,8 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             if max_rel > 0.0 && rel[i] > 0.0 {
                 let r = rel[i] / max_rel;
                 score += w.relevance * r;
-                let shared = bm25.shared_terms(i, &query, 5);
-                reasons.push(format!(
-                    "shares terms with the snippet and key findings: {} (relevance {r:.2})",
-                    shared.join(", ")
-                ));
+                relevance = Some((reasons.len(), i, r));
+                reasons.push(String::new());
             }
             let cites: Vec<String> = keys.iter().filter(|k| s.cites.contains(k)).cloned().collect();
             if !cites.is_empty() {
@@ -129,20 +129,31 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
                 score += w.same_environment;
                 reasons.push(format!("holds {kind} environments already"));
             }
-            Candidate {
+            let candidate = Candidate {
                 path: s.path.clone(),
                 after_line: s.after_line,
                 heading_path: s.heading_path.clone(),
                 score: (score * 1000.0).round() / 1000.0,
                 reasons,
                 cites_keys: cites,
-            }
+            };
+            (candidate, relevance)
         })
         .collect();
-    out.sort_by(|a, b| {
+    out.sort_by(|(a, _), (b, _)| {
         b.score.total_cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.after_line.cmp(&b.after_line))
     });
-    out
+    out.truncate(limit);
+    out.into_iter()
+        .map(|(mut c, relevance)| {
+            if let Some((at, i, r)) = relevance {
+                let shared = bm25.shared_terms(i, &query, 5);
+                c.reasons[at] =
+                    format!("shares terms with the snippet and key findings: {} (relevance {r:.2})", shared.join(", "));
+            }
+            c
+        })
+        .collect()
 }
 
 /// Similarity of a hint to a heading title in `[0, 1]`: 1.0 when equal after

@@ -191,8 +191,7 @@ fn plan_target(
         }
     }
     let path = plan.resolved.as_ref().map(|r| r.path.clone()).unwrap_or_default();
-    let all = place::rank(book, &path, target, &guide.citation_keys, &context);
-    plan.candidates = all.into_iter().take(book.rules.scoring.place.top).collect();
+    plan.candidates = place::rank(book, &path, target, &guide.citation_keys, &context, book.rules.scoring.place.top);
     let Some(best) = plan.candidates.first().cloned() else {
         findings.push(
             Finding::new(

@@ -49,7 +49,7 @@ pub struct Resolver<'b> {
     chapter_terms: Vec<Vec<String>>,
     title_terms: Vec<Vec<String>>,
     /// Terms of every heading in each chapter's include closure; built on first need.
-    headings: Option<std::rc::Rc<Vec<Vec<Vec<String>>>>>,
+    headings: Option<std::rc::Rc<Vec<Vec<BTreeSet<String>>>>>,
     /// Inverse document frequency of each name term over the chapters' names and titles.
     idf: HashMap<String, f64>,
     content: Option<Bm25>,
@@ -223,8 +223,12 @@ impl<'b> Resolver<'b> {
         let hint_dir = crate::text::parent_dir(hint);
         let content = self.content_scores(context);
         let headings = self.chapter_headings();
-        let section_terms: Vec<Vec<String>> =
-            target.section_hints.iter().map(|h| terms(h)).filter(|t| !t.is_empty()).collect();
+        let section_terms: Vec<BTreeSet<String>> = target
+            .section_hints
+            .iter()
+            .map(|h| terms(h).into_iter().collect::<BTreeSet<String>>())
+            .filter(|t| !t.is_empty())
+            .collect();
         let mut scored: Vec<(String, f64)> = self
             .chapters
             .iter()
@@ -247,7 +251,7 @@ impl<'b> Resolver<'b> {
                 // A chapter holding a heading like the section hint is likelier.
                 let heading_sim = section_terms
                     .iter()
-                    .flat_map(|h| headings[i].iter().map(move |t| crate::text::dice(h, t)))
+                    .flat_map(|h| headings[i].iter().map(move |t| dice_sets(h, t)))
                     .fold(0.0, f64::max);
                 // So is a chapter in the folder the hint names, when that folder exists.
                 let folder_bonus =
@@ -270,7 +274,7 @@ impl<'b> Resolver<'b> {
     }
 
     /// Terms of every heading in each chapter's include closure (a line scan, built once).
-    fn chapter_headings(&mut self) -> std::rc::Rc<Vec<Vec<Vec<String>>>> {
+    fn chapter_headings(&mut self) -> std::rc::Rc<Vec<Vec<BTreeSet<String>>>> {
         if self.headings.is_none() {
             let book = self.book;
             let all = self
@@ -280,7 +284,9 @@ impl<'b> Resolver<'b> {
                     book.closure(c)
                         .iter()
                         .filter_map(|f| Some((Markup::from_path(f)?, book.sources.get(f)?)))
-                        .flat_map(|(m, t)| quick_headings(m, t).into_iter().map(|(_, title)| terms(&title)))
+                        .flat_map(|(m, t)| {
+                            quick_headings(m, t).into_iter().map(|(_, title)| terms(&title).into_iter().collect())
+                        })
                         .collect()
                 })
                 .collect();
@@ -346,6 +352,14 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
             items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
         handles.into_iter().flat_map(|h| h.join().expect("worker threads do not panic")).collect()
     })
+}
+
+/// Dice coefficient of two term sets, in `[0, 1]`; 0 when either is empty.
+fn dice_sets(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    2.0 * a.intersection(b).count() as f64 / (a.len() + b.len()) as f64
 }
 
 /// Dice coefficient of two term sets where each term counts by its IDF weight (terms not
