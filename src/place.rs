@@ -49,6 +49,10 @@ struct Section {
     envs: Vec<String>,
 }
 
+/// A relevance reason to fill in once a candidate is kept: (index in its reasons, section
+/// index, relevance in `[0, 1]`).
+type PendingRelevance = (usize, usize, f64);
+
 /// Ranks the insertion points for `target` in `path` and the files it includes.
 /// `keys` are the guide's citation keys; `context` the snippet, rationale and key findings.
 /// Returns the best `limit` candidates, best first (ties broken by path, then line).
@@ -78,7 +82,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     let hints: Vec<Hint> = target.section_hints.iter().flat_map(|h| Hint::parse(h)).collect();
     // Each candidate with, when it is relevant, (index of its relevance reason, section, r):
     // the shared terms are only looked up for the candidates kept.
-    let mut out: Vec<(Candidate, Option<(usize, usize, f64)>)> = sections
+    let mut out: Vec<(Candidate, Option<PendingRelevance>)> = sections
         .iter()
         .enumerate()
         .map(|(i, s)| {
