@@ -380,7 +380,7 @@ fn keys_in_text(text: &str) -> Vec<String> {
 }
 
 fn push_key(keys: &mut Vec<String>, key: &str) {
-    let key = key.trim().trim_matches(['`', '{', '}', ',', ';']).trim();
+    let key = key.trim().trim_matches(['`', '{', '}', ',', ';']).trim().trim_start_matches('@');
     let valid = !key.is_empty() && !key.contains(char::is_whitespace) && key.chars().any(|c| c.is_ascii_alphanumeric());
     if valid && !keys.iter().any(|k| k == key) {
         keys.push(key.to_string());

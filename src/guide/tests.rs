@@ -158,3 +158,9 @@ fn target_headings_with_case_changing_letters_do_not_panic() {
     assert_eq!(g.targets[0].title_hint, "éẞẞ");
     assert_eq!(g.targets.len(), 1);
 }
+
+#[test]
+fn a_typst_at_sign_is_not_part_of_a_key() {
+    let g = parse_guide("# G\n**Citation keys:** `@Macpherson2007`, `Other2020`\n", "g.md", &Rules::builtin());
+    assert_eq!(g.citation_keys, vec!["Macpherson2007", "Other2020"]);
+}
