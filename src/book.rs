@@ -20,7 +20,7 @@ use crate::guide::Markup;
 use crate::outline::Outline;
 use crate::phrasing::PhrasingRules;
 use crate::rules::Rules;
-use crate::text::{join_rel, parent_dir, slash_path};
+use crate::text::{join_rel, parent_dir, slash_path, LineIndex};
 
 /// Label -> every `(path, 1-based line)` defining it.
 pub type LabelIndex = BTreeMap<String, Vec<(String, usize)>>;
@@ -537,8 +537,9 @@ impl Book {
             let text = &self.sources[path];
             match Markup::from_path(path) {
                 Some(Markup::Typst) => {
+                    let idx = LineIndex::new(text);
                     for c in typst.captures_iter(text) {
-                        let line = text[..c.get(0).unwrap().start()].matches('\n').count() + 1;
+                        let line = idx.line_of(c.get(0).map_or(0, |m| m.start()));
                         raw.push((path.clone(), c[1].to_string(), line));
                     }
                 }

@@ -197,8 +197,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                 None => match s.format {
                     Format::Json => {
                         let doc = serde_json::json!({"schema": report::SCHEMA, "diff": patch, "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>()});
-                        writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
-                            .map_err(|e| Error::io("write", "stdout", e))?;
+                        write_json(out, &doc)?;
                     }
                     Format::Text | Format::Github => out
                         .write_all(report::diff_text(&patch, style).as_bytes())
@@ -218,8 +217,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                         "summary": summary_json(&plans, &book_findings),
                         "diff": if *diff { Some(diff_of(&book, &plans, s, err, style, source)?.0) } else { None },
                     });
-                    writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
-                        .map_err(|e| Error::io("write", "stdout", e))?;
+                    write_json(out, &doc)?;
                 }
                 Format::Github => {
                     let all: Vec<&finding::Finding> = plans
@@ -274,9 +272,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                 .map(|p| (p.guide.path.clone(), workflow::topic(&p.guide.path, &literature), workflow::state(p)))
                 .collect();
             let text = match s.format {
-                Format::Json => {
-                    serde_json::to_string_pretty(&workflow::status_json(&rows)).expect("JSON values serialize") + "\n"
-                }
+                Format::Json => json_text(&workflow::status_json(&rows)),
                 _ => workflow::status_text(&rows),
             };
             out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
@@ -288,6 +284,16 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             apply(&book, &plans, (branch.as_deref(), *force, summary.as_deref()), s, out, err, (style, source))
         }
     }
+}
+
+/// A JSON document as printed: pretty, with a final newline.
+fn json_text(doc: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(doc).expect("JSON values serialize") + "\n"
+}
+
+/// Writes a JSON document to `out` (stdout).
+fn write_json(out: &mut dyn Write, doc: &serde_json::Value) -> Result<()> {
+    out.write_all(json_text(doc).as_bytes()).map_err(|e| Error::io("write", "stdout", e))
 }
 
 /// `(errors, warnings)` among the plans' and the book's findings.
@@ -453,8 +459,7 @@ fn apply(
             if s.format == Format::Json {
                 let doc =
                     serde_json::json!({"schema": report::SCHEMA, "branch": branch, "refused": why, "commits": []});
-                writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
-                    .map_err(|e| Error::io("write", "stdout", e))?;
+                write_json(out, &doc)?;
             }
             Ok(1)
         }
@@ -474,7 +479,7 @@ fn apply(
                         "commits": oids.iter().zip(&shown).map(|(o, k)| serde_json::json!({"id": o.to_string(), "guide": plans[*k].guide.path})).collect::<Vec<_>>(),
                         "files_changed": files, "insertions": add, "deletions": del,
                     });
-                    writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
+                    out.write_all(json_text(&doc).as_bytes())
                 }
                 Format::Text | Format::Github => {
                     let mut text = format!("branch {}\n", style.bold(&branch));
@@ -556,7 +561,7 @@ fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: St
                 "bibliography_entries": book.bib.len(),
                 "findings": findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
             });
-            writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("JSON values serialize"))
+            out.write_all(json_text(&doc).as_bytes())
         }
         Format::Text | Format::Github => {
             let mut text = format!("roots: {}\n", book.roots.join(", "));

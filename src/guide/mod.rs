@@ -698,11 +698,17 @@ pub fn describe_rank(rank: usize) -> String {
     }
 }
 
+/// A Typst function call in markup: `#name(` or `#name[`.
+fn typst_call_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?m)(^|\s)#[a-z][a-z-]*[\[(]").unwrap())
+}
+
 /// Guesses the markup of a bare fence: `\begin{` or `\cite` is LaTeX, `#name(` or `@key` Typst.
 fn sniff_markup(code: &str) -> Option<Markup> {
     if code.contains("\\begin{") || code.contains("\\cite") || code.contains("\\label{") {
         Some(Markup::Latex)
-    } else if Regex::new(r"(?m)(^|\s)#[a-z][a-z-]*[\[(]").unwrap().is_match(code) {
+    } else if typst_call_re().is_match(code) {
         Some(Markup::Typst)
     } else {
         None
@@ -711,7 +717,8 @@ fn sniff_markup(code: &str) -> Option<Markup> {
 
 /// `(key, entry text)` of each `@type{key, ...}` in a ```bibtex fence.
 fn bibtex_entries(code: &str) -> Vec<(String, String)> {
-    let re = Regex::new(r"(?m)^\s*@([A-Za-z]+)\s*[{(]\s*([^,\s]+)\s*,").unwrap();
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?m)^\s*@([A-Za-z]+)\s*[{(]\s*([^,\s]+)\s*,").unwrap());
     let starts: Vec<(usize, String, String)> = re
         .captures_iter(code)
         .map(|c| (c.get(0).unwrap().start(), c[1].to_lowercase(), c[2].to_string()))
