@@ -57,48 +57,31 @@ impl Bibliography {
     /// no `bib-entry-unparsed` findings are made (keys come from the tolerant scanner either
     /// way). Planning one guide skips validation; `check` does not.
     pub fn add_file_checked(&mut self, path: &str, text: &str, validate: bool) {
-        let text = text.trim_start_matches('\u{feff}');
-        let chunks = scan(text);
-        let valid_whole = !validate || biblatex::Bibliography::parse(text).is_ok();
-        let strings: String =
-            chunks.iter().filter(|c| c.kind == "string").map(|c| braced_form(c.text)).collect::<Vec<_>>().join("\n");
-        for chunk in &chunks {
-            if matches!(chunk.kind.as_str(), "string" | "comment" | "preamble") {
-                continue;
-            }
-            if !valid_whole
-                && biblatex::Bibliography::parse(&format!("{strings}\n{}", braced_form(chunk.text))).is_err()
-            {
-                self.findings.push(
-                    Finding::new(
-                        "bib-entry-unparsed",
-                        Severity::Warning,
-                        format!("bibliography entry `{}` could not be parsed; its key is still known", chunk.key),
-                    )
-                    .at(path, Some(chunk.line))
-                    .help("check the entry's braces, quotes and commas"),
-                );
-            }
-            if let Some(first) = self.entries.get(&chunk.key) {
+        self.add_scanned(ScannedFile::new(path, text, validate));
+    }
+
+    /// Adds the entries of a file scanned by [`ScannedFile::new`] (which may run on another
+    /// thread): duplicates of keys added before are findings, the first entry wins.
+    pub fn add_scanned(&mut self, file: ScannedFile) {
+        self.findings.extend(file.findings);
+        for entry in file.entries {
+            if let Some(first) = self.entries.get(&entry.key) {
                 self.findings.push(
                     Finding::new(
                         "bib-duplicate-key",
                         Severity::Warning,
                         format!(
                             "citation key `{}` is defined again; the entry at {}:{} wins",
-                            chunk.key, first.path, first.line
+                            entry.key, first.path, first.line
                         ),
                     )
-                    .at(path, Some(chunk.line))
+                    .at(&entry.path, Some(entry.line))
                     .help("remove or rename this entry"),
                 );
                 continue;
             }
-            self.lower.entry(chunk.key.to_lowercase()).or_default().push(chunk.key.clone());
-            self.entries.insert(
-                chunk.key.clone(),
-                BibEntry { key: chunk.key.clone(), kind: chunk.kind.clone(), path: path.to_string(), line: chunk.line },
-            );
+            self.lower.entry(entry.key.to_lowercase()).or_default().push(entry.key.clone());
+            self.entries.insert(entry.key.clone(), entry);
         }
     }
 
@@ -122,6 +105,58 @@ impl Bibliography {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// One .bib file split into entries and validated, before it joins a [`Bibliography`].
+#[derive(Debug, Clone)]
+pub struct ScannedFile {
+    /// Entries in file order, duplicates included.
+    pub entries: Vec<BibEntry>,
+    /// `bib-entry-unparsed` findings.
+    pub findings: Vec<Finding>,
+}
+
+impl ScannedFile {
+    /// Scans `text` (the file at `path`, relative to the book root); with `validate`, each
+    /// entry the BibTeX parser rejects (with the file's `@string` macros) is a finding.
+    pub fn new(path: &str, text: &str, validate: bool) -> ScannedFile {
+        let text = text.trim_start_matches('\u{feff}');
+        let chunks = scan(text);
+        let valid_whole = !validate || biblatex::Bibliography::parse(text).is_ok();
+        let strings: String =
+            chunks.iter().filter(|c| c.kind == "string").map(|c| braced_form(c.text)).collect::<Vec<_>>().join("\n");
+        let mut out = ScannedFile { entries: Vec::new(), findings: Vec::new() };
+        for chunk in chunks {
+            if matches!(chunk.kind.as_str(), "string" | "comment" | "preamble") {
+                continue;
+            }
+            if !valid_whole
+                && biblatex::Bibliography::parse(&format!("{strings}\n{}", braced_form(chunk.text))).is_err()
+            {
+                out.findings.push(
+                    Finding::new(
+                        "bib-entry-unparsed",
+                        Severity::Warning,
+                        format!("bibliography entry `{}` could not be parsed; its key is still known", chunk.key),
+                    )
+                    .at(path, Some(chunk.line))
+                    .help("check the entry's braces, quotes and commas"),
+                );
+            }
+            out.entries.push(BibEntry { key: chunk.key, kind: chunk.kind, path: path.to_string(), line: chunk.line });
+        }
+        out
+    }
+}
+
+/// Every entry of one .bib text in file order, duplicates included (`@string`,
+/// `@comment` and `@preamble` blocks are not entries); `path` is recorded in each.
+pub fn entries_in(path: &str, text: &str) -> Vec<BibEntry> {
+    scan(text.trim_start_matches('\u{feff}'))
+        .into_iter()
+        .filter(|c| !matches!(c.kind.as_str(), "string" | "comment" | "preamble"))
+        .map(|c| BibEntry { key: c.key, kind: c.kind, path: path.to_string(), line: c.line })
+        .collect()
 }
 
 /// `@type( ... )` rewritten as `@type{ ... }`, which the BibTeX parser takes; other text

@@ -17,6 +17,7 @@ pub mod error;
 pub mod finding;
 pub mod git;
 pub mod guide;
+pub mod index;
 pub mod outline;
 pub mod phrasing;
 pub mod place;
@@ -168,7 +169,11 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     // `--fail-on`: findings at or above this severity give status 1.
     let fails = |f: &finding::Finding| f.severity >= s.fail_on;
     let failed = plans.iter().any(|p| p.all_findings().into_iter().any(fails));
-    let book_findings: Vec<&finding::Finding> = book.findings.iter().chain(book.bib.findings.iter()).collect();
+    // `check` of the whole book (no PATH) also reports the book's own health.
+    let whole_book = matches!(s.action, Action::Check { changed_since: None, .. }) && s.paths.is_empty();
+    let health = if whole_book { index::health(&book) } else { Vec::new() };
+    let book_findings: Vec<&finding::Finding> =
+        book.findings.iter().chain(book.bib.findings.iter()).chain(health.iter()).collect();
     let repo_path = |p: &str| book.git.as_ref().map_or(p.to_string(), |g| g.repo_path(p));
     match &s.action {
         Action::Plan => {
@@ -496,8 +501,8 @@ fn apply(
     }
 }
 
-/// `outline`: every reachable chapter file in document order (or the files asked for) with
-/// its headings, the bibliography's size, and the book's findings.
+/// `outline`: the book model as data. With no FILE: every chapter file (those reachable
+/// from a root first, in document order) and every .bib file; else the files asked for.
 fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Style) -> Result<i32> {
     let files: Vec<String> = if s.paths.is_empty() {
         let mut order = Vec::new();
@@ -509,6 +514,8 @@ fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: St
                 }
             }
         }
+        let rest = book.chapter_files().chain(book.sources.keys().filter(|p| p.ends_with(".bib")));
+        order.extend(rest.filter(|f| !seen.contains(*f)).cloned());
         order
     } else {
         let mut v = Vec::new();
@@ -517,75 +524,24 @@ fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: St
             let rel = abs.strip_prefix(&book.root).map(text::slash_path).map_err(|_| {
                 Error::Usage(format!("{}: not a file of the book at {}", p.display(), book.root.display()))
             })?;
+            if !book.sources.contains_key(&rel) {
+                return Err(Error::Usage(format!(
+                    "{}: not a chapter, Markdown or .bib file of the book (or inside a literature folder)",
+                    p.display()
+                )));
+            }
             v.push(rel);
         }
         v
     };
-    let labels = book.labels();
-    let findings: Vec<&finding::Finding> = book.findings.iter().chain(book.bib.findings.iter()).collect();
-    match s.format {
-        Format::Json => {
-            let files_json: Vec<serde_json::Value> = files
-                .iter()
-                .filter_map(|f| {
-                    let o = book.outline(f)?;
-                    let headings: Vec<serde_json::Value> = o
-                        .headings
-                        .iter()
-                        .map(|h| serde_json::json!({"level": h.level, "title": h.title, "label": h.label, "line": h.line}))
-                        .collect();
-                    let includes: Vec<serde_json::Value> = book
-                        .children
-                        .get(f)
-                        .into_iter()
-                        .flatten()
-                        .map(|(p, l)| serde_json::json!({"path": p, "line": l}))
-                        .collect();
-                    Some(serde_json::json!({
-                        "path": f,
-                        "reachable": book.reachable.contains(f),
-                        "headings": headings,
-                        "includes": includes,
-                        "labels": o.labels.len(),
-                        "citations": o.citations.len(),
-                    }))
-                })
-                .collect();
-            let doc = serde_json::json!({
-                "schema": report::SCHEMA,
-                "roots": book.roots,
-                "files": files_json,
-                "chapter_files": book.chapter_files().count(),
-                "reachable_files": book.reachable.len(),
-                "labels": labels.len(),
-                "bibliography_entries": book.bib.len(),
-                "findings": findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
-            });
-            out.write_all(json_text(&doc).as_bytes())
-        }
-        Format::Text | Format::Github => {
-            let mut text = format!("roots: {}\n", book.roots.join(", "));
-            for f in &files {
-                let Some(o) = book.outline(f) else { continue };
-                text.push_str(&format!("{}\n", style.bold(f)));
-                for h in &o.headings {
-                    let indent = "  ".repeat((h.level + 2).max(1) as usize);
-                    let label = h.label.as_ref().map(|l| format!(" <{l}>")).unwrap_or_default();
-                    text.push_str(&format!("{indent}{} (line {}){label}\n", h.title, h.line));
-                }
-            }
-            text.push_str(&format!(
-                "{} chapter file(s), {} reachable from a root; {} label(s); {} bibliography entries; {} finding(s)\n",
-                book.chapter_files().count(),
-                book.reachable.len(),
-                labels.len(),
-                book.bib.len(),
-                findings.len()
-            ));
-            out.write_all(text.as_bytes())
-        }
-    }
-    .map_err(|e| Error::io("write", "stdout", e))?;
+    let mut findings: Vec<finding::Finding> =
+        book.findings.iter().chain(book.bib.findings.iter()).cloned().chain(index::health(book)).collect();
+    findings.sort();
+    let text = match s.format {
+        Format::Json => json_text(&report::outline_json(book, &files, &findings)),
+        Format::Text | Format::Github => report::outline_text(book, &files, &findings, style),
+    };
+    out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
     Ok(i32::from(findings.iter().any(|f| f.severity == Severity::Error)))
 }
 

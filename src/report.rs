@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
+use crate::book::Book;
 use crate::finding::{Finding, Severity};
 use crate::guide::describe_rank;
 use crate::plan::{GuidePlan, TargetPlan};
@@ -265,4 +266,122 @@ pub fn github_summary(plans: &[GuidePlan], book_findings: &[&Finding]) -> String
         }
     }
     out
+}
+
+/// The `outline` document: `{"schema", "roots", "files": [{"path", "reachable", "headings",
+/// "environments", "labels", "citations", "references", "includes", "entries",
+/// "findings"}], "summary"}`; lines are 1-based, `entries` is filled for .bib files only.
+pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> Value {
+    let files_json: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            let mut headings = Vec::new();
+            let mut environments = Vec::new();
+            let mut labels = Vec::new();
+            let mut includes = Vec::new();
+            if let Some(o) = book.outline(f) {
+                headings = o
+                    .headings
+                    .iter()
+                    .map(|h| {
+                        let mut v = json!({"level": h.level, "title": h.title, "label": h.label, "line": h.line});
+                        if let Some(short) = &h.short_title {
+                            v["short_title"] = json!(short);
+                        }
+                        if !h.numbered {
+                            v["numbered"] = json!(false);
+                        }
+                        v
+                    })
+                    .collect();
+                environments = o
+                    .envs
+                    .iter()
+                    .map(|e| json!({"name": e.name, "title": e.title, "label": e.label, "line": e.start, "end_line": e.end}))
+                    .collect();
+                labels = o.labels.iter().map(|(l, line)| json!({"name": l, "line": line})).collect();
+                includes = o
+                    .includes
+                    .iter()
+                    .map(|i| json!({"target": i.target, "resolved": book.resolve_include(f, &i.target), "line": i.line}))
+                    .collect();
+            }
+            let uses = book.uses(f);
+            let entries: Vec<Value> = if f.ends_with(".bib") {
+                crate::bib::entries_in(f, &book.sources[f])
+                    .iter()
+                    .map(|e| json!({"key": e.key, "type": e.kind, "line": e.line}))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            json!({
+                "path": f,
+                "reachable": book.reachable.contains(f),
+                "headings": headings,
+                "environments": environments,
+                "labels": labels,
+                "citations": uses.citations.iter().map(|(k, l)| json!({"key": k, "line": l})).collect::<Vec<_>>(),
+                "references": uses.references.iter().map(|(k, l)| json!({"name": k, "line": l})).collect::<Vec<_>>(),
+                "includes": includes,
+                "entries": entries,
+                "findings": findings.iter().filter(|x| x.path.as_deref() == Some(f.as_str())).map(finding_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "schema": SCHEMA,
+        "roots": book.roots,
+        "files": files_json,
+        "summary": {
+            "chapter_files": book.chapter_files().count(),
+            "reachable_files": book.reachable.len(),
+            "labels": book.labels().len(),
+            "bibliography_entries": book.bib.len(),
+        },
+        "findings": findings.iter().filter(|x| x.path.as_ref().is_none_or(|p| !files.contains(p))).map(finding_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The `outline` as text: each file with its headings (indented by level, with labels),
+/// a count line, and the findings.
+pub fn outline_text(book: &Book, files: &[String], findings: &[Finding], style: Style) -> String {
+    let mut text = format!("roots: {}\n", book.roots.join(", "));
+    for f in files {
+        let reach = if book.reachable.contains(f) || f.ends_with(".bib") { "" } else { " (not reachable from a root)" };
+        let _ = writeln!(text, "{}{}", style.bold(f), style.dim(reach));
+        if f.ends_with(".bib") {
+            let _ = writeln!(text, "    {} entries", crate::bib::entries_in(f, &book.sources[f]).len());
+            continue;
+        }
+        let Some(o) = book.outline(f) else { continue };
+        for h in &o.headings {
+            let indent = "  ".repeat((h.level + 2).max(1) as usize);
+            let label = h.label.as_ref().map(|l| format!(" <{l}>")).unwrap_or_default();
+            let _ = writeln!(text, "{indent}{} (line {}){label}", h.title, h.line);
+        }
+        let uses = book.uses(f);
+        let _ = writeln!(
+            text,
+            "    {} environment(s), {} label(s), {} citation(s), {} cross-reference(s), {} include(s)",
+            o.envs.len(),
+            o.labels.len(),
+            uses.citations.len(),
+            uses.references.len(),
+            o.includes.len()
+        );
+    }
+    for f in findings {
+        text.push_str(&finding_text(f, style, &|_, _| None));
+    }
+    let _ = writeln!(
+        text,
+        "{} chapter file(s), {} reachable from a root; {} label(s); {} bibliography entries; {} finding(s)",
+        book.chapter_files().count(),
+        book.reachable.len(),
+        book.labels().len(),
+        book.bib.len(),
+        findings.len()
+    );
+    text
 }

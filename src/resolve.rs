@@ -328,7 +328,7 @@ impl<'b> Resolver<'b> {
                     self.book.closure(c).iter().filter_map(|f| self.book.sources.get(f).map(String::as_str)).collect()
                 })
                 .collect();
-            let docs = parallel_map(&texts, |files| {
+            let docs = crate::text::parallel_map(&texts, |files| {
                 let mut counts = crate::text::TermCounts::default();
                 for t in files {
                     crate::text::count_terms(t, &mut counts);
@@ -341,17 +341,6 @@ impl<'b> Resolver<'b> {
         let max = scores.iter().cloned().fold(0.0, f64::max);
         Some(scores.iter().map(|s| if max > 0.0 { s / max } else { 0.0 }).collect())
     }
-}
-
-/// `f` over `items` on all available cores (scoped threads), results in item order.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
-    let chunk = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker threads do not panic")).collect()
-    })
 }
 
 /// Dice coefficient of two term sets, in `[0, 1]`; 0 when either is empty.

@@ -1,0 +1,166 @@
+//! The book-wide index: every chapter file's outline (parsed once, on all cores), each
+//! `@name` sorted into citation or cross-reference, and the book's own health as a LaTeX
+//! language server or the Typst compiler would report it: undefined citation keys,
+//! duplicate labels, undefined cross-references (unreadable includes are found when the
+//! book is opened).
+//!
+//! What it leaves out: macro expansion and conditional compilation (`\ifdefined`, Typst
+//! `if`): every label and citation written in content counts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::bib::KeyStatus;
+use crate::book::Book;
+use crate::finding::{Finding, Severity};
+use crate::guide::Markup;
+use crate::outline::Outline;
+
+/// A file's citations and cross-references, each `(name, 1-based line)` in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Uses {
+    /// Citation keys.
+    pub citations: Vec<(String, usize)>,
+    /// Cross-references to labels.
+    pub references: Vec<(String, usize)>,
+}
+
+impl Book {
+    /// Parses the outline of every chapter file not parsed yet, split over the machine's
+    /// cores; later [`Book::outline`] calls return the parsed outlines.
+    pub fn outline_all(&self) {
+        let todo: Vec<(&String, Markup, &str)> = self
+            .chapter_files()
+            .filter(|p| !self.has_outline(p))
+            .filter_map(|p| Some((p, Markup::from_path(p)?, self.sources[p].as_str())))
+            .collect();
+        let parsed = crate::text::parallel_map(&todo, |(_, m, text)| Outline::parse(*m, text));
+        for ((path, ..), outline) in todo.into_iter().zip(parsed) {
+            self.insert_outline(path, outline);
+        }
+    }
+
+    /// The citations and cross-references of `path`. LaTeX tells them apart by command;
+    /// a Typst or Pandoc `@name` is a cross-reference when the book defines the label
+    /// `name`, else a citation.
+    pub fn uses(&self, path: &str) -> Uses {
+        let Some(o) = self.outline(path) else { return Uses::default() };
+        let labels = self.labels();
+        let mut uses = Uses { citations: Vec::new(), references: o.references.clone() };
+        for (name, line) in &o.citations {
+            if o.markup != Markup::Latex && labels.contains_key(name) {
+                uses.references.push((name.clone(), *line));
+            } else {
+                uses.citations.push((name.clone(), *line));
+            }
+        }
+        uses.references.sort_by_key(|r| r.1);
+        uses
+    }
+
+    /// The files whose problems are the book's: those reachable from a root, or every
+    /// chapter file when no root is known.
+    pub fn document_files(&self) -> Vec<String> {
+        if self.reachable.is_empty() {
+            self.chapter_files().cloned().collect()
+        } else {
+            self.reachable.iter().cloned().collect()
+        }
+    }
+}
+
+/// The book's own problems, in path and line order: `citation-undefined` for a key with no
+/// bibliography entry, `reference-undefined` for a cross-reference to a label no document
+/// file defines, `label-duplicate` for each further definition of a label within one root
+/// document (the first definition is the one LaTeX and Typst use). All are warnings: the
+/// book builds, with `??` or a compiler error at that place.
+///
+/// Files outside the documents (a legacy edition no root includes) are not checked.
+pub fn health(book: &Book) -> Vec<Finding> {
+    book.outline_all();
+    let files = book.document_files();
+    let mut out = Vec::new();
+    // A Typst `@x` that is neither label nor key is a cross-reference when x has the
+    // prefix of the book's labels (`sec:`, `hyp:`), else a citation.
+    let labels = book.labels();
+    let prefixes: BTreeSet<&str> = labels.keys().filter_map(|l| l.split_once(':').map(|(p, _)| p)).collect();
+    let looks_like_label = |name: &str| name.split_once(':').is_some_and(|(p, _)| prefixes.contains(p));
+    for path in &files {
+        let uses = book.uses(path);
+        for (key, line) in &uses.citations {
+            let status = book.bib.status(key);
+            if status == KeyStatus::Found {
+                continue;
+            }
+            let markup = Markup::from_path(path);
+            if markup != Some(Markup::Latex) && looks_like_label(key) {
+                out.push(undefined_reference(path, key, *line));
+                continue;
+            }
+            let finding = Finding::new(
+                "citation-undefined",
+                Severity::Warning,
+                format!("citation key `{key}` has no bibliography entry"),
+            )
+            .at(path.clone(), Some(*line));
+            out.push(match status {
+                KeyStatus::CaseMismatch(actual) => {
+                    finding.help(format!("the bibliography has `{actual}`: fix the case"))
+                }
+                _ => finding.help("add the entry to a .bib file of the book, or fix the key"),
+            });
+        }
+        for (name, line) in &uses.references {
+            if !labels.contains_key(name) {
+                out.push(undefined_reference(path, name, *line));
+            }
+        }
+    }
+    out.extend(duplicate_labels(book));
+    out.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
+    out.dedup();
+    out
+}
+
+fn undefined_reference(path: &str, name: &str, line: usize) -> Finding {
+    Finding::new(
+        "reference-undefined",
+        Severity::Warning,
+        format!("cross-reference to `{name}`, a label no document file defines"),
+    )
+    .at(path, Some(line))
+    .help("define the label, or fix the reference")
+}
+
+/// `label-duplicate` findings: within each root's document (the root and what it
+/// includes), every definition of a label after its first.
+fn duplicate_labels(book: &Book) -> Vec<Finding> {
+    let documents: Vec<Vec<String>> = if book.roots.is_empty() {
+        vec![book.chapter_files().cloned().collect()]
+    } else {
+        book.roots.iter().map(|r| book.closure(r)).collect()
+    };
+    let mut out = Vec::new();
+    for files in documents {
+        let mut first: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        for path in &files {
+            let Some(o) = book.outline(path) else { continue };
+            for (label, line) in &o.labels {
+                match first.get(label) {
+                    Some((p, l)) => out.push(
+                        Finding::new(
+                            "label-duplicate",
+                            Severity::Warning,
+                            format!("label `{label}` is defined again; the first definition is at {p}:{l}"),
+                        )
+                        .at(path.clone(), Some(*line))
+                        .help("rename one of the labels and update its cross-references"),
+                    ),
+                    None => {
+                        first.insert(label.clone(), (path.clone(), *line));
+                    }
+                }
+            }
+        }
+    }
+    out
+}

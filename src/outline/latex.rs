@@ -1,0 +1,357 @@
+//! LaTeX chapters -> [`Outline`]. A line scanner, not a TeX engine: sectioning commands
+//! (optional short title, star, argument on a later line), environments with their
+//! optional title and label, `\label`, the `\cite` family (natbib and biblatex forms,
+//! multi-cites, locators, key lists over several lines), the `\ref` family and includes.
+//! Comments, `\iffalse...\fi`, verbatim-like environments and macro definitions
+//! (`\newcommand`, `\def`, ...) hold none of these.
+
+use regex::Regex;
+
+use super::{empty, Env, Heading, Include, Outline};
+use crate::guide::Markup;
+use crate::text::LineIndex;
+
+/// Environments whose content is not LaTeX (no headings, labels or citations inside).
+const VERBATIM: &[&str] = &["verbatim", "verbatim*", "lstlisting", "minted", "comment", "Verbatim", "alltt"];
+
+/// Commands whose arguments define macros: their bodies are not document text.
+const DEFINITIONS: &[&str] = &[
+    "newcommand",
+    "renewcommand",
+    "providecommand",
+    "DeclareRobustCommand",
+    "newenvironment",
+    "renewenvironment",
+    "def",
+    "gdef",
+    "edef",
+    "xdef",
+];
+
+/// Everything before an unescaped `%` (a `%` preceded by an odd number of backslashes is text).
+pub(crate) fn strip_latex_comment(line: &str) -> &str {
+    let b = line.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'%' {
+            let backslashes = b[..i].iter().rev().take_while(|&&x| x == b'\\').count();
+            if backslashes % 2 == 0 {
+                return &line[..i];
+            }
+        }
+    }
+    line
+}
+
+/// The content of the balanced `{...}` group starting at `s[0] == '{'`, and the rest.
+fn braced(s: &str) -> Option<(&str, &str)> {
+    delimited(s, '{', '}')
+}
+
+/// The content of the balanced `open...close` group starting at `s[0] == open`, and the rest.
+fn delimited(s: &str, open: char, close: char) -> Option<(&str, &str)> {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            c if c == open => depth += 1,
+            c if c == close => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some((&s[open.len_utf8()..i], &s[i + close.len_utf8()..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+struct Patterns {
+    heading: Regex,
+    label: Regex,
+    include: Regex,
+    begin: Regex,
+    end: Regex,
+    cite: Regex,
+    reference: Regex,
+    definition: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static RES: std::sync::OnceLock<Patterns> = std::sync::OnceLock::new();
+    RES.get_or_init(|| Patterns {
+        heading: Regex::new(r"\\(part|chapter|section|subsection|subsubsection|paragraph)(\*?)\s*(\[[^\]]*\])?\s*(\{|$)")
+            .unwrap(),
+        label: Regex::new(r"\\label\s*\{([^}]+)\}").unwrap(),
+        include: Regex::new(r"\\(?:input|include|subfile)\s*(?:\{([^}]+)\}|\s+([^\s{}%]+))").unwrap(),
+        begin: Regex::new(r"\\begin\s*\{([^}]+)\}").unwrap(),
+        end: Regex::new(r"\\end\s*\{([^}]+)\}").unwrap(),
+        // natbib (\citep, \citet, \citeauthor), biblatex (\parencite, \textcite, \autocite,
+        // \footcite, \fullcite, the plural \...cites), \nocite; starred forms.
+        cite: Regex::new(r"\\([A-Za-z]*cite[A-Za-z]*)\*?").unwrap(),
+        reference: Regex::new(
+            r"\\(?:ref|cref|Cref|autoref|eqref|pageref|nameref|vref|Vref|labelcref|cpageref|Cpageref|crefrange|Crefrange)\*?\s*\{([^}]*)\}",
+        )
+        .unwrap(),
+        definition: Regex::new(&format!(r"\\(?:{})\b", DEFINITIONS.join("|"))).unwrap(),
+    })
+}
+
+/// Outlines a LaTeX file.
+pub(super) fn outline(text: &str) -> Outline {
+    let mut o = empty(Markup::Latex, text);
+    let p = patterns();
+    let lines: Vec<&str> = text.lines().collect();
+    let in_definition = definition_lines(&lines);
+    // The document's text as TeX sees it, line for line: comments and skipped blocks blank.
+    let mut clean: Vec<&str> = Vec::with_capacity(lines.len());
+    // Stack of open environments: (name, start line, label, title).
+    let mut stack: Vec<(String, usize, Option<String>, Option<String>)> = Vec::new();
+    let mut skip: Option<(String, usize)> = None; // inside \iffalse or a verbatim-like env
+    let mut i = 0;
+    while i < lines.len() {
+        let n = i + 1;
+        let raw = lines[i];
+        i += 1;
+        if let Some((end, start)) = &skip {
+            let closes = if end == "\\fi" {
+                strip_latex_comment(raw).trim_start().starts_with("\\fi")
+            } else {
+                raw.contains(&format!("\\end{{{end}}}"))
+            };
+            if closes {
+                o.blocked.push((*start, n));
+                o.dead.push((*start, n));
+                skip = None;
+            }
+            clean.push("");
+            continue;
+        }
+        if in_definition[i - 1] {
+            clean.push("");
+            continue;
+        }
+        let line = strip_latex_comment(raw);
+        if line.len() < raw.len() && line.trim().is_empty() {
+            o.dead.push((n, n));
+        }
+        if line.trim_start().starts_with("\\iffalse") {
+            skip = Some(("\\fi".into(), n));
+            clean.push("");
+            continue;
+        }
+        for c in p.begin.captures_iter(line) {
+            let name = c[1].trim().to_string();
+            if VERBATIM.contains(&name.as_str()) {
+                skip = Some((name, n));
+            } else if name != "document" {
+                let after = &line[c.get(0).unwrap().end()..];
+                let title =
+                    after.trim_start().starts_with('[').then(|| delimited(after.trim_start(), '[', ']')).flatten();
+                stack.push((name, n, None, title.map(|(t, _)| t.trim().to_string())));
+            }
+        }
+        if skip.is_some() {
+            clean.push(line);
+            continue;
+        }
+        clean.push(line);
+        if let Some(c) = p.heading.captures(line) {
+            let level = match &c[1] {
+                "part" => -1,
+                "chapter" => 0,
+                "section" => 1,
+                "subsection" => 2,
+                "subsubsection" => 3,
+                _ => 4,
+            };
+            let mut rest = line[c.get(0).unwrap().end() - c[4].len()..].to_string();
+            // The title may start on the next line (`\section\n{Title}`) or run over lines.
+            let mut extra = 0;
+            while braced(&rest).is_none() && extra < 3 && i + extra < lines.len() {
+                rest.push(' ');
+                rest.push_str(strip_latex_comment(lines[i + extra]).trim());
+                extra += 1;
+            }
+            let rest = rest.trim_start();
+            if let Some((title, _)) = braced(rest) {
+                let short = c.get(3).map(|m| m.as_str()[1..m.as_str().len() - 1].trim().to_string());
+                o.headings.push(Heading {
+                    level,
+                    title: title.split_whitespace().collect::<Vec<_>>().join(" "),
+                    label: None,
+                    line: n,
+                    short_title: short,
+                    numbered: c[2].is_empty(),
+                });
+            }
+        }
+        for c in p.label.captures_iter(line) {
+            let label = c[1].trim().to_string();
+            o.labels.push((label.clone(), n));
+            if let Some(top) = stack.last_mut().filter(|t| t.2.is_none()) {
+                top.2 = Some(label.clone());
+            } else if let Some(h) = o.headings.last_mut().filter(|h| h.label.is_none() && n <= h.line + 1) {
+                h.label = Some(label);
+            }
+        }
+        if let Some(c) = p.include.captures(line) {
+            let target = c.get(1).or_else(|| c.get(2)).unwrap().as_str().trim().trim_matches('"').to_string();
+            o.includes.push(Include { target, line: n });
+        }
+        for c in p.end.captures_iter(line) {
+            let name = c[1].trim();
+            if let Some(pos) = stack.iter().rposition(|(open, ..)| open == name) {
+                let (name, start, label, title) = stack.remove(pos);
+                if pos == 0 || stack.is_empty() {
+                    o.blocked.push((start, n));
+                    o.envs.push(Env { name, start, end: n, label, title });
+                }
+                stack.truncate(pos);
+            }
+        }
+    }
+    // An environment, `\iffalse` or verbatim block never closed runs to the end of the
+    // file, past its last line: nothing may be inserted anywhere after its start.
+    let past_end = lines.len() + 1;
+    if let Some((_, start, ..)) = stack.first() {
+        o.blocked.push((*start, past_end));
+    }
+    if let Some((_, start)) = skip {
+        o.blocked.push((start, past_end));
+        o.dead.push((start, past_end));
+    }
+    // Display math `\[ ... \]` spanning lines.
+    block_pairs(&lines, "\\[", "\\]", &mut o.blocked);
+    // Citations and cross-references may run over lines: scan the clean text whole.
+    let clean = clean.join("\n");
+    let idx = LineIndex::new(&clean);
+    o.citations = citations(&clean, &idx);
+    for c in p.reference.captures_iter(&clean) {
+        let m = c.get(1).unwrap();
+        let mut at = m.start();
+        for name in m.as_str().split(',') {
+            let trimmed = name.trim();
+            if !trimmed.is_empty() {
+                let offset = at + (name.len() - name.trim_start().len());
+                o.references.push((trimmed.to_string(), idx.line_of(offset)));
+            }
+            at += name.len() + 1;
+        }
+    }
+    o
+}
+
+/// Citation keys of every `\cite`-family command in `clean` (comment-free) text with the
+/// 1-based line of the key itself. Handles optional arguments (`[see][p.~5]`), biblatex
+/// multi-cites (`\parencites(pre)(post)[p.~3]{a}[ch.~2]{b}`) and `\nocite{*}` (no key).
+fn citations(clean: &str, idx: &LineIndex) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for c in patterns().cite.captures_iter(clean) {
+        let plural = c[1].ends_with("cites");
+        let mut pos = c.get(0).unwrap().end();
+        loop {
+            let rest = &clean[pos..];
+            let skipped = rest.len() - rest.trim_start().len();
+            let rest = &rest[skipped..];
+            pos += skipped;
+            let Some(first) = rest.chars().next() else { break };
+            let (open, close) = match first {
+                '[' => ('[', ']'),
+                '(' if plural => ('(', ')'),
+                '{' => ('{', '}'),
+                _ => break,
+            };
+            let Some((inner, after)) = delimited(rest, open, close) else { break };
+            if open == '{' {
+                let mut at = pos + 1;
+                for key in inner.split(',') {
+                    let trimmed = key.trim();
+                    if !trimmed.is_empty() && trimmed != "*" && !trimmed.contains('#') {
+                        let offset = at + (key.len() - key.trim_start().len());
+                        out.push((trimmed.to_string(), idx.line_of(offset)));
+                    }
+                    at += key.len() + 1;
+                }
+                if !plural {
+                    break;
+                }
+            }
+            pos = clean.len() - after.len();
+        }
+    }
+    out
+}
+
+/// For each line, whether it lies in a macro definition (`\newcommand{\x}[1]{...}`,
+/// `\def\x{...}`) whose body would otherwise be read as document text.
+fn definition_lines(lines: &[&str]) -> Vec<bool> {
+    let mut out = vec![false; lines.len()];
+    let p = patterns();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = strip_latex_comment(lines[i]);
+        let Some(m) = p.definition.find(line) else {
+            i += 1;
+            continue;
+        };
+        // The definition runs until its last brace group closes: gather lines until the
+        // braces opened since the command are balanced (at most 50 lines).
+        let mut depth: i64 = 0;
+        let mut seen_brace = false;
+        let mut j = i;
+        let mut from = m.end();
+        'lines: while j < lines.len() && j < i + 50 {
+            let l = strip_latex_comment(lines[j]);
+            let mut escaped = false;
+            for ch in l[from.min(l.len())..].chars() {
+                if escaped {
+                    escaped = false;
+                    continue;
+                }
+                match ch {
+                    '\\' => escaped = true,
+                    '{' => {
+                        depth += 1;
+                        seen_brace = true;
+                    }
+                    '}' => {
+                        depth -= 1;
+                    }
+                    _ => {}
+                }
+            }
+            from = 0;
+            if seen_brace && depth <= 0 {
+                break 'lines;
+            }
+            j += 1;
+        }
+        let last = j.min(lines.len() - 1);
+        for flag in &mut out[i..=last] {
+            *flag = true;
+        }
+        i = last + 1;
+    }
+    out
+}
+
+fn block_pairs(lines: &[&str], open: &str, close: &str, blocked: &mut Vec<(usize, usize)>) {
+    let mut start = None;
+    for (i, l) in lines.iter().enumerate() {
+        let l = strip_latex_comment(l);
+        match start {
+            None if l.contains(open) && !l[l.find(open).unwrap()..].contains(close) => start = Some(i + 1),
+            Some(s) if l.contains(close) => {
+                blocked.push((s, i + 1));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,87 @@
+
+use super::*;
+
+#[test]
+fn latex_comments_and_skipped_blocks_hold_no_headings() {
+    let text = "\\chapter{Main}\\label{ch:main}\n% \\section{Commented}\n40\\% of \\cite{A2020} % \\cite{Hidden}\n\\iffalse\n\\section{Skipped}\n\\fi\n\\begin{verbatim}\n\\section{Verb}\n\\end{verbatim}\n\\section[Short]{Long \\emph{Title}}\n\\label{sec:long}\n\\subsection*\n{Next Line}\n";
+    let o = Outline::parse(Markup::Latex, text);
+    let titles: Vec<(&str, i32, usize)> = o.headings.iter().map(|h| (h.title.as_str(), h.level, h.line)).collect();
+    assert_eq!(titles, vec![("Main", 0, 1), ("Long \\emph{Title}", 1, 10), ("Next Line", 2, 12)]);
+    assert_eq!(o.headings[0].label.as_deref(), Some("ch:main"));
+    assert_eq!(o.headings[1].label.as_deref(), Some("sec:long"));
+    assert_eq!(o.citations, vec![("A2020".to_string(), 3)]);
+    assert!(!o.can_insert_after(4) && !o.can_insert_after(7) && o.can_insert_after(9));
+}
+
+#[test]
+fn unclosed_skipped_blocks_run_past_the_end() {
+    let o = Outline::parse(Markup::Latex, "\\section{Intro}\nText.\n\\iffalse\n\\section{Hidden}\nhidden\n");
+    assert_eq!(o.headings.len(), 1);
+    assert!(o.can_insert_after(2));
+    assert!(!o.can_insert_after(3) && !o.can_insert_after(5));
+    assert!(o.is_dead(4) && !o.is_dead(2));
+    let o = Outline::parse(Markup::Latex, "\\section{A}\n\\begin{verbatim}\nx\n");
+    assert!(!o.can_insert_after(3));
+}
+
+#[test]
+fn latex_environments_block_insertion_and_carry_labels() {
+    let text = "\\section{S}\n\\begin{achievement}[T]\n\\label{ach:x}\nText \\citep[p.~2]{K1, K2}.\n\\begin{itemize}\n\\item a\n\\end{itemize}\n\\end{achievement}\nAfter.\n\\input{sec/a}\n\\input sec/b.tex\n";
+    let o = Outline::parse(Markup::Latex, text);
+    assert_eq!(
+        o.envs,
+        vec![Env {
+            name: "achievement".into(),
+            start: 2,
+            end: 8,
+            label: Some("ach:x".into()),
+            title: Some("T".into())
+        }]
+    );
+    assert!(!o.can_insert_after(2) && !o.can_insert_after(7) && o.can_insert_after(8));
+    assert_eq!(o.citations.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["K1", "K2"]);
+    let inc: Vec<&str> = o.includes.iter().map(|i| i.target.as_str()).collect();
+    assert_eq!(inc, vec!["sec/a", "sec/b.tex"]);
+}
+
+#[test]
+fn typst_headings_envs_labels_refs_includes() {
+    let text = "#import \"env.typ\": *\n= Chapter\n<ch:x>\n\n== Section <sec:y>\nText @Key2020 and @sec:y.\n\n#observation(title: [T])[\n  Body @Other2021\n] <obs:z>\n\n// == Not a heading\n#include \"sub/a.typ\"\n";
+    let o = Outline::parse(Markup::Typst, text);
+    let h: Vec<(&str, i32, Option<&str>, usize)> =
+        o.headings.iter().map(|h| (h.title.as_str(), h.level, h.label.as_deref(), h.line)).collect();
+    assert_eq!(h, vec![("Chapter", 0, Some("ch:x"), 2), ("Section", 1, Some("sec:y"), 5)]);
+    assert_eq!(o.envs.len(), 1);
+    assert_eq!((o.envs[0].name.as_str(), o.envs[0].start, o.envs[0].end), ("observation", 8, 10));
+    assert_eq!(o.envs[0].label.as_deref(), Some("obs:z"));
+    let cites: Vec<&str> = o.citations.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(cites, vec!["Key2020", "sec:y", "Other2021"]);
+    assert_eq!(o.includes, vec![Include { target: "sub/a.typ".into(), line: 13 }]);
+    assert!(!o.can_insert_after(8) && !o.can_insert_after(9) && o.can_insert_after(10));
+    let labels: Vec<&str> = o.labels.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(labels, vec!["ch:x", "sec:y", "obs:z"]);
+}
+
+#[test]
+fn a_bom_does_not_hide_the_first_heading() {
+    let o = Outline::parse(Markup::Typst, "\u{feff}= Odd\n== Z\n");
+    let h: Vec<(&str, usize)> = o.headings.iter().map(|h| (h.title.as_str(), h.line)).collect();
+    assert_eq!(h, vec![("Odd", 1), ("Z", 2)]);
+    let o = Outline::parse(Markup::Markdown, "\u{feff}# Title\ntext\n");
+    assert_eq!(o.headings[0].title, "Title");
+}
+
+#[test]
+fn quick_headings_agree_with_the_parse_on_plain_files() {
+    let tex = "\\chapter{C}\n% \\section{No}\n\\section[S]{Sec \\emph{x}}\n";
+    assert_eq!(quick_headings(Markup::Latex, tex), vec![(0, "C".to_string()), (1, "Sec \\emph{x".to_string())]);
+    let typ = "= Chapter <ch:x>\ntext = not\n== Section\n  == indented is text\n";
+    assert_eq!(quick_headings(Markup::Typst, typ), vec![(0, "Chapter".to_string()), (1, "Section".to_string())]);
+}
+
+#[test]
+fn heading_stack_follows_levels() {
+    let o = Outline::parse(Markup::Latex, "\\chapter{C}\n\\section{A}\n\\subsection{A1}\n\\section{B}\ntext\n");
+    let s: Vec<&str> = o.heading_stack_at(5).iter().map(|h| h.title.as_str()).collect();
+    assert_eq!(s, vec!["C", "B"]);
+}
