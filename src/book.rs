@@ -379,12 +379,17 @@ impl Book {
         self.symlinks.get(path).filter(|t| self.sources.contains_key(*t)).cloned()
     }
 
-    /// Chapter files (.tex, .typ), sorted.
+    /// Chapter files (.tex, .typ; .md too in a Markdown book, i.e. when a configured root
+    /// is a .md file), sorted.
     pub fn chapter_files(&self) -> impl Iterator<Item = &String> {
-        self.sources.keys().filter(|p| Markup::from_path(p).is_some_and(|m| m != Markup::Markdown))
+        let markdown_book = self.config.book.roots.iter().any(|r| r.ends_with(".md"));
+        self.sources
+            .keys()
+            .filter(move |p| Markup::from_path(p).is_some_and(|m| m != Markup::Markdown || markdown_book))
     }
 
     /// The outline of a chapter file, parsed once.
+    /// Markdown files of the book that are not chapters are outlined too (for `outline`).
     pub fn outline(&self, path: &str) -> Option<Rc<Outline>> {
         if let Some(o) = self.outlines.borrow().get(path) {
             return Some(o.clone());

@@ -77,21 +77,29 @@ impl Book {
 /// Files outside the documents (a legacy edition no root includes) are not checked.
 pub fn health(book: &Book) -> Vec<Finding> {
     book.outline_all();
-    let files = book.document_files();
+    let mut out = uses_health(book, &book.document_files());
+    out.extend(duplicate_labels(book));
+    out.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
+    out.dedup();
+    out
+}
+
+/// `citation-undefined` and `reference-undefined` findings of `files` (see [`health`]).
+pub fn uses_health(book: &Book, files: &[String]) -> Vec<Finding> {
     let mut out = Vec::new();
     // A Typst `@x` that is neither label nor key is a cross-reference when x has the
     // prefix of the book's labels (`sec:`, `hyp:`), else a citation.
     let labels = book.labels();
     let prefixes: BTreeSet<&str> = labels.keys().filter_map(|l| l.split_once(':').map(|(p, _)| p)).collect();
     let looks_like_label = |name: &str| name.split_once(':').is_some_and(|(p, _)| prefixes.contains(p));
-    for path in &files {
+    for path in files {
+        let markup = Markup::from_path(path);
         let uses = book.uses(path);
         for (key, line) in &uses.citations {
             let status = book.bib.status(key);
             if status == KeyStatus::Found {
                 continue;
             }
-            let markup = Markup::from_path(path);
             if markup != Some(Markup::Latex) && looks_like_label(key) {
                 out.push(undefined_reference(path, key, *line));
                 continue;
@@ -102,10 +110,16 @@ pub fn health(book: &Book) -> Vec<Finding> {
                 format!("citation key `{key}` has no bibliography entry"),
             )
             .at(path.clone(), Some(*line));
-            out.push(match status {
-                KeyStatus::CaseMismatch(actual) => {
+            out.push(match (status, longer_key(book, key)) {
+                (KeyStatus::CaseMismatch(actual), _) => {
                     finding.help(format!("the bibliography has `{actual}`: fix the case"))
                 }
+                // Pandoc ends a bare key at repeated or final punctuation: `@HFH+:WEKA:09`
+                // cites `HFH`. Braces keep the whole key.
+                (_, Some(full)) if markup == Some(Markup::Markdown) => {
+                    finding.help(format!("the bibliography has `{full}`: write it braced, `[@{{{full}}}]`"))
+                }
+                (_, Some(full)) => finding.help(format!("the bibliography has `{full}`: cite it whole")),
                 _ => finding.help("add the entry to a .bib file of the book, or fix the key"),
             });
         }
@@ -115,10 +129,18 @@ pub fn health(book: &Book) -> Vec<Finding> {
             }
         }
     }
-    out.extend(duplicate_labels(book));
-    out.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
-    out.dedup();
     out
+}
+
+/// The bibliography key that `key` is a cut-off prefix of (`HFH` of `HFH+:WEKA:09`): the
+/// first, in key order, that continues `key` with punctuation.
+fn longer_key(book: &Book, key: &str) -> Option<String> {
+    book.bib
+        .entries
+        .range(key.to_string()..)
+        .take_while(|(k, _)| k.starts_with(key))
+        .find(|(k, _)| k[key.len()..].starts_with(|c: char| !c.is_alphanumeric() && c != '_'))
+        .map(|(k, _)| k.clone())
 }
 
 fn undefined_reference(path: &str, name: &str, line: usize) -> Finding {

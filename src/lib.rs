@@ -534,9 +534,11 @@ fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: St
         }
         v
     };
+    // The whole book: its health; named files: their citations and cross-references.
+    let health = if s.paths.is_empty() { index::health(book) } else { index::uses_health(book, &files) };
     let mut findings: Vec<finding::Finding> =
-        book.findings.iter().chain(book.bib.findings.iter()).cloned().chain(index::health(book)).collect();
-    findings.sort();
+        book.findings.iter().chain(book.bib.findings.iter()).cloned().chain(health).collect();
+    findings.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
     let text = match s.format {
         Format::Json => json_text(&report::outline_json(book, &files, &findings)),
         Format::Text | Format::Github => report::outline_text(book, &files, &findings, style),

@@ -113,6 +113,8 @@ pub(super) fn outline(text: &str) -> Outline {
     // Stack of open environments: (name, start line, label, title).
     let mut stack: Vec<(String, usize, Option<String>, Option<String>)> = Vec::new();
     let mut skip: Option<(String, usize)> = None; // inside \iffalse or a verbatim-like env
+                                                  // Last line of the last heading's title (it may run over lines).
+    let mut heading_end = 0;
     let mut i = 0;
     while i < lines.len() {
         let n = i + 1;
@@ -179,6 +181,7 @@ pub(super) fn outline(text: &str) -> Outline {
                 extra += 1;
             }
             let rest = rest.trim_start();
+            heading_end = n + extra;
             if let Some((title, _)) = braced(rest) {
                 let short = c.get(3).map(|m| m.as_str()[1..m.as_str().len() - 1].trim().to_string());
                 o.headings.push(Heading {
@@ -196,7 +199,7 @@ pub(super) fn outline(text: &str) -> Outline {
             o.labels.push((label.clone(), n));
             if let Some(top) = stack.last_mut().filter(|t| t.2.is_none()) {
                 top.2 = Some(label.clone());
-            } else if let Some(h) = o.headings.last_mut().filter(|h| h.label.is_none() && n <= h.line + 1) {
+            } else if let Some(h) = o.headings.last_mut().filter(|h| h.label.is_none() && n <= heading_end + 1) {
                 h.label = Some(label);
             }
         }

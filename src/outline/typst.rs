@@ -5,6 +5,24 @@
 
 use typst_syntax::{LinkedNode, SyntaxKind, SyntaxNode};
 
+/// Functions that make inline text, never an environment, even at the start of a line.
+const INLINE: &[&str] = &[
+    "cite",
+    "ref",
+    "link",
+    "footnote",
+    "label",
+    "emph",
+    "strong",
+    "text",
+    "smallcaps",
+    "underline",
+    "highlight",
+    "h",
+    "v",
+    "sym",
+];
+
 /// Where a syntax node sits, for what its labels mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Context {
@@ -65,7 +83,10 @@ pub(super) fn outline(text: &str) -> Outline {
             }
             SyntaxKind::Hash | SyntaxKind::Space | SyntaxKind::Parbreak => {}
             _ => {
-                if let Some(name) = call_name(node) {
+                // An environment starts its line; a call inside a paragraph is text.
+                let starts_line =
+                    text[..range.start].rsplit('\n').next().is_some_and(|l| l.trim() == "#" || l.trim().is_empty());
+                if let Some(name) = call_name(node).filter(|n| starts_line && !INLINE.contains(&n.as_str())) {
                     let title = named_argument(node, "title");
                     o.envs.push(Env { name, start: first, end: last, label: None, title });
                 }
