@@ -125,6 +125,14 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// List every integration guide and key-findings file with what was extracted from it
+    /// (citation keys, targets, section hints, environments, snippets, phrasing) and what
+    /// could not be interpreted
+    Guides {
+        /// Guides, key-findings files or folders (default: every one in the book)
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Print the book as the tool sees it: roots, chapter files with their headings, the
     /// bibliography and what could not be read
     Outline {
@@ -193,6 +201,8 @@ pub enum Action {
     /// `outline` of the given chapter files (paths relative to the current directory), or of
     /// the whole book.
     Outline,
+    /// `guides`: the inventory of the given guides, or of every one in the book.
+    Guides,
 }
 
 /// Validated settings of one run.
@@ -256,6 +266,7 @@ impl Cli {
             Command::Apply { paths, branch, force, summary } => (Action::Apply { branch, force, summary }, paths),
             Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths),
             Command::Outline { files } => (Action::Outline, files),
+            Command::Guides { paths } => (Action::Guides, paths),
             Command::Status => (Action::Status, Vec::new()),
             Command::Init { force } => (Action::Init { force }, Vec::new()),
             Command::Completions { .. } | Command::Man => unreachable!("answered by Cli::static_output"),

@@ -18,6 +18,7 @@ pub mod finding;
 pub mod git;
 pub mod guide;
 pub mod index;
+pub mod inventory;
 pub mod outline;
 pub mod phrasing;
 pub mod place;
@@ -118,6 +119,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     let style = Style { color: s.color && s.format == Format::Text };
     match &s.action {
         Action::Outline => return outline(&book, s, &cwd, out, style),
+        Action::Guides => return guides(&book, s, &cwd, out, style),
         Action::Init { force } => {
             let path = workflow::init(&book, *force)?;
             writeln!(out, "wrote {}", path.display()).map_err(|e| Error::io("write", "stdout", e))?;
@@ -284,7 +286,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             Ok(0)
         }
         Action::Init { .. } => unreachable!("handled before guides are planned"),
-        Action::Outline => unreachable!("handled before guides are planned"),
+        Action::Outline | Action::Guides => unreachable!("handled before guides are planned"),
         Action::Apply { branch, force, summary } => {
             apply(&book, &plans, (branch.as_deref(), *force, summary.as_deref()), s, out, err, (style, source))
         }
@@ -545,6 +547,51 @@ fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: St
     };
     out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
     Ok(i32::from(findings.iter().any(|f| f.severity == Severity::Error)))
+}
+
+/// `guides`: every integration guide and key-findings file (or those under the given
+/// paths) with what was extracted; status 1 when any has an error finding.
+fn guides(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Style) -> Result<i32> {
+    let hidden: Vec<String> = book.config.book.literature();
+    let mut inputs = Vec::new();
+    if s.paths.is_empty() {
+        inputs = inventory::find_inputs(&book.root, &hidden)?;
+    } else {
+        for p in &s.paths {
+            let abs = cwd.join(p);
+            if abs.is_dir() {
+                inputs.extend(inventory::find_inputs(&abs, &hidden)?);
+            } else {
+                let name = abs.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                let kind = inventory::Kind::of(&name).unwrap_or(inventory::Kind::IntegrationGuide);
+                if !abs.is_file() {
+                    return Err(Error::io("read", &abs, std::io::Error::from(std::io::ErrorKind::NotFound)));
+                }
+                inputs.push((abs, kind));
+            }
+        }
+    }
+    let rel = |p: &Path| -> String {
+        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        abs.strip_prefix(&book.root).map(text::slash_path).unwrap_or_else(|_| text::slash_path(p))
+    };
+    let progress = progress_bar(inputs.len() as u64, s.quiet);
+    let mut entries = Vec::new();
+    for (path, kind) in &inputs {
+        entries.push(inventory::read(path, *kind, &book.rules, &rel)?);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let text = match s.format {
+        Format::Json => json_text(&serde_json::json!({
+            "schema": report::SCHEMA,
+            "guides": entries.iter().map(inventory::entry_json).collect::<Vec<_>>(),
+        })),
+        Format::Text | Format::Github => inventory::entries_text(&entries, style),
+    };
+    out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;
+    let failed = entries.iter().flat_map(|e| &e.guide.findings).any(|f| f.severity >= s.fail_on);
+    Ok(i32::from(failed))
 }
 
 /// Subject naming the guide and keys, a body with each target's place, and trailers

@@ -144,6 +144,16 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             (candidate, relevance)
         })
         .collect();
+    // A found anchor outranks every section; the section holding it adds its own signals.
+    for mut a in anchor_candidates(book, path, &hints, w.anchor_text) {
+        if let Some((c, _)) = out.iter().find(|(c, _)| c.path == a.path && c.heading_path == a.heading_path) {
+            a.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
+            a.reasons.extend(c.reasons.iter().filter(|r| !r.is_empty()).cloned());
+            a.cites_keys = c.cites_keys.clone();
+        }
+        out.retain(|(c, _)| !(c.path == a.path && c.after_line == a.after_line));
+        out.push((a, None));
+    }
     out.sort_by(|(a, _), (b, _)| {
         b.score.total_cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.after_line.cmp(&b.after_line))
     });
@@ -183,6 +193,11 @@ pub struct Hint {
     pub label: Option<String>,
     /// A line number the hint names (`line ~76`, `After line 616`), 1-based.
     pub line: Option<usize>,
+    /// The quoted text next to a line number (`After line 14 (... "as their condition
+    /// changes.")`): what the spot held when the guide was written.
+    pub anchor: Option<String>,
+    /// The anchor is the text to insert before (`before "== Sleep"`), not after.
+    pub before: bool,
 }
 
 impl Hint {
@@ -200,11 +215,16 @@ impl Hint {
         });
         let line = line_re.captures(hint).and_then(|c| c[1].parse().ok());
         let label = label_anchor(hint);
+        // With a line number, quoted text is the anchor to verify it by.
+        let (anchor, before) = match line {
+            Some(_) => anchor_text(hint),
+            None => (None, false),
+        };
         let mut titles: Vec<String> = section_re.captures_iter(hint).map(|c| c[1].trim().to_string()).collect();
         if titles.is_empty() {
             titles.extend(typst_re.captures_iter(hint).map(|c| c[1].trim().to_string()));
         }
-        if titles.is_empty() && label.is_none() {
+        if titles.is_empty() && label.is_none() && anchor.is_none() {
             let cleaned = paren_re.replace_all(hint, " ");
             let cleaned = line_re.replace_all(&cleaned, " ");
             titles.extend(
@@ -233,8 +253,83 @@ impl Hint {
         if titles.is_empty() {
             titles.push(String::new());
         }
-        titles.into_iter().map(|title| Hint { title, label: label.clone(), line }).collect()
+        titles
+            .into_iter()
+            .map(|title| Hint { title, label: label.clone(), line, anchor: anchor.clone(), before })
+            .collect()
     }
+}
+
+/// The quoted anchor text of a line-anchored hint, and whether the text goes before it
+/// (`before "..."`). Straight and curly double quotes.
+fn anchor_text(hint: &str) -> (Option<String>, bool) {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r#"(?i)(\bbefore\s*:?\s*)?(?:"([^"]{4,})"|“([^”]{4,})”)"#).unwrap());
+    let Some(c) = re.captures(hint) else { return (None, false) };
+    let text = c.get(2).or_else(|| c.get(3)).map(|m| m.as_str().trim().to_string());
+    (text, c.get(1).is_some())
+}
+
+/// Whitespace-normalised, lowercased text for finding an anchor in a file.
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Candidates at the spots where a hint's anchor text is found in `path` or the files it
+/// includes: right after the paragraph holding it (or right before it), each with the
+/// reason naming where it was found and the line the guide gave.
+fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for h in hints {
+        let Some(anchor) = h.anchor.as_deref() else { continue };
+        let wanted = squash(anchor);
+        for file in book.closure(path) {
+            let (Some(text), Some(o)) = (book.sources.get(&file), book.outline(&file)) else { continue };
+            let lines: Vec<&str> = text.lines().collect();
+            // Text may wrap: look in each line joined with the next two.
+            let Some(found) = (0..lines.len()).find(|&i| {
+                squash(lines[i]).contains(&wanted)
+                    || (!squash(lines[i]).is_empty()
+                        && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
+                        && !squash(&lines[i + 1..(i + 3).min(lines.len())].join(" ")).contains(&wanted))
+            }) else {
+                continue;
+            };
+            let found = found + 1;
+            let mut after = if h.before {
+                found - 1
+            } else {
+                // The end of the paragraph holding the anchor.
+                let mut l = found;
+                while l < lines.len() && !lines[l].trim().is_empty() && !o.headings.iter().any(|hd| hd.line == l + 1) {
+                    l += 1;
+                }
+                l
+            };
+            while after > 0 && (!o.can_insert_after(after) || (h.before && lines[after - 1].trim().is_empty())) {
+                after -= 1;
+            }
+            if after == 0 {
+                continue;
+            }
+            let mut heading_path: Vec<String> = book.context_of(&file).into_iter().map(|(_, t)| t).collect();
+            for hd in o.heading_stack_at(after) {
+                heading_path.push(hd.title.clone());
+            }
+            let said = h.line.map_or(String::new(), |l| format!(", guide said line {l}"));
+            let side = if h.before { "before" } else { "after the paragraph of" };
+            out.push(Candidate {
+                path: file.clone(),
+                after_line: after,
+                heading_path,
+                score: weight,
+                reasons: vec![format!("anchor text \"{anchor}\" found at line {found}{said}: insert {side} it")],
+                cites_keys: Vec::new(),
+            });
+            break;
+        }
+    }
+    out
 }
 
 /// How near a section is to a line in `[0, 1]`: 1 inside it, decaying with distance

@@ -55,6 +55,12 @@ pub struct GuideFields {
 pub struct GuideHeadings {
     /// Headings that open a citation-key section.
     pub citation_keys: Vec<String>,
+    /// Phrases that, contained in a heading (any case), also open one ("Bib Keys Produced").
+    #[serde(default)]
+    pub citation_key_phrases: Vec<String>,
+    /// Endings that make a table header cell a citation-key column (`Bib Key`).
+    #[serde(default)]
+    pub key_column_suffixes: Vec<String>,
     /// Rank words ("primary", ...); position + 1 is the rank.
     pub rank_words: Vec<String>,
     /// Other heading prefixes that open a target.
@@ -167,6 +173,8 @@ pub struct PlaceWeights {
     pub hint: f64,
     pub hint_parent: f64,
     pub line_prior: f64,
+    #[serde(default)]
+    pub anchor_text: f64,
     pub relevance: f64,
     pub cites_keys: f64,
     pub same_environment: f64,

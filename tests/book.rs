@@ -17,6 +17,7 @@ fn target(file: &str, title: &str) -> Target {
         environment: None,
         rationale: None,
         snippet: None,
+        keys: vec![],
         line: 1,
         source: "g.md".into(),
     }

@@ -108,6 +108,7 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str) -> V
                 environment: None,
                 rationale: Some(strip_md(item)),
                 snippet: None,
+                keys: Vec::new(),
                 line: *line,
                 source: path.to_string(),
             }

@@ -95,6 +95,9 @@ pub struct Target {
     pub rationale: Option<String>,
     /// The suggested snippet, if any.
     pub snippet: Option<Snippet>,
+    /// The citation keys this target cites: in a guide covering several papers, those of
+    /// the paper section (`## Paper 2: ...`) the target sits in; else every key of the guide.
+    pub keys: Vec<String>,
     /// 1-based line of the heading (or field) that opened the target in `source`.
     pub line: usize,
     /// The file the target was read from, relative to the book root.
@@ -233,6 +236,9 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             .at(p, None)
             .help("convert the file to UTF-8"),
         );
+    }
+    for t in guide.targets.iter_mut().filter(|t| t.keys.is_empty()) {
+        t.keys = guide.citation_keys.clone();
     }
     guide.slug = slug_of(files, &path);
     guide.key_findings = key_findings;
@@ -435,6 +441,12 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     // replaced by one; a second `**File:**` starts the next target).
     let mut file_field_seen = false;
     let idx = LineIndex::new(text);
+    // First lines of the guide's parts (headings of level 1 and 2): papers in a batch guide.
+    let mut part_starts: Vec<usize> = vec![1];
+    // Targets opened by a sub-heading of a target; dropped when they get no snippet.
+    let mut sub_targets: Vec<usize> = Vec::new();
+    // Sub-targets whose heading hint a hint field replaced.
+    let mut hinted_sub: Vec<usize> = Vec::new();
 
     let new_target = |rank: Option<usize>, title: String, line: usize, n: usize| Target {
         rank: rank.unwrap_or(n + 1),
@@ -445,6 +457,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         environment: None,
         rationale: None,
         snippet: None,
+        keys: Vec::new(),
         line,
         source: path.to_string(),
     };
@@ -452,6 +465,9 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     for block in blocks(text) {
         match block {
             Block::Heading { level, text: htext, line } => {
+                if level <= 2 {
+                    part_starts.push(line);
+                }
                 current_level = level;
                 current_heading_text = htext.clone();
                 previous_text.clear();
@@ -461,7 +477,10 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 if in_key_section.is_some_and(|l| level <= l) {
                     in_key_section = None;
                 }
-                if g.headings.citation_keys.iter().any(|h| htext.eq_ignore_ascii_case(h)) {
+                let lower = htext.to_lowercase();
+                if g.headings.citation_keys.iter().any(|h| htext.eq_ignore_ascii_case(h))
+                    || g.headings.citation_key_phrases.iter().any(|p| lower.contains(&p.to_lowercase()))
+                {
                     in_key_section = Some(level);
                     continue;
                 }
@@ -469,12 +488,32 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     targets.push(new_target(rank, title, line, targets.len()));
                     open = Some(level);
                     file_field_seen = false;
+                } else if let Some(t) =
+                    targets.last().filter(|t| t.snippet.is_some() && open.is_some_and(|l| level > l || l == u8::MAX))
+                {
+                    // `### Addition 2` under a target that has its snippet already: the
+                    // next spot in the same file, with its own fields and snippet.
+                    let mut next = t.clone();
+                    next.rank = targets.len() + 1;
+                    next.line = line;
+                    next.title_hint = htext.clone();
+                    // The heading names the spot unless a hint field follows.
+                    next.section_hints = heading_hint(&htext).into_iter().collect();
+                    next.environment = None;
+                    next.environment_raw = None;
+                    next.rationale = None;
+                    next.snippet = None;
+                    targets.push(next);
+                    sub_targets.push(targets.len() - 1);
                 }
             }
             Block::Text { range } => {
                 let src = &text[range.clone()];
                 previous_text = src.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
                 let first_line = idx.line_of(range.start);
+                if src.trim_start().starts_with('|') {
+                    table_keys(src, first_line, g, path, &mut keys, &mut guide.findings);
+                }
                 for (i, line) in src.lines().enumerate() {
                     let Some(c) = field_re().captures(line) else {
                         if let (Some(t), Some(c)) =
@@ -487,10 +526,13 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                             continue;
                         }
                         if in_key_section.is_some() {
-                            // A bare key list under a key heading: `Key2024` or - Key2024.
+                            // A bare key list under a key heading: `Key2024`, - Key2024 — ...,
+                            // - @Key2024.
                             let bare = line.trim().trim_start_matches(['-', '*', '+']).trim();
                             if bare.starts_with('`') {
                                 push_key(&mut keys, bare.split('`').nth(1).unwrap_or(""));
+                            } else if let Some(first) = bare.split_whitespace().next().filter(|w| looks_like_key(w)) {
+                                push_key(&mut keys, first.trim_end_matches([':', ',', ';']));
                             }
                         }
                         continue;
@@ -531,9 +573,14 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         }
                         continue;
                     }
+                    let last = targets.len().saturating_sub(1);
                     let Some(t) = targets.last_mut().filter(|_| open.is_some()) else { continue };
                     if field_is(&name, &g.fields.section_hint) {
-                        t.section_hints.extend(quoted_or_whole(&value));
+                        if sub_targets.last() == Some(&last) && !hinted_sub.contains(&last) {
+                            t.section_hints.clear();
+                            hinted_sub.push(last);
+                        }
+                        t.section_hints.extend(section_hints(&value));
                     } else if field_is(&name, &g.fields.environment) {
                         t.environment = rules.environments.normalize(&value);
                         t.environment_raw = Some(value.trim().to_string());
@@ -589,6 +636,11 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
             }
         }
     }
+    let mut index = 0;
+    targets.retain(|t| {
+        index += 1;
+        !sub_targets.contains(&(index - 1)) || t.snippet.is_some()
+    });
     // "Same as above" / "same file" name the file of the target before.
     for t in &mut targets {
         if t.file_hint.as_deref().is_some_and(|h| {
@@ -635,13 +687,134 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
             );
         }
     }
+    // Typst-era guides cite in prose (`(@Douzi2018Sleep)`, unfenced snippet text).
+    for key in prose_citations(text) {
+        push_key(&mut keys, &key);
+    }
     targets.sort_by_key(|t| t.rank);
+    assign_part_keys(text, &idx, &part_starts, &keys, &mut targets);
     guide.key_lines = keys.iter().filter_map(|k| Some((k.clone(), idx.line_of(text.find(k.as_str())?)))).collect();
     guide.citation_keys = keys;
     guide.targets = targets;
     guide.avoid = avoid_lines(text);
     guide.certainty = certainty_line(text, &rules.guide.key_findings.certainty);
     guide
+}
+
+/// Section hints of a field value: each quoted alternative, or the whole value; a value
+/// with a line number (`After line 14 (... "text")`) stays whole, so placement gets the
+/// number and the quoted text that verifies it.
+fn section_hints(value: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?i)\blines?\s*~?\s*\d+").unwrap());
+    if re.is_match(value) {
+        vec![strip_md(value)]
+    } else {
+        quoted_or_whole(value)
+    }
+}
+
+/// Whether a word looks like a citation key: optional `@`, a letter first, a four-digit
+/// year inside, no spaces (`Park2024fatigueSeverity`, `@smith2020`).
+fn looks_like_key(word: &str) -> bool {
+    let w = word.trim_matches('`').trim_start_matches('@').trim_end_matches([':', ',', ';', '.']);
+    w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && w.chars().all(|c| c.is_ascii_alphanumeric() || "_:-./+".contains(c))
+        && w.as_bytes().windows(4).any(|b| b.iter().all(u8::is_ascii_digit))
+}
+
+/// Typst-style citations in a guide's prose: `@Key` with a year in it, not preceded by a
+/// letter or digit (an e-mail address), in text order without duplicates.
+fn prose_citations(text: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?:^|[^A-Za-z0-9_.])@([A-Za-z][A-Za-z0-9_:\-./+]*[A-Za-z0-9_])").unwrap());
+    let mut seen = BTreeSet::new();
+    re.captures_iter(text).map(|c| c[1].to_string()).filter(|k| looks_like_key(k) && seen.insert(k.clone())).collect()
+}
+
+/// Citation keys from a Markdown table whose header names a key column (`| Bib Key |`,
+/// `| Citation key |`): one per row, `@`, backticks and `\cite{}` removed. A row without
+/// that cell, or with an empty one, is a `guide-table-key-missing` finding.
+fn table_keys(
+    src: &str,
+    first_line: usize,
+    g: &GuideRules,
+    path: &str,
+    keys: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
+) {
+    let cells = |row: &str| -> Vec<String> {
+        let row = row.trim().trim_start_matches('|').trim_end_matches('|');
+        row.split('|').map(|c| c.trim().trim_matches('*').trim().to_string()).collect()
+    };
+    let mut lines = src.lines().enumerate();
+    let Some((_, header)) = lines.next() else { return };
+    let header = cells(header);
+    let is_key_column = |h: &str| {
+        let lower = h.to_lowercase();
+        field_is(h, &g.fields.citation_key)
+            || g.headings.key_column_suffixes.iter().any(|p| lower.ends_with(&p.to_lowercase()))
+    };
+    let Some(col) = header.iter().position(|h| is_key_column(h)) else { return };
+    for (i, row) in lines {
+        let row = row.trim();
+        if !row.starts_with('|') || row.chars().all(|c| "|-: ".contains(c)) {
+            continue;
+        }
+        let cells = cells(row);
+        let cell = cells.get(col).map(String::as_str).unwrap_or("");
+        let found: Vec<String> = cell
+            .split([',', ';', ' '])
+            .map(|w| w.trim().trim_matches('`').trim_start_matches("\\cite{").trim_end_matches('}').to_string())
+            .filter(|w| looks_like_key(w) || (w.starts_with('@') && w.len() > 1))
+            .collect();
+        if found.is_empty() {
+            findings.push(
+                Finding::new(
+                    "guide-table-key-missing",
+                    Severity::Warning,
+                    format!("table row has no citation key in its `{}` column", header[col]),
+                )
+                .at(path, Some(first_line + i))
+                .help("put the row's citation key in the key column"),
+            );
+        }
+        for k in found {
+            push_key(keys, &k);
+        }
+    }
+}
+
+/// Gives each target the citation keys of its part of the guide (the text between two
+/// headings of level 1 or 2 holding it) when the guide's parts name different keys, as
+/// batch guides with one `## Paper N` section per paper do; else every key of the guide.
+fn assign_part_keys(text: &str, idx: &LineIndex, starts: &[usize], keys: &[String], targets: &mut [Target]) {
+    let mut starts = starts.to_vec();
+    starts.sort_unstable();
+    starts.dedup();
+    let part_text = |i: usize| {
+        let from = idx.start_of(starts[i]).unwrap_or(text.len());
+        let to = starts.get(i + 1).and_then(|l| idx.start_of(*l)).unwrap_or(text.len());
+        &text[from..to.max(from)]
+    };
+    let mentions = |part: &str, key: &str| {
+        part.match_indices(key).any(|(at, _)| {
+            let before = part[..at].chars().next_back();
+            let after = part[at + key.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !word(before) && !word(after)
+        })
+    };
+    let part_keys: Vec<Vec<String>> =
+        (0..starts.len()).map(|i| keys.iter().filter(|k| mentions(part_text(i), k)).cloned().collect()).collect();
+    let distinct: std::collections::BTreeSet<&Vec<String>> = part_keys.iter().filter(|k| !k.is_empty()).collect();
+    for t in targets {
+        let part = starts.partition_point(|s| *s <= t.line).saturating_sub(1);
+        t.keys = match part_keys.get(part) {
+            Some(own) if distinct.len() > 1 && !own.is_empty() => own.clone(),
+            _ => keys.to_vec(),
+        };
+    }
 }
 
 /// "✗" lines of a guide: the quoted phrase (or the line's text) and its 1-based line.

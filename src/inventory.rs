@@ -1,0 +1,245 @@
+//! `guides`: the inventory of every literature input of the book — integration guides and
+//! key-findings files — with what the parser extracted from each and what it could not
+//! interpret, plus the literature folder's README ("Files in This Folder" entries that do
+//! not exist, status lines such as `**References.bib entries:** Pending`).
+//!
+//! What it leaves out: resolving targets and placing content (that is `plan`).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::error::Result;
+use crate::finding::{Finding, Severity};
+use crate::guide::{self, Guide, GuideFiles};
+use crate::render::{snippet_labels, snippet_title};
+use crate::rules::Rules;
+
+/// What kind of literature input a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// `*integration*guide*.md` (any letter case).
+    IntegrationGuide,
+    /// `key-findings.md`.
+    KeyFindings,
+}
+
+impl Kind {
+    /// The JSON name: `integration-guide` or `key-findings`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::IntegrationGuide => "integration-guide",
+            Kind::KeyFindings => "key-findings",
+        }
+    }
+
+    /// The kind of a file name, if it is a literature input.
+    pub fn of(name: &str) -> Option<Kind> {
+        let lower = name.to_lowercase();
+        if lower == "key-findings.md" {
+            Some(Kind::KeyFindings)
+        } else if guide::is_guide_name(&lower) {
+            Some(Kind::IntegrationGuide)
+        } else {
+            None
+        }
+    }
+}
+
+/// One inventoried file: its kind, the guide as parsed, and the folder README's status.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Integration guide or key findings.
+    pub kind: Kind,
+    /// The parsed guide (a key-findings file parses into a guide too).
+    pub guide: Guide,
+    /// `(field, value)` status lines of the folder's README (`References.bib entries`,
+    /// `Pending`), in file order.
+    pub readme_status: Vec<(String, String)>,
+}
+
+/// Every integration guide and key-findings file under `root`, sorted by path. Hidden
+/// folders, `target` and `node_modules` are skipped unless listed in `include_hidden`
+/// (folder names, e.g. from the config's literature roots).
+///
+/// # Errors
+/// [`crate::error::Error::Io`] when a folder cannot be listed.
+pub fn find_inputs(root: &Path, include_hidden: &[String]) -> Result<Vec<(PathBuf, Kind)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| crate::error::Error::io("list", &dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let skipped = name.starts_with('.') || name == "target" || name == "node_modules";
+            if skipped && !include_hidden.contains(&name) {
+                continue;
+            }
+            let Ok(ft) = entry.file_type() else { continue };
+            if ft.is_dir() {
+                stack.push(entry.path());
+            } else if let Some(kind) = Kind::of(&name).filter(|_| ft.is_file()) {
+                out.push((entry.path(), kind));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Parses one inventoried file as `plan` would read it: an `integration-guide.md` with its
+/// folder's key findings, any other guide alone, a key-findings file alone.
+///
+/// # Errors
+/// [`crate::error::Error::Io`] when a file cannot be read.
+pub fn read(path: &Path, kind: Kind, rules: &Rules, rel: &dyn Fn(&Path) -> String) -> Result<Entry> {
+    let files = match kind {
+        Kind::IntegrationGuide => guide::locate(path)?,
+        Kind::KeyFindings => GuideFiles {
+            guide: None,
+            key_findings: Some(path.to_path_buf()),
+            folder: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        },
+    };
+    let mut guide = guide::load(&files, rules, rel)?;
+    let readme = files.folder.join("README.md");
+    let mut readme_status = Vec::new();
+    // The README belongs to a literature folder (beside an `integration-guide.md` or
+    // key-findings file), not to a folder of standalone guides.
+    let own_folder =
+        kind == Kind::KeyFindings || path.file_name().is_some_and(|n| n.eq_ignore_ascii_case("integration-guide.md"));
+    if own_folder && readme.is_file() {
+        let text =
+            String::from_utf8_lossy(&std::fs::read(&readme).map_err(|e| crate::error::Error::io("read", &readme, e))?)
+                .into_owned();
+        let (status, findings) = readme_facts(&text, &rel(&readme), &files.folder);
+        readme_status = status;
+        // Reported once per folder: with the guide, or with key findings when there is none.
+        if kind == Kind::IntegrationGuide
+            || files.guide.is_none() && guide::locate(&files.folder).is_ok_and(|f| f.guide.is_none())
+        {
+            guide.findings.extend(findings);
+        }
+    }
+    Ok(Entry { kind, guide, readme_status })
+}
+
+/// Status lines (`**References.bib entries:** Pending`) and `readme-file-missing` findings
+/// for entries of a "Files in This Folder" list (`` - `notes.md` - ... ``) that do not exist
+/// in `folder`. Source of the form: the real book's literature READMEs.
+pub fn readme_facts(text: &str, rel_path: &str, folder: &Path) -> (Vec<(String, String)>, Vec<Finding>) {
+    let mut status = Vec::new();
+    let mut findings = Vec::new();
+    let mut in_files = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(h) = t.strip_prefix('#') {
+            in_files = h.trim_start_matches('#').trim().to_lowercase().starts_with("files in this folder");
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("**") {
+            if let Some((field, value)) = rest.split_once(":**") {
+                let lower = field.to_lowercase();
+                if lower.contains("entries") || lower.contains("integration") || lower.contains("status") {
+                    status.push((field.trim().to_string(), value.trim().to_string()));
+                }
+            }
+        }
+        if in_files && (t.starts_with("- ") || t.starts_with("* ")) {
+            let Some(name) = t.split('`').nth(1).filter(|n| !n.is_empty() && !n.contains(' ')) else { continue };
+            if !folder.join(name).exists() {
+                findings.push(
+                    Finding::new(
+                        "readme-file-missing",
+                        Severity::Info,
+                        format!("the README lists `{name}`, which is not in the folder"),
+                    )
+                    .at(rel_path, Some(i + 1))
+                    .help("add the file, or remove it from the list"),
+                );
+            }
+        }
+    }
+    (status, findings)
+}
+
+/// One entry as JSON: the `plan` guide object without candidates, plus `kind`, phrasing,
+/// bibliography entries the guide supplies and the README's status lines.
+pub fn entry_json(e: &Entry) -> Value {
+    let g = &e.guide;
+    json!({
+        "guide": g.path,
+        "kind": e.kind.as_str(),
+        "slug": g.slug,
+        "citation_keys": g.citation_keys,
+        "targets": g.targets.iter().map(|t| json!({
+            "rank": t.rank,
+            "file_hint": t.file_hint,
+            "title_hint": t.title_hint,
+            "section_hints": t.section_hints,
+            "environment": t.environment,
+            "environment_raw": t.environment_raw,
+            "citation_keys": t.keys,
+            "line": t.line,
+            "snippet": t.snippet.as_ref().map(|s| json!({
+                "language": s.language,
+                "labels": snippet_labels(s),
+                "title": snippet_title(s),
+                "line": s.line,
+            })),
+        })).collect::<Vec<_>>(),
+        "phrasing": {
+            "avoid": g.avoid.iter().map(|(p, l)| json!({"text": p, "line": l})).collect::<Vec<_>>(),
+            "certainty": g.certainty,
+        },
+        "bib_entries": g.bib_entries.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        "readme_status": e.readme_status.iter().map(|(f, v)| json!({"field": f, "value": v})).collect::<Vec<_>>(),
+        "findings": g.findings.iter().map(crate::report::finding_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Entries as text: one block per file with keys, targets and findings.
+pub fn entries_text(entries: &[Entry], style: crate::report::Style) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for e in entries {
+        let g = &e.guide;
+        let _ = writeln!(out, "{} ({})", style.bold(&g.path), e.kind.as_str());
+        let keys = if g.citation_keys.is_empty() { "(none)".to_string() } else { g.citation_keys.join(", ") };
+        let _ = writeln!(out, "  citation keys: {keys}");
+        for t in &g.targets {
+            let _ = writeln!(
+                out,
+                "  {} target (line {}): {}",
+                guide::describe_rank(t.rank),
+                t.line,
+                t.file_hint.as_deref().unwrap_or("(no file)")
+            );
+            if !t.section_hints.is_empty() {
+                let hints: Vec<String> = t.section_hints.iter().map(|h| format!("\"{h}\"")).collect();
+                let _ = writeln!(out, "    section hints: {}", hints.join(", "));
+            }
+            if let Some(env) = &t.environment_raw {
+                let _ = writeln!(out, "    environment: {} ({env})", t.environment.as_deref().unwrap_or("unknown"));
+            }
+            if let Some(s) = &t.snippet {
+                let lang = s.language.map_or("unknown markup".to_string(), |m| format!("{m:?}").to_lowercase());
+                let _ = writeln!(out, "    snippet: {lang} (line {})", s.line);
+            }
+        }
+        for f in &g.findings {
+            let _ = writeln!(out, "  {}[{}] line {}: {}", f.severity.as_str(), f.code, f.line.unwrap_or(0), f.message);
+        }
+    }
+    let with = |p: &dyn Fn(&Guide) -> bool| entries.iter().filter(|e| p(&e.guide)).count();
+    let _ = writeln!(
+        out,
+        "{} file(s): {} with citation keys, {} with targets, {} with section hints, {} with snippets",
+        entries.len(),
+        with(&|g| !g.citation_keys.is_empty()),
+        with(&|g| !g.targets.is_empty()),
+        with(&|g| g.targets.iter().any(|t| !t.section_hints.is_empty())),
+        with(&|g| g.targets.iter().any(|t| t.snippet.is_some())),
+    );
+    out
+}
