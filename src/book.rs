@@ -647,6 +647,16 @@ impl Book {
                 stack.extend(self.children.get(&p).into_iter().flatten().map(|(c, _)| c.clone()));
             }
         }
+        // A missing include in a file no root reaches (a legacy edition) is not the book's
+        // problem; with no root at all, every file counts.
+        if !self.reachable.is_empty() {
+            let reachable = &self.reachable;
+            self.findings.retain(|f| {
+                !matches!(f.code.as_str(), "include-missing" | "path-outside-book")
+                    || f.line.is_none()
+                    || f.path.as_ref().is_none_or(|p| reachable.contains(p))
+            });
+        }
     }
 
     /// The text of a book file as it is on disk (for comparing with the base revision).

@@ -88,11 +88,18 @@ pub fn find_inputs(root: &Path, include_hidden: &[String]) -> Result<Vec<(PathBu
 }
 
 /// Parses one inventoried file as `plan` would read it: an `integration-guide.md` with its
-/// folder's key findings, any other guide alone, a key-findings file alone.
+/// folder's key findings, any other guide alone, a key-findings file alone; a file naming
+/// no key gets the one its folder's name points at in `bib`.
 ///
 /// # Errors
 /// [`crate::error::Error::Io`] when a file cannot be read.
-pub fn read(path: &Path, kind: Kind, rules: &Rules, rel: &dyn Fn(&Path) -> String) -> Result<Entry> {
+pub fn read(
+    path: &Path,
+    kind: Kind,
+    rules: &Rules,
+    bib: &crate::bib::Bibliography,
+    rel: &dyn Fn(&Path) -> String,
+) -> Result<Entry> {
     let files = match kind {
         Kind::IntegrationGuide => guide::locate(path)?,
         Kind::KeyFindings => GuideFiles {
@@ -102,6 +109,7 @@ pub fn read(path: &Path, kind: Kind, rules: &Rules, rel: &dyn Fn(&Path) -> Strin
         },
     };
     let mut guide = guide::load(&files, rules, rel)?;
+    guide::key_from_folder(&mut guide, &files.folder, bib);
     let readme = files.folder.join("README.md");
     let mut readme_status = Vec::new();
     // The README belongs to a literature folder (beside an `integration-guide.md` or

@@ -161,7 +161,8 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             progress.inc(1);
             continue;
         }
-        let g = guide::load(&files, &book.rules, &rel)?;
+        let mut g = guide::load(&files, &book.rules, &rel)?;
+        guide::key_from_folder(&mut g, &files.folder, &book.bib);
         progress.set_message(g.path.clone());
         plans.push(plan::plan_guide(&book, &mut resolver, g));
         progress.inc(1);
@@ -578,7 +579,7 @@ fn guides(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Sty
     let progress = progress_bar(inputs.len() as u64, s.quiet);
     let mut entries = Vec::new();
     for (path, kind) in &inputs {
-        entries.push(inventory::read(path, *kind, &book.rules, &rel)?);
+        entries.push(inventory::read(path, *kind, &book.rules, &book.bib, &rel)?);
         progress.inc(1);
     }
     progress.finish_and_clear();

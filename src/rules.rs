@@ -96,7 +96,8 @@ impl EnvironmentRules {
     /// The canonical environment name for a guide's wording (`"Observation"`, `` `#warning-env` ``,
     /// `"hypothesis or speculation"` → the first that is known); `None` when nothing matches.
     pub fn normalize(&self, raw: &str) -> Option<String> {
-        let cleaned = raw.replace(['`', '#', '*', '\\'], " ").to_lowercase();
+        // `\begin{observation}[Title]` names `observation`.
+        let cleaned = raw.replace(['`', '#', '*', '\\', '{', '}', '[', ']'], " ").to_lowercase();
         let parts =
             cleaned.split(['+', '/', ',', '(', ';']).flat_map(|p| p.split(" or ")).flat_map(|p| p.split(" and "));
         for part in parts {

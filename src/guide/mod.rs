@@ -223,6 +223,10 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             if g.citation_keys.is_empty() {
                 g.citation_keys = key_findings.as_ref().map(|kf| keys_in_text(&kf.text)).unwrap_or_default();
             }
+            // The key is usually not in key-findings.md: the folder's guide or README has it.
+            if g.citation_keys.is_empty() {
+                g.citation_keys = sibling_keys(&files.folder, rules);
+            }
             (rel_path, g)
         }
     };
@@ -272,6 +276,89 @@ fn empty_guide(path: &str) -> Guide {
         certainty: None,
         findings: Vec::new(),
     }
+}
+
+/// Citation keys of a literature folder's integration guide, else of its README (its
+/// `**BibTeX key:**` fields, key tables and `@Key` citations); empty when neither has any.
+fn sibling_keys(folder: &Path, rules: &Rules) -> Vec<String> {
+    let guide = locate(folder).ok().and_then(|f| f.guide);
+    let readme = Some(folder.join("README.md")).filter(|p| p.is_file());
+    for file in [guide, readme].into_iter().flatten() {
+        let Ok(bytes) = std::fs::read(&file) else { continue };
+        let keys = parse_guide(&String::from_utf8_lossy(&bytes), "", rules).citation_keys;
+        if !keys.is_empty() {
+            return keys;
+        }
+    }
+    Vec::new()
+}
+
+/// The citation key a literature folder's name points at (`Keller_2024_MetabolicCPET`,
+/// `Cervenka2017_Kynurenines`): the bibliography keys that start with the author (any
+/// case) and hold the year; with several, the one sharing most title words with the
+/// folder name; `None` when there is none or the best is tied.
+pub fn key_from_folder_name(folder: &str, bib: &crate::bib::Bibliography) -> Option<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^([A-Za-z][A-Za-z-]*?)[_-]?((?:19|20)\d\d)[_-]?(.*)$").unwrap());
+    let c = re.captures(folder)?;
+    let (author, year, title) = (c[1].to_lowercase().replace('-', ""), &c[2], &c[3]);
+    let title_terms = crate::text::terms(&split_camel(title));
+    let mut scored: Vec<(usize, &String)> = bib
+        .entries
+        .keys()
+        .filter(|k| k.to_lowercase().replace('-', "").starts_with(&author) && k.contains(year))
+        .map(|k| {
+            let rest = k.split(year).nth(1).unwrap_or("");
+            let key_terms = crate::text::terms(&split_camel(rest));
+            (key_terms.iter().filter(|t| title_terms.contains(*t)).count(), k)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    match scored.as_slice() {
+        [] => None,
+        [(_, k)] => Some((*k).clone()),
+        [(a, k), (b, _), ..] if a > b => Some((*k).clone()),
+        _ => None,
+    }
+}
+
+/// For a guide that names no citation key: the key its literature folder's name points at
+/// (see [`key_from_folder_name`]), given to the guide and its targets, with an info finding
+/// saying where it came from instead of `guide-no-citation-keys`.
+pub fn key_from_folder(guide: &mut Guide, folder: &Path, bib: &crate::bib::Bibliography) {
+    if !guide.citation_keys.is_empty() {
+        return;
+    }
+    let Some(name) = folder.file_name().map(|n| n.to_string_lossy().to_string()) else { return };
+    let Some(key) = key_from_folder_name(&name, bib) else { return };
+    guide.findings.retain(|f| f.code != "guide-no-citation-keys");
+    guide.findings.push(
+        Finding::new(
+            "citation-key-from-folder",
+            Severity::Info,
+            format!("the guide names no citation key; using `{key}`, the bibliography entry the folder name `{name}` points at"),
+        )
+        .at(&guide.path, Some(1))
+        .help("name the key in the guide (`**BibTeX key:** `Key2024``)"),
+    );
+    guide.citation_keys = vec![key.clone()];
+    for t in &mut guide.targets {
+        t.keys = vec![key.clone()];
+    }
+}
+
+/// `MetabolicCPETResponses` -> `Metabolic CPET Responses`.
+fn split_camel(s: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+        if i > 0 && c.is_uppercase() && (chars[i - 1].is_lowercase() || next_lower) {
+            out.push(' ');
+        }
+        out.push(if c == '_' || c == '-' { ' ' } else { c });
+    }
+    out
 }
 
 /// Branch slug: the literature folder's name, else the guide file's stem, lowercased, with

@@ -164,3 +164,19 @@ fn a_typst_at_sign_is_not_part_of_a_key() {
     let g = parse_guide("# G\n**Citation keys:** `@Macpherson2007`, `Other2020`\n", "g.md", &Rules::builtin());
     assert_eq!(g.citation_keys, vec!["Macpherson2007", "Other2020"]);
 }
+
+#[test]
+fn folder_names_point_at_bibliography_keys() {
+    let mut bib = crate::bib::Bibliography::default();
+    bib.add_file("r.bib", "@article{Keller2024CPET, title={A}}\n@article{keller2024sleep, title={B}}\n@article{Cervenka2017kynurenine, title={C}}\n@article{Lim2020, title={D}}\n");
+    assert_eq!(key_from_folder_name("Keller_2024_MetabolicCPETResponses", &bib).as_deref(), Some("Keller2024CPET"));
+    assert_eq!(key_from_folder_name("Keller_2024_SleepStudy", &bib).as_deref(), Some("keller2024sleep"));
+    assert_eq!(
+        key_from_folder_name("Cervenka2017_KynureninesExercise", &bib).as_deref(),
+        Some("Cervenka2017kynurenine")
+    );
+    assert_eq!(key_from_folder_name("Lim_2020_Review", &bib).as_deref(), Some("Lim2020"));
+    // Two entries, no title word to choose by: no guess.
+    assert_eq!(key_from_folder_name("Keller_2024_Other", &bib), None);
+    assert_eq!(key_from_folder_name("pacing-overview", &bib), None);
+}
