@@ -69,3 +69,10 @@ pub fn stdout(out: &std::process::Output) -> String {
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
+
+/// Copies the fixture book with the guide-family fixtures in `Literature/families`.
+pub fn book_with_families() -> (tempfile::TempDir, PathBuf) {
+    let (dir, book) = copy_book();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/guide-families"), &book.join("Literature/families"));
+    (dir, book)
+}

@@ -575,6 +575,14 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     targets.push(new_target(rank, title, line, targets.len()));
                     open = Some(level);
                     file_field_seen = false;
+                } else if let Some(shorthand) = chapter_shorthand(&htext).filter(|_| level >= 3) {
+                    // `### ch02 — treatment options`: map/report guides name chapters by
+                    // number; the hint is the shorthand as written.
+                    let mut t = new_target(None, htext.clone(), line, targets.len());
+                    t.file_hint = Some(shorthand);
+                    targets.push(t);
+                    open = Some(level);
+                    file_field_seen = false;
                 } else if let Some(t) =
                     targets.last().filter(|t| t.snippet.is_some() && open.is_some_and(|l| level > l || l == u8::MAX))
                 {
@@ -799,6 +807,14 @@ fn section_hints(value: &str) -> Vec<String> {
     } else {
         quoted_or_whole(value)
     }
+}
+
+/// The chapter shorthand a heading starts with (`ch02 — treatment options` -> `ch02`,
+/// `ch01 / ch02 — ...` -> `ch01`).
+fn chapter_shorthand(heading: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?i)^(ch\d{1,3}[a-z]?)\b").unwrap());
+    re.captures(heading.trim()).map(|c| c[1].to_string())
 }
 
 /// Whether a word looks like a citation key: optional `@`, a letter first, a four-digit

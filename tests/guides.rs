@@ -1,0 +1,197 @@
+//! `guides`: what is extracted from each template family of integration guide (fixtures in
+//! `fixtures/guide-families`, described in its README), asserted exactly.
+
+mod common;
+
+use serde_json::Value;
+
+fn inventory() -> Value {
+    let (_dir, book) = common::book_with_families();
+    let out = common::tool(&book).args(["guides", "--format", "json", "Literature/families"]).output().unwrap();
+    assert!(out.status.code().unwrap() <= 1, "{}", common::stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn guide<'a>(doc: &'a Value, path_end: &str) -> &'a Value {
+    doc["guides"].as_array().unwrap().iter().find(|g| g["guide"].as_str().unwrap().ends_with(path_end)).unwrap()
+}
+
+/// `(rank, file_hint, section_hints, environment, snippet language, snippet labels, keys)`.
+type Row = (u64, String, Vec<String>, Option<String>, Option<String>, Vec<String>, Vec<String>);
+
+fn targets(g: &Value) -> Vec<Row> {
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect()).unwrap_or_default()
+    };
+    g["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["rank"].as_u64().unwrap(),
+                t["file_hint"].as_str().unwrap_or("").to_string(),
+                strings(&t["section_hints"]),
+                t["environment"].as_str().map(str::to_string),
+                t["snippet"]["language"].as_str().map(str::to_string),
+                strings(&t["snippet"]["labels"]),
+                strings(&t["citation_keys"]),
+            )
+        })
+        .collect()
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+#[test]
+fn every_family_is_listed_with_its_kind_and_the_whole_inventory_is_stable() {
+    let doc = inventory();
+    let listed: Vec<(String, String)> = doc["guides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["guide"].as_str().unwrap().trim_start_matches("Literature/families/").to_string(),
+                g["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("batch/EXERTION_INTEGRATION_GUIDE.md", "integration-guide"),
+        ("citation-edit/integration-guide-sensitization-ch03.md", "integration-guide"),
+        ("label-addressed/integration-guide.md", "integration-guide"),
+        ("label-addressed/key-findings.md", "key-findings"),
+        ("line-anchored/integration-guide.md", "integration-guide"),
+        ("map-report/integration-guide-treatment-evidence-map.md", "integration-guide"),
+        ("per-paper/integration-guide.md", "integration-guide"),
+        ("per-paper/key-findings.md", "key-findings"),
+        ("typst-topic/INTEGRATION_GUIDE_exertional-pain.md", "integration-guide"),
+    ];
+    assert_eq!(listed, expect.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
+    insta::assert_json_snapshot!(doc);
+}
+
+#[test]
+fn per_paper_guide() {
+    let doc = inventory();
+    let g = guide(&doc, "per-paper/integration-guide.md");
+    assert_eq!(g["citation_keys"], serde_json::json!(["Cortes2018gaba"]));
+    assert_eq!(
+        targets(g),
+        vec![
+            (
+                1,
+                "typst/ch03-mechanisms/sec-01-neuroinflammation.typ".into(),
+                s(&["Glutamate and GABA Imbalance"]),
+                Some("hypothesis".into()),
+                Some("latex".into()),
+                s(&["hyp:glutamate-energy-strain"]),
+                s(&["Cortes2018gaba"])
+            ),
+            (
+                2,
+                "chapters/ch02-treatments.tex".into(),
+                s(&["NMDA Receptor Antagonists", "Safety Considerations"]),
+                Some("observation".into()),
+                Some("latex".into()),
+                s(&["obs:glutamate-shift"]),
+                s(&["Cortes2018gaba"])
+            ),
+            (
+                3,
+                "chapters/ch04-symptom-management.tex".into(),
+                s(&["Sleep"]),
+                Some("open-question".into()),
+                None,
+                vec![],
+                s(&["Cortes2018gaba"])
+            ),
+        ]
+    );
+    let avoid: Vec<&str> =
+        g["phrasing"]["avoid"].as_array().unwrap().iter().map(|a| a["text"].as_str().unwrap()).collect();
+    assert_eq!(avoid, vec!["ME/CFS is caused by excess glutamate", "Spectroscopy proves an excitatory imbalance"]);
+    // The key findings beside it take the guide's key.
+    assert_eq!(guide(&doc, "per-paper/key-findings.md")["citation_keys"], serde_json::json!(["Cortes2018gaba"]));
+}
+
+#[test]
+fn batch_guide_gives_each_paper_its_own_key() {
+    let doc = inventory();
+    let g = guide(&doc, "batch/EXERTION_INTEGRATION_GUIDE.md");
+    assert_eq!(
+        g["citation_keys"],
+        serde_json::json!(["Goudsmit2012pacing", "Nijs2012sensitization", "Lindahl2024diary"])
+    );
+    assert_eq!(g["bib_entries"], serde_json::json!(["Lindahl2024diary"]));
+    let by_line: Vec<(u64, Vec<String>)> = g["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["line"].as_u64().unwrap(),
+                t["citation_keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect(),
+            )
+        })
+        .collect();
+    let mut by_line = by_line;
+    by_line.sort();
+    assert_eq!(
+        by_line,
+        vec![
+            (13, s(&["Goudsmit2012pacing"])),
+            (25, s(&["Goudsmit2012pacing"])),
+            (39, s(&["Nijs2012sensitization"])),
+            (57, s(&["Lindahl2024diary"]))
+        ]
+    );
+}
+
+#[test]
+fn line_anchored_hints_keep_the_line_and_the_quoted_text() {
+    let doc = inventory();
+    let g = guide(&doc, "line-anchored/integration-guide.md");
+    let hints: Vec<Vec<String>> = targets(g).into_iter().map(|t| t.2).collect();
+    assert_eq!(hints.len(), 4);
+    assert!(hints[0][0].starts_with("After line 14") && hints[0][0].contains("\"as their condition changes"));
+    assert!(hints[2][0].contains("before \"== Sleep <sec:sleep>\""));
+}
+
+#[test]
+fn typst_topic_guide_reads_keys_from_its_table_and_list() {
+    let doc = inventory();
+    let g = guide(&doc, "typst-topic/INTEGRATION_GUIDE_exertional-pain.md");
+    let keys: Vec<&str> = g["citation_keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    for k in ["Nijs2012sensitization", "Arvidsen2024exertionPain", "Walitt2021ketamine", "Younger2014ldn"] {
+        assert!(keys.contains(&k), "{k} in {keys:?}");
+    }
+    let t = targets(g);
+    assert_eq!((t[0].1.as_str(), t[0].4.as_deref()), ("typst/ch03-mechanisms/", Some("typst")));
+    assert_eq!(t[0].3.as_deref(), Some("observation"));
+}
+
+#[test]
+fn a_table_row_without_its_key_is_a_finding_with_its_line() {
+    let (_dir, book) = common::book_with_families();
+    let dir = book.join("Literature/broken");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("integration-guide.md"),
+        "# Broken\n\n| Bib Key | Claim |\n|---|---|\n| `Goudsmit2012pacing` | pacing helps |\n|  | a claim with no key |\n\n### Primary Target\n**File:** `chapters/ch02-treatments.tex`\n\n```latex\nText \\cite{Goudsmit2012pacing}.\n",
+    )
+    .unwrap();
+    let out = common::tool(&book).args(["guides", "--format", "json", "Literature/broken"]).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings: Vec<(String, u64)> = doc["guides"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(findings, vec![("guide-table-key-missing".to_string(), 6), ("snippet-fence-unclosed".to_string(), 11)]);
+    assert_eq!(out.status.code(), Some(1));
+}
