@@ -543,7 +543,7 @@ fn outline(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: St
         book.findings.iter().chain(book.bib.findings.iter()).cloned().chain(health).collect();
     findings.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
     let text = match s.format {
-        Format::Json => json_text(&report::outline_json(book, &files, &findings)),
+        Format::Json => report::outline_json(book, &files, &findings),
         Format::Text | Format::Github => report::outline_text(book, &files, &findings, style),
     };
     out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))?;

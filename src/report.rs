@@ -271,10 +271,12 @@ pub fn github_summary(plans: &[GuidePlan], book_findings: &[&Finding]) -> String
 /// The `outline` document: `{"schema", "roots", "files": [{"path", "reachable", "headings",
 /// "environments", "labels", "citations", "references", "includes", "entries",
 /// "findings"}], "summary"}`; lines are 1-based, `entries` is filled for .bib files only.
-pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> Value {
-    let files_json: Vec<Value> = files
-        .iter()
-        .map(|f| {
+///
+/// Written file by file (the whole book's model is several megabytes of JSON: one value
+/// tree for all of it would double the run's memory), keys in sorted order as elsewhere.
+pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> String {
+    let file_json = |f: &String| -> Value {
+        {
             let mut headings = Vec::new();
             let mut environments = Vec::new();
             let mut labels = Vec::new();
@@ -303,7 +305,9 @@ pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> Valu
                 includes = o
                     .includes
                     .iter()
-                    .map(|i| json!({"target": i.target, "resolved": book.resolve_include(f, &i.target), "line": i.line}))
+                    .map(
+                        |i| json!({"target": i.target, "resolved": book.resolve_include(f, &i.target), "line": i.line}),
+                    )
                     .collect();
             }
             let uses = book.uses(f);
@@ -327,20 +331,32 @@ pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> Valu
                 "entries": entries,
                 "findings": findings.iter().filter(|x| x.path.as_deref() == Some(f.as_str())).map(finding_json).collect::<Vec<_>>(),
             })
-        })
-        .collect();
-    json!({
-        "schema": SCHEMA,
-        "roots": book.roots,
-        "files": files_json,
-        "summary": {
-            "chapter_files": book.chapter_files().count(),
-            "reachable_files": book.reachable.len(),
-            "labels": book.labels().len(),
-            "bibliography_entries": book.bib.len(),
-        },
-        "findings": findings.iter().filter(|x| x.path.as_ref().is_none_or(|p| !files.contains(p))).map(finding_json).collect::<Vec<_>>(),
-    })
+        }
+    };
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).expect("JSON values serialize");
+    let indent = |text: String, by: &str| text.lines().collect::<Vec<_>>().join(&format!("\n{by}"));
+    let mut out = String::from("{\n  \"files\": [");
+    for (i, f) in files.iter().enumerate() {
+        out.push_str(if i == 0 { "\n    " } else { ",\n    " });
+        out.push_str(&indent(pretty(&file_json(f)), "    "));
+    }
+    out.push_str(if files.is_empty() { "],\n" } else { "\n  ],\n" });
+    let listed: std::collections::BTreeSet<&String> = files.iter().collect();
+    let rest: Vec<Value> =
+        findings.iter().filter(|x| x.path.as_ref().is_none_or(|p| !listed.contains(p))).map(finding_json).collect();
+    let summary = json!({
+        "chapter_files": book.chapter_files().count(),
+        "reachable_files": book.reachable.len(),
+        "labels": book.labels().len(),
+        "bibliography_entries": book.bib.len(),
+    });
+    for (key, value) in
+        [("findings", json!(rest)), ("roots", json!(book.roots)), ("schema", json!(SCHEMA)), ("summary", summary)]
+    {
+        let _ = write!(out, "  \"{key}\": {}", indent(pretty(&value), "  "));
+        out.push_str(if key == "summary" { "\n}\n" } else { ",\n" });
+    }
+    out
 }
 
 /// The `outline` as text: each file with its headings (indented by level, with labels),
