@@ -296,8 +296,13 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
                 continue;
             };
             let found = found + 1;
+            let heading_at = o.headings.iter().find(|hd| hd.line == found);
             let mut after = if h.before {
                 found - 1
+            } else if let Some(hd) = heading_at {
+                // "After <heading>": after that whole section, before the next heading at
+                // its level or above.
+                o.headings.iter().find(|n| n.line > found && n.level <= hd.level).map_or(lines.len(), |n| n.line - 1)
             } else {
                 // The end of the paragraph holding the anchor.
                 let mut l = found;
@@ -306,7 +311,10 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
                 }
                 l
             };
-            while after > 0 && (!o.can_insert_after(after) || (h.before && lines[after - 1].trim().is_empty())) {
+            while after > 0
+                && (!o.can_insert_after(after)
+                    || ((h.before || heading_at.is_some()) && lines[after - 1].trim().is_empty()))
+            {
                 after -= 1;
             }
             if after == 0 {

@@ -48,6 +48,8 @@ pub struct GuideFields {
     pub environment: Vec<String>,
     pub rationale: Vec<String>,
     pub title: Vec<String>,
+    #[serde(default)]
+    pub table_file: Vec<String>,
 }
 
 /// Heading names that open citation-key sections and targets.

@@ -530,8 +530,12 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     let idx = LineIndex::new(text);
     // First lines of the guide's parts (headings of level 1 and 2): papers in a batch guide.
     let mut part_starts: Vec<usize> = vec![1];
+    // Targets read from tables with a file column, used when nothing else names a target.
+    let mut table_targets: Vec<Target> = Vec::new();
     // Targets opened by a sub-heading of a target; dropped when they get no snippet.
     let mut sub_targets: Vec<usize> = Vec::new();
+    // Last line of an unfenced Typst block taken as a snippet: its paragraphs are read.
+    let mut skip_until = 0usize;
     // Sub-targets whose heading hint a hint field replaced.
     let mut hinted_sub: Vec<usize> = Vec::new();
 
@@ -575,6 +579,15 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     targets.push(new_target(rank, title, line, targets.len()));
                     open = Some(level);
                     file_field_seen = false;
+                } else if let Some(file) = file_in_text(&htext).filter(|_| {
+                    level >= 2 && heading_field(&htext).is_none_or(|(n, _)| !field_is(&n, &g.fields.section_hint))
+                }) {
+                    // `## Section 1: ch07-immune-dysfunction.typ - New Content`.
+                    let mut t = new_target(None, htext.clone(), line, targets.len());
+                    t.file_hint = Some(file);
+                    targets.push(t);
+                    open = Some(level);
+                    file_field_seen = false;
                 } else if let Some(shorthand) = chapter_shorthand(&htext).filter(|_| level >= 3) {
                     // `### ch02 — treatment options`: map/report guides name chapters by
                     // number; the hint is the shorthand as written.
@@ -601,6 +614,32 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     targets.push(next);
                     sub_targets.push(targets.len() - 1);
                 }
+                // `### Insertion Point: After "X" (around line 56)`: a hint field as heading.
+                if let Some((name, value)) = heading_field(&htext) {
+                    let last = targets.len().saturating_sub(1);
+                    if let Some(t) =
+                        targets.last_mut().filter(|_| open.is_some() && field_is(&name, &g.fields.section_hint))
+                    {
+                        if sub_targets.last() == Some(&last) && !hinted_sub.contains(&last) {
+                            t.section_hints.clear();
+                            hinted_sub.push(last);
+                        }
+                        t.section_hints.extend(section_hints(&value));
+                    }
+                }
+            }
+            Block::Text { range } if idx.line_of(range.start) <= skip_until => {}
+            Block::Text { range }
+                if open.is_some() && !targets.is_empty() && unfenced_typst(&text[range.clone()], rules) =>
+            {
+                // A Typst environment pasted without a fence: it may run over blank lines.
+                let end = typst_block_end(text, range.start).unwrap_or(range.end);
+                let code = text[range.start..end].trim_end().to_string();
+                let line = idx.line_of(range.start);
+                skip_until = idx.line_of(end.saturating_sub(1).max(range.start));
+                keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
+                let snippet = Snippet { language: Some(Markup::Typst), text: code, line };
+                attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text);
             }
             Block::Text { range } => {
                 let src = &text[range.clone()];
@@ -608,6 +647,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 let first_line = idx.line_of(range.start);
                 if src.trim_start().starts_with('|') {
                     table_keys(src, first_line, g, path, &mut keys, &mut guide.findings);
+                    table_targets.extend(targets_in_table(src, first_line, rules, path));
                 }
                 for (i, line) in src.lines().enumerate() {
                     let Some(c) = field_re().captures(line) else {
@@ -710,25 +750,18 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 }
                 let language = Markup::from_fence(&info).or_else(|| sniff_markup(&code));
                 let is_snippet = fenced && (language.is_some() || lang.is_empty());
-                if let (Some(t), true) = (targets.last_mut().filter(|_| open.is_some()), is_snippet) {
+                if is_snippet && open.is_some() && !targets.is_empty() {
                     keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
                     let snippet = Snippet { language, text: code, line };
-                    if t.snippet.is_none() {
-                        t.snippet = Some(snippet);
-                    } else if snippet_is_alternative(&current_heading_text) || snippet_is_alternative(&previous_text) {
-                        // "Alternative inline version:" and the like: not more content.
-                    } else {
-                        // Another snippet for the same file: its own target, placed by the
-                        // heading it sits under.
-                        let mut more = t.clone();
-                        more.rank = targets.len() + 1;
-                        more.line = line;
-                        more.section_hints = heading_hint(&current_heading_text).into_iter().collect();
-                        more.snippet = Some(snippet);
-                        targets.push(more);
-                    }
+                    attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text);
                 }
             }
+        }
+    }
+    if targets.is_empty() {
+        targets = table_targets;
+        for (i, t) in targets.iter_mut().enumerate() {
+            t.rank = i + 1;
         }
     }
     let mut index = 0;
@@ -886,6 +919,126 @@ fn table_keys(
             push_key(keys, &k);
         }
     }
+}
+
+/// Gives `snippet` to the last target, or when it has one already, to a new target for the
+/// same file placed by the heading the snippet sits under ("Alternative inline version:"
+/// snippets are dropped: they are another wording, not more content).
+fn attach_snippet(targets: &mut Vec<Target>, snippet: Snippet, heading: &str, previous_text: &str) {
+    let n = targets.len();
+    let Some(t) = targets.last_mut() else { return };
+    if t.snippet.is_none() {
+        t.snippet = Some(snippet);
+    } else if !(snippet_is_alternative(heading) || snippet_is_alternative(previous_text)) {
+        let mut more = t.clone();
+        more.rank = n + 1;
+        more.line = snippet.line;
+        more.section_hints = heading_hint(heading).into_iter().collect();
+        more.snippet = Some(snippet);
+        targets.push(more);
+    }
+}
+
+/// A heading written as a field (`Insertion Point: After "X"`): `(name, value)` when the
+/// part before the first colon is short and the value is not empty.
+fn heading_field(heading: &str) -> Option<(String, String)> {
+    let (name, value) = heading.split_once(':')?;
+    let name = name.trim();
+    (!name.is_empty() && name.len() <= 30 && !value.trim().is_empty() && !name.contains(['`', '"']))
+        .then(|| (name.to_string(), value.trim().to_string()))
+}
+
+/// Whether a paragraph starts with a Typst call of a known environment (`#hypothesis(`,
+/// `#warning-env[`).
+fn unfenced_typst(paragraph: &str, rules: &Rules) -> bool {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^#([A-Za-z][A-Za-z0-9_-]*)\s*[(\[]").unwrap());
+    re.captures(paragraph.trim_start()).is_some_and(|c| rules.environments.normalize(&c[1]).is_some())
+}
+
+/// An unfenced Typst environment call starting at byte `start` of `text` (`#hypothesis(title:
+/// [..])[ .. ] <label>`, as Typst-era guides paste them): its end offset, after the
+/// balanced brackets and an optional trailing label; `None` when the brackets never close.
+fn typst_block_end(text: &str, start: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut closed_content = false;
+    let mut end = None;
+    for (i, c) in text[start..].char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => {
+                depth -= 1;
+                if c == ']' {
+                    closed_content = true;
+                }
+            }
+            '\n' if depth == 0 && closed_content => {
+                end = Some(start + i);
+                break;
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return None;
+        }
+    }
+    let end = match end {
+        Some(e) => e,
+        None if depth == 0 && closed_content => text.len(),
+        None => return None,
+    };
+    Some(end)
+}
+
+/// Targets from a table whose header names a file column (`| Chapter | ... |`,
+/// `| Claim | Target file | Environment |`): one per row with a file or chapter name in
+/// that column; an environment column gives the environment, the other cells the rationale.
+fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> Vec<Target> {
+    let g = &rules.guide;
+    let cells = |row: &str| -> Vec<String> {
+        let row = row.trim().trim_start_matches('|').trim_end_matches('|');
+        row.split('|').map(|c| c.trim().trim_matches('*').trim().to_string()).collect()
+    };
+    let mut lines = src.lines().enumerate();
+    let Some((_, header)) = lines.next() else { return Vec::new() };
+    let header = cells(header);
+    let Some(col) = header.iter().position(|h| field_is(h, &g.fields.table_file)) else { return Vec::new() };
+    let env_col = header.iter().position(|h| field_is(h, &g.fields.environment));
+    let mut out = Vec::new();
+    for (i, row) in lines {
+        let row = row.trim();
+        if !row.starts_with('|') || row.chars().all(|c| "|-: ".contains(c)) {
+            continue;
+        }
+        let cells = cells(row);
+        let Some(cell) = cells.get(col) else { continue };
+        let hint = file_value(cell);
+        let names_file = file_in_text(&hint).is_some() || chapter_shorthand(&hint).is_some() || hint.contains('/');
+        if !names_file {
+            continue;
+        }
+        let env_raw = env_col.and_then(|c| cells.get(c)).filter(|v| !v.is_empty()).cloned();
+        let rationale: Vec<&str> = cells
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != col && Some(*j) != env_col)
+            .map(|(_, c)| c.as_str())
+            .collect();
+        out.push(Target {
+            rank: out.len() + 1,
+            file_hint: Some(hint),
+            title_hint: cell.clone(),
+            section_hints: Vec::new(),
+            environment: env_raw.as_deref().and_then(|e| rules.environments.normalize(e)),
+            environment_raw: env_raw,
+            rationale: Some(strip_md(&rationale.join(" — "))),
+            snippet: None,
+            keys: Vec::new(),
+            line: first_line + i,
+            source: path.to_string(),
+        });
+    }
+    out
 }
 
 /// Gives each target the citation keys of its part of the guide (the text between two
