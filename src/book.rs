@@ -83,6 +83,9 @@ pub struct BookConfig {
     /// The annotated bibliography (a chapter that cites everything): never chosen as a
     /// target by name or content, and never an insertion point. Default: none.
     pub annotated_bibliography: Option<String>,
+    /// The .bib file new entries are appended to. Default: the .bib file whose entries
+    /// share most terms with the new entry.
+    pub new_entries: Option<String>,
 }
 
 /// `[branch]`: naming of the tool's branches.
@@ -657,6 +660,24 @@ impl Book {
                     || f.path.as_ref().is_none_or(|p| reachable.contains(p))
             });
         }
+    }
+
+    /// The text of any file of the book (chapters and .bib files, and also files in
+    /// literature folders) as of the base revision, else from disk; `None` when it does
+    /// not exist or is not UTF-8.
+    pub fn base_text(&self, rel: &str) -> Option<String> {
+        if let Some(t) = self.sources.get(rel) {
+            return Some(t.clone());
+        }
+        let bytes = match self.git.as_ref().and_then(|g| g.base.map(|b| (g, b))) {
+            Some((g, base)) => {
+                let tree = g.repo.find_commit(base).and_then(|c| c.tree()).ok()?;
+                let entry = tree.get_path(Path::new(&g.repo_path(rel))).ok()?;
+                g.repo.find_blob(entry.id()).ok()?.content().to_vec()
+            }
+            None => std::fs::read(self.root.join(rel)).ok()?,
+        };
+        String::from_utf8(bytes).ok()
     }
 
     /// The text of a book file as it is on disk (for comparing with the base revision).

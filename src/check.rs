@@ -7,49 +7,57 @@ use crate::book::Book;
 use crate::finding::{Finding, Severity};
 use crate::guide::Guide;
 
-/// `citation-key-missing` / `citation-key-case`: every citation key the guide names or
-/// its snippets cite must have a bibliography entry, spelled exactly.
+/// `citation-key-missing` / `citation-key-case` / `citation-key-added`: every citation key
+/// the guide names or its snippets cite must have a bibliography entry, spelled exactly.
+/// A key whose entry the guide or its folder supplies is added to the bibliography
+/// (`added`: key -> the .bib file it goes to), an info finding; a key differing only by
+/// letter case is written as the bibliography spells it, a warning.
 ///
 /// Why: the chapter would not build, or would print an unresolved citation. Example:
 /// `**BibTeX key:** `smith2024`` with only `@article{Smith2024,` in the .bib files.
 /// How to fix: add the entry (the literature folder may hold it), or fix the spelling.
-pub fn citation_keys(book: &Book, guide: &Guide) -> Vec<Finding> {
+pub fn citation_keys(book: &Book, guide: &Guide, added: &[crate::bookkeeping::BibAddition]) -> Vec<Finding> {
     let mut out = Vec::new();
     for key in &guide.citation_keys {
         let line = guide.key_lines.get(key).copied();
-        let in_guide = guide.bib_entries.iter().any(|(k, _)| k == key);
         match book.bib.status(key) {
             KeyStatus::Found => {}
             KeyStatus::CaseMismatch(actual) => out.push(
                 Finding::new(
                     "citation-key-case",
-                    Severity::Error,
+                    Severity::Warning,
                     format!(
-                        "citation key `{key}` matches bibliography entry `{actual}` only when letter case is ignored"
+                        "citation key `{key}` matches bibliography entry `{actual}` only when letter case is ignored; the inserted text cites `{actual}`"
                     ),
                 )
                 .at(&guide.path, line)
-                .help(format!("write the key as `{actual}`")),
+                .help(format!("write the key as `{actual}` in the guide")),
             ),
-            KeyStatus::Missing => out.push(
-                Finding::new(
-                    "citation-key-missing",
-                    Severity::Error,
-                    format!("citation key `{key}` has no bibliography entry in the book"),
-                )
-                .at(&guide.path, line)
-                .help(if in_guide {
-                    "the guide's ```bibtex block holds the entry: add it to a .bib file of the book".to_string()
-                } else {
-                    match similar_keys(book, key).as_slice() {
-                        [] => "add the entry to a .bib file of the book".to_string(),
+            KeyStatus::Missing => match added.iter().find(|a| a.key == *key) {
+                Some(a) => out.push(
+                    Finding::new(
+                        "citation-key-added",
+                        Severity::Info,
+                        format!("citation key `{key}` is not in the bibliography; its entry from {} is added to {}", a.source, a.bib_path),
+                    )
+                    .at(&guide.path, line),
+                ),
+                None => out.push(
+                    Finding::new(
+                        "citation-key-missing",
+                        Severity::Error,
+                        format!("citation key `{key}` has no bibliography entry in the book"),
+                    )
+                    .at(&guide.path, line)
+                    .help(match similar_keys(book, key).as_slice() {
+                        [] => "add the entry to a .bib file of the book, or to a ```bibtex block of the guide".to_string(),
                         similar => format!(
                             "add the entry to a .bib file of the book, or cite an existing entry: {}",
                             similar.join(", ")
                         ),
-                    }
-                }),
-            ),
+                    }),
+                ),
+            },
         }
     }
     out

@@ -15,6 +15,23 @@ pub struct Insertion {
     pub text: String,
 }
 
+/// `original` with its 1-based `line` replaced by `text` (the line's own ending kept);
+/// `None` when there is no such line.
+pub fn replace_line(original: &str, line: usize, text: &str) -> Option<String> {
+    let mut lines: Vec<&str> = original.split_inclusive('\n').collect();
+    let old = lines.get(line.checked_sub(1)?)?;
+    let ending = if old.ends_with("\r\n") {
+        "\r\n"
+    } else if old.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
+    let replaced = format!("{text}{ending}");
+    lines[line - 1] = &replaced;
+    Some(lines.concat())
+}
+
 /// Applies `insertions` to `original`.
 ///
 /// # Errors

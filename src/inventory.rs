@@ -200,7 +200,7 @@ pub fn entry_json(e: &Entry) -> Value {
             "avoid": g.avoid.iter().map(|(p, l)| json!({"text": p, "line": l})).collect::<Vec<_>>(),
             "certainty": g.certainty,
         },
-        "bib_entries": g.bib_entries.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        "bib_entries": g.bib_entries.iter().map(|e| json!({"key": e.key, "source": e.source})).collect::<Vec<_>>(),
         "readme_status": e.readme_status.iter().map(|(f, v)| json!({"field": f, "value": v})).collect::<Vec<_>>(),
         "findings": g.findings.iter().map(crate::report::finding_json).collect::<Vec<_>>(),
     })

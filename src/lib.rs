@@ -9,6 +9,7 @@
 
 pub mod bib;
 pub mod book;
+pub mod bookkeeping;
 pub mod check;
 pub mod cli;
 pub mod diff;

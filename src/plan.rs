@@ -57,6 +57,10 @@ pub struct GuidePlan {
     pub targets: Vec<TargetPlan>,
     /// Guide-level findings (parsing, citation keys).
     pub findings: Vec<Finding>,
+    /// Bibliography entries appended with the integration.
+    pub additions: Vec<crate::bookkeeping::BibAddition>,
+    /// The literature folder's README status line updated with it.
+    pub readme: Option<crate::bookkeeping::LineEdit>,
 }
 
 impl GuidePlan {
@@ -72,7 +76,8 @@ impl GuidePlan {
 /// Plans one guide against the book.
 pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
     let mut findings = guide.findings.clone();
-    findings.extend(check::citation_keys(book, &guide));
+    let additions = crate::bookkeeping::bib_additions(book, &guide);
+    findings.extend(check::citation_keys(book, &guide, &additions));
     let defined = book.typst_functions();
     let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
     let mut targets = Vec::new();
@@ -88,7 +93,14 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
             }
         }
     }
-    GuidePlan { guide, targets, findings }
+    // A literature folder's README says whether its entries are in the bibliography.
+    let own_folder = guide.path.ends_with("/integration-guide.md") || guide.path.ends_with("/key-findings.md");
+    let readme_path = format!("{}/README.md", crate::text::parent_dir(&guide.path));
+    let readme = own_folder
+        .then(|| book.base_text(&readme_path))
+        .flatten()
+        .and_then(|text| crate::bookkeeping::readme_status((&readme_path, &text), &guide, &additions));
+    GuidePlan { guide, targets, findings, additions, readme }
 }
 
 fn plan_target(
@@ -251,6 +263,7 @@ fn plan_target(
         return plan;
     };
     let markup = Markup::from_path(&best.path).unwrap_or(Markup::Latex);
+    let snippet = &with_bibliography_case(book, snippet);
     let rendered =
         render::render(snippet, markup, &book.rules.environments, defined, (target.source.as_str(), snippet.line));
     findings.extend(rendered.findings.iter().cloned());
@@ -262,6 +275,22 @@ fn plan_target(
     }
     plan.findings = findings;
     plan
+}
+
+/// The snippet with each citation key that matches a bibliography entry only when letter
+/// case is ignored written as the bibliography spells it (never a duplicate entry).
+fn with_bibliography_case(book: &Book, snippet: &crate::guide::Snippet) -> crate::guide::Snippet {
+    let mut out = snippet.clone();
+    for key in crate::guide::keys_in_snippet(&snippet.text) {
+        if let crate::bib::KeyStatus::CaseMismatch(actual) = book.bib.status(&key) {
+            let re = regex::Regex::new(&format!(r"(^|[^A-Za-z0-9_]){}($|[^A-Za-z0-9_])", regex::escape(&key))).unwrap();
+            // Twice: adjacent matches share their boundary character.
+            for _ in 0..2 {
+                out.text = re.replace_all(&out.text, format!("${{1}}{actual}${{2}}")).into_owned();
+            }
+        }
+    }
+    out
 }
 
 /// True when every key the snippet cites is already cited by the candidate's section.
@@ -326,15 +355,35 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
             }
         }
     }
+    // Bookkeeping goes with guides that insert something: new entries at the end of
+    // their .bib file, README status lines.
+    let mut line_edits: Vec<&crate::bookkeeping::LineEdit> = Vec::new();
+    for plan in plans.iter().filter(|p| p.targets.iter().any(|t| t.status == Status::Insert)) {
+        for a in &plan.additions {
+            let end = book.sources.get(&a.bib_path).map_or(0, |t| t.lines().count());
+            per_file.entry(a.bib_path.clone()).or_default().push(Insertion { after_line: end, text: a.text.clone() });
+        }
+        line_edits.extend(plan.readme.iter());
+    }
     let mut files = BTreeMap::new();
     let mut findings = Vec::new();
+    for e in line_edits {
+        let Some(old) = book.base_text(&e.path) else { continue };
+        match edit::replace_line(&old, e.line, &e.text) {
+            Some(new) if new != old => {
+                files.insert(e.path.clone(), (old, new));
+            }
+            _ => {}
+        }
+    }
     for (path, inserts) in per_file {
-        let Some(old) = book.sources.get(&path) else {
+        let Some(old) = book.base_text(&path) else {
             findings.push(
                 Finding::new("edit-failed", Severity::Error, "the file to edit is not in the book").at(path, None),
             );
             continue;
         };
+        let old = &old;
         match edit::apply(old, &inserts) {
             Ok(new) if new != *old => {
                 files.insert(path, (old.clone(), new));

@@ -244,6 +244,8 @@ pub fn config_template(book: &Book) -> String {
          literature = [{}]\n\
          # The annotated bibliography, never a target or insertion point. Default: none.\n\
          # annotated_bibliography = \"appendices/annotated-bibliography.typ\"\n\
+         # The .bib file new entries go to. Default: the one whose entries fit the entry best.\n\
+         # new_entries = \"bib/new.bib\"\n\
          \n[branch]\n\
          # Prefix of the branches `apply` creates. Default: \"integrate/\".\n\
          prefix = \"{}\"\n\

@@ -110,11 +110,11 @@ fn malformed_guide_is_a_finding_with_file_and_line() {
 fn unknown_citation_key_fails_with_status_1() {
     let (_d, book) = git_book();
     let guide = book.join("Literature/treatments/low-dose-naltrexone/integration-guide.md");
-    let text = std::fs::read_to_string(&guide).unwrap().replace("`Younger2014ldn`", "`younger2014LDN`");
+    let text = std::fs::read_to_string(&guide).unwrap().replace("`Younger2014ldn`", "`Nobody2099unknown`");
     std::fs::write(&guide, text).unwrap();
     let out = tool(&book).args(["check", "Literature/treatments/low-dose-naltrexone"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("error[citation-key-case]"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("error[citation-key-missing]"), "{}", stdout(&out));
 }
 
 #[test]

@@ -18,7 +18,15 @@ pub fn copy_book() -> (tempfile::TempDir, PathBuf) {
 
 /// Copies the fixture book and commits it to a new git repository (branch `main`).
 pub fn git_book() -> (tempfile::TempDir, PathBuf) {
-    let (dir, book) = copy_book();
+    commit_all(copy_book())
+}
+
+/// The fixture book with the guide families, committed (see [`git_book`]).
+pub fn git_book_with_families() -> (tempfile::TempDir, PathBuf) {
+    commit_all(book_with_families())
+}
+
+fn commit_all((dir, book): (tempfile::TempDir, PathBuf)) -> (tempfile::TempDir, PathBuf) {
     git(&book, &["init", "-q", "-b", "main"]);
     git(&book, &["config", "user.name", "Test Author"]);
     git(&book, &["config", "user.email", "test@example.invalid"]);

@@ -61,6 +61,7 @@ fn every_family_is_listed_with_its_kind_and_the_whole_inventory_is_stable() {
         .collect();
     let expect = [
         ("batch/EXERTION_INTEGRATION_GUIDE.md", "integration-guide"),
+        ("bib-supplied/integration-guide.md", "integration-guide"),
         ("citation-edit/integration-guide-sensitization-ch03.md", "integration-guide"),
         ("label-addressed/integration-guide.md", "integration-guide"),
         ("label-addressed/key-findings.md", "key-findings"),
@@ -126,7 +127,10 @@ fn batch_guide_gives_each_paper_its_own_key() {
         g["citation_keys"],
         serde_json::json!(["Goudsmit2012pacing", "Nijs2012sensitization", "Lindahl2024diary"])
     );
-    assert_eq!(g["bib_entries"], serde_json::json!(["Lindahl2024diary"]));
+    assert_eq!(
+        g["bib_entries"],
+        serde_json::json!([{"key": "Lindahl2024diary", "source": "Literature/families/batch/EXERTION_INTEGRATION_GUIDE.md"}])
+    );
     let by_line: Vec<(u64, Vec<String>)> = g["targets"]
         .as_array()
         .unwrap()
@@ -194,4 +198,53 @@ fn a_table_row_without_its_key_is_a_finding_with_its_line() {
         .collect();
     assert_eq!(findings, vec![("guide-table-key-missing".to_string(), 6), ("snippet-fence-unclosed".to_string(), 11)]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn an_entry_supplied_by_the_folder_is_appended_with_the_readme_status_in_one_diff() {
+    let (_dir, book) = common::git_book_with_families();
+    let out = common::tool(&book).args(["-v", "diff", "Literature/families/bib-supplied"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let patch = common::stdout(&out);
+    let files: Vec<&str> =
+        patch.lines().filter_map(|l| l.strip_prefix("diff --git a/")).map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        files,
+        vec!["Literature/families/bib-supplied/README.md", "references.bib", "typst/ch04-symptom-management.typ"]
+    );
+    // The .bib file only gains lines, at its end.
+    let bib_part = patch.split("diff --git a/references.bib").nth(1).unwrap().split("diff --git").next().unwrap();
+    assert!(!bib_part.lines().any(|l| l.starts_with('-') && !l.starts_with("---")));
+    assert!(bib_part.contains("+@article{Haldorsen2025teens,"));
+    assert!(patch.contains("-**References.bib entries:** Pending\n+**References.bib entries:** Done (Haldorsen2025teens added to references.bib)\n"));
+    assert!(patch.contains("+] <obs:evening-orthostatic-rise>"));
+    // The info finding says where the entry went.
+    assert!(common::stderr(&out).contains("citation-key-added"), "{}", common::stderr(&out));
+    let mut apply = std::process::Command::new("git")
+        .args(["apply", "--check", "-"])
+        .current_dir(&book)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    apply.stdin.take().unwrap().write_all(patch.as_bytes()).unwrap();
+    assert!(apply.wait().unwrap().success());
+}
+
+#[test]
+fn a_key_differing_only_by_case_is_written_as_the_bibliography_spells_it() {
+    let (_dir, book) = common::git_book_with_families();
+    let dir = book.join("Literature/case-key");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("integration-guide.md"),
+        "# Case\n\n**BibTeX key:** `goudsmit2012PACING`\n\n### Primary Target\n**File:** `chapters/ch02-treatments.tex`\n**Section hint:** \"Pacing and Energy Management\"\n\n```latex\nLimits vary between people~\\cite{goudsmit2012PACING}.\n```\n",
+    )
+    .unwrap();
+    let out = common::tool(&book).args(["diff", "Literature/case-key"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let patch = common::stdout(&out);
+    assert!(patch.contains("+Limits vary between people~\\cite{Goudsmit2012pacing}."), "{patch}");
+    assert!(!patch.contains("references.bib"));
+    assert!(common::stderr(&out).contains("citation-key-case"));
 }

@@ -117,8 +117,9 @@ pub struct Guide {
     pub targets: Vec<Target>,
     /// Key findings, when the folder has a `key-findings.md`.
     pub key_findings: Option<KeyFindings>,
-    /// Full BibTeX entries given in ```bibtex fences, by key (for adding to the bibliography).
-    pub bib_entries: Vec<(String, String)>,
+    /// Full BibTeX entries the literature input supplies (```bibtex fences of the guide,
+    /// `.bib` files of its folder), for adding to the bibliography.
+    pub bib_entries: Vec<SuppliedEntry>,
     /// 1-based line of each citation key's first mention in the guide.
     pub key_lines: BTreeMap<String, usize>,
     /// Phrases the guide says to avoid ("✗" lines), with their 1-based line in the guide.
@@ -127,6 +128,17 @@ pub struct Guide {
     pub certainty: Option<String>,
     /// What the parser could not understand.
     pub findings: Vec<Finding>,
+}
+
+/// A bibliography entry supplied by a guide or its folder.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SuppliedEntry {
+    /// Its citation key.
+    pub key: String,
+    /// The whole entry as written (`@article{Key, ...}`), trimmed.
+    pub text: String,
+    /// Where it was found: the guide or the folder's .bib file, relative to the book root.
+    pub source: String,
 }
 
 /// The files that make up one literature input: the guide and its companions.
@@ -240,6 +252,31 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             .at(p, None)
             .help("convert the file to UTF-8"),
         );
+    }
+    // A literature folder's own .bib files supply entries too (`new-refs.bib`).
+    let own_folder = files
+        .guide
+        .as_ref()
+        .is_none_or(|g| g.file_name().is_some_and(|n| n.eq_ignore_ascii_case("integration-guide.md")))
+        || files.folder.join("key-findings.md").is_file();
+    if own_folder {
+        let mut bibs: Vec<PathBuf> = std::fs::read_dir(&files.folder)
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "bib"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        bibs.sort();
+        for bib in bibs {
+            let bytes = std::fs::read(&bib).map_err(|e| Error::io("read", &bib, e))?;
+            let text = String::from_utf8_lossy(&bytes);
+            for (key, entry) in bibtex_entries(&text) {
+                if !guide.bib_entries.iter().any(|e| e.key == key) {
+                    guide.bib_entries.push(SuppliedEntry { key, text: entry, source: rel(&bib) });
+                }
+            }
+        }
     }
     for t in guide.targets.iter_mut().filter(|t| t.keys.is_empty()) {
         t.keys = guide.citation_keys.clone();
@@ -740,7 +777,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 if lang == "bibtex" || lang == "bib" {
                     for (key, entry) in bibtex_entries(&code) {
                         push_key(&mut keys, &key);
-                        guide.bib_entries.push((key, entry));
+                        guide.bib_entries.push(SuppliedEntry { key, text: entry, source: path.to_string() });
                     }
                     continue;
                 }

@@ -134,7 +134,7 @@ fn bibtex_fences_give_keys_and_entries() {
     let g = parse_guide(text, "g.md", &Rules::builtin());
     assert_eq!(g.citation_keys, vec!["Doe2021x"]);
     assert_eq!(g.bib_entries.len(), 1);
-    assert!(g.bib_entries[0].1.starts_with("@article{Doe2021x"));
+    assert!(g.bib_entries[0].text.starts_with("@article{Doe2021x"));
 }
 
 #[test]

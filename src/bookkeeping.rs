@@ -1,0 +1,117 @@
+//! Bookkeeping that travels with an integration, in the same commit: bibliography entries
+//! the literature input supplies for keys the book lacks (appended to the topic .bib file
+//! whose entries fit best, or the one the config names), and the literature folder's
+//! README status line (`**References.bib entries:** Pending`).
+//!
+//! What it leaves out: reformatting or sorting .bib files (entries are appended as
+//! written), and the annotated bibliography (its format is the book's own).
+
+use std::collections::BTreeSet;
+
+use crate::bib::KeyStatus;
+use crate::book::Book;
+use crate::guide::Guide;
+use crate::text::terms;
+
+/// One bibliography entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BibAddition {
+    /// The citation key.
+    pub key: String,
+    /// The entry as supplied.
+    pub text: String,
+    /// Where it was supplied (guide or folder .bib), relative to the book root.
+    pub source: String,
+    /// The book's .bib file it is appended to.
+    pub bib_path: String,
+}
+
+/// One line of a file to replace (a README status line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineEdit {
+    /// The file, relative to the book root.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// The new line, without line ending.
+    pub text: String,
+}
+
+/// The entries to add for `guide`: each of its citation keys with no bibliography entry
+/// (not even by letter case) whose entry the guide or its folder supplies, first supply
+/// wins. Empty when the book has no .bib file to add to.
+pub fn bib_additions(book: &Book, guide: &Guide) -> Vec<BibAddition> {
+    let mut out = Vec::new();
+    for key in &guide.citation_keys {
+        if book.bib.status(key) != KeyStatus::Missing {
+            continue;
+        }
+        let Some(entry) = guide.bib_entries.iter().find(|e| e.key == *key) else { continue };
+        let Some(bib_path) = choose_bib_file(book, &entry.text) else { continue };
+        out.push(BibAddition { key: key.clone(), text: entry.text.clone(), source: entry.source.clone(), bib_path });
+    }
+    out
+}
+
+/// The .bib file a new entry goes to: `[book] new_entries` when set, else the book's .bib
+/// file sharing the largest share of the entry's terms (title, journal, keywords) with its
+/// existing entries; ties go to the file the bibliography reads first. `None` when the
+/// book has no .bib file.
+pub fn choose_bib_file(book: &Book, entry: &str) -> Option<String> {
+    if let Some(p) = &book.config.book.new_entries {
+        return Some(p.clone());
+    }
+    let files: Vec<&String> = {
+        let mut seen = BTreeSet::new();
+        let mut v: Vec<&String> = Vec::new();
+        for e in book.bib.entries.values() {
+            if seen.insert(&e.path) {
+                v.push(&e.path);
+            }
+        }
+        v
+    };
+    let wanted: BTreeSet<String> = terms(entry).into_iter().filter(|t| t.len() > 3).collect();
+    let mut best: Option<(f64, &String)> = None;
+    for f in files {
+        let Some(text) = book.sources.get(f) else { continue };
+        let have: BTreeSet<String> = terms(text).into_iter().collect();
+        let share = if wanted.is_empty() {
+            0.0
+        } else {
+            wanted.iter().filter(|t| have.contains(*t)).count() as f64 / wanted.len() as f64
+        };
+        if best.is_none_or(|(s, _)| share > s) {
+            best = Some((share, f));
+        }
+    }
+    best.map(|(_, f)| f.clone())
+}
+
+/// The README status line to update when the guide's content goes in: the first line of
+/// the folder's `README.md` of the form `**References.bib entries:** Pending` (a field
+/// naming bib entries whose value starts with "Pending"), rewritten to say the entries are
+/// in the bibliography. `readme` is the README's path (relative to the book root) and text.
+pub fn readme_status(readme: (&str, &str), guide: &Guide, added: &[BibAddition]) -> Option<LineEdit> {
+    let (path, text) = readme;
+    for (i, line) in text.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix("**") else { continue };
+        let Some((field, value)) = rest.split_once(":**") else { continue };
+        let lower = field.to_lowercase();
+        let pending = value.trim().to_lowercase().starts_with("pending");
+        if !(lower.contains("bib") && lower.contains("entries") && pending) {
+            continue;
+        }
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let status = match added {
+            [] => format!("Done ({} already in the bibliography)", guide.citation_keys.join(", ")),
+            _ => {
+                let keys: Vec<&str> = added.iter().map(|a| a.key.as_str()).collect();
+                let files: BTreeSet<&str> = added.iter().map(|a| a.bib_path.as_str()).collect();
+                format!("Done ({} added to {})", keys.join(", "), files.into_iter().collect::<Vec<_>>().join(", "))
+            }
+        };
+        return Some(LineEdit { path: path.to_string(), line: i + 1, text: format!("{indent}**{field}:** {status}") });
+    }
+    None
+}
