@@ -75,7 +75,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
         })
         .collect();
     let bm25 = Bm25::from_counts(docs, w.bm25_k1, w.bm25_b);
-    let query = terms(context);
+    let query = terms(&topic_text(context, &book.rules.environments));
     let rel = bm25.scores(&query);
     let max_rel = rel.iter().cloned().fold(0.0, f64::max);
     let env_kind = target.environment.as_deref();
@@ -89,7 +89,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             let mut score = 0.0;
             let mut reasons = Vec::new();
             let mut relevance = None;
-            let (hint_sim, hint_reason) = hint_match(&hints, s);
+            let (hint_sim, hint_reason) = hint_match(&hints, s, w.hint_min);
             if hint_sim > 0.0 {
                 score += w.hint * hint_sim;
                 reasons.push(hint_reason);
@@ -111,6 +111,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
                 .map(|h| &h.title)
                 .filter(|t| !t.is_empty())
                 .flat_map(|h| s.heading_path.iter().rev().skip(1).map(move |p| (h, p, title_similarity(h, p))))
+                .filter(|x| x.2 >= w.hint_min)
                 .max_by(|a, b| a.2.total_cmp(&b.2));
             if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.85) {
                 score += w.hint_parent * sim;
@@ -168,6 +169,38 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             c
         })
         .collect()
+}
+
+/// The part of a target's context that says what it is about, for relevance: without
+/// labels and cross-references (`\label{x}`, `<hyp:x>`, `@sec:x`), environment markup and
+/// names (the book's environment aliases), file names, "et al." and "certainty", which
+/// appear in every snippet and match sections by form, not topic.
+fn topic_text(context: &str, env: &crate::rules::EnvironmentRules) -> String {
+    static RES: std::sync::OnceLock<Vec<regex::Regex>> = std::sync::OnceLock::new();
+    let res = RES.get_or_init(|| {
+        [
+            r"\\(?:label|ref|cref|Cref|autoref|eqref|begin|end)\s*\{[^}]*\}",
+            r"<[A-Za-z][\w-]*:[^>\s]*>",
+            r"@[A-Za-z][\w-]*:[\w:.-]+",
+            r"[\w./-]+\.(?:tex|typ|md|bib)\b",
+            r"(?i)\bet al\b\.?",
+            r"(?i)\bcertainty\b",
+        ]
+        .iter()
+        .map(|r| regex::Regex::new(r).expect("valid pattern"))
+        .collect()
+    });
+    let mut out = context.to_string();
+    for re in res {
+        out = re.replace_all(&out, " ").into_owned();
+    }
+    let names: std::collections::BTreeSet<String> = env
+        .aliases
+        .iter()
+        .flat_map(|(k, v)| std::iter::once(k.clone()).chain(v.iter().cloned()))
+        .flat_map(|n| terms(&n))
+        .collect();
+    out.split_whitespace().filter(|w| !terms(w).iter().any(|t| names.contains(t))).collect::<Vec<_>>().join(" ")
 }
 
 /// Similarity of a hint to a heading title in `[0, 1]`: 1.0 when equal after
@@ -349,7 +382,7 @@ fn line_nearness(line: usize, s: &Section) -> f64 {
 
 /// The best match of any section hint against a section: label anchors exactly, titles by
 /// [`title_similarity`].
-fn hint_match(hints: &[Hint], s: &Section) -> (f64, String) {
+fn hint_match(hints: &[Hint], s: &Section, min: f64) -> (f64, String) {
     let mut best = (0.0, String::new());
     for h in hints {
         if let Some(label) = &h.label {
@@ -358,8 +391,10 @@ fn hint_match(hints: &[Hint], s: &Section) -> (f64, String) {
             }
             continue;
         }
+        // A weak match (one shared common word: "interventions", "dysfunction") says
+        // nothing about the section.
         let sim = title_similarity(&h.title, &s.title);
-        if sim > best.0 {
+        if sim >= min && sim > best.0 {
             best = (sim, format!("section hint \"{}\" matches heading \"{}\" ({sim:.2})", h.title, s.title));
         }
     }

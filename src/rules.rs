@@ -178,6 +178,8 @@ pub struct PlaceWeights {
     pub line_prior: f64,
     #[serde(default)]
     pub anchor_text: f64,
+    #[serde(default)]
+    pub hint_min: f64,
     pub relevance: f64,
     pub cites_keys: f64,
     pub same_environment: f64,

@@ -84,6 +84,7 @@ pub fn render(
             return Rendered { text: String::new(), findings };
         }
     };
+    let out = if target == Markup::Typst { escape_stray_angles(out, &mut findings, where_) } else { out };
     let problem = match target {
         Markup::Typst => typst_error(&out).map(|(line, msg)| {
             let what =
@@ -105,6 +106,39 @@ pub fn render(
         );
     }
     Rendered { text: out, findings }
+}
+
+/// `text` with each `<` that opens no label (`<1% of cells`, which Typst reads as an
+/// unclosed label) written `\<`, found by the parser's "unclosed label" errors; a
+/// `snippet-escaped` info finding when any was changed. At most 50 repairs.
+fn escape_stray_angles(mut text: String, findings: &mut Vec<Finding>, where_: (&str, usize)) -> String {
+    let mut fixed = 0;
+    while fixed < 50 {
+        let source = typst_syntax::Source::detached(text.clone());
+        let Some(at) = source
+            .root()
+            .errors()
+            .into_iter()
+            .filter(|e| e.message.contains("unclosed label"))
+            .filter_map(|e| source.range(e.span).map(|r| r.start))
+            .find(|&at| text[at..].starts_with('<'))
+        else {
+            break;
+        };
+        text.insert(at, '\\');
+        fixed += 1;
+    }
+    if fixed > 0 {
+        findings.push(
+            Finding::new(
+                "snippet-escaped",
+                Severity::Info,
+                format!("{fixed} `<` that would open an unclosed Typst label written as `\\<`"),
+            )
+            .at(where_.0, Some(where_.1)),
+        );
+    }
+    text
 }
 
 /// The first Typst syntax error in `text`: 1-based line and message.
@@ -199,6 +233,43 @@ fn escape_line_start(line: &str) -> String {
     } else {
         line.to_string()
     }
+}
+
+/// The cells of a tabular row: split at `&` not escaped and not inside braces.
+fn split_cells(row: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut escaped, mut start) = (0i32, false, 0);
+    for (i, c) in row.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            '&' if depth == 0 => {
+                out.push(&row[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&row[start..]);
+    out
+}
+
+/// Unescaped `{` minus unescaped `}` in LaTeX text (comments not removed).
+fn brace_depth(text: &str) -> i64 {
+    let mut depth = 0;
+    let mut escaped = false;
+    for c in text.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth
 }
 
 /// Deepest nesting of commands and environments the converter follows.
@@ -299,8 +370,20 @@ impl Converter<'_> {
                 out.push(heading);
                 continue;
             }
-            let text = self.inline(line.trim_end());
-            out.push(escape_line_start(&text));
+            // A command's argument may run over lines (`\textbf{decreased\nmitochondrial}`):
+            // the lines until its braces balance are converted together.
+            let mut chunk = line.trim_end().to_string();
+            while brace_depth(&chunk) > 0
+                && i < lines.len()
+                && !lines[i].trim().is_empty()
+                && begin_env(lines[i].trim()).is_none()
+            {
+                chunk.push('\n');
+                chunk.push_str(lines[i].trim_end());
+                i += 1;
+            }
+            let text = self.inline(&chunk);
+            out.extend(text.split('\n').map(escape_line_start));
         }
         out.join("\n")
     }
@@ -350,6 +433,11 @@ impl Converter<'_> {
     fn environment_flat(&mut self, name: &str, title: Option<&str>, body: &str) -> String {
         static LABEL: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
         let label_re = LABEL.get_or_init(|| Regex::new(r"\\label\s*\{([^}]+)\}\s*").unwrap());
+        match name {
+            "table" | "table*" | "figure" | "figure*" => return self.float(body),
+            "tabular" | "tabular*" | "tabularx" | "longtable" => return self.tabular(name, body),
+            _ => {}
+        }
         let canonical = self.env.canonical_of_macro(name);
         let func = self.env.typst_name(&canonical).to_string();
         if !self.defined.is_empty() && !self.defined.contains(&func) {
@@ -385,6 +473,83 @@ impl Converter<'_> {
         format!("#{func}{args}[\n{body}\n]{label}")
     }
 
+    /// A LaTeX float (`table`, `figure`) -> `#figure(content, caption: [..]) <label>`; the
+    /// content is its `tabular` (as [`Self::tabular`]) or `\includegraphics` (as `image`).
+    fn float(&mut self, body: &str) -> String {
+        static RES: std::sync::OnceLock<[Regex; 3]> = std::sync::OnceLock::new();
+        let [caption_re, label_re, graphics_re] = RES.get_or_init(|| {
+            [
+                Regex::new(r"\\caption\s*(?:\[[^\]]*\])?\s*\{").unwrap(),
+                Regex::new(r"\\label\s*\{([^}]+)\}").unwrap(),
+                Regex::new(r"\\includegraphics\s*(?:\[[^\]]*\])?\s*\{([^}]+)\}").unwrap(),
+            ]
+        });
+        let caption =
+            caption_re.find(body).and_then(|m| braced(&body[m.end() - 1..])).map(|(c, _)| self.inline(c.trim()));
+        let label = label_re.captures(body).map(|c| c[1].trim().to_string());
+        let content = if let Some(start) = body.find("\\begin{tabular") {
+            let inner = &body[start..];
+            let name_end = inner.find('}').map_or(inner.len(), |i| i + 1);
+            let name = inner["\\begin{".len()..name_end - 1].to_string();
+            let close = format!("\\end{{{name}}}");
+            let end = inner.find(&close).unwrap_or(inner.len());
+            self.tabular(&name, &inner[name_end..end]).trim_start_matches('#').to_string()
+        } else if let Some(c) = graphics_re.captures(body) {
+            format!("image(\"{}\")", c[1].trim())
+        } else {
+            format!("[{}]", self.block(body.trim()))
+        };
+        let caption = caption.map(|c| format!(",\n  caption: [{c}]")).unwrap_or_default();
+        let label = label.filter(|l| typst_label_ok(l)).map(|l| format!(" <{l}>")).unwrap_or_default();
+        let content = content.replace('\n', "\n  ");
+        format!("#figure(\n  {content}{caption},\n){label}")
+    }
+
+    /// A LaTeX `tabular` (column spec first) -> `#table(columns: n, ...)`: rows end at
+    /// `\\`, cells at unescaped `&`; booktabs rules and `\hline` are dropped; the rows above
+    /// the first `\midrule` (or a lone `\hline` after the first row) are the header.
+    fn tabular(&mut self, name: &str, body: &str) -> String {
+        let mut body = body.trim_start();
+        // `tabularx` and `tabular*` take a width first.
+        if name != "tabular" && name != "longtable" {
+            if let Some((_, used)) = braced(body) {
+                body = body[used..].trim_start();
+            }
+        }
+        let (spec, rows_text) = braced(body).map_or(("", body), |(spec, used)| (spec, &body[used..]));
+        let columns =
+            spec.chars().filter(|c| matches!(c, 'l' | 'c' | 'r' | 'p' | 'm' | 'b' | 'X' | 'S')).count().max(1);
+        let mut header_rows = 0;
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for raw in rows_text.split("\\\\") {
+            let mut row = raw.trim();
+            for rule in ["\\toprule", "\\bottomrule", "\\hline", "\\endhead", "\\endfirsthead"] {
+                row = row.trim_start_matches(rule).trim();
+            }
+            if let Some(after) = row.strip_prefix("\\midrule") {
+                header_rows = rows.len();
+                row = after.trim();
+            }
+            let row = row.trim_end_matches("\\bottomrule").trim();
+            if row.is_empty() {
+                continue;
+            }
+            let cells: Vec<String> = split_cells(row).iter().map(|c| self.inline(c.trim())).collect();
+            rows.push(cells);
+        }
+        let cell = |c: &String| format!("[{c}]");
+        let mut out = format!("#table(\n  columns: {columns},\n");
+        if header_rows > 0 {
+            let head: Vec<String> = rows[..header_rows].iter().flatten().map(cell).collect();
+            out.push_str(&format!("  table.header({}),\n", head.join(", ")));
+        }
+        for row in &rows[header_rows..] {
+            out.push_str(&format!("  {},\n", row.iter().map(cell).collect::<Vec<_>>().join(", ")));
+        }
+        out.push(')');
+        out
+    }
+
     fn unconverted(&mut self, what: &str) -> String {
         self.findings.push(
             Finding::new(
@@ -396,6 +561,17 @@ impl Converter<'_> {
             .help("edit the inserted text by hand, or give a Typst snippet"),
         );
         format!("`{what}`")
+    }
+
+    /// Inline math (`$...$`, `\(...\)` content) as Typst: `VO$_{2}$`-style bare scripts as
+    /// text sub/superscripts, else `$...$` with the math converted.
+    fn inline_math(&mut self, inner: &str) -> String {
+        if let Some(script) = bare_script(inner) {
+            return script;
+        }
+        // An attachment needs a base in Typst math: an empty one.
+        let base = if inner.trim_start().starts_with(['_', '^']) { "\"\"" } else { "" };
+        format!("${base}{}$", self.math(inner))
     }
 
     /// Converts inline LaTeX to Typst markup.
@@ -428,6 +604,11 @@ impl Converter<'_> {
                             Some('}') => ("}".to_string(), 2),
                             Some(' ') => (" ".to_string(), 2),
                             Some(',') => ("#h(0.17em)".to_string(), 2),
+                            Some('(') if rest[2..].contains("\\)") => {
+                                let e = rest[2..].find("\\)").unwrap_or(0);
+                                let math = self.inline_math(&rest[2..2 + e]);
+                                (math, 4 + e)
+                            }
                             Some('\\') => ("\\\n".to_string(), 2),
                             Some(other) => (self.unconverted(&format!("\\{other}")), 1 + other.len_utf8()),
                             None => ("\\\\".to_string(), 1),
@@ -445,20 +626,8 @@ impl Converter<'_> {
                     let end = rest[1..].find('$');
                     match end {
                         Some(e) => {
-                            let inner = &rest[1..1 + e];
-                            // `VO$_{2}$`: an attachment with no base is a text subscript.
-                            if let Some(script) = bare_script(inner) {
-                                out.push_str(&script);
-                                rest = &rest[e + 2..];
-                                continue;
-                            }
-                            out.push('$');
-                            if inner.trim_start().starts_with(['_', '^']) {
-                                // An attachment needs a base in Typst math: an empty one.
-                                out.push_str("\"\"");
-                            }
-                            out.push_str(&self.math(&rest[1..1 + e]));
-                            out.push('$');
+                            let math = self.inline_math(&rest[1..1 + e]);
+                            out.push_str(&math);
                             rest = &rest[e + 2..];
                         }
                         None => {
@@ -542,6 +711,11 @@ impl Converter<'_> {
                 None => (self.unconverted("\\href"), 0),
             },
             "ldots" | "dots" => ("...".into(), eat_empty_braces(after)),
+            "S" => ("§".into(), eat_empty_braces(after)),
+            "P" => ("¶".into(), eat_empty_braces(after)),
+            "textdegree" => ("°".into(), eat_empty_braces(after)),
+            "pm" | "textpm" => ("±".into(), eat_empty_braces(after)),
+            "times" => ("×".into(), eat_empty_braces(after)),
             "LaTeX" | "TeX" => (name.to_string(), eat_empty_braces(after)),
             "footnote" => match arg(args_at) {
                 Some((inner, used)) => {
@@ -582,6 +756,16 @@ impl Converter<'_> {
             ("downarrow", "arrow.b"),
             ("mu", "mu"),
             ("ldots", "..."),
+            ("quad", "quad"),
+            ("qquad", "wide"),
+            ("cdots", "dots.c"),
+            ("ll", "<<"),
+            ("gg", ">>"),
+            ("propto", "prop"),
+            ("Delta", "Delta"),
+            ("degree", "degree"),
+            ("circ", "compose"),
+            ("uparrow", "arrow.t"),
         ];
         let mut out = String::new();
         let mut rest = m;
@@ -615,10 +799,15 @@ impl Converter<'_> {
                     out.push(' ');
                 } else if name.is_empty() {
                     let next = rest[1..].chars().next().unwrap_or(' ');
-                    out.push(match next {
-                        '%' => '%',
-                        _ => next,
-                    });
+                    match next {
+                        // Spacing commands: thin, medium, thick, negative thin.
+                        ',' => out.push_str(" thin "),
+                        ':' | '>' => out.push_str(" med "),
+                        ';' => out.push_str(" thick "),
+                        '!' => {}
+                        ' ' => out.push(' '),
+                        _ => out.push(next),
+                    }
                     rest = &rest[1 + next.len_utf8().min(rest.len() - 1)..];
                     continue;
                 } else {

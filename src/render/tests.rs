@@ -46,7 +46,7 @@ fn sections_and_several_environments_in_one_snippet() {
 #[test]
 fn typst_snippet_errors_name_the_snippet_line() {
     let env = Rules::builtin().environments;
-    let s = Snippet { language: Some(Markup::Typst), text: "Fine text.\nSignificant (p<0.0001).\n".into(), line: 7 };
+    let s = Snippet { language: Some(Markup::Typst), text: "Fine text.\nSignificant #strong[p.\n".into(), line: 7 };
     let r = render(&s, Markup::Typst, &env, &[], ("g.md", 7));
     assert_eq!(r.findings.len(), 1);
     assert!(r.findings[0].message.contains("the guide's Typst snippet does not parse"), "{}", r.findings[0].message);
@@ -124,4 +124,44 @@ fn a_one_line_environment_does_not_swallow_what_follows() {
     let s = latex("\\begin{observation}[T]A short one.\\end{observation} Then text.\nNext line.");
     let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
     assert_eq!(r.text, "#observation(title: [T])[\nA short one.\n]\nThen text.\nNext line.");
+}
+
+#[test]
+fn a_less_than_sign_that_would_open_a_typst_label_is_escaped() {
+    let env = Rules::builtin().environments;
+    let s = Snippet {
+        language: Some(Markup::Typst),
+        text: "Significant (p<0.0001) in <1% of cells <sec:x>.".into(),
+        line: 3,
+    };
+    let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+    assert_eq!(r.text, "Significant (p\\<0.0001) in \\<1% of cells <sec:x>.");
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, vec!["snippet-escaped"]);
+}
+
+#[test]
+fn latex_tables_become_typst_figures_with_header_rows() {
+    let env = Rules::builtin().environments;
+    let text = "\\begin{table}[h]\n\\centering\n\\caption{Ranges~\\cite{A2020}}\n\\label{tab:r}\n\\begin{tabular}{lc}\n\\toprule\nMeasure & Value \\\\\n\\midrule\nAngle & 150\\textdegree \\\\\nGap & \\(9\\,\\mathrm{mm}\\) \\\\\n\\bottomrule\n\\end{tabular}\n\\end{table}";
+    let s = Snippet { language: Some(Markup::Latex), text: text.into(), line: 1 };
+    let r = render(&s, Markup::Typst, &env, &[], ("g.md", 1));
+    assert_eq!(
+        r.text,
+        "#figure(\n  table(\n    columns: 2,\n    table.header([Measure], [Value]),\n    [Angle], [150°],\n    [Gap], [$9 thin \"mm\"$],\n  ),\n  caption: [Ranges~@A2020],\n) <tab:r>"
+    );
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[test]
+fn command_arguments_may_run_over_lines() {
+    let env = Rules::builtin().environments;
+    let s = Snippet {
+        language: Some(Markup::Latex),
+        text: "Cells show \\textbf{lower\nenzyme levels} and \\S 3.".into(),
+        line: 1,
+    };
+    let r = render(&s, Markup::Typst, &env, &[], ("g.md", 1));
+    assert_eq!(r.text, "Cells show *lower\nenzyme levels* and § 3.");
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
 }
