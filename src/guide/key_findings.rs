@@ -4,7 +4,7 @@
 
 use super::markdown::{blocks, field_is, field_re, quoted_or_whole, strip_md, Block};
 use super::{Markup, Target};
-use crate::rules::GuideRules;
+use crate::rules::{GuideRules, Rules};
 use crate::text::LineIndex;
 use serde::Serialize;
 
@@ -21,10 +21,24 @@ pub struct KeyFindings {
     pub design: Option<String>,
     /// Certainty as stated (`Low`, `0.55 (Medium)`).
     pub certainty: Option<String>,
-    /// Bullets of the "Integration Points" section.
-    pub integration_points: Vec<(String, usize)>,
+    /// Bullets of the "Integration Points" section, or its sub-headings (`### Chapter 15:
+    /// Medications`) with the bullets under each as details.
+    pub integration_points: Vec<IntegrationPoint>,
     /// All prose of the file, for relevance scoring.
     pub text: String,
+}
+
+/// One integration point of a key-findings file.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct IntegrationPoint {
+    /// The bullet or sub-heading text, markup kept.
+    pub text: String,
+    /// For a sub-heading: the bullets under it.
+    pub details: Vec<String>,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// Whether it is a sub-heading (its bullets are details, not points of their own).
+    pub heading: bool,
 }
 
 /// Parses a key-findings file.
@@ -41,7 +55,12 @@ pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
                     section = h.trim().trim_end_matches(':').to_string();
                 } else if is_points {
                     // `### Chapter 15: Medications` under Integration Points names a target.
-                    kf.integration_points.push((h.trim().to_string(), line));
+                    kf.integration_points.push(IntegrationPoint {
+                        text: h.trim().to_string(),
+                        details: Vec::new(),
+                        line,
+                        heading: true,
+                    });
                 }
             }
             Block::Text { range } => {
@@ -78,7 +97,15 @@ pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
                     } else if is(&names.limitations) {
                         kf.limitations.push(strip_md(item));
                     } else if is(&names.integration_points) {
-                        kf.integration_points.push((item.to_string(), first_line + i));
+                        match kf.integration_points.last_mut().filter(|p| p.heading) {
+                            Some(point) => point.details.push(strip_md(item)),
+                            None => kf.integration_points.push(IntegrationPoint {
+                                text: item.to_string(),
+                                details: Vec::new(),
+                                line: first_line + i,
+                                heading: false,
+                            }),
+                        }
                     }
                 }
             }
@@ -88,28 +115,47 @@ pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
     kf
 }
 
-/// Targets named by a key-findings file's "Integration Points" bullets: a backticked path
-/// is the file hint, else the text before ":" (a chapter name, resolved by title).
-pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str) -> Vec<Target> {
+/// Targets named by a key-findings file's "Integration Points": each bullet, or each
+/// sub-heading with the bullets under it. A backticked path is the file hint, else the text
+/// before ":" of a bullet (a chapter name) or the whole sub-heading (`Chapter 15:
+/// Medications - Antivirals`), resolved by number and title. A detail naming an
+/// environment (`Cite as: **observation**`) gives the target's environment.
+pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rules: &Rules) -> Vec<Target> {
     kf.integration_points
         .iter()
         .enumerate()
-        .map(|(i, (item, line))| {
+        .map(|(i, p)| {
+            let item = &p.text;
             let file = item.split('`').nth(1).filter(|s| Markup::from_path(s).is_some() || s.contains('/'));
-            let (head, tail) = item.split_once(':').unwrap_or((item.as_str(), ""));
+            let (head, tail) =
+                if p.heading { (item.as_str(), "") } else { item.split_once(':').unwrap_or((item.as_str(), "")) };
             let head_clean = strip_md(head);
             let name = head_clean.split(" (").next().unwrap_or(&head_clean).trim().to_string();
+            let environment_raw = p
+                .details
+                .iter()
+                .find(|d| {
+                    let lower = d.to_lowercase();
+                    (lower.starts_with("cite as") || lower.starts_with("environment"))
+                        && rules.environments.normalize(d).is_some()
+                })
+                .cloned();
+            let mut rationale = strip_md(item);
+            for d in &p.details {
+                rationale.push_str("\n");
+                rationale.push_str(d);
+            }
             Target {
                 rank: i + 1,
                 file_hint: Some(file.map(str::to_string).unwrap_or_else(|| name.clone())),
                 title_hint: name,
                 section_hints: quoted_or_whole(tail.split(" (").next().unwrap_or(tail).trim()),
-                environment_raw: None,
-                environment: None,
-                rationale: Some(strip_md(item)),
+                environment: environment_raw.as_deref().and_then(|e| rules.environments.normalize(e)),
+                environment_raw,
+                rationale: Some(rationale),
                 snippet: None,
                 keys: Vec::new(),
-                line: *line,
+                line: p.line,
                 source: path.to_string(),
             }
         })
@@ -129,9 +175,21 @@ mod tests {
         assert_eq!(kf.sample_size.as_deref(), Some("n=12"));
         assert_eq!(kf.certainty.as_deref(), Some("Low"));
         assert_eq!(kf.limitations, vec!["small"]);
-        let t = targets_from_integration_points(&kf, "kf.md");
+        let t = targets_from_integration_points(&kf, "kf.md", &Rules::builtin());
         assert_eq!(t[0].file_hint.as_deref(), Some("ch/t.tex"));
         assert_eq!(t[0].section_hints, vec!["drugs"]);
         assert_eq!(t[0].line, 11);
+        let text = "# KF\n## Integration Points\n### Chapter 15: Medications - Antivirals\n- Primary evidence\n- Cite as: **observation** (RCT)\n### Appendix: Protocols\n- Dosing\n";
+        let t = targets_from_integration_points(
+            &parse_key_findings(text, &Rules::builtin().guide),
+            "kf.md",
+            &Rules::builtin(),
+        );
+        let got: Vec<(&str, Option<&str>, usize)> =
+            t.iter().map(|t| (t.file_hint.as_deref().unwrap(), t.environment.as_deref(), t.line)).collect();
+        assert_eq!(
+            got,
+            vec![("Chapter 15: Medications - Antivirals", Some("observation"), 3), ("Appendix: Protocols", None, 6)]
+        );
     }
 }

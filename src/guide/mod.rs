@@ -229,7 +229,7 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             let rel_path = rel(p);
             let mut g = parse_guide(&read(p)?, &rel_path, rules);
             if let Some(kf) = key_findings.as_ref().filter(|_| g.targets.is_empty()) {
-                g.targets = targets_from_integration_points(kf, &rel_path);
+                g.targets = targets_from_integration_points(kf, &rel_path, rules);
                 g.findings.retain(|f| f.code != "target-file-missing");
             }
             if g.citation_keys.is_empty() {
