@@ -142,7 +142,7 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rule
                 .cloned();
             let mut rationale = strip_md(item);
             for d in &p.details {
-                rationale.push_str("\n");
+                rationale.push('\n');
                 rationale.push_str(d);
             }
             Target {
