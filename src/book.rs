@@ -170,6 +170,10 @@ pub struct Book {
     /// Chapter and .bib files left out because they are not UTF-8 text.
     pub not_text: BTreeSet<String>,
     outlines: RefCell<HashMap<String, Rc<Outline>>>,
+    /// Sections and their relevance index per resolved file (see `place`), built once.
+    pub(crate) sections: RefCell<HashMap<String, Rc<crate::place::SectionIndex>>>,
+    /// Content terms of each .bib file (see `bookkeeping`), built once.
+    pub(crate) bib_terms: RefCell<HashMap<String, Rc<BTreeSet<String>>>>,
     labels: RefCell<Option<Rc<LabelIndex>>>,
     functions: RefCell<Option<Rc<Vec<String>>>>,
 }
@@ -291,6 +295,8 @@ impl Book {
             symlinks,
             not_text,
             outlines: RefCell::new(HashMap::new()),
+            sections: RefCell::new(HashMap::new()),
+            bib_terms: RefCell::new(HashMap::new()),
             labels: RefCell::new(None),
             functions: RefCell::new(None),
         };

@@ -49,6 +49,45 @@ struct Section {
     envs: Vec<String>,
 }
 
+/// The sections of a resolved file (and the files it includes) with their BM25 index:
+/// built once per file and shared by every target placed there.
+pub struct SectionIndex {
+    sections: Vec<Section>,
+    bm25: Bm25,
+    /// Per section: its title and each heading of its path, tokenized.
+    forms: Vec<(TitleForm, Vec<TitleForm>)>,
+}
+
+/// The [`SectionIndex`] of `path`, from the book's cache or built now.
+fn section_index(book: &Book, path: &str) -> std::rc::Rc<SectionIndex> {
+    if let Some(i) = book.sections.borrow().get(path) {
+        return i.clone();
+    }
+    let w = &book.rules.scoring.place;
+    let mut sections = sections_of(book, path);
+    // The text is only needed for the index: kept, it would hold the book twice.
+    let docs: Vec<crate::text::TermCounts> = sections
+        .iter_mut()
+        .map(|s| {
+            let text = std::mem::take(&mut s.text);
+            // Heading titles weigh above body text: counted three times.
+            let mut counts = crate::text::TermCounts::default();
+            for _ in 0..3 {
+                crate::text::count_terms(&s.title, &mut counts);
+            }
+            crate::text::count_terms(&text, &mut counts);
+            counts
+        })
+        .collect();
+    let forms = sections
+        .iter()
+        .map(|s| (TitleForm::new(&s.title), s.heading_path.iter().map(|p| TitleForm::new(p)).collect()))
+        .collect();
+    let index = std::rc::Rc::new(SectionIndex { sections, bm25: Bm25::from_counts(docs, w.bm25_k1, w.bm25_b), forms });
+    book.sections.borrow_mut().insert(path.to_string(), index.clone());
+    index
+}
+
 /// A relevance reason to fill in once a candidate is kept: (index in its reasons, section
 /// index, relevance in `[0, 1]`).
 type PendingRelevance = (usize, usize, f64);
@@ -58,28 +97,17 @@ type PendingRelevance = (usize, usize, f64);
 /// Returns the best `limit` candidates, best first (ties broken by path, then line).
 pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: &str, limit: usize) -> Vec<Candidate> {
     let w = &book.rules.scoring.place;
-    let sections = sections_of(book, path);
+    let index = section_index(book, path);
+    let (sections, bm25, forms) = (&index.sections, &index.bm25, &index.forms);
     if sections.is_empty() {
         return Vec::new();
     }
-    let docs: Vec<crate::text::TermCounts> = sections
-        .iter()
-        .map(|s| {
-            // Heading titles weigh above body text: counted three times.
-            let mut counts = crate::text::TermCounts::default();
-            for _ in 0..3 {
-                crate::text::count_terms(&s.title, &mut counts);
-            }
-            crate::text::count_terms(&s.text, &mut counts);
-            counts
-        })
-        .collect();
-    let bm25 = Bm25::from_counts(docs, w.bm25_k1, w.bm25_b);
     let query = terms(&topic_text(context, &book.rules.environments));
     let rel = bm25.scores(&query);
     let max_rel = rel.iter().cloned().fold(0.0, f64::max);
     let env_kind = target.environment.as_deref();
     let hints: Vec<Hint> = target.section_hints.iter().flat_map(|h| Hint::parse(h)).collect();
+    let hint_forms: Vec<TitleForm> = hints.iter().map(|h| TitleForm::new(&h.title)).collect();
     // Each candidate with, when it is relevant, (index of its relevance reason, section, r):
     // the shared terms are only looked up for the candidates kept.
     let mut out: Vec<(Candidate, Option<PendingRelevance>)> = sections
@@ -89,7 +117,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             let mut score = 0.0;
             let mut reasons = Vec::new();
             let mut relevance = None;
-            let (hint_sim, hint_reason) = hint_match(&hints, s, w.hint_min);
+            let (hint_sim, hint_reason) = hint_match(&hints, &hint_forms, s, &forms[i].0, w.hint_min);
             if hint_sim > 0.0 {
                 score += w.hint * hint_sim;
                 reasons.push(hint_reason);
@@ -108,9 +136,12 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             }
             let parent_sim = hints
                 .iter()
-                .map(|h| &h.title)
-                .filter(|t| !t.is_empty())
-                .flat_map(|h| s.heading_path.iter().rev().skip(1).map(move |p| (h, p, title_similarity(h, p))))
+                .zip(&hint_forms)
+                .map(|(h, f)| (&h.title, f))
+                .filter(|(t, _)| !t.is_empty())
+                .flat_map(|(h, hf)| {
+                    s.heading_path.iter().zip(&forms[i].1).rev().skip(1).map(move |(p, pf)| (h, p, hf.similarity(pf)))
+                })
                 .filter(|x| x.2 >= w.hint_min)
                 .max_by(|a, b| a.2.total_cmp(&b.2));
             if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.85) {
@@ -206,15 +237,31 @@ fn topic_text(context: &str, env: &crate::rules::EnvironmentRules) -> String {
 /// Similarity of a hint to a heading title in `[0, 1]`: 1.0 when equal after
 /// normalisation, 0.9 when all of the hint's words are in the title, else Dice of terms.
 pub fn title_similarity(hint: &str, title: &str) -> f64 {
-    let (hw, tw) = (words(hint), words(title));
-    if !hw.is_empty() && hw == tw {
-        return 1.0;
+    TitleForm::new(hint).similarity(&TitleForm::new(title))
+}
+
+/// A title tokenized once for [`title_similarity`]: its words and content terms.
+#[derive(Debug, Clone, Default)]
+struct TitleForm {
+    words: Vec<String>,
+    terms: Vec<String>,
+}
+
+impl TitleForm {
+    fn new(title: &str) -> Self {
+        TitleForm { words: words(title), terms: terms(title) }
     }
-    let (ht, tt) = (terms(hint), terms(title));
-    if !ht.is_empty() && ht.iter().all(|t| tt.contains(t)) {
-        return 0.9;
+
+    /// [`title_similarity`] of `self` (the hint) to `title`.
+    fn similarity(&self, title: &TitleForm) -> f64 {
+        if !self.words.is_empty() && self.words == title.words {
+            return 1.0;
+        }
+        if !self.terms.is_empty() && self.terms.iter().all(|t| title.terms.contains(t)) {
+            return 0.9;
+        }
+        dice(&self.terms, &title.terms)
     }
-    dice(&ht, &tt)
 }
 
 /// One alternative of a section hint: a title to match, a label anchor, a line prior.
@@ -382,9 +429,9 @@ fn line_nearness(line: usize, s: &Section) -> f64 {
 
 /// The best match of any section hint against a section: label anchors exactly, titles by
 /// [`title_similarity`].
-fn hint_match(hints: &[Hint], s: &Section, min: f64) -> (f64, String) {
+fn hint_match(hints: &[Hint], hint_forms: &[TitleForm], s: &Section, title: &TitleForm, min: f64) -> (f64, String) {
     let mut best = (0.0, String::new());
-    for h in hints {
+    for (h, form) in hints.iter().zip(hint_forms) {
         if let Some(label) = &h.label {
             if s.label.as_deref() == Some(label.as_str()) {
                 return (1.0, format!("section hint names label <{label}> of \"{}\"", s.title));
@@ -393,7 +440,7 @@ fn hint_match(hints: &[Hint], s: &Section, min: f64) -> (f64, String) {
         }
         // A weak match (one shared common word: "interventions", "dysfunction") says
         // nothing about the section.
-        let sim = title_similarity(&h.title, &s.title);
+        let sim = form.similarity(title);
         if sim >= min && sim > best.0 {
             best = (sim, format!("section hint \"{}\" matches heading \"{}\" ({sim:.2})", h.title, s.title));
         }

@@ -7,11 +7,19 @@
 use crate::text::TermCounts;
 use rustc_hash::FxHashMap as HashMap;
 
-/// A BM25 index over a fixed set of documents.
+/// A BM25 index over a fixed set of documents. Terms are numbered once per index, so each
+/// document is a sorted list of `(term id, count)`: an index over a whole book's sections
+/// holds each term's text once.
 pub struct Bm25 {
-    docs: Vec<HashMap<String, u32>>,
+    /// Per document: `(term id, count)`, sorted by id.
+    docs: Vec<Vec<(u32, u32)>>,
     lengths: Vec<f64>,
-    df: HashMap<String, u32>,
+    /// Term -> id.
+    ids: HashMap<String, u32>,
+    /// Id -> term.
+    names: Vec<String>,
+    /// Id -> number of documents holding the term.
+    df: Vec<u32>,
     avg_len: f64,
     k1: f64,
     b: f64,
@@ -35,43 +43,62 @@ impl Bm25 {
 
     /// Indexes documents given as term counts (see [`crate::text::count_terms`]).
     pub fn from_counts(docs: Vec<TermCounts>, k1: f64, b: f64) -> Self {
-        let mut df: HashMap<String, u32> = HashMap::default();
+        let mut ids: HashMap<String, u32> = HashMap::default();
+        let mut names: Vec<String> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
         let mut lengths = Vec::with_capacity(docs.len());
-        for tf in &docs {
-            for t in tf.keys() {
-                match df.get_mut(t) {
-                    Some(c) => *c += 1,
+        let mut out = Vec::with_capacity(docs.len());
+        for tf in docs {
+            let mut doc: Vec<(u32, u32)> = Vec::with_capacity(tf.len());
+            let mut len = 0u32;
+            for (t, c) in tf {
+                let id = match ids.get(&t) {
+                    Some(&id) => id,
                     None => {
-                        df.insert(t.clone(), 1);
+                        let id = names.len() as u32;
+                        names.push(t.clone());
+                        ids.insert(t, id);
+                        df.push(0);
+                        id
                     }
-                }
+                };
+                df[id as usize] += 1;
+                len += c;
+                doc.push((id, c));
             }
-            lengths.push(tf.values().sum::<u32>() as f64);
+            doc.sort_unstable();
+            lengths.push(len as f64);
+            out.push(doc);
         }
-        let avg_len = if docs.is_empty() { 1.0 } else { (lengths.iter().sum::<f64>() / docs.len() as f64).max(1.0) };
-        Bm25 { docs, lengths, df, avg_len, k1, b }
+        let avg_len = if out.is_empty() { 1.0 } else { (lengths.iter().sum::<f64>() / out.len() as f64).max(1.0) };
+        Bm25 { docs: out, lengths, ids, names, df, avg_len, k1, b }
+    }
+
+    /// The count of term `id` in document `doc`.
+    fn count(&self, doc: usize, id: u32) -> u32 {
+        let d = &self.docs[doc];
+        d.binary_search_by_key(&id, |&(t, _)| t).map_or(0, |i| d[i].1)
     }
 
     /// BM25 score of each document for `query` (terms counted once each), in document order.
     pub fn scores(&self, query: &[String]) -> Vec<f64> {
         let n = self.docs.len() as f64;
-        let mut unique: Vec<&String> = query.iter().collect();
-        unique.sort();
+        let mut unique: Vec<u32> = query.iter().filter_map(|t| self.ids.get(t).copied()).collect();
+        unique.sort_unstable();
         unique.dedup();
-        let idf: Vec<(&String, f64)> = unique
+        let idf: Vec<(u32, f64)> = unique
             .into_iter()
-            .filter_map(|t| {
-                let df = *self.df.get(t)? as f64;
-                Some((t, ((n - df + 0.5) / (df + 0.5) + 1.0).ln()))
+            .map(|id| {
+                let df = self.df[id as usize] as f64;
+                (id, ((n - df + 0.5) / (df + 0.5) + 1.0).ln())
             })
             .collect();
-        self.docs
-            .iter()
-            .zip(&self.lengths)
-            .map(|(tf, len)| {
+        (0..self.docs.len())
+            .map(|d| {
+                let len = self.lengths[d];
                 idf.iter()
-                    .map(|(t, idf)| {
-                        let f = *tf.get(*t).unwrap_or(&0) as f64;
+                    .map(|&(id, idf)| {
+                        let f = self.count(d, id) as f64;
                         if f == 0.0 {
                             return 0.0;
                         }
@@ -84,11 +111,12 @@ impl Bm25 {
 
     /// The query terms that occur in document `i`, most informative (rarest) first.
     pub fn shared_terms(&self, i: usize, query: &[String], limit: usize) -> Vec<String> {
-        let mut shared: Vec<&String> = query.iter().filter(|t| self.docs[i].contains_key(*t)).collect();
-        shared.sort();
+        let mut shared: Vec<u32> =
+            query.iter().filter_map(|t| self.ids.get(t).copied()).filter(|&id| self.count(i, id) > 0).collect();
+        shared.sort_unstable();
         shared.dedup();
-        shared.sort_by_key(|t| (self.df.get(*t).copied().unwrap_or(0), (*t).clone()));
-        shared.into_iter().take(limit).cloned().collect()
+        shared.sort_by_key(|&id| (self.df[id as usize], self.names[id as usize].clone()));
+        shared.into_iter().take(limit).map(|id| self.names[id as usize].clone()).collect()
     }
 }
 

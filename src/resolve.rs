@@ -42,6 +42,9 @@ pub enum Resolution {
     NotChapter(String, &'static str),
 }
 
+/// Heading term -> `(chapter index, heading index)` of every heading holding it.
+type Postings = HashMap<String, Vec<(u32, u32)>>;
+
 /// Chapter-level files: included directly by a root, or named like `chNN-...`.
 pub struct Resolver<'b> {
     book: &'b Book,
@@ -52,6 +55,12 @@ pub struct Resolver<'b> {
     headings: Option<std::rc::Rc<Vec<Vec<BTreeSet<String>>>>>,
     /// Inverse document frequency of each name term over the chapters' names and titles.
     idf: HashMap<String, f64>,
+    /// The largest IDF: the weight of terms in no chapter name.
+    idf_max: f64,
+    /// Terms of each chapter's part folders (`part2-pathophysiology/` -> pathophysiology).
+    part_terms: Vec<Vec<String>>,
+    /// Heading term -> the (chapter, heading) pairs holding it; built with `headings`.
+    postings: Option<std::rc::Rc<Postings>>,
     content: Option<Bm25>,
 }
 
@@ -112,8 +121,32 @@ impl<'b> Resolver<'b> {
             }
         }
         let n = chapters.len().max(1) as f64;
-        let idf = df.into_iter().map(|(t, d)| (t, (1.0 + n / d).ln())).collect();
-        Resolver { book, chapters, chapter_terms, title_terms, headings: None, idf, content: None }
+        let idf: HashMap<String, f64> = df.into_iter().map(|(t, d)| (t, (1.0 + n / d).ln())).collect();
+        let idf_max = idf.values().cloned().fold(1.0, f64::max);
+        // Term lists as sets (sorted, no repeats): similarity walks them in order.
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v.dedup();
+            v
+        };
+        let chapter_terms = chapter_terms.into_iter().map(sorted).collect();
+        let title_terms = title_terms.into_iter().map(sorted).collect();
+        let part_terms = chapters
+            .iter()
+            .map(|p| sorted(p.split('/').filter(|d| d.starts_with("part")).flat_map(terms).collect()))
+            .collect();
+        Resolver {
+            book,
+            chapters,
+            chapter_terms,
+            title_terms,
+            headings: None,
+            idf,
+            idf_max,
+            part_terms,
+            postings: None,
+            content: None,
+        }
     }
 
     /// Resolves one target. `context` is the snippet, rationale and key findings text used
@@ -214,45 +247,41 @@ impl<'b> Resolver<'b> {
             }
         }
         // Fuzzy: name similarity, mixed with content relevance when there is context.
-        let hint_terms = terms(&chapter_slug(name));
+        let as_set = |mut v: Vec<String>| {
+            v.sort();
+            v.dedup();
+            v
+        };
+        let hint_terms = as_set(terms(&chapter_slug(name)));
         let number = chapter_number(hint).or_else(|| chapter_number(&target.title_hint));
         let mut heading_terms = terms(&target.title_hint);
         heading_terms.retain(|t| {
             t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ")
         });
+        let heading_terms = as_set(heading_terms);
         let hint_dir = crate::text::parent_dir(hint);
         let content = self.content_scores(context);
-        let headings = self.chapter_headings();
-        let section_terms: Vec<BTreeSet<String>> = target
-            .section_hints
-            .iter()
-            .map(|h| terms(h).into_iter().collect::<BTreeSet<String>>())
-            .filter(|t| !t.is_empty())
-            .collect();
+        let heading_best = self.heading_similarity(&target.section_hints);
         let mut scored: Vec<(String, f64)> = self
             .chapters
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let sim = |a: &[String], b: &[String]| weighted_dice(a, b, &self.idf);
+                let sim = |a: &[String], b: &[String]| weighted_dice(a, b, &self.idf, self.idf_max);
                 // The part folder counts too (`ch06-pathophysiology` -> `part2-pathophysiology/`),
                 // below the chapter's own name.
-                let part: Vec<String> = p.split('/').filter(|d| d.starts_with("part")).flat_map(terms).collect();
                 let name_sim = sim(&hint_terms, &self.chapter_terms[i])
                     .max(sim(&hint_terms, &self.title_terms[i]))
                     .max(0.9 * sim(&heading_terms, &self.title_terms[i]))
                     .max(0.9 * sim(&heading_terms, &self.chapter_terms[i]))
-                    .max(0.5 * sim(&hint_terms, &part));
+                    .max(0.5 * sim(&hint_terms, &self.part_terms[i]));
                 // A chapter number in the hint is a weak prior: chapters get renumbered.
                 let number_bonus = match number {
                     Some(n) if file_number(p) == Some(n) => 0.1,
                     _ => 0.0,
                 };
                 // A chapter holding a heading like the section hint is likelier.
-                let heading_sim = section_terms
-                    .iter()
-                    .flat_map(|h| headings[i].iter().map(move |t| dice_sets(h, t)))
-                    .fold(0.0, f64::max);
+                let heading_sim = heading_best[i];
                 // So is a chapter in the folder the hint names, when that folder exists.
                 let folder_bonus =
                     if !hint_dir.is_empty() && p.starts_with(&format!("{hint_dir}/")) { 0.1 } else { 0.0 };
@@ -273,6 +302,35 @@ impl<'b> Resolver<'b> {
         }
     }
 
+    /// For each chapter, the best Dice similarity of any section hint's terms to any heading
+    /// in the chapter's include closure; only headings sharing a term are compared (through
+    /// a term index), so a hint costs its postings, not the book.
+    fn heading_similarity(&mut self, hints: &[String]) -> Vec<f64> {
+        let headings = self.chapter_headings();
+        let postings = self.postings.clone().unwrap_or_default();
+        let mut best = vec![0.0; self.chapters.len()];
+        for h in hints {
+            let h: BTreeSet<String> = terms(h).into_iter().collect();
+            if h.is_empty() {
+                continue;
+            }
+            let mut shared: HashMap<(u32, u32), u32> = HashMap::new();
+            for t in &h {
+                for &at in postings.get(t).into_iter().flatten() {
+                    *shared.entry(at).or_default() += 1;
+                }
+            }
+            for ((c, k), n) in shared {
+                let len = headings[c as usize][k as usize].len();
+                let dice = 2.0 * n as f64 / (h.len() + len) as f64;
+                if dice > best[c as usize] {
+                    best[c as usize] = dice;
+                }
+            }
+        }
+        best
+    }
+
     /// Terms of every heading in each chapter's include closure (a line scan, built once).
     fn chapter_headings(&mut self) -> std::rc::Rc<Vec<Vec<BTreeSet<String>>>> {
         if self.headings.is_none() {
@@ -290,6 +348,16 @@ impl<'b> Resolver<'b> {
                         .collect()
                 })
                 .collect();
+            let all: Vec<Vec<BTreeSet<String>>> = all;
+            let mut postings: Postings = HashMap::new();
+            for (c, hs) in all.iter().enumerate() {
+                for (k, h) in hs.iter().enumerate() {
+                    for t in h {
+                        postings.entry(t.clone()).or_default().push((c as u32, k as u32));
+                    }
+                }
+            }
+            self.postings = Some(std::rc::Rc::new(postings));
             self.headings = Some(std::rc::Rc::new(all));
         }
         self.headings.clone().unwrap_or_default()
@@ -343,26 +411,32 @@ impl<'b> Resolver<'b> {
     }
 }
 
-/// Dice coefficient of two term sets, in `[0, 1]`; 0 when either is empty.
-fn dice_sets(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
+/// Dice coefficient of two term sets where each term counts by its IDF weight (terms not
+/// in `idf`, i.e. in no chapter name, weigh as the rarest), in `[0, 1]`.
+/// `a` and `b` are term sets: sorted, without repeats. `max` is the weight of terms not in
+/// `idf`.
+fn weighted_dice(a: &[String], b: &[String], idf: &HashMap<String, f64>, max: f64) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    2.0 * a.intersection(b).count() as f64 / (a.len() + b.len()) as f64
-}
-
-/// Dice coefficient of two term sets where each term counts by its IDF weight (terms not
-/// in `idf`, i.e. in no chapter name, weigh as the rarest), in `[0, 1]`.
-fn weighted_dice(a: &[String], b: &[String], idf: &HashMap<String, f64>) -> f64 {
-    let a: BTreeSet<&String> = a.iter().collect();
-    let b: BTreeSet<&String> = b.iter().collect();
-    let max = idf.values().cloned().fold(1.0, f64::max);
     let w = |t: &String| idf.get(t).copied().unwrap_or(max);
-    let total: f64 = a.iter().map(|t| w(t)).sum::<f64>() + b.iter().map(|t| w(t)).sum::<f64>();
+    let total: f64 = a.iter().map(w).sum::<f64>() + b.iter().map(w).sum::<f64>();
     if total == 0.0 {
         return 0.0;
     }
-    2.0 * a.intersection(&b).map(|t| w(t)).sum::<f64>() / total
+    let (mut i, mut j, mut shared) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += w(&a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2.0 * shared / total
 }
 
 /// A chapter number in a hint: `Chapter 15`, `ch15`, `ch14b-...` -> 15.
@@ -416,11 +490,15 @@ mod tests {
     #[test]
     fn rare_shared_terms_outweigh_common_ones() {
         let idf: HashMap<String, f64> = [("dysfunction".to_string(), 0.2), ("mitochondrial".to_string(), 3.0)].into();
-        let hint = terms("mitochondrial-dysfunction");
-        assert!(
-            weighted_dice(&hint, &terms("immune dysfunction"), &idf)
-                < weighted_dice(&hint, &terms("energy mitochondrial"), &idf)
-        );
+        let set = |t: &str| {
+            let mut v = terms(t);
+            v.sort();
+            v
+        };
+        let hint = set("mitochondrial-dysfunction");
+        let (immune, energy) = (set("immune dysfunction"), set("energy mitochondrial"));
+        assert!(weighted_dice(&hint, &immune, &idf, 3.0) < weighted_dice(&hint, &energy, &idf, 3.0));
+        assert_eq!(weighted_dice(&hint, &hint, &idf, 3.0), 1.0);
     }
 
     #[test]
