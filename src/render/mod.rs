@@ -55,7 +55,8 @@ pub fn render(
     let mut findings = Vec::new();
     let lang = snippet.language.unwrap_or(target);
     let out = match (lang, target) {
-        (Markup::Latex, Markup::Latex) | (Markup::Typst, Markup::Typst) | (Markup::Markdown, Markup::Markdown) => text,
+        (Markup::Latex, Markup::Latex) => latex_labels_in_place(text, &mut findings, where_),
+        (Markup::Typst, Markup::Typst) | (Markup::Markdown, Markup::Markdown) => text,
         (Markup::Latex, Markup::Typst) => {
             if let Some(problem) = latex_balance(&text) {
                 findings.push(
@@ -141,6 +142,79 @@ fn escape_stray_angles(mut text: String, findings: &mut Vec<Finding>, where_: (&
     text
 }
 
+/// LaTeX with every `\label` where `\ref` finds the right number: in a float (`figure`,
+/// `table`) after its `\caption` (before it, `\ref` gives the section's number); a label
+/// written right after an environment's `\end` moves inside it (after the caption of a
+/// float, else right after `\begin{..}[..]`). A `snippet-label-moved` info finding when
+/// anything moved.
+fn latex_labels_in_place(text: String, findings: &mut Vec<Finding>, where_: (&str, usize)) -> String {
+    static RES: std::sync::OnceLock<[Regex; 3]> = std::sync::OnceLock::new();
+    let [label_re, caption_re, after_end_re] = RES.get_or_init(|| {
+        [
+            Regex::new(r"\\label\s*\{[^}]*\}").unwrap(),
+            Regex::new(r"\\caption\s*(?:\[[^\]]*\])?\s*\{").unwrap(),
+            Regex::new(r"\\end\{([^}]+)\}[ \t]*\n?[ \t]*(\\label\s*\{[^}]*\})").unwrap(),
+        ]
+    });
+    let mut out = text;
+    let mut moved = 0;
+    // A label after `\end{env}`: take it out and put it back inside.
+    while let Some(c) = after_end_re.captures(&out) {
+        let (name, label) = (c[1].to_string(), c[2].to_string());
+        let whole = c.get(0).unwrap();
+        let end_tag = format!("\\end{{{name}}}");
+        let (start, stop) = (whole.start(), whole.end());
+        let mut without = format!("{}{}{}", &out[..start], end_tag, &out[stop..]);
+        let Some(begin) = without[..start].rfind(&format!("\\begin{{{name}}}")) else { break };
+        let open_end = begin + format!("\\begin{{{name}}}").len();
+        // Past an optional title `[...]`.
+        let after_open = if without[open_end..].starts_with('[') {
+            without[open_end..].find(']').map_or(open_end, |i| open_end + i + 1)
+        } else {
+            open_end
+        };
+        without.insert_str(after_open, &label);
+        out = without;
+        moved += 1;
+    }
+    // In floats, the label goes after the caption.
+    for float in ["figure", "figure*", "table", "table*"] {
+        let (open, close) = (format!("\\begin{{{float}}}"), format!("\\end{{{float}}}"));
+        let mut from = 0;
+        while let Some(b) = out[from..].find(&open).map(|i| from + i) {
+            let Some(e) = out[b..].find(&close).map(|i| b + i) else { break };
+            let body = out[b..e].to_string();
+            from = e;
+            let (Some(l), Some(cap)) = (label_re.find(&body), caption_re.find(&body)) else { continue };
+            let cap_close = braced(&body[cap.end() - 1..]).map(|(_, used)| cap.end() - 1 + used);
+            if l.start() > cap.start() {
+                continue;
+            }
+            let Some(cap_close) = cap_close else { continue };
+            let label = l.as_str().to_string();
+            let mut fixed = body.clone();
+            fixed.insert_str(cap_close, &format!(" {label}"));
+            fixed.replace_range(l.start()..l.end(), "");
+            // The label's own line, if it held nothing else, goes too.
+            let fixed = fixed.replace("\n\n", "\n");
+            out.replace_range(b..e, &fixed);
+            from = b + fixed.len();
+            moved += 1;
+        }
+    }
+    if moved > 0 {
+        findings.push(
+            Finding::new(
+                "snippet-label-moved",
+                Severity::Info,
+                format!("{moved} `\\label` moved where `\\ref` gets the environment's number (inside it, after a float's caption)"),
+            )
+            .at(where_.0, Some(where_.1)),
+        );
+    }
+    out
+}
+
 /// The first Typst syntax error in `text`: 1-based line and message.
 pub fn typst_error(text: &str) -> Option<(usize, String)> {
     // A numbered source, so error spans map back to byte ranges.
@@ -194,6 +268,28 @@ pub fn typst_ref_ok(key: &str) -> bool {
 /// A label usable in Typst's `<label>` syntax.
 pub fn typst_label_ok(label: &str) -> bool {
     !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+}
+
+/// The characters of `label` a Typst label cannot hold, named (`a space`, `` `/` ``).
+fn invalid_label_chars(label: &str) -> String {
+    let mut bad: Vec<String> = label
+        .chars()
+        .filter(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.')))
+        .map(|c| if c == ' ' { "a space".to_string() } else { format!("`{c}`") })
+        .collect();
+    bad.dedup();
+    bad.join(", ")
+}
+
+/// Whether `rest` (the text right after an `@name`) would be read as more of the name:
+/// a letter, digit, `_` or `-`, or `.`/`:` followed by one (Typst drops a final `.` or `:`).
+fn continues_label(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(c) if c.is_alphanumeric() || c == '_' || c == '-' => true,
+        Some('.' | ':') => chars.next().is_some_and(|c| c.is_alphanumeric() || c == '_'),
+        _ => false,
+    }
 }
 
 fn cite_typst(key: &str, locator: Option<&str>) -> String {
@@ -308,6 +404,22 @@ impl Converter<'_> {
             let line = lines[i];
             let t = line.trim();
             i += 1;
+            if let Some(after) = t.strip_prefix("\\[").or_else(|| t.strip_prefix("$$")) {
+                // Display math, possibly over lines, up to `\]` / `$$`.
+                let close = if t.starts_with("$$") { "$$" } else { "\\]" };
+                let mut math = after.to_string();
+                while !math.contains(close) && i < lines.len() {
+                    math.push(' ');
+                    math.push_str(lines[i].trim());
+                    i += 1;
+                }
+                let (inner, rest) = math.split_once(close).unwrap_or((&math, ""));
+                out.push(format!("$ {} $", self.math(inner.trim())));
+                if !rest.trim().is_empty() {
+                    out.push(self.inline(rest.trim()));
+                }
+                continue;
+            }
             if let Some((name, title, rest)) = begin_env(t) {
                 if is_list_env(&name) {
                     lists.push(match name.as_str() {
@@ -436,6 +548,16 @@ impl Converter<'_> {
         match name {
             "table" | "table*" | "figure" | "figure*" => return self.float(body),
             "tabular" | "tabular*" | "tabularx" | "longtable" => return self.tabular(name, body),
+            "equation" | "equation*" | "displaymath" | "align" | "align*" | "gather" | "gather*" => {
+                let label = label_re.captures(body).map(|l| l[1].trim().to_string());
+                let math = label_re.replace(body, "").replace('\n', " ");
+                // `\\` ends a line of an alignment; Typst math writes `\`. A placeholder word
+                // carries it through the converter (which quotes words).
+                let math = self.math(&math.replace("\\\\", " LINEBREAK "));
+                let math = math.replace("\"LINEBREAK\"", "\\");
+                let label = label.filter(|l| typst_label_ok(l)).map(|l| format!(" <{l}>")).unwrap_or_default();
+                return format!("$ {} ${label}", math.trim());
+            }
             _ => {}
         }
         let canonical = self.env.canonical_of_macro(name);
@@ -462,7 +584,8 @@ impl Converter<'_> {
                     "snippet-label-invalid",
                     Severity::Error,
                     format!(
-                        "label `{bad}` cannot be written as a Typst label (only letters, digits, `_`, `-`, `:`, `.`)"
+                        "label `{bad}` cannot be written as a Typst label: it contains {} (only letters, digits, `_`, `-`, `:`, `.` are allowed)",
+                        invalid_label_chars(bad)
                     ),
                 )
                 .at(self.where_.0, Some(self.where_.1))
@@ -670,11 +793,17 @@ impl Converter<'_> {
             let locator = opts.last().map(|l| l.replace('~', " ")).filter(|l| !l.is_empty());
             let keys: Vec<&str> = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
             let n = keys.len();
-            let cites: Vec<String> = keys
+            let mut cites: Vec<String> = keys
                 .iter()
                 .enumerate()
                 .map(|(i, k)| cite_typst(k, if i + 1 == n { locator.as_deref() } else { None }))
                 .collect();
+            // `\cite{K1}-based` must not become `@K1-based` (a reference to `K1-based`).
+            if let Some(last) = cites.last_mut().filter(|c| c.starts_with('@') && !c.ends_with(']')) {
+                if continues_label(&after[used..]) {
+                    *last = format!("#cite(<{}>)", &last[1..]);
+                }
+            }
             return (cites.join(" "), used);
         }
         match name {
@@ -692,7 +821,11 @@ impl Converter<'_> {
             }
             "ref" | "cref" | "Cref" | "autoref" | "eqref" => match arg(args_at) {
                 Some((label, used)) => {
-                    (label.split(',').map(|l| format!("@{}", l.trim())).collect::<Vec<_>>().join(", "), used)
+                    let mut refs: Vec<String> = label.split(',').map(|l| format!("@{}", l.trim())).collect();
+                    if let Some(last) = refs.last_mut().filter(|_| continues_label(&after[used..])) {
+                        *last = format!("#ref(<{}>)", &last[1..]);
+                    }
+                    (refs.join(", "), used)
                 }
                 None => (self.unconverted(&format!("\\{name}")), 0),
             },
@@ -833,7 +966,20 @@ impl Converter<'_> {
                 rest = &rest[c.len_utf8()..];
             }
         }
-        out.trim_end().to_string()
+        // Symbols are followed by a space; the source may have one too: one is enough
+        // (outside quoted text).
+        let mut tidy = String::with_capacity(out.len());
+        let mut quoted = false;
+        for c in out.trim_end().chars() {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            if c == ' ' && !quoted && tidy.ends_with(' ') {
+                continue;
+            }
+            tidy.push(c);
+        }
+        tidy
     }
 }
 

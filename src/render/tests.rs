@@ -165,3 +165,93 @@ fn command_arguments_may_run_over_lines() {
     assert_eq!(r.text, "Cells show *lower\nenzyme levels* and § 3.");
     assert!(r.findings.is_empty(), "{:?}", r.findings);
 }
+
+/// One LaTeX construct per row: the snippet and its exact Typst rendering (no findings).
+#[test]
+fn each_latex_construct_has_its_typst_form() {
+    let env = Rules::builtin().environments;
+    let table: &[(&str, &str)] = &[
+        // Citations: every command, several keys, locators, no-break space, odd keys.
+        ("A \\cite{K1}.", "A @K1."),
+        ("A \\citep{K1, K2}.", "A @K1 @K2."),
+        ("\\citet{K1} found", "@K1 found"),
+        ("A \\parencite{K1}.", "A @K1."),
+        ("\\textcite{K1} found", "@K1 found"),
+        ("A~\\cite{K1}.", "A~@K1."),
+        ("A \\cite[p.~5]{K1}.", "A @K1[p. 5]."),
+        ("A \\cite{Key/x.}.", "A #cite(label(\"Key/x.\"))."),
+        // Cross-references.
+        ("See \\ref{sec:a}.", "See @sec:a."),
+        ("See \\cref{fig:b}.", "See @fig:b."),
+        // Emphasis.
+        ("\\textbf{bold}", "*bold*"),
+        ("\\emph{em}", "_em_"),
+        ("\\textit{it}", "_it_"),
+        ("\\texttt{code}", "`code`"),
+        // Escapes and dashes.
+        ("40\\% \\& more\\_x", "40% & more\\_x"),
+        // Typst reads `--` and `---` as en and em dashes itself.
+        ("1--2 and a---b", "1--2 and a---b"),
+        ("a~b", "a~b"),
+        // Links.
+        ("\\url{https://ex.org}", "#link(\"https://ex.org\")"),
+        ("\\href{https://ex.org}{site}", "#link(\"https://ex.org\")[site]"),
+        // Math.
+        ("TNF-$\\alpha$", "TNF-$alpha$"),
+        ("\\(x \\leq 2\\)", "$x <= 2$"),
+        ("VO$_{2}$max", "VO#sub[2]max"),
+        ("\\[ E = m c^2 \\]", "$ E = m c^2 $"),
+        ("\\begin{equation}\nE = m c^2\n\\end{equation}", "$ E = m c^2 $"),
+        ("\\begin{align}\\label{eq:a}\na &= b \\\\\nc &= d\n\\end{align}", "$ a &= b \\ c &= d $ <eq:a>"),
+        // Lists.
+        ("\\begin{itemize}\n\\item a\n\\item b\n\\end{itemize}", "- a\n- b"),
+        ("\\begin{enumerate}\n\\item a\n\\end{enumerate}", "+ a"),
+        ("\\begin{description}\n\\item[T] d\n\\end{description}", "/ T: d"),
+        // Environments with and without title and label.
+        ("\\begin{hypothesis}\nH.\n\\end{hypothesis}", "#hypothesis[\nH.\n]"),
+        ("\\begin{hypothesis}[T]\\label{hyp:t}\nH.\n\\end{hypothesis}", "#hypothesis(title: [T])[\nH.\n] <hyp:t>"),
+        // Symbols.
+        ("\\S 3 at 5\\textdegree", "§ 3 at 5°"),
+    ];
+    for (input, expected) in table {
+        let r = render(&latex(input), Markup::Typst, &env, &[], ("g.md", 3));
+        assert_eq!((input, r.text.as_str()), (input, *expected));
+        assert!(r.findings.is_empty(), "{input}: {:?}", r.findings);
+    }
+}
+
+/// C19: keys and labels that Typst references cannot spell.
+#[test]
+fn keys_typst_cannot_reference_are_cited_by_label_and_bad_labels_are_refused() {
+    let env = Rules::builtin().environments;
+    let s = latex("\\begin{theorem}[Main result]\\label{thm:main result}\nHolds~\\cite{plain-key:2020}, \\cite{DBLP:journals/cacm/Knuth74} and \\cite{Segawa2019QuantumInf.Process.}; \\cite{K1}-based and \\cite{K2}s.\n\\end{theorem}");
+    let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+    assert!(r.text.contains("Holds~@plain-key:2020, "), "{}", r.text);
+    assert!(r.text.contains("#cite(label(\"DBLP:journals/cacm/Knuth74\"))"), "{}", r.text);
+    assert!(r.text.contains("#cite(label(\"Segawa2019QuantumInf.Process.\"))"), "{}", r.text);
+    // A reference followed by a character that could continue it is closed off.
+    assert!(r.text.contains("#cite(<K1>)-based") && r.text.contains("#cite(<K2>)s."), "{}", r.text);
+    assert!(!r.text.contains("<thm:main result>"));
+    let bad: Vec<&str> =
+        r.findings.iter().filter(|f| f.code == "snippet-label-invalid").map(|f| f.message.as_str()).collect();
+    assert_eq!(bad.len(), 1);
+    assert!(bad[0].contains("`thm:main result`") && bad[0].contains("space"), "{}", bad[0]);
+}
+
+/// C32: labels where `\ref` gets the environment's number.
+#[test]
+fn latex_labels_go_after_the_caption_and_inside_the_environment() {
+    let env = Rules::builtin().environments;
+    let s = latex("\\begin{figure}\n\\centering\n\\label{fig:walk}\n\\includegraphics{walk.pdf}\n\\caption{Steps per day~\\cite[p.~5]{K1}}\n\\end{figure}\n\\begin{theorem}[Limit~\\cite{K2}]\nBody.\n\\end{theorem}\n\\label{thm:limit}\n");
+    let r = render(&s, Markup::Latex, &env, &[], ("g.md", 3));
+    assert_eq!(
+        r.text,
+        "\\begin{figure}\n\\centering\n\\includegraphics{walk.pdf}\n\\caption{Steps per day~\\cite[p.~5]{K1}} \\label{fig:walk}\n\\end{figure}\n\\begin{theorem}[Limit~\\cite{K2}]\\label{thm:limit}\nBody.\n\\end{theorem}"
+    );
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, vec!["snippet-label-moved"]);
+    // Already in place: unchanged, no finding.
+    let good = "\\begin{table}\n\\caption{T}\\label{tab:t}\n\\end{table}";
+    let r = render(&latex(good), Markup::Latex, &env, &[], ("g.md", 3));
+    assert_eq!((r.text.as_str(), r.findings.len()), (good, 0));
+}
