@@ -573,6 +573,8 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     let mut sub_targets: Vec<usize> = Vec::new();
     // Last line of an unfenced Typst block taken as a snippet: its paragraphs are read.
     let mut skip_until = 0usize;
+    // Lines of targets opened by a bare `**File:**` field, not by a heading.
+    let mut bare_file_lines: Vec<usize> = Vec::new();
     // Sub-targets whose heading hint a hint field replaced.
     let mut hinted_sub: Vec<usize> = Vec::new();
 
@@ -737,6 +739,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         // opens a new target lasting until the next heading at this level.
                         if open.is_none() || file_field_seen {
                             targets.push(new_target(None, String::new(), line_no, targets.len()));
+                            bare_file_lines.push(line_no);
                             open = Some(if current_level == 0 { u8::MAX } else { current_level });
                         }
                         file_field_seen = true;
@@ -837,6 +840,37 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 t.file_hint = Some(f.clone());
             }
             (None, None) => {}
+        }
+    }
+    // A bare `**File:**` line before the targets, with nothing of its own (no snippet, hint
+    // or environment), is the file the targets after it go to, not a target: drop it when
+    // a later target took its file.
+    let header_default = targets.first().is_some_and(|t| {
+        bare_file_lines.contains(&t.line)
+            && t.snippet.is_none()
+            && t.section_hints.is_empty()
+            && t.environment_raw.is_none()
+            && targets.len() > 1
+            && guide.findings.iter().any(|f| f.code == "target-file-inferred")
+    });
+    if header_default {
+        let line = targets[0].line;
+        targets.remove(0);
+        for (i, t) in targets.iter_mut().enumerate() {
+            t.rank = i + 1;
+        }
+        for f in guide.findings.iter_mut().filter(|f| f.code == "target-file-inferred") {
+            let Some(t) = targets.iter().find(|t| Some(t.line) == f.line) else { continue };
+            *f = Finding::new(
+                "target-file-default",
+                Severity::Info,
+                format!(
+                    "the {} target names no file; using `{}`, named at line {line} for the guide's targets",
+                    describe_rank(t.rank),
+                    t.file_hint.as_deref().unwrap_or_default()
+                ),
+            )
+            .at(path, f.line);
         }
     }
     for t in &mut targets {
