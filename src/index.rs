@@ -71,14 +71,16 @@ impl Book {
 /// The book's own problems, in path and line order: `citation-undefined` for a key with no
 /// bibliography entry, `reference-undefined` for a cross-reference to a label no document
 /// file defines, `label-duplicate` for each further definition of a label within one root
-/// document (the first definition is the one LaTeX and Typst use). All are warnings: the
-/// book builds, with `??` or a compiler error at that place.
+/// document (the first definition is the one LaTeX and Typst use), all warnings (the book
+/// builds, with `??` or a compiler error at that place); `file-unreachable` (info) for
+/// files beside the documents that no root includes.
 ///
 /// Files outside the documents (a legacy edition no root includes) are not checked.
 pub fn health(book: &Book) -> Vec<Finding> {
     book.outline_all();
     let mut out = uses_health(book, &book.document_files());
     out.extend(duplicate_labels(book));
+    out.extend(unreachable_files(book));
     out.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
     out.dedup();
     out
@@ -141,6 +143,43 @@ fn longer_key(book: &Book, key: &str) -> Option<String> {
         .take_while(|(k, _)| k.starts_with(key))
         .find(|(k, _)| k[key.len()..].starts_with(|c: char| !c.is_alphanumeric() && c != '_'))
         .map(|(k, _)| k.clone())
+}
+
+/// `file-unreachable` (info): chapter files in a root document's folder tree, in its
+/// markup, that no root includes: content written but never built (a figure ported and
+/// never included). A legacy edition in another markup or folder is not reported.
+fn unreachable_files(book: &Book) -> Vec<Finding> {
+    if book.roots.is_empty() {
+        return Vec::new();
+    }
+    // Files a document imports (`#import "shared/environments.typ": *`) are used too.
+    let import = regex::Regex::new(r#"#import\s+"([^"]+\.typ)""#).expect("valid pattern");
+    let imported: BTreeSet<String> = book
+        .reachable
+        .iter()
+        .filter_map(|p| Some((p, book.sources.get(p)?)))
+        .flat_map(|(p, text)| {
+            import.captures_iter(text).filter_map(|c| book.resolve_include(p, &c[1])).collect::<Vec<_>>()
+        })
+        .collect();
+    book.chapter_files()
+        .filter(|p| !book.reachable.contains(*p) && !imported.contains(*p))
+        .filter(|p| {
+            book.roots.iter().any(|r| {
+                let dir = crate::text::parent_dir(r);
+                Markup::from_path(r) == Markup::from_path(p) && (dir.is_empty() || p.starts_with(&format!("{dir}/")))
+            })
+        })
+        .map(|p| {
+            Finding::new(
+                "file-unreachable",
+                Severity::Info,
+                "no root document includes this file; it is not part of the book",
+            )
+            .at(p.clone(), None)
+            .help("include it where it belongs, or delete it")
+        })
+        .collect()
 }
 
 fn undefined_reference(path: &str, name: &str, line: usize) -> Finding {

@@ -412,6 +412,13 @@ fn c20_typst_includes_relative_to_the_including_file() {
     let includes: Vec<Value> =
         file(&doc, "parts/one.typ")["includes"].as_array().unwrap().iter().map(|i| i["resolved"].clone()).collect();
     assert_eq!(includes, vec![Value::from("parts/sub/a.typ"), Value::from("extra/b.typ")]);
+    // The decoys are files no root includes.
+    for decoy in ["parts/extra/b.typ", "sub/a.typ"] {
+        let codes: Vec<&str> =
+            file(&doc, decoy)["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, vec!["file-unreachable"], "{decoy}");
+    }
+    assert_eq!(file(&doc, "parts/sub/a.typ")["findings"], serde_json::json!([]));
 }
 
 /// C21: heading-like lines inside HTML blocks are not headings.
