@@ -28,6 +28,19 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
     format!("diff --git a/{path} b/{path}\n{body}")
 }
 
+/// The unified diff creating a file at `path` with `text` (`new file mode 100644`,
+/// `--- /dev/null`), as git writes it.
+pub fn unified_new(path: &str, text: &str) -> String {
+    let diff = TextDiff::configure().algorithm(similar::Algorithm::Myers).timeout(DEADLINE).diff_lines("", text);
+    let body = diff
+        .unified_diff()
+        .context_radius(3)
+        .missing_newline_hint(true)
+        .header("/dev/null", &format!("b/{path}"))
+        .to_string();
+    format!("diff --git a/{path} b/{path}\nnew file mode 100644\n{body}")
+}
+
 /// `(files changed, lines added, lines removed)` of a set of `(old, new)` pairs.
 pub fn stat<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> (usize, usize, usize) {
     let (mut files, mut add, mut del) = (0, 0, 0);

@@ -13,6 +13,8 @@ pub struct Insertion {
     pub after_line: usize,
     /// The block, `\n`-separated, without trailing newline.
     pub text: String,
+    /// A line among lines (an `#include` beside its siblings): no blank lines around it.
+    pub tight: bool,
 }
 
 /// `original` with its 1-based `line` replaced by `text` (the line's own ending kept);
@@ -62,7 +64,7 @@ pub fn apply(original: &str, insertions: &[Insertion]) -> Result<String, String>
         }
         let prev_blank = ins.after_line == 0 || blank(lines[ins.after_line - 1]);
         let same_point_follows = sorted.get(n + 1).is_some_and(|s| s.after_line == ins.after_line);
-        if !prev_blank && !out.ends_with(&format!("{eol}{eol}")) {
+        if !prev_blank && !ins.tight && !out.ends_with(&format!("{eol}{eol}")) {
             out.push_str(eol);
         }
         let block: Vec<&str> = ins.text.lines().collect();
@@ -71,7 +73,7 @@ pub fn apply(original: &str, insertions: &[Insertion]) -> Result<String, String>
             out.push_str(eol);
         }
         let next_blank = lines.get(ins.after_line).is_none_or(|l| blank(l));
-        if !next_blank || same_point_follows {
+        if !ins.tight && (!next_blank || same_point_follows) {
             out.push_str(eol);
         }
     }
@@ -87,7 +89,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn ins(after_line: usize, text: &str) -> Insertion {
-        Insertion { after_line, text: text.into() }
+        Insertion { after_line, text: text.into(), tight: false }
     }
 
     #[test]

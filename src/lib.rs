@@ -378,7 +378,11 @@ fn diff_of(
                 .map_err(|e| Error::io("write", "stderr", e))?;
         }
         let shown = book.git.as_ref().map_or(path.clone(), |g| g.repo_path(path));
-        patch.push_str(&diff::unified(&shown, old, new));
+        if changes.new_files.contains(path) {
+            patch.push_str(&diff::unified_new(&shown, new));
+        } else {
+            patch.push_str(&diff::unified(&shown, old, new));
+        }
     }
     for f in &changes.findings {
         err.write_all(report::finding_text(f, style, source).as_bytes())

@@ -44,6 +44,9 @@ pub struct TargetPlan {
     pub status: Status,
     /// The insertion, when `status` is `Insert`: (path, insertion).
     pub insertion: Option<(String, Insertion)>,
+    /// A file to create, when the book keeps one environment per file there: (path, text);
+    /// the insertion is then its `#include` line.
+    pub new_file: Option<(String, String)>,
     /// Findings about this target.
     pub findings: Vec<Finding>,
 }
@@ -133,6 +136,7 @@ fn plan_target(
         title,
         status: Status::Skipped,
         insertion: None,
+        new_file: None,
         findings: Vec::new(),
     };
     let where_ = (target.source.as_str(), target.line);
@@ -271,7 +275,35 @@ fn plan_target(
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
         plan.status = Status::Insert;
-        plan.insertion = Some((best.path.clone(), Insertion { after_line: best.after_line, text: rendered.text }));
+        let one_environment = markup == Markup::Typst && {
+            let o = crate::outline::Outline::parse(Markup::Typst, &rendered.text);
+            o.envs.len() == 1 && o.headings.is_empty()
+        };
+        let site = one_environment
+            .then(|| {
+                place::new_file_site(
+                    book,
+                    &best,
+                    target.environment.as_deref(),
+                    labels.first().map(String::as_str),
+                    plan.title.as_deref(),
+                    &rendered.text,
+                )
+            })
+            .flatten();
+        match site {
+            Some(nf) => {
+                plan.insertion =
+                    Some((nf.parent, Insertion { after_line: nf.after_line, text: nf.include, tight: true }));
+                plan.new_file = Some((nf.path, nf.text));
+            }
+            None => {
+                plan.insertion = Some((
+                    best.path.clone(),
+                    Insertion { after_line: best.after_line, text: rendered.text, tight: false },
+                ))
+            }
+        }
     }
     plan.findings = findings;
     plan
@@ -339,8 +371,10 @@ pub fn refuse_clashing_labels(plans: &mut [GuidePlan]) {
 /// Every insertion of every given plan is computed against the file as it is now and
 /// applied once; `apply` builds one commit per guide from growing prefixes of the plans.
 pub struct Changes {
-    /// `path -> (old text, new text)` for files that change.
+    /// `path -> (old text, new text)` for files that change (old text empty for new files).
     pub files: BTreeMap<String, (String, String)>,
+    /// The files of `files` that are created.
+    pub new_files: std::collections::BTreeSet<String>,
     /// Findings from applying edits (insertions that could not be applied).
     pub findings: Vec<Finding>,
 }
@@ -361,12 +395,32 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
     for plan in plans.iter().filter(|p| p.targets.iter().any(|t| t.status == Status::Insert)) {
         for a in &plan.additions {
             let end = book.sources.get(&a.bib_path).map_or(0, |t| t.lines().count());
-            per_file.entry(a.bib_path.clone()).or_default().push(Insertion { after_line: end, text: a.text.clone() });
+            per_file.entry(a.bib_path.clone()).or_default().push(Insertion {
+                after_line: end,
+                text: a.text.clone(),
+                tight: false,
+            });
         }
         line_edits.extend(plan.readme.iter());
     }
     let mut files = BTreeMap::new();
     let mut findings = Vec::new();
+    let mut new_files = std::collections::BTreeSet::new();
+    for plan in plans {
+        for t in plan.targets.iter().filter(|t| t.status == Status::Insert) {
+            if let Some((path, text)) = &t.new_file {
+                if files.contains_key(path) || book.sources.contains_key(path) {
+                    findings.push(
+                        Finding::new("edit-failed", Severity::Error, "two targets would create the same new file")
+                            .at(path.clone(), None),
+                    );
+                    continue;
+                }
+                files.insert(path.clone(), (String::new(), text.clone()));
+                new_files.insert(path.clone());
+            }
+        }
+    }
     for e in line_edits {
         let Some(old) = book.base_text(&e.path) else { continue };
         match edit::replace_line(&old, e.line, &e.text) {
@@ -392,5 +446,5 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
             Err(msg) => findings.push(Finding::new("edit-failed", Severity::Error, msg).at(path, None)),
         }
     }
-    Changes { files, findings }
+    Changes { files, new_files, findings }
 }

@@ -72,6 +72,7 @@ fn target_json(t: &TargetPlan) -> Value {
         "candidates": t.candidates,
         "status": t.status,
         "insertion": t.insertion.as_ref().map(|(p, i)| json!({"path": p, "after_line": i.after_line, "text": i.text})),
+        "new_file": t.new_file.as_ref().map(|(p, text)| json!({"path": p, "text": text})),
         "findings": t.findings.iter().map(finding_json).collect::<Vec<_>>(),
     })
 }
@@ -135,7 +136,10 @@ pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
             }
         }
         let action = match (&t.status, &t.insertion) {
-            (crate::plan::Status::Insert, Some((p, i))) => format!("insert after {p}:{}", i.after_line),
+            (crate::plan::Status::Insert, Some((p, i))) => match &t.new_file {
+                Some((new, _)) => format!("new file {new}, included after {p}:{}", i.after_line),
+                None => format!("insert after {p}:{}", i.after_line),
+            },
             (crate::plan::Status::AlreadyApplied, _) => "already applied".to_string(),
             _ => "nothing to insert".to_string(),
         };
