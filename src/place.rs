@@ -605,9 +605,9 @@ pub struct NewFile {
 /// files that each hold one environment and no heading, in one folder, `rendered` (a
 /// Typst environment labelled `label` or titled `title`) goes to a new file beside them,
 /// named as they are (`hyp-<label>.typ` when their names end with their labels, else the
-/// siblings' common prefix and the title's slug), included after the last sibling. Siblings
-/// holding environments of the target's kind are preferred. `None` when the book does not
-/// do this there, or the name is taken.
+/// siblings' common prefix and the title's slug), included after the last sibling. At
+/// least half the siblings must hold environments of `kind` (the snippet's canonical
+/// environment). `None` when the book does not do this there, or the name is taken.
 pub fn new_file_site(
     book: &Book,
     candidate: &Candidate,
@@ -640,10 +640,11 @@ pub fn new_file_site(
         ));
     }
     let same_kind = |g: &Vec<Sibling>| kind.is_some_and(|k| g.iter().filter(|s| s.3 == k).count() * 2 >= g.len());
+    // Only siblings of the snippet's own kind: a hypothesis does not go among figures.
     let (dir, siblings) = groups
         .into_iter()
-        .filter(|(_, g)| g.len() >= 2)
-        .max_by_key(|(dir, g)| (same_kind(g), g.len(), std::cmp::Reverse(dir.clone())))?;
+        .filter(|(_, g)| g.len() >= 2 && same_kind(g))
+        .max_by_key(|(dir, g)| (g.len(), std::cmp::Reverse(dir.clone())))?;
     let stem = |p: &str| p.rsplit('/').next().unwrap_or(p).trim_end_matches(".typ").to_string();
     // Named after their labels (`hypothesis-hyp:x.typ`, `hyp-x.typ` for `hyp:x`)?
     let label_tail = |l: &str| l.split_once(':').map_or(l, |(_, t)| t).to_string();

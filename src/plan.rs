@@ -275,16 +275,18 @@ fn plan_target(
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
         plan.status = Status::Insert;
-        let one_environment = markup == Markup::Typst && {
-            let o = crate::outline::Outline::parse(Markup::Typst, &rendered.text);
-            o.envs.len() == 1 && o.headings.is_empty()
-        };
-        let site = one_environment
-            .then(|| {
+        // The snippet's own environment, when it is exactly one.
+        let kind = (markup == Markup::Typst)
+            .then(|| crate::outline::Outline::parse(Markup::Typst, &rendered.text))
+            .filter(|o| o.envs.len() == 1 && o.headings.is_empty())
+            .map(|o| book.rules.environments.canonical_of_macro(&o.envs[0].name));
+        let site = kind
+            .as_deref()
+            .map(|kind| {
                 place::new_file_site(
                     book,
                     &best,
-                    target.environment.as_deref(),
+                    Some(kind),
                     labels.first().map(String::as_str),
                     plan.title.as_deref(),
                     &rendered.text,
