@@ -280,19 +280,16 @@ fn plan_target(
             .then(|| crate::outline::Outline::parse(Markup::Typst, &rendered.text))
             .filter(|o| o.envs.len() == 1 && o.headings.is_empty())
             .map(|o| book.rules.environments.canonical_of_macro(&o.envs[0].name));
-        let site = kind
-            .as_deref()
-            .map(|kind| {
-                place::new_file_site(
-                    book,
-                    &best,
-                    Some(kind),
-                    labels.first().map(String::as_str),
-                    plan.title.as_deref(),
-                    &rendered.text,
-                )
-            })
-            .flatten();
+        let site = kind.as_deref().and_then(|kind| {
+            place::new_file_site(
+                book,
+                &best,
+                Some(kind),
+                labels.first().map(String::as_str),
+                plan.title.as_deref(),
+                &rendered.text,
+            )
+        });
         match site {
             Some(nf) => {
                 plan.insertion =
