@@ -171,7 +171,7 @@ pub struct Book {
     pub not_text: BTreeSet<String>,
     outlines: RefCell<HashMap<String, Rc<Outline>>>,
     /// Sections and their relevance index per resolved file (see `place`), built once.
-    pub(crate) sections: RefCell<HashMap<String, Rc<crate::place::SectionIndex>>>,
+    pub(crate) sections: RefCell<HashMap<String, (Rc<crate::place::SectionIndex>, u64)>>,
     /// Content terms of each .bib file (see `bookkeeping`), built once.
     pub(crate) bib_terms: RefCell<HashMap<String, Rc<BTreeSet<String>>>>,
     labels: RefCell<Option<Rc<LabelIndex>>>,

@@ -58,9 +58,15 @@ pub struct SectionIndex {
     forms: Vec<(TitleForm, Vec<TitleForm>)>,
 }
 
+/// How many resolved files' [`SectionIndex`] the book keeps.
+const SECTION_CACHE: usize = 32;
+
 /// The [`SectionIndex`] of `path`, from the book's cache or built now.
 fn section_index(book: &Book, path: &str) -> std::rc::Rc<SectionIndex> {
-    if let Some(i) = book.sections.borrow().get(path) {
+    // Uses are stamped with a running count: the least recently used index goes first.
+    let stamp = book.sections.borrow().values().map(|(_, s)| *s).max().unwrap_or(0) + 1;
+    if let Some((i, used)) = book.sections.borrow_mut().get_mut(path) {
+        *used = stamp;
         return i.clone();
     }
     let w = &book.rules.scoring.place;
@@ -84,7 +90,15 @@ fn section_index(book: &Book, path: &str) -> std::rc::Rc<SectionIndex> {
         .map(|s| (TitleForm::new(&s.title), s.heading_path.iter().map(|p| TitleForm::new(p)).collect()))
         .collect();
     let index = std::rc::Rc::new(SectionIndex { sections, bm25: Bm25::from_counts(docs, w.bm25_k1, w.bm25_b), forms });
-    book.sections.borrow_mut().insert(path.to_string(), index.clone());
+    let mut cache = book.sections.borrow_mut();
+    // Bounded: a whole-book check resolves to hundreds of files; the targets of one guide
+    // reuse a few.
+    if cache.len() >= SECTION_CACHE {
+        if let Some(oldest) = cache.iter().min_by_key(|(_, (_, used))| *used).map(|(p, _)| p.clone()) {
+            cache.remove(&oldest);
+        }
+    }
+    cache.insert(path.to_string(), (index.clone(), stamp));
     index
 }
 
