@@ -136,10 +136,22 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rule
                 .iter()
                 .find(|d| {
                     let lower = d.to_lowercase();
-                    (lower.starts_with("cite as") || lower.starts_with("environment"))
-                        && rules.environments.normalize(d).is_some()
+                    let names_env =
+                        (lower.starts_with("cite") && lower.contains(" as")) || lower.starts_with("environment");
+                    names_env && rules.environments.normalize(d).is_some()
                 })
                 .cloned();
+            // Details naming a spot: `Subsection "Folate (B9)" (~line 667): ...` (quoted
+            // titles, with their line as a prior) and `Could support: <topic>`.
+            let mut detail_hints: Vec<String> = Vec::new();
+            for d in &p.details {
+                let (head, rest) = d.split_once(':').unwrap_or((d.as_str(), ""));
+                if head.contains('"') || head.contains('“') {
+                    detail_hints.extend(super::section_hints(head.trim()));
+                } else if head.trim().eq_ignore_ascii_case("could support") && !rest.trim().is_empty() {
+                    detail_hints.push(rest.trim().to_string());
+                }
+            }
             let mut rationale = strip_md(item);
             for d in &p.details {
                 rationale.push('\n');
@@ -149,7 +161,11 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rule
                 rank: i + 1,
                 file_hint: Some(file.map(str::to_string).unwrap_or_else(|| name.clone())),
                 title_hint: name,
-                section_hints: quoted_or_whole(tail.split(" (").next().unwrap_or(tail).trim()),
+                section_hints: if detail_hints.is_empty() {
+                    quoted_or_whole(tail.split(" (").next().unwrap_or(tail).trim())
+                } else {
+                    detail_hints
+                },
                 environment: environment_raw.as_deref().and_then(|e| rules.environments.normalize(e)),
                 environment_raw,
                 rationale: Some(rationale),

@@ -903,7 +903,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
 /// Section hints of a field value: each quoted alternative, or the whole value; a value
 /// with a line number (`After line 14 (... "text")`) stays whole, so placement gets the
 /// number and the quoted text that verifies it.
-fn section_hints(value: &str) -> Vec<String> {
+pub(crate) fn section_hints(value: &str) -> Vec<String> {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(?i)\blines?\s*~?\s*\d+").unwrap());
     if re.is_match(value) {
