@@ -207,5 +207,14 @@ mod tests {
             got,
             vec![("Chapter 15: Medications - Antivirals", Some("observation"), 3), ("Appendix: Protocols", None, 6)]
         );
+        let text = "# KF\n## Integration Points\n### ch16-supplements.tex\n- Subsection \"Folate (B9)\" (~line 667): dosing\n- Cites as: **hypothesis**\n### Chapter 8\n- Could support: Brainstem control\n";
+        let t = targets_from_integration_points(
+            &parse_key_findings(text, &Rules::builtin().guide),
+            "kf.md",
+            &Rules::builtin(),
+        );
+        assert_eq!(t[0].section_hints, vec!["Subsection \"Folate (B9)\" (~line 667)"]);
+        assert_eq!(t[0].environment.as_deref(), Some("hypothesis"));
+        assert_eq!(t[1].section_hints, vec!["Brainstem control"]);
     }
 }
