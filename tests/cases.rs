@@ -7,11 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use common::write;
 
 /// `outline --format json [files]` of the book at `root` (not in git).
 fn outline(root: &Path, files: &[&str]) -> Value {

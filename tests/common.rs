@@ -84,3 +84,10 @@ pub fn book_with_families() -> (tempfile::TempDir, PathBuf) {
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/guide-families"), &book.join("Literature/families"));
     (dir, book)
 }
+
+/// Writes `text` to `root/rel`, creating folders.
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}

@@ -1,14 +1,10 @@
 //! Include resolution as TeX and Typst do it, on a tiny book written here.
 
-use std::path::Path;
-
 use chapter_integrator::book::Book;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+mod common;
+
+use common::write;
 
 fn headings(book: &Book) -> Vec<String> {
     let mut out = Vec::new();

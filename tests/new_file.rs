@@ -3,13 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use common::write;
 
 /// A Typst book whose sleep section includes one hypothesis per file.
 fn per_environment_book() -> (tempfile::TempDir, std::path::PathBuf) {

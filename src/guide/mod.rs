@@ -950,10 +950,7 @@ fn table_keys(
     keys: &mut Vec<String>,
     findings: &mut Vec<Finding>,
 ) {
-    let cells = |row: &str| -> Vec<String> {
-        let row = row.trim().trim_start_matches('|').trim_end_matches('|');
-        row.split('|').map(|c| c.trim().trim_matches('*').trim().to_string()).collect()
-    };
+    let cells = table_cells;
     let mut lines = src.lines().enumerate();
     let Some((_, header)) = lines.next() else { return };
     let header = cells(header);
@@ -1061,15 +1058,18 @@ fn typst_block_end(text: &str, start: usize) -> Option<usize> {
     Some(end)
 }
 
+/// The cells of a Markdown table row (`| a | **b** |` -> `a`, `b`), bold markers removed.
+fn table_cells(row: &str) -> Vec<String> {
+    let row = row.trim().trim_start_matches('|').trim_end_matches('|');
+    row.split('|').map(|c| c.trim().trim_matches('*').trim().to_string()).collect()
+}
+
 /// Targets from a table whose header names a file column (`| Chapter | ... |`,
 /// `| Claim | Target file | Environment |`): one per row with a file or chapter name in
 /// that column; an environment column gives the environment, the other cells the rationale.
 fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> Vec<Target> {
     let g = &rules.guide;
-    let cells = |row: &str| -> Vec<String> {
-        let row = row.trim().trim_start_matches('|').trim_end_matches('|');
-        row.split('|').map(|c| c.trim().trim_matches('*').trim().to_string()).collect()
-    };
+    let cells = table_cells;
     let mut lines = src.lines().enumerate();
     let Some((_, header)) = lines.next() else { return Vec::new() };
     let header = cells(header);
