@@ -336,7 +336,7 @@ fn sibling_keys(folder: &Path, rules: &Rules) -> Vec<String> {
 /// folder name; `None` when there is none or the best is tied.
 pub fn key_from_folder_name(folder: &str, bib: &crate::bib::Bibliography) -> Option<String> {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"^([A-Za-z][A-Za-z-]*?)[_-]?((?:19|20)\d\d)[_-]?(.*)$").unwrap());
+    let re = RE.get_or_init(|| Regex::new(r"^(\p{L}[\p{L}-]*?)[_-]?((?:19|20)\d\d)[_-]?(.*)$").unwrap());
     let c = re.captures(folder)?;
     let (author, year, title) = (c[1].to_lowercase().replace('-', ""), &c[2], &c[3]);
     let title_terms = crate::text::terms(&split_camel(title));
@@ -345,9 +345,10 @@ pub fn key_from_folder_name(folder: &str, bib: &crate::bib::Bibliography) -> Opt
         .keys()
         .filter(|k| k.to_lowercase().replace('-', "").starts_with(&author) && k.contains(year))
         .map(|k| {
-            let rest = k.split(year).nth(1).unwrap_or("");
-            let key_terms = crate::text::terms(&split_camel(rest));
-            (key_terms.iter().filter(|t| title_terms.contains(*t)).count(), k)
+            // Title words found in the key's tail, written together or apart
+            // (`GLP1immune` holds `glp1` and `immune`).
+            let rest = k.split(year).nth(1).unwrap_or("").to_lowercase();
+            (title_terms.iter().filter(|t| t.len() > 2 && rest.contains(t.as_str())).count(), k)
         })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));

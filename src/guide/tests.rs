@@ -176,6 +176,10 @@ fn folder_names_point_at_bibliography_keys() {
         Some("Cervenka2017kynurenine")
     );
     assert_eq!(key_from_folder_name("Lim_2020_Review", &bib).as_deref(), Some("Lim2020"));
+    bib.add_file("s.bib", "@article{Deng2025GLP1immune, title={E}}\n@article{Deng2025CoQ10Exercise, title={F}}\n");
+    assert_eq!(key_from_folder_name("Deng2025_GLP1_immune", &bib).as_deref(), Some("Deng2025GLP1immune"));
+    bib.add_file("u.bib", "@article{Ruhrländer2026orexin, title={G}}\n");
+    assert_eq!(key_from_folder_name("Ruhrländer2026_orexin_GLP1", &bib).as_deref(), Some("Ruhrländer2026orexin"));
     // Two entries, no title word to choose by: no guess.
     assert_eq!(key_from_folder_name("Keller_2024_Other", &bib), None);
     assert_eq!(key_from_folder_name("pacing-overview", &bib), None);
