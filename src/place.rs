@@ -292,6 +292,9 @@ pub struct Hint {
     pub anchor: Option<String>,
     /// The anchor is the text to insert before (`before "== Sleep"`), not after.
     pub before: bool,
+    /// The anchor names what a paragraph is about (`after the substance P/mast cell
+    /// paragraph`), not its words: found by its terms, nearest the hint's line.
+    pub mentions: bool,
 }
 
 impl Hint {
@@ -309,11 +312,17 @@ impl Hint {
         });
         let line = line_re.captures(hint).and_then(|c| c[1].parse().ok());
         let label = label_anchor(hint);
-        // With a line number, quoted text is the anchor to verify it by.
-        let (anchor, before) = match line {
+        // With a line number, quoted text is the anchor to verify it by; "after the X
+        // paragraph" names the paragraph by its topic.
+        let (mut anchor, before) = match line {
             Some(_) => anchor_text(hint),
             None => (None, false),
         };
+        let mut mentions = false;
+        if anchor.is_none() {
+            anchor = paragraph_topic(hint);
+            mentions = anchor.is_some();
+        }
         let mut titles: Vec<String> = section_re.captures_iter(hint).map(|c| c[1].trim().to_string()).collect();
         if titles.is_empty() {
             titles.extend(typst_re.captures_iter(hint).map(|c| c[1].trim().to_string()));
@@ -349,7 +358,7 @@ impl Hint {
         }
         titles
             .into_iter()
-            .map(|title| Hint { title, label: label.clone(), line, anchor: anchor.clone(), before })
+            .map(|title| Hint { title, label: label.clone(), line, anchor: anchor.clone(), before, mentions })
             .collect()
     }
 }
@@ -362,6 +371,18 @@ fn anchor_text(hint: &str) -> (Option<String>, bool) {
     let Some(c) = re.captures(hint) else { return (None, false) };
     let text = c.get(2).or_else(|| c.get(3)).map(|m| m.as_str().trim().to_string());
     (text, c.get(1).is_some())
+}
+
+/// The topic of "after the X paragraph" / "after the paragraph on X" in a hint.
+fn paragraph_topic(hint: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)\bafter the (?:paragraph (?:on|about|mentioning|discussing) ([^,;()]{3,60})|([^,;()]{3,60}?) paragraph\b)")
+            .unwrap()
+    });
+    let c = re.captures(hint)?;
+    let topic = c.get(1).or_else(|| c.get(2))?.as_str().trim();
+    (terms(topic).len() >= 1).then(|| topic.to_string())
 }
 
 /// Whitespace-normalised, lowercased text for finding an anchor in a file.
@@ -380,15 +401,27 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
         for file in book.closure(path) {
             let (Some(text), Some(o)) = (book.sources.get(&file), book.outline(&file)) else { continue };
             let lines: Vec<&str> = text.lines().collect();
-            // Text may wrap: look in each line joined with the next two.
-            let Some(found) = (0..lines.len()).find(|&i| {
-                squash(lines[i]).contains(&wanted)
-                    || (!squash(lines[i]).is_empty()
-                        && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
-                        && !squash(&lines[i + 1..(i + 3).min(lines.len())].join(" ")).contains(&wanted))
-            }) else {
-                continue;
+            let found = if h.mentions {
+                // The line (with the next two) holding every term of the topic, nearest the
+                // hint's line; not a heading.
+                let topic: Vec<String> = terms(anchor);
+                (0..lines.len())
+                    .filter(|&i| !o.is_dead(i + 1) && !o.headings.iter().any(|hd| hd.line == i + 1))
+                    .filter(|&i| {
+                        let window = terms(&lines[i..(i + 3).min(lines.len())].join(" "));
+                        topic.iter().all(|t| window.contains(t))
+                    })
+                    .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
+            } else {
+                // Text may wrap: look in each line joined with the next two.
+                (0..lines.len()).find(|&i| {
+                    squash(lines[i]).contains(&wanted)
+                        || (!squash(lines[i]).is_empty()
+                            && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
+                            && !squash(&lines[i + 1..(i + 3).min(lines.len())].join(" ")).contains(&wanted))
+                })
             };
+            let Some(found) = found else { continue };
             let found = found + 1;
             let heading_at = o.headings.iter().find(|hd| hd.line == found);
             let mut after = if h.before {
@@ -420,12 +453,13 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
             }
             let said = h.line.map_or(String::new(), |l| format!(", guide said line {l}"));
             let side = if h.before { "before" } else { "after the paragraph of" };
+            let what = if h.mentions { "paragraph on" } else { "anchor text" };
             out.push(Candidate {
                 path: file.clone(),
                 after_line: after,
                 heading_path,
                 score: weight,
-                reasons: vec![format!("anchor text \"{anchor}\" found at line {found}{said}: insert {side} it")],
+                reasons: vec![format!("{what} \"{anchor}\" found at line {found}{said}: insert {side} it")],
                 cites_keys: Vec::new(),
             });
             break;
@@ -731,6 +765,20 @@ mod tests {
         assert_eq!((h[0].title.as_str(), h[0].line), ("MCAS overlap and mast-microglia loop", Some(296)));
         let h = Hint::parse("\\label{sec:pem} in ch03");
         assert_eq!(h[0].label.as_deref(), Some("sec:pem"));
+    }
+
+    #[test]
+    fn a_paragraph_named_by_its_topic_is_an_anchor() {
+        let h = Hint::parse("(after the substance P/mast cell paragraph at ~line 327)");
+        assert_eq!(
+            (h[0].anchor.as_deref(), h[0].line, h[0].mentions),
+            (Some("substance P/mast cell"), Some(327), true)
+        );
+        assert_eq!(h[0].title, "");
+        let h = Hint::parse("after the paragraph on orexin signalling");
+        assert_eq!((h[0].anchor.as_deref(), h[0].mentions), (Some("orexin signalling"), true));
+        let h = Hint::parse("After line 14 (\"as their condition changes.\")");
+        assert_eq!((h[0].anchor.as_deref(), h[0].mentions), (Some("as their condition changes."), false));
     }
 
     #[test]

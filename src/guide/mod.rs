@@ -762,6 +762,9 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         t.environment_raw = Some(value.trim().to_string());
                     } else if field_is(&name, &g.fields.rationale) {
                         t.rationale = Some(value.trim().to_string());
+                    } else if names_a_spot(&value) {
+                        // `**Suggested addition** (after the X paragraph at ~line 327):`.
+                        t.section_hints.extend(section_hints(value.trim().trim_end_matches(':')));
                     }
                 }
             }
@@ -920,6 +923,14 @@ fn chapter_shorthand(heading: &str) -> Option<String> {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(?i)^(ch\d{1,3}[a-z]?)\b").unwrap());
     re.captures(heading.trim()).map(|c| c[1].to_string())
+}
+
+/// Whether a field value of another kind still says where the text goes: "(after the X
+/// paragraph at ~line N)", "after line N".
+fn names_a_spot(value: &str) -> bool {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?i)^\(?\s*(?:insert\s+)?after (?:the |line )").unwrap());
+    re.is_match(value.trim())
 }
 
 /// Whether a word looks like a citation key: optional `@`, a letter first, a four-digit

@@ -184,3 +184,10 @@ fn folder_names_point_at_bibliography_keys() {
     assert_eq!(key_from_folder_name("Keller_2024_Other", &bib), None);
     assert_eq!(key_from_folder_name("pacing-overview", &bib), None);
 }
+
+#[test]
+fn a_field_saying_where_the_text_goes_is_a_section_hint() {
+    let text = "# G\n### Primary Target\n**File:** `ch15.typ`\n**Suggested addition** (after the substance P paragraph at ~line 327):\n```typst\nText @K2020.\n```\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    assert_eq!(g.targets[0].section_hints, vec!["(after the substance P paragraph at ~line 327)"]);
+}
