@@ -382,7 +382,7 @@ fn paragraph_topic(hint: &str) -> Option<String> {
     });
     let c = re.captures(hint)?;
     let topic = c.get(1).or_else(|| c.get(2))?.as_str().trim();
-    (terms(topic).len() >= 1).then(|| topic.to_string())
+    (!terms(topic).is_empty()).then(|| topic.to_string())
 }
 
 /// Whitespace-normalised, lowercased text for finding an anchor in a file.
