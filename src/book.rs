@@ -779,32 +779,17 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     })
     .map_err(|e| Error::git("walk base tree", e))?;
     let git_dir = g.repo.path().to_path_buf();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let read = || -> Result<Vec<(usize, RawFile)>> {
-        let repo = git2::Repository::open(&git_dir).map_err(|e| Error::git("open repository", e))?;
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some((path, id, link)) = listed.get(i) else { break };
+    // Each thread opens the repository: a handle is not shared between threads.
+    let read = crate::text::parallel_map_with(
+        &listed,
+        || git2::Repository::open(&git_dir).map_err(|e| Error::git("open repository", e)),
+        |repo, (path, id, link)| -> Result<RawFile> {
+            let repo = repo.as_ref().map_err(|e| Error::Usage(format!("cannot read {path}: {e}")))?;
             let blob = repo.find_blob(*id).map_err(|e| Error::git(format!("read blob {path}"), e))?;
-            done.push((i, RawFile { path: path.clone(), bytes: blob.content().to_vec(), link: *link }));
-        }
-        Ok(done)
-    };
-    let parts: Vec<Result<Vec<(usize, RawFile)>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(read)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Usage("a reader thread failed".into()))))
-            .collect()
-    });
-    let mut all = Vec::with_capacity(listed.len());
-    for part in parts {
-        all.extend(part?);
-    }
-    all.sort_by_key(|(i, _)| *i);
-    let out: Vec<RawFile> = all.into_iter().map(|(_, f)| f).collect();
+            Ok(RawFile { path: path.clone(), bytes: blob.content().to_vec(), link: *link })
+        },
+    );
+    let out: Vec<RawFile> = read.into_iter().collect::<Result<_>>()?;
     Ok(out)
 }
 

@@ -93,6 +93,20 @@ pub fn choose_bib_file(book: &Book, entry: &str) -> Option<String> {
     best.map(|(_, f)| f.clone())
 }
 
+/// A README status line `**Field:** value` as `(field, value)`, both trimmed.
+pub fn status_field(line: &str) -> Option<(&str, &str)> {
+    let (field, value) = line.trim_start().strip_prefix("**")?.split_once(":**")?;
+    Some((field.trim(), value.trim()))
+}
+
+/// Whether a guide or key-findings file (book-relative path) is the input of a literature
+/// folder of its own (`<folder>/integration-guide.md`, `<folder>/key-findings.md`), whose
+/// README describes it; standalone guides share a folder and have none.
+pub fn in_own_folder(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.eq_ignore_ascii_case("integration-guide.md") || name.eq_ignore_ascii_case("key-findings.md")
+}
+
 /// The README status line to update when the guide's content goes in: the first line of
 /// the folder's `README.md` of the form `**References.bib entries:** Pending` (a field
 /// naming bib entries whose value starts with "Pending"), rewritten to say the entries are
@@ -100,8 +114,7 @@ pub fn choose_bib_file(book: &Book, entry: &str) -> Option<String> {
 pub fn readme_status(readme: (&str, &str), guide: &Guide, added: &[BibAddition]) -> Option<LineEdit> {
     let (path, text) = readme;
     for (i, line) in text.lines().enumerate() {
-        let Some(rest) = line.trim_start().strip_prefix("**") else { continue };
-        let Some((field, value)) = rest.split_once(":**") else { continue };
+        let Some((field, value)) = status_field(line) else { continue };
         let lower = field.to_lowercase();
         let pending = value.trim().to_lowercase().starts_with("pending");
         if !(lower.contains("bib") && lower.contains("entries") && pending) {

@@ -114,8 +114,7 @@ pub fn read(
     let mut readme_status = Vec::new();
     // The README belongs to a literature folder (beside an `integration-guide.md` or
     // key-findings file), not to a folder of standalone guides.
-    let own_folder =
-        kind == Kind::KeyFindings || path.file_name().is_some_and(|n| n.eq_ignore_ascii_case("integration-guide.md"));
+    let own_folder = crate::bookkeeping::in_own_folder(&path.to_string_lossy());
     if own_folder && readme.is_file() {
         let text =
             String::from_utf8_lossy(&std::fs::read(&readme).map_err(|e| crate::error::Error::io("read", &readme, e))?)
@@ -145,12 +144,10 @@ pub fn readme_facts(text: &str, rel_path: &str, folder: &Path) -> (Vec<(String, 
             in_files = h.trim_start_matches('#').trim().to_lowercase().starts_with("files in this folder");
             continue;
         }
-        if let Some(rest) = t.strip_prefix("**") {
-            if let Some((field, value)) = rest.split_once(":**") {
-                let lower = field.to_lowercase();
-                if lower.contains("entries") || lower.contains("integration") || lower.contains("status") {
-                    status.push((field.trim().to_string(), value.trim().to_string()));
-                }
+        if let Some((field, value)) = crate::bookkeeping::status_field(t) {
+            let lower = field.to_lowercase();
+            if lower.contains("entries") || lower.contains("integration") || lower.contains("status") {
+                status.push((field.to_string(), value.to_string()));
             }
         }
         if in_files && (t.starts_with("- ") || t.starts_with("* ")) {

@@ -373,16 +373,22 @@ fn anchor_text(hint: &str) -> (Option<String>, bool) {
     (text, c.get(1).is_some())
 }
 
-/// The topic of "after the X paragraph" / "after the paragraph on X" in a hint.
+/// The topic of "after the paragraph on X" / "after the X paragraph" in a hint; words
+/// that only point ("existing", "first") are not topic.
 fn paragraph_topic(hint: &str) -> Option<String> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?i)\bafter the (?:paragraph (?:on|about|mentioning|discussing) ([^,;()]{3,60})|([^,;()]{3,60}?) paragraph\b)")
-            .unwrap()
+    static RES: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
+    let [on, before] = RES.get_or_init(|| {
+        [
+            regex::Regex::new(r"(?i)\bafter the (?:\w+ )?paragraph (?:on|about|mentioning|discussing) ([^,;()]{3,60})")
+                .unwrap(),
+            regex::Regex::new(r"(?i)\bafter the ([^,;()]{3,60}?) paragraph\b").unwrap(),
+        ]
     });
-    let c = re.captures(hint)?;
-    let topic = c.get(1).or_else(|| c.get(2))?.as_str().trim();
-    (!terms(topic).is_empty()).then(|| topic.to_string())
+    let topic = on.captures(hint).or_else(|| before.captures(hint))?.get(1)?.as_str().trim();
+    const POINTERS: &[&str] = &["existing", "first", "last", "current", "new", "previous", "next", "final"];
+    let kept: Vec<&str> = topic.split_whitespace().filter(|w| !POINTERS.contains(&w.to_lowercase().as_str())).collect();
+    let topic = kept.join(" ");
+    (!terms(&topic).is_empty()).then_some(topic)
 }
 
 /// Whitespace-normalised, lowercased text for finding an anchor in a file.
@@ -777,6 +783,9 @@ mod tests {
         assert_eq!(h[0].title, "");
         let h = Hint::parse("after the paragraph on orexin signalling");
         assert_eq!((h[0].anchor.as_deref(), h[0].mentions), (Some("orexin signalling"), true));
+        let h = Hint::parse("After the existing paragraph on Hoel 2026 proteomics (around line 260+), add more");
+        assert_eq!(h[0].anchor.as_deref(), Some("Hoel 2026 proteomics"));
+        assert_eq!(Hint::parse("after the existing paragraph")[0].anchor, None);
         let h = Hint::parse("After line 14 (\"as their condition changes.\")");
         assert_eq!((h[0].anchor.as_deref(), h[0].mentions), (Some("as their condition changes."), false));
     }

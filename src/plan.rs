@@ -97,7 +97,7 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
         }
     }
     // A literature folder's README says whether its entries are in the bibliography.
-    let own_folder = guide.path.ends_with("/integration-guide.md") || guide.path.ends_with("/key-findings.md");
+    let own_folder = crate::bookkeeping::in_own_folder(&guide.path);
     let readme_path = format!("{}/README.md", crate::text::parent_dir(&guide.path));
     let readme = own_folder
         .then(|| book.base_text(&readme_path))

@@ -291,15 +291,26 @@ pub fn join_rel(dir: &str, rel: &str) -> Option<String> {
 /// `f` over `items` on all available cores (scoped threads), results in item order. Items
 /// are handed out one at a time, so a few large ones do not leave a core idle.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    parallel_map_with(items, || (), |_, item| f(item))
+}
+
+/// [`parallel_map`] where each thread first builds its own state with `init` (a handle that
+/// cannot be shared between threads, like a git repository) and passes it to `f`.
+pub fn parallel_map_with<T: Sync, S, R: Send>(
+    items: &[T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
     let next = AtomicUsize::new(0);
     let work = || {
+        let mut state = init();
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(item) = items.get(i) else { break };
-            done.push((i, f(item)));
+            done.push((i, f(&mut state, item)));
         }
         done
     };
