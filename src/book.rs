@@ -234,10 +234,12 @@ impl Book {
             let ext = p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
             matches!(ext.as_str(), "tex" | "ltx" | "typ" | "bib" | "md") && !in_literature(p)
         };
+        let phase = crate::trace::Phase::start("read files");
         let raw = match git.as_ref().and_then(|g| g.base.map(|b| (g, b))) {
             Some((g, base)) => read_tree(g, base, &wanted)?,
             None => read_disk(&root, &wanted)?,
         };
+        phase.done();
         let mut sources = BTreeMap::new();
         let mut symlinks = BTreeMap::new();
         let mut not_text = BTreeSet::new();
@@ -300,8 +302,12 @@ impl Book {
             labels: RefCell::new(None),
             functions: RefCell::new(None),
         };
+        let phase = crate::trace::Phase::start("link includes");
         book.link_includes();
+        phase.done();
+        let phase = crate::trace::Phase::start("read bibliography");
         book.read_bibliography(validate_bibliography);
+        phase.done();
         Ok(book)
     }
 

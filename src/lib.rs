@@ -30,6 +30,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod text;
+pub mod trace;
 pub mod workflow;
 
 use std::ffi::OsString;
@@ -116,7 +117,9 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     }
     // `plan` and `diff` report no book-wide findings, so they skip validating every entry.
     let validate = !matches!(s.action, Action::Plan | Action::Diff { .. });
+    let phase = trace::Phase::start("open book");
     let book = Book::open_with(&root, &s.base, validate)?;
+    phase.done();
     let style = Style { color: s.color && s.format == Format::Text };
     match &s.action {
         Action::Outline => return outline(&book, s, &cwd, out, style),
@@ -148,8 +151,11 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     let source: report::SourceLine = &source_line;
     // Checking many guides reaches most of the book: parse it on every core first.
     if inputs.len() > 8 {
+        let phase = trace::Phase::start("parse every file");
         book.outline_all();
+        phase.done();
     }
+    let phase = trace::Phase::start("plan guides");
     let progress = progress_bar(inputs.len() as u64, s.quiet);
     let mut resolver = resolve::Resolver::new(&book);
     let mut plans = Vec::new();
@@ -173,13 +179,16 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         progress.inc(1);
     }
     progress.finish_and_clear();
+    phase.done();
     plan::refuse_clashing_labels(&mut plans);
     // `--fail-on`: findings at or above this severity give status 1.
     let fails = |f: &finding::Finding| f.severity >= s.fail_on;
     let failed = plans.iter().any(|p| p.all_findings().into_iter().any(fails));
     // `check` of the whole book (no PATH) also reports the book's own health.
     let whole_book = matches!(s.action, Action::Check { changed_since: None, .. }) && s.paths.is_empty();
+    let phase = trace::Phase::start("book health");
     let health = if whole_book { index::health(&book) } else { Vec::new() };
+    phase.done();
     let book_findings: Vec<&finding::Finding> =
         book.findings.iter().chain(book.bib.findings.iter()).chain(health.iter()).collect();
     let repo_path = |p: &str| book.git.as_ref().map_or(p.to_string(), |g| g.repo_path(p));

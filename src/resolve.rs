@@ -387,6 +387,7 @@ impl<'b> Resolver<'b> {
             return None;
         }
         if self.content.is_none() {
+            let phase = crate::trace::Phase::start("chapter content index");
             let p = &self.book.rules.scoring.place;
             // The texts of each chapter's include closure, counted on every core.
             let texts: Vec<Vec<&str>> = self
@@ -404,6 +405,7 @@ impl<'b> Resolver<'b> {
                 counts
             });
             self.content = Some(Bm25::from_counts(docs, p.bm25_k1, p.bm25_b));
+            phase.done();
         }
         let scores = self.content.as_ref()?.scores(&query);
         let max = scores.iter().cloned().fold(0.0, f64::max);
