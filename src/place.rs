@@ -44,6 +44,10 @@ struct Section {
     first: usize,
     last: usize,
     after_line: usize,
+    /// The last line of the section's subsections too: where a new section after them goes.
+    subtree_after: usize,
+    /// The section's number within its chapter (`[3, 2]` for 3.2); empty when unnumbered.
+    number: Vec<u32>,
     text: String,
     cites: Vec<String>,
     envs: Vec<String>,
@@ -122,6 +126,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     let env_kind = target.environment.as_deref();
     let hints: Vec<Hint> = target.section_hints.iter().flat_map(|h| Hint::parse(h)).collect();
     let hint_forms: Vec<TitleForm> = hints.iter().map(|h| TitleForm::new(&h.title)).collect();
+    let new_section = wants_new_section(target);
     // Each candidate with, when it is relevant, (index of its relevance reason, section, r):
     // the shared terms are only looked up for the candidates kept.
     let mut out: Vec<(Candidate, Option<PendingRelevance>)> = sections
@@ -131,7 +136,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             let mut score = 0.0;
             let mut reasons = Vec::new();
             let mut relevance = None;
-            let (hint_sim, hint_reason) = hint_match(&hints, &hint_forms, s, &forms[i].0, w.hint_min);
+            let (hint_sim, hint_reason) = hint_match(&hints, &hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min);
             if hint_sim > 0.0 {
                 score += w.hint * hint_sim;
                 reasons.push(hint_reason);
@@ -179,9 +184,19 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
                 score += w.same_environment;
                 reasons.push(format!("holds {kind} environments already"));
             }
+            // A new section goes after the subsections of the one it joins, not into its text.
+            let after_line = if new_section && s.subtree_after != s.after_line {
+                reasons.push(format!(
+                    "the guide asks for a new section: after this section's subsections (line {})",
+                    s.subtree_after
+                ));
+                s.subtree_after
+            } else {
+                s.after_line
+            };
             let candidate = Candidate {
                 path: s.path.clone(),
-                after_line: s.after_line,
+                after_line,
                 heading_path: s.heading_path.clone(),
                 score: (score * 1000.0).round() / 1000.0,
                 reasons,
@@ -214,6 +229,31 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             c
         })
         .collect()
+}
+
+/// Whether `target` asks for a new section rather than text inside an existing one: a
+/// `**New subsection:**` field, a hint saying so ("add a new subsection", "no current
+/// section discusses ..."), or a snippet that opens with a heading.
+pub fn wants_new_section(target: &Target) -> bool {
+    static SAYS_NEW: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let says_new = SAYS_NEW.get_or_init(|| {
+        regex::Regex::new(r"(?i)\bnew\s+(?:sub)*(?:section|heading)\b|\bno\s+(?:current|existing)\s+(?:sub)*section\b")
+            .unwrap()
+    });
+    let snippet_heading = target.snippet.as_ref().is_some_and(|s| {
+        s.text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('%') && !l.starts_with("//"))
+            .is_some_and(|l| {
+                l.starts_with("\\section")
+                    || l.starts_with("\\subsection")
+                    || l.starts_with("\\subsubsection")
+                    || (l.starts_with('=') && l.trim_start_matches('=').starts_with(' '))
+                    || (l.starts_with('#') && l.trim_start_matches('#').starts_with(' '))
+            })
+    });
+    target.new_section.is_some() || snippet_heading || target.section_hints.iter().any(|h| says_new.is_match(h))
 }
 
 /// The part of a target's context that says what it is about, for relevance: without
@@ -295,6 +335,11 @@ pub struct Hint {
     /// The anchor names what a paragraph is about (`after the substance P/mast cell
     /// paragraph`), not its words: found by its terms, nearest the hint's line.
     pub mentions: bool,
+    /// The headings above [`Hint::title`] in an arrow path (`Immune → Cytokines → IL-6`:
+    /// `["Immune", "Cytokines"]`), outermost first.
+    pub path: Vec<String>,
+    /// A section number the hint names (`Section 7.3.2`, `§3.2`): its parts.
+    pub number: Option<Vec<u32>>,
 }
 
 impl Hint {
@@ -322,6 +367,14 @@ impl Hint {
         if anchor.is_none() {
             anchor = paragraph_topic(hint);
             mentions = anchor.is_some();
+        }
+        let number = section_number(hint);
+        // `A → B → C`: C is the section, A and B the headings above it.
+        let mut path: Vec<String> = Vec::new();
+        if let Some(parts) = arrow_path(hint) {
+            path = parts;
+            let title = path.pop().unwrap_or_default();
+            return vec![Hint { title, label, line, anchor, before, mentions, path, number }];
         }
         let mut titles: Vec<String> = section_re.captures_iter(hint).map(|c| c[1].trim().to_string()).collect();
         if titles.is_empty() {
@@ -358,9 +411,47 @@ impl Hint {
         }
         titles
             .into_iter()
-            .map(|title| Hint { title, label: label.clone(), line, anchor: anchor.clone(), before, mentions })
+            .map(|title| Hint {
+                title,
+                label: label.clone(),
+                line,
+                anchor: anchor.clone(),
+                before,
+                mentions,
+                path: path.clone(),
+                number: number.clone(),
+            })
             .collect()
     }
+}
+
+/// The parts of an arrow path in a hint (`A → B`, `A -> B`, `A > B`, `A › B`), each without
+/// quotes and markup; `None` without an arrow.
+fn arrow_path(hint: &str) -> Option<Vec<String>> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"\s*(?:→|->|›|\s>\s)\s*").unwrap());
+    if !re.is_match(hint) {
+        return None;
+    }
+    let parts: Vec<String> = re
+        .split(hint)
+        .map(|p| p.trim().trim_matches(['"', '\'', '`', '*', '“', '”']).trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    (parts.len() >= 2).then_some(parts)
+}
+
+/// A section number named in a hint: `Section 7.3.2`, `§3.2`, `sec. 4.1`, or a hint opening
+/// with `3.2 Title` -> its parts.
+fn section_number(hint: &str) -> Option<Vec<u32>> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)(?:§\s*|\b(?:sub)*sections?\s+|\bsec\.\s*)(\d+(?:\.\d+)*)\b|^\s*(\d+(?:\.\d+)+)\s")
+            .unwrap()
+    });
+    let c = re.captures(hint)?;
+    let m = c.get(1).or_else(|| c.get(2))?;
+    m.as_str().split('.').map(|p| p.parse().ok()).collect()
 }
 
 /// The quoted anchor text of a line-anchored hint, and whether the text goes before it
@@ -414,7 +505,11 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
                 (0..lines.len())
                     .filter(|&i| !o.is_dead(i + 1) && !o.headings.iter().any(|hd| hd.line == i + 1))
                     .filter(|&i| {
-                        let window = terms(&lines[i..(i + 3).min(lines.len())].join(" "));
+                        // The line and the next two of the same paragraph.
+                        let end = (i + 1..(i + 3).min(lines.len()))
+                            .find(|&j| lines[j].trim().is_empty())
+                            .unwrap_or((i + 3).min(lines.len()));
+                        let window = terms(&lines[i..end].join(" "));
                         topic.iter().all(|t| window.contains(t))
                     })
                     .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
@@ -481,9 +576,18 @@ fn line_nearness(line: usize, s: &Section) -> f64 {
     1.0 / (1.0 + d as f64 / 50.0)
 }
 
-/// The best match of any section hint against a section: label anchors exactly, titles by
-/// [`title_similarity`].
-fn hint_match(hints: &[Hint], hint_forms: &[TitleForm], s: &Section, title: &TitleForm, min: f64) -> (f64, String) {
+/// The best match of any section hint against a section: label anchors and section numbers
+/// exactly, titles by [`title_similarity`]; an arrow path's upper parts must match headings
+/// above the section, or the match counts 0.8 of itself. `above` are the forms of the
+/// section's heading path (outermost first, the section's own last).
+fn hint_match(
+    hints: &[Hint],
+    hint_forms: &[TitleForm],
+    s: &Section,
+    title: &TitleForm,
+    above: &[TitleForm],
+    min: f64,
+) -> (f64, String) {
     let mut best = (0.0, String::new());
     for (h, form) in hints.iter().zip(hint_forms) {
         if let Some(label) = &h.label {
@@ -492,14 +596,47 @@ fn hint_match(hints: &[Hint], hint_forms: &[TitleForm], s: &Section, title: &Tit
             }
             continue;
         }
+        if let Some(n) = h.number.as_ref().filter(|n| !s.number.is_empty() && names_number(n, &s.number)) {
+            let n: Vec<String> = n.iter().map(u32::to_string).collect();
+            return (1.0, format!("section hint names section {} (\"{}\")", n.join("."), s.title));
+        }
         // A weak match (one shared common word: "interventions", "dysfunction") says
         // nothing about the section.
-        let sim = form.similarity(title);
-        if sim >= min && sim > best.0 {
+        let mut sim = form.similarity(title);
+        if sim < min || sim <= best.0 {
+            continue;
+        }
+        if h.path.is_empty() {
             best = (sim, format!("section hint \"{}\" matches heading \"{}\" ({sim:.2})", h.title, s.title));
+            continue;
+        }
+        let parents = &above[..above.len().saturating_sub(1)];
+        let on_path = h.path.iter().all(|p| {
+            let pf = TitleForm::new(p);
+            parents.iter().any(|a| pf.similarity(a) >= min)
+        });
+        if !on_path {
+            sim *= 0.8;
+        }
+        if sim > best.0 {
+            let along = if on_path { "along" } else { "not along" };
+            let path = h.path.join(" → ");
+            best = (
+                sim,
+                format!(
+                    "section hint \"{path} → {}\" matches heading \"{}\" {along} its path ({sim:.2})",
+                    h.title, s.title
+                ),
+            );
         }
     }
     best
+}
+
+/// Whether hint number `hint` names a section numbered `own` within its chapter: the same
+/// parts, or the same after the hint's first part (the chapter's number).
+fn names_number(hint: &[u32], own: &[u32]) -> bool {
+    hint == own || (hint.len() == own.len() + 1 && &hint[1..] == own)
 }
 
 /// `\label{sec:x}`, `<sec:x>` or `@sec:x` in a hint -> `sec:x`.
@@ -524,6 +661,7 @@ fn label_anchor(hint: &str) -> Option<String> {
 /// it is the resolved file itself.
 fn sections_of(book: &Book, path: &str) -> Vec<Section> {
     let mut out = Vec::new();
+    let numbers = section_numbers(book, path);
     let mut has_headings: HashMap<String, bool> = HashMap::new();
     for file in book.closure(path) {
         if file != path && !subtree_has_headings(book, &file, &mut has_headings) {
@@ -553,30 +691,27 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
         }
         for start in starts {
             let mut path_stack = context.clone();
-            let (first, title, label) = match start {
+            let (first, title, label, level) = match start {
                 Some(i) => {
                     let h = &o.headings[i];
                     for above in o.heading_stack_at(h.line) {
                         crate::book::nest(&mut path_stack, above.level, &above.title);
                     }
-                    (h.line, h.title.clone(), h.label.clone())
+                    (h.line, h.title.clone(), h.label.clone(), h.level)
                 }
-                None => (1, context.last().map(|c| c.1.clone()).unwrap_or_default(), None),
+                None => (1, context.last().map(|c| c.1.clone()).unwrap_or_default(), None, i32::MIN),
             };
             let next_heading = o.headings.iter().map(|h| h.line).find(|&l| l > first).unwrap_or(lines.len() + 1);
             let next_include = breaking.iter().copied().find(|&l| l > first && l < next_heading);
             let end = next_include.unwrap_or(next_heading);
             let last = end.saturating_sub(1).max(first);
-            let mut after = last;
-            while after > first
-                && (lines.get(after - 1).is_none_or(|l| l.trim().is_empty()) || !o.can_insert_after(after))
-            {
-                after -= 1;
-            }
-            let after = after.min(lines.len());
+            let after = last_insertable(&lines, &o, first, last + 1).unwrap_or(first).min(lines.len());
             if !o.can_insert_after(after) {
                 continue;
             }
+            let subtree_end =
+                o.headings.iter().find(|h| h.line > first && h.level <= level).map_or(lines.len() + 1, |h| h.line);
+            let subtree_after = last_insertable(&lines, &o, first, subtree_end.max(end)).unwrap_or(after);
             let heading_path: Vec<String> = path_stack.into_iter().map(|(_, t)| t).collect();
             let in_range = |l: usize| l >= first && l <= last;
             // Comments and skipped blocks say nothing about the section.
@@ -604,11 +739,62 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                 first,
                 last,
                 after_line: after,
+                subtree_after,
+                number: start
+                    .and_then(|i| numbers.get(&(file.clone(), o.headings[i].line)).cloned())
+                    .unwrap_or_default(),
                 text: own,
                 cites,
                 envs,
             });
         }
+    }
+    out
+}
+
+/// The last line before `end` (1-based, exclusive) and after `first` that is not blank and
+/// after which text may go (outside environments, comments, code and math).
+fn last_insertable(lines: &[&str], o: &crate::outline::Outline, first: usize, end: usize) -> Option<usize> {
+    (first + 1..end.min(lines.len() + 1))
+        .rev()
+        .find(|&l| lines.get(l - 1).is_some_and(|t| !t.trim().is_empty()) && o.can_insert_after(l))
+}
+
+/// The numbers of the numbered headings below chapter level in `path` and the files it
+/// includes, counted in document order (an include's headings where its include line is),
+/// as LaTeX and Typst number them within a chapter: (file, heading line) -> `[3, 2]`.
+fn section_numbers(book: &Book, path: &str) -> HashMap<(String, usize), Vec<u32>> {
+    fn walk(book: &Book, file: &str, seen: &mut Vec<String>, out: &mut Vec<(String, usize, i32)>) {
+        if seen.iter().any(|f| f == file) {
+            return;
+        }
+        seen.push(file.to_string());
+        let Some(o) = book.outline(file) else { return };
+        let mut items: Vec<(usize, Option<&str>, i32)> =
+            o.headings.iter().filter(|h| h.numbered).map(|h| (h.line, None, h.level)).collect();
+        let children = book.children.get(file).cloned().unwrap_or_default();
+        items.extend(children.iter().map(|(c, l)| (*l, Some(c.as_str()), 0)));
+        items.sort_by_key(|i| i.0);
+        for (line, child, level) in items {
+            match child {
+                Some(c) => walk(book, c, seen, out),
+                None => out.push((file.to_string(), line, level)),
+            }
+        }
+    }
+    let mut order = Vec::new();
+    walk(book, path, &mut Vec::new(), &mut order);
+    let mut counters: Vec<u32> = Vec::new();
+    let mut out = HashMap::new();
+    for (file, line, level) in order {
+        if level < 1 {
+            counters.clear();
+            continue;
+        }
+        let depth = level as usize;
+        counters.resize(depth, 0);
+        counters[depth - 1] += 1;
+        out.insert((file, line), counters.clone());
     }
     out
 }
@@ -800,5 +986,17 @@ mod tests {
             label_anchor("the PEM section (sec:ch15-metabolic-danger, ~line 510)").as_deref(),
             Some("sec:ch15-metabolic-danger")
         );
+    }
+
+    #[test]
+    fn arrow_paths_and_section_numbers_are_read() {
+        let h = &Hint::parse("Immune → \"Cytokines\" -> IL-6 Signalling")[0];
+        assert_eq!((h.title.as_str(), h.path.clone()), ("IL-6 Signalling", vec!["Immune".into(), "Cytokines".into()]));
+        assert_eq!(Hint::parse("Chapter 7 > Limitations")[0].path, vec!["Chapter 7".to_string()]);
+        assert_eq!(section_number("Section 7.3.2 (Cytokines)"), Some(vec![7, 3, 2]));
+        assert_eq!(section_number("see §3.2"), Some(vec![3, 2]));
+        assert_eq!(section_number("4.1 Thresholds and ceilings"), Some(vec![4, 1]));
+        assert_eq!(section_number("after line 412"), None);
+        assert!(names_number(&[7, 3, 2], &[3, 2]) && names_number(&[3, 2], &[3, 2]) && !names_number(&[7, 3], &[3, 2]));
     }
 }

@@ -50,6 +50,8 @@ pub struct GuideFields {
     pub title: Vec<String>,
     #[serde(default)]
     pub table_file: Vec<String>,
+    #[serde(default)]
+    pub new_section: Vec<String>,
 }
 
 /// Heading names that open citation-key sections and targets.

@@ -17,6 +17,7 @@ fn target(file: &str, title: &str) -> Target {
         environment: None,
         rationale: None,
         snippet: None,
+        new_section: None,
         keys: vec![],
         line: 1,
         source: "g.md".into(),

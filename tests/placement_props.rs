@@ -130,6 +130,7 @@ fn check(blocks: &[Block], typst: bool) -> Result<(), TestCaseError> {
         environment: Some("observation".into()),
         rationale: None,
         snippet: None,
+        new_section: None,
         keys: vec![],
         line: 1,
         source: "g.md".into(),

@@ -170,6 +170,7 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rule
                 environment_raw,
                 rationale: Some(rationale),
                 snippet: None,
+                new_section: None,
                 keys: Vec::new(),
                 line: p.line,
                 source: path.to_string(),

@@ -95,6 +95,10 @@ pub struct Target {
     pub rationale: Option<String>,
     /// The suggested snippet, if any.
     pub snippet: Option<Snippet>,
+    /// The guide asks for a new section here (`**New subsection:** Title`, a hint saying
+    /// "add a new subsection", or a snippet opening with a heading): the new heading's title
+    /// when the guide gives one, else empty.
+    pub new_section: Option<String>,
     /// The citation keys this target cites: in a guide covering several papers, those of
     /// the paper section (`## Paper 2: ...`) the target sits in; else every key of the guide.
     pub keys: Vec<String>,
@@ -588,6 +592,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         environment: None,
         rationale: None,
         snippet: None,
+        new_section: None,
         keys: Vec::new(),
         line,
         source: path.to_string(),
@@ -762,6 +767,8 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         t.environment_raw = Some(value.trim().to_string());
                     } else if field_is(&name, &g.fields.rationale) {
                         t.rationale = Some(value.trim().to_string());
+                    } else if field_is(&name, &g.fields.new_section) {
+                        t.new_section = Some(new_heading_title(&value));
                     } else if names_a_spot(&value) {
                         // `**Suggested addition** (after the X paragraph at ~line 327):`.
                         t.section_hints.extend(section_hints(value.trim().trim_end_matches(':')));
@@ -923,6 +930,18 @@ fn chapter_shorthand(heading: &str) -> Option<String> {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(?i)^(ch\d{1,3}[a-z]?)\b").unwrap());
     re.captures(heading.trim()).map(|c| c[1].to_string())
+}
+
+/// The title of a new heading as a guide writes it: `` `=== Title` ``, `\\subsection{Title}`,
+/// `"Title"` or plain text -> `Title`.
+fn new_heading_title(value: &str) -> String {
+    let v = strip_md(value.trim());
+    let v = v.trim().trim_matches('`').trim().trim_start_matches(['=', '#']).trim();
+    let v = match v.strip_prefix('\\') {
+        Some(cmd) => cmd.split_once('{').map_or(v, |(_, rest)| rest.split('}').next().unwrap_or(rest)),
+        None => v,
+    };
+    v.trim().trim_matches('"').trim().to_string()
 }
 
 /// Whether a field value of another kind still says where the text goes: "(after the X
@@ -1116,6 +1135,7 @@ fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> 
             environment_raw: env_raw,
             rationale: Some(strip_md(&rationale.join(" — "))),
             snippet: None,
+            new_section: None,
             keys: Vec::new(),
             line: first_line + i,
             source: path.to_string(),

@@ -191,3 +191,11 @@ fn a_field_saying_where_the_text_goes_is_a_section_hint() {
     let g = parse_guide(text, "g.md", &Rules::builtin());
     assert_eq!(g.targets[0].section_hints, vec!["(after the substance P paragraph at ~line 327)"]);
 }
+
+#[test]
+fn a_new_section_field_gives_the_new_heading_title() {
+    let text = "# Guide\n\n## Citation Key\n`Lee2025`\n\n### Primary Target: Immune chapter\n**File:** `ch07-immune.typ`\n**New subsection:** `=== Thermal Recovery as Stress Test`\n\n### Secondary Target: Pacing\n**File:** `ch05.tex`\n**New section:** \\section{Wearable Alarms}\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let titles: Vec<Option<&str>> = g.targets.iter().map(|t| t.new_section.as_deref()).collect();
+    assert_eq!(titles, vec![Some("Thermal Recovery as Stress Test"), Some("Wearable Alarms")]);
+}

@@ -1,0 +1,144 @@
+//! Ranking of insertion points for each hint form a guide can use, on the fixture chapter
+//! `fixtures/placement/ch05-pacing.tex`. Each test states which spot must rank first.
+
+use chapter_integrator::book::Book;
+use chapter_integrator::guide::Target;
+use chapter_integrator::place::{self, Candidate};
+
+const CHAPTER: &str = "ch05-pacing.tex";
+
+fn fixture() -> (tempfile::TempDir, Book) {
+    let dir = tempfile::tempdir().unwrap();
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(CHAPTER);
+    std::fs::copy(from, dir.path().join(CHAPTER)).unwrap();
+    let book = Book::open(dir.path(), "HEAD").unwrap();
+    (dir, book)
+}
+
+/// 1-based line of the fixture chapter that contains `text`.
+fn line_of(book: &Book, text: &str) -> usize {
+    let src = &book.sources[CHAPTER];
+    src.lines().position(|l| l.contains(text)).map(|i| i + 1).unwrap_or_else(|| panic!("`{text}` not in fixture"))
+}
+
+fn target(hints: &[&str]) -> Target {
+    Target {
+        rank: 1,
+        file_hint: Some(CHAPTER.into()),
+        title_hint: String::new(),
+        section_hints: hints.iter().map(|h| h.to_string()).collect(),
+        environment_raw: None,
+        environment: None,
+        rationale: None,
+        snippet: None,
+        new_section: None,
+        keys: vec![],
+        line: 1,
+        source: "guide.md".into(),
+    }
+}
+
+fn rank(book: &Book, target: &Target, keys: &[&str], context: &str) -> Vec<Candidate> {
+    let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    place::rank(book, CHAPTER, target, &keys, context, 5)
+}
+
+fn top(candidates: &[Candidate]) -> (usize, String) {
+    let c = candidates.first().expect("a candidate");
+    (c.after_line, c.heading_path.last().cloned().unwrap_or_default())
+}
+
+#[test]
+fn quoted_alternatives_any_may_match_and_a_missing_one_is_skipped() {
+    let (_d, book) = fixture();
+    let c = rank(&book, &target(&["\"Energy Budgets\" or \"Crash Recovery\""]), &[], "");
+    // After the section's own text and its environment, before its first subsection.
+    assert_eq!(top(&c), (line_of(&book, "\\end{observation}"), "Crash Recovery".into()));
+    assert!(c[0].reasons[0].contains("matches heading \"Crash Recovery\""), "{:?}", c[0].reasons);
+}
+
+#[test]
+fn a_label_anchor_is_exact() {
+    let (_d, book) = fixture();
+    for hint in ["after \\label{sec:thresholds}", "the section <sec:thresholds>"] {
+        let c = rank(&book, &target(&[hint]), &[], "crash recovery sleep");
+        assert_eq!(top(&c), (line_of(&book, "fifteen beats below"), "Activity Thresholds".into()), "{hint}");
+        assert_eq!(c[0].reasons[0], "section hint names label <sec:thresholds> of \"Activity Thresholds\"");
+    }
+}
+
+#[test]
+fn a_section_number_is_counted_in_document_order() {
+    let (_d, book) = fixture();
+    // Chapter 5, section 2; and section 1.2 without the chapter's number.
+    let c = rank(&book, &target(&["Section 5.2"]), &[], "");
+    assert_eq!(top(&c).1, "Crash Recovery");
+    assert_eq!(c[0].reasons[0], "section hint names section 5.2 (\"Crash Recovery\")");
+    let c = rank(&book, &target(&["§1.2"]), &[], "");
+    assert_eq!(top(&c), (line_of(&book, "ignore cognitive"), "Limitations".into()));
+    assert_eq!(c[0].heading_path[1], "Activity Thresholds");
+}
+
+#[test]
+fn an_arrow_path_picks_the_same_titled_section_under_the_named_parent() {
+    let (_d, book) = fixture();
+    let c = rank(&book, &target(&["Crash Recovery → Limitations"]), &[], "");
+    assert_eq!(top(&c), (line_of(&book, "Recovery timelines vary"), "Limitations".into()));
+    assert_eq!(c[0].heading_path[1], "Crash Recovery");
+    assert!(c[0].reasons[0].contains("along its path"), "{:?}", c[0].reasons);
+    // The other "Limitations" still matches, below it.
+    let other = c.iter().find(|x| x.after_line == line_of(&book, "ignore cognitive")).expect("second Limitations");
+    assert!(other.score < c[0].score);
+}
+
+#[test]
+fn a_stale_line_anchor_is_found_by_its_quoted_text() {
+    let (_d, book) = fixture();
+    // The guide was written when the paragraph sat at line 6; it is at line 24 now.
+    let c = rank(&book, &target(&["After line 6 (\"rest is extended and activity is rebuilt\")"]), &[], "");
+    assert_eq!(top(&c).0, line_of(&book, "rather than hours."));
+    let found = line_of(&book, "rest is extended");
+    assert!(c[0].reasons[0].contains(&format!("found at line {found}, guide said line 6")), "{:?}", c[0].reasons);
+}
+
+#[test]
+fn after_the_paragraph_mentioning_a_topic() {
+    let (_d, book) = fixture();
+    let c = rank(&book, &target(&["after the paragraph mentioning sleep"]), &[], "");
+    assert_eq!(top(&c).0, line_of(&book, "to their baseline sooner."));
+    assert!(c[0].reasons[0].starts_with("paragraph on \"sleep\" found at line"), "{:?}", c[0].reasons);
+}
+
+#[test]
+fn a_new_section_goes_after_the_subsections_of_the_section_it_joins() {
+    let (_d, book) = fixture();
+    let mut t = target(&["Activity Thresholds"]);
+    t.new_section = Some("Wearable Alarms".into());
+    let c = rank(&book, &t, &[], "");
+    // After "Limitations" of Activity Thresholds, before \section{Crash Recovery}.
+    assert_eq!(top(&c), (line_of(&book, "ignore cognitive"), "Activity Thresholds".into()));
+    assert!(c[0].reasons.iter().any(|r| r.starts_with("the guide asks for a new section")), "{:?}", c[0].reasons);
+    // Without the request the same hint gives the section's own text.
+    let c = rank(&book, &target(&["Activity Thresholds"]), &[], "");
+    assert_eq!(top(&c).0, line_of(&book, "fifteen beats below"));
+}
+
+#[test]
+fn without_hints_content_relevance_and_cited_keys_decide() {
+    let (_d, book) = fixture();
+    let c = rank(&book, &target(&[]), &[], "compression garments raise blood volume when standing");
+    assert_eq!(top(&c).1, "Orthostatic Intolerance");
+    assert!(c[0].reasons[0].starts_with("shares terms with the snippet and key findings"), "{:?}", c[0].reasons);
+    let c = rank(&book, &target(&[]), &["Park2019"], "");
+    assert_eq!(top(&c).1, "Activity Thresholds");
+    assert!(c[0].reasons.contains(&"already cites Park2019".to_string()), "{:?}", c[0].reasons);
+}
+
+#[test]
+fn a_weak_one_word_match_counts_for_nothing() {
+    let (_d, book) = fixture();
+    // "Recovery" alone is shared with "Crash Recovery", but "Sleep Hygiene Recovery Plans"
+    // names a section the chapter lacks.
+    let c = rank(&book, &target(&["Sleep Hygiene Recovery Plans and Routines"]), &[], "");
+    assert!(c.iter().all(|x| x.reasons.iter().all(|r| !r.contains("matches heading"))), "{c:?}");
+}
