@@ -429,6 +429,10 @@ impl Book {
     /// Where `label` is defined: `(path, 1-based line)` in path order. Only files whose
     /// text holds the label's name are outlined, so a lookup costs a substring scan.
     pub fn find_label(&self, label: &str) -> Vec<(String, usize)> {
+        // Once the whole book's label index is built (a whole-book check), it answers.
+        if let Some(index) = self.labels.borrow().as_ref() {
+            return index.get(label).cloned().unwrap_or_default();
+        }
         self.chapter_files()
             .filter(|p| self.sources.get(*p).is_some_and(|t| t.contains(label)))
             .filter_map(|p| self.outline(p).map(|o| (p, o)))

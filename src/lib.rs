@@ -153,6 +153,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     if inputs.len() > 8 {
         let phase = trace::Phase::start("parse every file");
         book.outline_all();
+        book.labels();
         phase.done();
     }
     let phase = trace::Phase::start("plan guides");

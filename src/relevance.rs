@@ -20,6 +20,8 @@ pub struct Bm25 {
     names: Vec<String>,
     /// Id -> number of documents holding the term.
     df: Vec<u32>,
+    /// Id -> `(document, count)` of each document holding the term, by document.
+    postings: Vec<Vec<(u32, u32)>>,
     avg_len: f64,
     k1: f64,
     b: f64,
@@ -71,7 +73,13 @@ impl Bm25 {
             out.push(doc);
         }
         let avg_len = if out.is_empty() { 1.0 } else { (lengths.iter().sum::<f64>() / out.len() as f64).max(1.0) };
-        Bm25 { docs: out, lengths, ids, names, df, avg_len, k1, b }
+        let mut postings: Vec<Vec<(u32, u32)>> = df.iter().map(|&n| Vec::with_capacity(n as usize)).collect();
+        for (d, doc) in out.iter().enumerate() {
+            for &(id, c) in doc {
+                postings[id as usize].push((d as u32, c));
+            }
+        }
+        Bm25 { docs: out, lengths, ids, names, df, postings, avg_len, k1, b }
     }
 
     /// The count of term `id` in document `doc`.
@@ -93,20 +101,16 @@ impl Bm25 {
                 (id, ((n - df + 0.5) / (df + 0.5) + 1.0).ln())
             })
             .collect();
-        (0..self.docs.len())
-            .map(|d| {
-                let len = self.lengths[d];
-                idf.iter()
-                    .map(|&(id, idf)| {
-                        let f = self.count(d, id) as f64;
-                        if f == 0.0 {
-                            return 0.0;
-                        }
-                        idf * f * (self.k1 + 1.0) / (f + self.k1 * (1.0 - self.b + self.b * len / self.avg_len))
-                    })
-                    .sum()
-            })
-            .collect()
+        // Each query term adds to the documents on its postings list only.
+        let mut scores = vec![0.0; self.docs.len()];
+        for (id, idf) in idf {
+            for &(d, f) in &self.postings[id as usize] {
+                let (d, f) = (d as usize, f as f64);
+                let norm = self.k1 * (1.0 - self.b + self.b * self.lengths[d] / self.avg_len);
+                scores[d] += idf * f * (self.k1 + 1.0) / (f + norm);
+            }
+        }
+        scores
     }
 
     /// The query terms that occur in document `i`, most informative (rarest) first.

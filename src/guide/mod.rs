@@ -55,12 +55,16 @@ impl Markup {
 
     /// The markup of a file by its extension.
     pub fn from_path(path: &str) -> Option<Self> {
-        let ext = path.rsplit_once('.')?.1.to_lowercase();
-        match ext.as_str() {
-            "tex" | "ltx" => Some(Markup::Latex),
-            "typ" => Some(Markup::Typst),
-            "md" => Some(Markup::Markdown),
-            _ => None,
+        let ext = path.rsplit_once('.')?.1;
+        let is = |e: &str| ext.eq_ignore_ascii_case(e);
+        if is("tex") || is("ltx") {
+            Some(Markup::Latex)
+        } else if is("typ") {
+            Some(Markup::Typst)
+        } else if is("md") {
+            Some(Markup::Markdown)
+        } else {
+            None
         }
     }
 }
