@@ -103,14 +103,14 @@ impl<'b> Resolver<'b> {
         chapters.dedup();
         // The annotated bibliography matches every guide by content; it is never a target.
         chapters.retain(|c| book.config.book.annotated_bibliography.as_deref() != Some(c.as_str()));
-        let chapter_terms: Vec<Vec<String>> = chapters.iter().map(|p| terms(&chapter_slug(p))).collect();
+        let chapter_terms: Vec<Vec<String>> = chapters.iter().map(|p| name_terms(&chapter_slug(p))).collect();
         // Chapter titles by a line scan: parsing every chapter fully is not needed to match names.
         let title_terms: Vec<Vec<String>> = chapters
             .iter()
             .map(|p| {
                 let markup = Markup::from_path(p).unwrap_or(Markup::Latex);
                 let heads = book.sources.get(p).map(|t| quick_headings(markup, t)).unwrap_or_default();
-                terms(heads.iter().find(|(l, _)| *l <= 0).map_or("", |(_, t)| t.as_str()))
+                name_terms(heads.iter().find(|(l, _)| *l <= 0).map_or("", |(_, t)| t.as_str()))
             })
             .collect();
         let mut df: HashMap<String, f64> = HashMap::new();
@@ -133,7 +133,7 @@ impl<'b> Resolver<'b> {
         let title_terms = title_terms.into_iter().map(sorted).collect();
         let part_terms = chapters
             .iter()
-            .map(|p| sorted(p.split('/').filter(|d| d.starts_with("part")).flat_map(terms).collect()))
+            .map(|p| sorted(p.split('/').filter(|d| d.starts_with("part")).flat_map(name_terms).collect()))
             .collect();
         Resolver {
             book,
@@ -252,13 +252,13 @@ impl<'b> Resolver<'b> {
             v.dedup();
             v
         };
-        let hint_terms = as_set(terms(&chapter_slug(name)));
+        let hint_terms = as_set(name_terms(&chapter_slug(name)));
         let number = chapter_number(hint).or_else(|| chapter_number(&target.title_hint));
         let mut heading_terms = terms(&target.title_hint);
         heading_terms.retain(|t| {
             t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ")
         });
-        let heading_terms = as_set(heading_terms);
+        let heading_terms = as_set(name_terms(&heading_terms.join(" ")));
         let hint_dir = crate::text::parent_dir(hint);
         let content = self.content_scores(context);
         let heading_best = self.heading_similarity(&target.section_hints);
@@ -413,6 +413,13 @@ impl<'b> Resolver<'b> {
     }
 }
 
+/// [`terms`] of a chapter name or title cut to their first seven letters, so that word forms
+/// meet: "metabolic"/"metabolism", "mitochondria"/"mitochondrial", "neurological"/"neurology".
+/// Names are short, so the few words this merges wrongly cost little.
+fn name_terms(text: &str) -> Vec<String> {
+    terms(text).into_iter().map(|t| t.chars().take(7).collect()).collect()
+}
+
 /// Dice coefficient of two term sets where each term counts by its IDF weight (terms not
 /// in `idf`, i.e. in no chapter name, weigh as the rarest), in `[0, 1]`.
 /// `a` and `b` are term sets: sorted, without repeats. `max` is the weight of terms not in
@@ -501,6 +508,17 @@ mod tests {
         let (immune, energy) = (set("immune dysfunction"), set("energy mitochondrial"));
         assert!(weighted_dice(&hint, &immune, &idf, 3.0) < weighted_dice(&hint, &energy, &idf, 3.0));
         assert_eq!(weighted_dice(&hint, &hint, &idf, 3.0), 1.0);
+    }
+
+    #[test]
+    fn name_terms_meet_across_word_forms() {
+        assert_eq!(
+            name_terms("Metabolic and Mitochondrial Dysfunction"),
+            name_terms("metabolism-mitochondria-dysfunction")
+        );
+        assert_eq!(name_terms("Hypothesis Registry")[0], name_terms("speculative-hypotheses")[1]);
+        // Seven letters keep "medical" and "medications" apart.
+        assert_ne!(name_terms("medical"), name_terms("medications"));
     }
 
     #[test]
