@@ -83,9 +83,11 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
     findings.extend(check::citation_keys(book, &guide, &additions));
     let defined = book.typst_functions();
     let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
+    let contexts: Vec<(&Target, String)> = guide.targets.iter().map(|t| (t, target_context(t, &kf_text))).collect();
+    let resolutions = resolver.resolve_guide(&contexts);
     let mut targets = Vec::new();
-    for target in &guide.targets {
-        targets.push(plan_target(book, resolver, &guide, target, &kf_text, &defined));
+    for ((target, context), resolution) in contexts.iter().zip(resolutions) {
+        targets.push(plan_target(book, resolution, &guide, target, context, &defined));
     }
     // One unresolvable target among resolvable ones is a warning; all of them an error.
     let any_resolved = targets.iter().any(|t| t.resolved.is_some());
@@ -106,17 +108,9 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
     GuidePlan { guide, targets, findings, additions, readme }
 }
 
-fn plan_target(
-    book: &Book,
-    resolver: &mut Resolver,
-    guide: &Guide,
-    target: &Target,
-    kf_text: &str,
-    defined: &[String],
-) -> TargetPlan {
-    let mut findings = Vec::new();
-    let labels = target.snippet.as_ref().map(snippet_labels).unwrap_or_default();
-    let title = target.snippet.as_ref().and_then(snippet_title);
+/// What a target is about, for resolution and relevance: its heading, hints, rationale,
+/// snippet and the key findings (`kf_text`), one per line.
+fn target_context(target: &Target, kf_text: &str) -> String {
     let mut context = String::new();
     for part in [target.title_hint.as_str(), &target.section_hints.join(" "), target.rationale.as_deref().unwrap_or("")]
     {
@@ -128,6 +122,20 @@ fn plan_target(
         context.push('\n');
     }
     context.push_str(kf_text);
+    context
+}
+
+fn plan_target(
+    book: &Book,
+    resolution: Resolution,
+    guide: &Guide,
+    target: &Target,
+    context: &str,
+    defined: &[String],
+) -> TargetPlan {
+    let mut findings = Vec::new();
+    let labels = target.snippet.as_ref().map(snippet_labels).unwrap_or_default();
+    let title = target.snippet.as_ref().and_then(snippet_title);
     let mut plan = TargetPlan {
         target: target.clone(),
         resolved: None,
@@ -145,7 +153,7 @@ fn plan_target(
         return plan;
     }
     let hint = target.file_hint.clone().unwrap_or_default();
-    match resolver.resolve(target, &context) {
+    match resolution {
         Resolution::Resolved(r) => {
             if r.method != "exact" {
                 findings.push(

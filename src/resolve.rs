@@ -62,6 +62,9 @@ pub struct Resolver<'b> {
     /// Heading term -> the (chapter, heading) pairs holding it; built with `headings`.
     postings: Option<std::rc::Rc<Postings>>,
     content: Option<Bm25>,
+    /// Files the current guide's earlier targets resolved to, with their file hints (see
+    /// [`Resolver::start_guide`]).
+    claimed: Vec<(String, String)>,
 }
 
 /// The chapter slug of a file name: the stem without a `chNN-`/`chNNa-` prefix.
@@ -146,12 +149,46 @@ impl<'b> Resolver<'b> {
             part_terms,
             postings: None,
             content: None,
+            claimed: Vec::new(),
         }
     }
 
-    /// Resolves one target. `context` is the snippet, rationale and key findings text used
-    /// when the name alone does not decide.
+    /// Resolves one target on its own. `context` is the snippet, rationale and key findings
+    /// text used when the name alone does not decide.
     pub fn resolve(&mut self, target: &Target, context: &str) -> Resolution {
+        self.claimed.clear();
+        self.resolve_unclaimed(target, context)
+    }
+
+    /// Resolves the targets of one guide, each with its context (see [`Resolver::resolve`]),
+    /// in their order. A file a more confident target naming another file resolved to scores
+    /// `claimed` (rules/scoring.toml) times its fuzzy score: a guide naming two files means
+    /// two files. Titles ("Chapter: Neurology - Basal Ganglia") claim nothing: they often
+    /// name sections of one chapter.
+    pub fn resolve_guide(&mut self, targets: &[(&Target, String)]) -> Vec<Resolution> {
+        let mut out: Vec<Resolution> = targets.iter().map(|(t, c)| self.resolve(t, c)).collect();
+        let file_name =
+            |t: &Target| t.file_hint.as_ref().map(|h| h.trim().to_string()).filter(|h| Markup::from_path(h).is_some());
+        if targets.iter().filter_map(|(t, _)| file_name(t)).collect::<BTreeSet<_>>().len() < 2 {
+            return out;
+        }
+        let confidence = |r: &Resolution| if let Resolution::Resolved(r) = r { r.confidence } else { 0.0 };
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        order.sort_by(|&a, &b| confidence(&out[b]).total_cmp(&confidence(&out[a])));
+        self.claimed.clear();
+        for i in order {
+            let (t, c) = &targets[i];
+            let Some(hint) = file_name(t) else { continue };
+            out[i] = self.resolve_unclaimed(t, c);
+            if let Resolution::Resolved(r) = &out[i] {
+                self.claimed.push((hint, r.path.clone()));
+            }
+        }
+        self.claimed.clear();
+        out
+    }
+
+    fn resolve_unclaimed(&mut self, target: &Target, context: &str) -> Resolution {
         let r = &self.book.rules.scoring.resolve;
         let Some(hint) = target.file_hint.as_deref() else { return Resolution::Unresolved(Vec::new()) };
         let hint = hint.trim();
@@ -290,7 +327,9 @@ impl<'b> Resolver<'b> {
                     Some(c) => 0.5 * name_sim + 0.3 * c[i] + 0.2 * heading_sim + priors,
                     None => 0.8 * name_sim + 0.2 * heading_sim + priors,
                 };
-                (p.clone(), score * reach(p))
+                let claimed = is_file_hint && self.claimed.iter().any(|(h, c)| c == p && h != hint);
+                let claimed = if claimed { r.claimed } else { 1.0 };
+                (p.clone(), score * reach(p) * claimed)
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

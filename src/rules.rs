@@ -169,6 +169,12 @@ pub struct ResolveWeights {
     pub slug: f64,
     pub content: f64,
     pub unreachable: f64,
+    #[serde(default = "one")]
+    pub claimed: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Weights of the placement signals.

@@ -157,3 +157,34 @@ fn stale_paths_resolve_by_name_slug_or_not_at_all() {
     let abs = format!("{}/chapters/ch02-treatments.tex", root.canonicalize().unwrap().display());
     assert_eq!(resolved(r.resolve(&target(&abs, ""), "")), ("chapters/ch02-treatments.tex".into(), "exact"));
 }
+
+#[test]
+fn a_guide_naming_two_files_gets_two_files() {
+    let (_d, root) = common::git_book();
+    let book = Book::open(&root, "HEAD").unwrap();
+    let mut r = Resolver::new(&book);
+    let first = target("chXX-symptom-management.typ", "");
+    let second = target("chXX-symptoms.typ", "");
+    let context = "neuroinflammation microglia".to_string();
+    let closest = |res: &Resolution| match res {
+        Resolution::Unresolved(c) => c.iter().map(|(p, s)| (p.clone(), *s)).collect::<Vec<_>>(),
+        other => panic!("expected unresolved: {other:?}"),
+    };
+    // Alone, "symptoms" is closest to the symptom chapter (0.333)...
+    let alone = closest(&r.resolve(&second, &context));
+    assert_eq!(alone[0], ("typst/ch04-symptom-management.typ".into(), 0.333));
+    // ...beside a target naming that chapter outright, it counts 0.85 of that (0.283) and
+    // the other chapter comes first.
+    let both = r.resolve_guide(&[(&first, String::new()), (&second, context.clone())]);
+    match &both[0] {
+        Resolution::Resolved(t) => assert_eq!(t.path, "typst/ch04-symptom-management.typ"),
+        other => panic!("{other:?}"),
+    }
+    let both = closest(&both[1]);
+    assert_eq!(both[0], ("typst/ch03-mechanisms/ch03-mechanisms.typ".into(), 0.3));
+    assert_eq!(both[1], ("typst/ch04-symptom-management.typ".into(), 0.283));
+    // Titles claim nothing: two sections of one chapter may be named as two "chapters".
+    let titled = target("Chapter: Symptom Management", "");
+    let both = r.resolve_guide(&[(&titled, String::new()), (&second, context)]);
+    assert_eq!(closest(&both[1])[0], ("typst/ch04-symptom-management.typ".into(), 0.333));
+}
