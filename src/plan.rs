@@ -215,7 +215,7 @@ fn plan_target(
         }
     }
     let path = plan.resolved.as_ref().map(|r| r.path.clone()).unwrap_or_default();
-    plan.candidates = place::rank(book, &path, target, &target.keys, &context, book.rules.scoring.place.top);
+    plan.candidates = place::rank(book, &path, target, &target.keys, context, book.rules.scoring.place.top);
     let Some(best) = plan.candidates.first().cloned() else {
         findings.push(
             Finding::new(
