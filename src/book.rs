@@ -775,6 +775,7 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     }
     // List first, then read the blobs on every core (each thread opens the repository: a
     // handle is not shared between threads).
+    let phase = crate::trace::Phase::start("list base tree");
     let mut listed: Vec<(String, git2::Oid, bool)> = Vec::new();
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let name = entry.name().unwrap_or("");
@@ -789,11 +790,22 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     })
     .map_err(|e| Error::git("walk base tree", e))?;
     let git_dir = g.repo.path().to_path_buf();
+    phase.done();
+    let phase = crate::trace::Phase::start("read index");
+    let clean = clean_in_work_tree(g);
+    phase.done();
+    let prefix = g.prefix.clone();
     // Each thread opens the repository: a handle is not shared between threads.
     let read = crate::text::parallel_map_with(
         &listed,
         || git2::Repository::open(&git_dir).map_err(|e| Error::git("open repository", e)),
         |repo, (path, id, link)| -> Result<RawFile> {
+            if !*link {
+                let repo_path = if prefix.is_empty() { path.clone() } else { format!("{prefix}/{path}") };
+                if let Some(bytes) = clean.as_ref().and_then(|c| c.read(&repo_path, *id)) {
+                    return Ok(RawFile { path: path.clone(), bytes, link: false });
+                }
+            }
             let repo = repo.as_ref().map_err(|e| Error::Usage(format!("cannot read {path}: {e}")))?;
             let blob = repo.find_blob(*id).map_err(|e| Error::git(format!("read blob {path}"), e))?;
             Ok(RawFile { path: path.clone(), bytes: blob.content().to_vec(), link: *link })
@@ -801,6 +813,55 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     );
     let out: Vec<RawFile> = read.into_iter().collect::<Result<_>>()?;
     Ok(out)
+}
+
+/// The work-tree files known to hold exactly their blob, by the test git itself uses
+/// (`git status`): the index records the blob and the file's size and modification time at
+/// checkout, and the file still has them. Reading those from disk skips inflating the
+/// blob. Files modified in the same second as the index was written ("racily clean") are
+/// not trusted, and nothing is trusted when checkout filters may change bytes
+/// (`core.autocrlf`, a `.gitattributes` file).
+struct CleanFiles {
+    workdir: PathBuf,
+    /// Repository path -> (blob, size, modification seconds, nanoseconds).
+    entries: HashMap<String, (git2::Oid, u32, i32, u32)>,
+}
+
+impl CleanFiles {
+    /// The bytes of `repo_path` from disk when the file is clean and its blob is `id`.
+    fn read(&self, repo_path: &str, id: git2::Oid) -> Option<Vec<u8>> {
+        let &(oid, size, secs, nanos) = self.entries.get(repo_path)?;
+        if oid != id {
+            return None;
+        }
+        let path = self.workdir.join(repo_path);
+        let meta = std::fs::symlink_metadata(&path).ok()?;
+        let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        if !meta.is_file() || meta.len() as u32 != size || mtime.as_secs() as i32 != secs || mtime.subsec_nanos() != nanos
+        {
+            return None;
+        }
+        std::fs::read(&path).ok().filter(|b| b.len() as u32 == size)
+    }
+}
+
+fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
+    let config = g.repo.config().ok()?;
+    if config.get_bool("core.autocrlf").unwrap_or(false) || g.workdir.join(".gitattributes").exists() {
+        return None;
+    }
+    let index = g.repo.index().ok()?;
+    let written = std::fs::metadata(g.repo.path().join("index")).ok()?.modified().ok()?;
+    let written = written.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i32;
+    let entries = index
+        .iter()
+        .filter(|e| e.mtime.seconds() < written)
+        .filter_map(|e| {
+            let path = String::from_utf8(e.path).ok()?;
+            Some((path, (e.id, e.file_size, e.mtime.seconds(), e.mtime.nanoseconds())))
+        })
+        .collect();
+    Some(CleanFiles { workdir: g.workdir.clone(), entries })
 }
 
 fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>> {
