@@ -5,10 +5,9 @@
 //! book is in git, else on disk. Nothing here writes. Outlines are parsed on first use and
 //! shared. Markdown chapters are not part of the book model yet.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use regex::Regex;
 use serde::Deserialize;
@@ -116,7 +115,7 @@ impl Default for BranchConfig {
 /// The git side of a book: the repository and the base commit files are read from.
 pub struct GitBase {
     /// The repository.
-    pub repo: git2::Repository,
+    pub repo: Mutex<git2::Repository>,
     /// Work tree root.
     pub workdir: PathBuf,
     /// Book root relative to the work tree root (`""` when they are the same), `/` separated.
@@ -128,6 +127,11 @@ pub struct GitBase {
 }
 
 impl GitBase {
+    /// The repository, locked for this thread while the guard lives.
+    pub fn repo(&self) -> MutexGuard<'_, git2::Repository> {
+        lock(&self.repo)
+    }
+
     /// Path relative to the work tree root for a book-relative path.
     pub fn repo_path(&self, rel: &str) -> String {
         if self.prefix.is_empty() {
@@ -169,13 +173,13 @@ pub struct Book {
     pub symlinks: BTreeMap<String, String>,
     /// Chapter and .bib files left out because they are not UTF-8 text.
     pub not_text: BTreeSet<String>,
-    outlines: RefCell<HashMap<String, Rc<Outline>>>,
+    outlines: Mutex<HashMap<String, Arc<Outline>>>,
     /// Sections and their relevance index per resolved file (see `place`), built once.
-    pub(crate) sections: RefCell<HashMap<String, (Rc<crate::place::SectionIndex>, u64)>>,
+    pub(crate) sections: Mutex<HashMap<String, (Arc<crate::place::SectionIndex>, u64)>>,
     /// Content terms of each .bib file (see `bookkeeping`), built once.
-    pub(crate) bib_terms: RefCell<HashMap<String, Rc<BTreeSet<String>>>>,
-    labels: RefCell<Option<Rc<LabelIndex>>>,
-    functions: RefCell<Option<Rc<Vec<String>>>>,
+    pub(crate) bib_terms: Mutex<HashMap<String, Arc<BTreeSet<String>>>>,
+    labels: Mutex<Option<Arc<LabelIndex>>>,
+    functions: Mutex<Option<Arc<Vec<String>>>>,
 }
 
 /// Finds the book root: the first folder holding `chapter-integrator.toml`, walking up from
@@ -296,11 +300,11 @@ impl Book {
             findings,
             symlinks,
             not_text,
-            outlines: RefCell::new(HashMap::new()),
-            sections: RefCell::new(HashMap::new()),
-            bib_terms: RefCell::new(HashMap::new()),
-            labels: RefCell::new(None),
-            functions: RefCell::new(None),
+            outlines: Mutex::new(HashMap::new()),
+            sections: Mutex::new(HashMap::new()),
+            bib_terms: Mutex::new(HashMap::new()),
+            labels: Mutex::new(None),
+            functions: Mutex::new(None),
         };
         let phase = crate::trace::Phase::start("link includes");
         book.link_includes();
@@ -405,32 +409,32 @@ impl Book {
 
     /// The outline of a chapter file, parsed once.
     /// Markdown files of the book that are not chapters are outlined too (for `outline`).
-    pub fn outline(&self, path: &str) -> Option<Rc<Outline>> {
-        if let Some(o) = self.outlines.borrow().get(path) {
+    pub fn outline(&self, path: &str) -> Option<Arc<Outline>> {
+        if let Some(o) = lock(&self.outlines).get(path) {
             return Some(o.clone());
         }
         let markup = Markup::from_path(path)?;
         let text = self.sources.get(path)?;
-        let o = Rc::new(Outline::parse(markup, text));
-        self.outlines.borrow_mut().insert(path.to_string(), o.clone());
+        let o = Arc::new(Outline::parse(markup, text));
+        lock(&self.outlines).insert(path.to_string(), o.clone());
         Some(o)
     }
 
     /// True when `path`'s outline is parsed already.
     pub(crate) fn has_outline(&self, path: &str) -> bool {
-        self.outlines.borrow().contains_key(path)
+        lock(&self.outlines).contains_key(path)
     }
 
     /// Stores an outline parsed elsewhere (see [`Book::outline_all`]).
     pub(crate) fn insert_outline(&self, path: &str, outline: Outline) {
-        self.outlines.borrow_mut().insert(path.to_string(), Rc::new(outline));
+        lock(&self.outlines).insert(path.to_string(), Arc::new(outline));
     }
 
     /// Where `label` is defined: `(path, 1-based line)` in path order. Only files whose
     /// text holds the label's name are outlined, so a lookup costs a substring scan.
     pub fn find_label(&self, label: &str) -> Vec<(String, usize)> {
         // Once the whole book's label index is built (a whole-book check), it answers.
-        if let Some(index) = self.labels.borrow().as_ref() {
+        if let Some(index) = lock(&self.labels).as_ref() {
             return index.get(label).cloned().unwrap_or_default();
         }
         self.chapter_files()
@@ -444,8 +448,8 @@ impl Book {
 
     /// Typst functions the book defines with `#let name(` (its environment functions among
     /// them), sorted; scanned once.
-    pub fn typst_functions(&self) -> Rc<Vec<String>> {
-        if let Some(f) = self.functions.borrow().as_ref() {
+    pub fn typst_functions(&self) -> Arc<Vec<String>> {
+        if let Some(f) = lock(&self.functions).as_ref() {
             return f.clone();
         }
         let re = Regex::new(r"(?m)^#let\s+([A-Za-z][A-Za-z0-9_-]*)\s*\(").unwrap();
@@ -457,14 +461,14 @@ impl Book {
             .collect();
         names.sort();
         names.dedup();
-        let rc = Rc::new(names);
-        *self.functions.borrow_mut() = Some(rc.clone());
+        let rc = Arc::new(names);
+        *lock(&self.functions) = Some(rc.clone());
         rc
     }
 
     /// Every label of the book's chapter files -> where it is defined.
-    pub fn labels(&self) -> Rc<LabelIndex> {
-        if let Some(l) = self.labels.borrow().as_ref() {
+    pub fn labels(&self) -> Arc<LabelIndex> {
+        if let Some(l) = lock(&self.labels).as_ref() {
             return l.clone();
         }
         self.outline_all();
@@ -477,8 +481,8 @@ impl Book {
                 }
             }
         }
-        let rc = Rc::new(map);
-        *self.labels.borrow_mut() = Some(rc.clone());
+        let rc = Arc::new(map);
+        *lock(&self.labels) = Some(rc.clone());
         rc
     }
 
@@ -687,9 +691,11 @@ impl Book {
         }
         let bytes = match self.git.as_ref().and_then(|g| g.base.map(|b| (g, b))) {
             Some((g, base)) => {
-                let tree = g.repo.find_commit(base).and_then(|c| c.tree()).ok()?;
+                let repo = g.repo();
+                let tree = repo.find_commit(base).and_then(|c| c.tree()).ok()?;
                 let entry = tree.get_path(Path::new(&g.repo_path(rel))).ok()?;
-                g.repo.find_blob(entry.id()).ok()?.content().to_vec()
+                let bytes = repo.find_blob(entry.id()).ok()?.content().to_vec();
+                bytes
             }
             None => std::fs::read(self.root.join(rel)).ok()?,
         };
@@ -754,7 +760,7 @@ fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
         }
         None => false,
     };
-    Ok(Some(GitBase { repo, workdir, prefix, base: if tracked { base } else { None }, base_rev: base_rev.to_string() }))
+    Ok(Some(GitBase { repo: Mutex::new(repo), workdir, prefix, base: if tracked { base } else { None }, base_rev: base_rev.to_string() }))
 }
 
 /// A file as listed from the base tree or the disk; a symlink's bytes are its target path.
@@ -765,13 +771,14 @@ struct RawFile {
 }
 
 fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>> {
-    let commit = g.repo.find_commit(base).map_err(|e| Error::git("read base commit", e))?;
+    let repo = g.repo();
+    let commit = repo.find_commit(base).map_err(|e| Error::git("read base commit", e))?;
     let mut tree = commit.tree().map_err(|e| Error::git("read base tree", e))?;
     if !g.prefix.is_empty() {
         let entry = tree
             .get_path(Path::new(&g.prefix))
             .map_err(|e| Error::git(format!("find {} in base tree", g.prefix), e))?;
-        tree = g.repo.find_tree(entry.id()).map_err(|e| Error::git("read book tree", e))?;
+        tree = repo.find_tree(entry.id()).map_err(|e| Error::git("read book tree", e))?;
     }
     // List first, then read the blobs on every core (each thread opens the repository: a
     // handle is not shared between threads).
@@ -789,7 +796,10 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
         git2::TreeWalkResult::Ok
     })
     .map_err(|e| Error::git("walk base tree", e))?;
-    let git_dir = g.repo.path().to_path_buf();
+    let git_dir = repo.path().to_path_buf();
+    drop(tree);
+    drop(commit);
+    drop(repo);
     phase.done();
     let phase = crate::trace::Phase::start("read index");
     let clean = clean_in_work_tree(g);
@@ -846,12 +856,13 @@ impl CleanFiles {
 }
 
 fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
-    let config = g.repo.config().ok()?;
+    let repo = g.repo();
+    let config = repo.config().ok()?;
     if config.get_bool("core.autocrlf").unwrap_or(false) || g.workdir.join(".gitattributes").exists() {
         return None;
     }
-    let index = g.repo.index().ok()?;
-    let written = std::fs::metadata(g.repo.path().join("index")).ok()?.modified().ok()?;
+    let index = repo.index().ok()?;
+    let written = std::fs::metadata(repo.path().join("index")).ok()?.modified().ok()?;
     let written = written.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i32;
     let entries = index
         .iter()
@@ -921,4 +932,10 @@ pub fn find_guides(root: &Path) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// Locks one of the book's caches. A cache poisoned by a panicking thread is still
+/// consistent (entries are inserted whole), so the poison is ignored.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

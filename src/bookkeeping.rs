@@ -75,10 +75,10 @@ pub fn choose_bib_file(book: &Book, entry: &str) -> Option<String> {
     let mut best: Option<(f64, &String)> = None;
     for f in files {
         let Some(text) = book.sources.get(f) else { continue };
-        let cached = book.bib_terms.borrow().get(f).cloned();
+        let cached = crate::book::lock(&book.bib_terms).get(f).cloned();
         let have = cached.unwrap_or_else(|| {
-            let set = std::rc::Rc::new(terms(text).into_iter().collect::<BTreeSet<String>>());
-            book.bib_terms.borrow_mut().insert(f.clone(), set.clone());
+            let set = std::sync::Arc::new(terms(text).into_iter().collect::<BTreeSet<String>>());
+            crate::book::lock(&book.bib_terms).insert(f.clone(), set.clone());
             set
         });
         let share = if wanted.is_empty() {

@@ -157,9 +157,8 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         phase.done();
     }
     let phase = trace::Phase::start("plan guides");
-    let progress = progress_bar(inputs.len() as u64, s.quiet);
-    let mut resolver = resolve::Resolver::new(&book);
-    let mut plans = Vec::new();
+    // Every guide is read first (a broken one stops the run, in input order), then planned.
+    let mut guides = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for input in &inputs {
         let files = guide::locate(input)?;
@@ -170,15 +169,28 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             .or(files.key_findings.as_ref())
             .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()));
         if !seen.insert(key) {
-            progress.inc(1);
             continue;
         }
         let mut g = guide::load(&files, &book.rules, &rel)?;
         guide::key_from_folder(&mut g, &files.folder, &book.bib);
-        progress.set_message(g.path.clone());
-        plans.push(plan::plan_guide(&book, &mut resolver, g));
-        progress.inc(1);
+        guides.push(g);
     }
+    let progress = progress_bar(guides.len() as u64, s.quiet);
+    let mut resolver = resolve::Resolver::new(&book);
+    let plan_one = |resolver: &mut resolve::Resolver, g: &guide::Guide| {
+        progress.set_message(g.path.clone());
+        let plan = plan::plan_guide(&book, resolver, g.clone());
+        progress.inc(1);
+        plan
+    };
+    // Many guides are planned on every core, each thread with its own resolver sharing the
+    // indexes built here.
+    let mut plans = if guides.len() > 8 {
+        resolver.build_indexes();
+        text::parallel_map_with(&guides, || resolver.clone(), plan_one)
+    } else {
+        guides.iter().map(|g| plan_one(&mut resolver, g)).collect()
+    };
     progress.finish_and_clear();
     phase.done();
     plan::refuse_clashing_labels(&mut plans);
@@ -479,7 +491,7 @@ fn apply(
         }
         return Ok(0);
     }
-    match git::commit_to_branch(&g.repo, &branch, base, &commits, force)? {
+    match git::commit_to_branch(&g.repo(), &branch, base, &commits, force)? {
         git::BranchOutcome::Refused(why) => {
             writeln!(err, "{}[branch-refused] {why}", style.bold("error"))
                 .map_err(|e| Error::io("write", "stderr", e))?;

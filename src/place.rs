@@ -66,10 +66,10 @@ pub struct SectionIndex {
 const SECTION_CACHE: usize = 32;
 
 /// The [`SectionIndex`] of `path`, from the book's cache or built now.
-fn section_index(book: &Book, path: &str) -> std::rc::Rc<SectionIndex> {
+fn section_index(book: &Book, path: &str) -> std::sync::Arc<SectionIndex> {
     // Uses are stamped with a running count: the least recently used index goes first.
-    let stamp = book.sections.borrow().values().map(|(_, s)| *s).max().unwrap_or(0) + 1;
-    if let Some((i, used)) = book.sections.borrow_mut().get_mut(path) {
+    let stamp = crate::book::lock(&book.sections).values().map(|(_, s)| *s).max().unwrap_or(0) + 1;
+    if let Some((i, used)) = crate::book::lock(&book.sections).get_mut(path) {
         *used = stamp;
         return i.clone();
     }
@@ -93,8 +93,8 @@ fn section_index(book: &Book, path: &str) -> std::rc::Rc<SectionIndex> {
         .iter()
         .map(|s| (TitleForm::new(&s.title), s.heading_path.iter().map(|p| TitleForm::new(p)).collect()))
         .collect();
-    let index = std::rc::Rc::new(SectionIndex { sections, bm25: Bm25::from_counts(docs, w.bm25_k1, w.bm25_b), forms });
-    let mut cache = book.sections.borrow_mut();
+    let index = std::sync::Arc::new(SectionIndex { sections, bm25: Bm25::from_counts(docs, w.bm25_k1, w.bm25_b), forms });
+    let mut cache = crate::book::lock(&book.sections);
     // Bounded: a whole-book check resolves to hundreds of files; the targets of one guide
     // reuse a few.
     if cache.len() >= SECTION_CACHE {

@@ -46,13 +46,14 @@ pub enum Resolution {
 type Postings = HashMap<String, Vec<(u32, u32)>>;
 
 /// Chapter-level files: included directly by a root, or named like `chNN-...`.
+#[derive(Clone)]
 pub struct Resolver<'b> {
     book: &'b Book,
     chapters: Vec<String>,
     chapter_terms: Vec<Vec<String>>,
     title_terms: Vec<Vec<String>>,
     /// Terms of every heading in each chapter's include closure; built on first need.
-    headings: Option<std::rc::Rc<Vec<Vec<BTreeSet<String>>>>>,
+    headings: Option<std::sync::Arc<Vec<Vec<BTreeSet<String>>>>>,
     /// Inverse document frequency of each name term over the chapters' names and titles.
     idf: HashMap<String, f64>,
     /// The largest IDF: the weight of terms in no chapter name.
@@ -60,8 +61,8 @@ pub struct Resolver<'b> {
     /// Terms of each chapter's part folders (`part2-pathophysiology/` -> pathophysiology).
     part_terms: Vec<Vec<String>>,
     /// Heading term -> the (chapter, heading) pairs holding it; built with `headings`.
-    postings: Option<std::rc::Rc<Postings>>,
-    content: Option<Bm25>,
+    postings: Option<std::sync::Arc<Postings>>,
+    content: Option<std::sync::Arc<Bm25>>,
     /// Files the current guide's earlier targets resolved to, with their file hints (see
     /// [`Resolver::start_guide`]).
     claimed: Vec<(String, String)>,
@@ -371,7 +372,7 @@ impl<'b> Resolver<'b> {
     }
 
     /// Terms of every heading in each chapter's include closure (a line scan, built once).
-    fn chapter_headings(&mut self) -> std::rc::Rc<Vec<Vec<BTreeSet<String>>>> {
+    fn chapter_headings(&mut self) -> std::sync::Arc<Vec<Vec<BTreeSet<String>>>> {
         if self.headings.is_none() {
             let book = self.book;
             let all = self
@@ -396,8 +397,8 @@ impl<'b> Resolver<'b> {
                     }
                 }
             }
-            self.postings = Some(std::rc::Rc::new(postings));
-            self.headings = Some(std::rc::Rc::new(all));
+            self.postings = Some(std::sync::Arc::new(postings));
+            self.headings = Some(std::sync::Arc::new(all));
         }
         self.headings.clone().unwrap_or_default()
     }
@@ -425,6 +426,22 @@ impl<'b> Resolver<'b> {
         if query.is_empty() {
             return None;
         }
+        self.build_content_index();
+        let scores = self.content.as_ref()?.scores(&query);
+        let max = scores.iter().cloned().fold(0.0, f64::max);
+        Some(scores.iter().map(|s| if max > 0.0 { s / max } else { 0.0 }).collect())
+    }
+
+    /// Builds the indexes resolution needs on first use (chapter contents, headings) now:
+    /// clones of this resolver share them (one per thread when guides are planned on every
+    /// core).
+    pub fn build_indexes(&mut self) {
+        self.build_content_index();
+        self.chapter_headings();
+    }
+
+    /// The BM25 index over each chapter's include closure, built once.
+    fn build_content_index(&mut self) {
         if self.content.is_none() {
             let phase = crate::trace::Phase::start("chapter content index");
             let p = &self.book.rules.scoring.place;
@@ -443,12 +460,9 @@ impl<'b> Resolver<'b> {
                 }
                 counts
             });
-            self.content = Some(Bm25::from_counts(docs, p.bm25_k1, p.bm25_b));
+            self.content = Some(std::sync::Arc::new(Bm25::from_counts(docs, p.bm25_k1, p.bm25_b)));
             phase.done();
         }
-        let scores = self.content.as_ref()?.scores(&query);
-        let max = scores.iter().cloned().fold(0.0, f64::max);
-        Some(scores.iter().map(|s| if max > 0.0 { s / max } else { 0.0 }).collect())
     }
 }
 

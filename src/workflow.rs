@@ -20,16 +20,16 @@ use crate::plan::{GuidePlan, Status};
 pub fn changed_guides(book: &Book, rev: &str) -> Result<Vec<PathBuf>> {
     let g =
         book.git.as_ref().ok_or_else(|| Error::Usage("--changed-since needs the book in a git repository".into()))?;
-    let old = g
-        .repo
+    let repo = g.repo();
+    let old = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_tree())
         .map_err(|e| Error::git(format!("resolve revision {rev}"), e))?;
     let new = match g.base {
-        Some(b) => Some(g.repo.find_commit(b).and_then(|c| c.tree()).map_err(|e| Error::git("read base tree", e))?),
+        Some(b) => Some(repo.find_commit(b).and_then(|c| c.tree()).map_err(|e| Error::git("read base tree", e))?),
         None => None,
     };
-    let diff = g.repo.diff_tree_to_tree(Some(&old), new.as_ref(), None).map_err(|e| Error::git("diff trees", e))?;
+    let diff = repo.diff_tree_to_tree(Some(&old), new.as_ref(), None).map_err(|e| Error::git("diff trees", e))?;
     let mut out = Vec::new();
     for delta in diff.deltas() {
         let Some(path) = delta.new_file().path() else { continue };
