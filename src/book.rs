@@ -180,6 +180,8 @@ pub struct Book {
     pub(crate) bib_terms: Mutex<HashMap<String, Arc<BTreeSet<String>>>>,
     labels: Mutex<Option<Arc<LabelIndex>>>,
     functions: Mutex<Option<Arc<Vec<String>>>>,
+    /// The chapter files' terms as ids, tokenized on first need.
+    terms: std::sync::OnceLock<Arc<crate::relevance::BookTerms>>,
 }
 
 /// Finds the book root: the first folder holding `chapter-integrator.toml`, walking up from
@@ -305,6 +307,7 @@ impl Book {
             bib_terms: Mutex::new(HashMap::new()),
             labels: Mutex::new(None),
             functions: Mutex::new(None),
+            terms: std::sync::OnceLock::new(),
         };
         let phase = crate::trace::Phase::start("link includes");
         book.link_includes();
@@ -428,6 +431,26 @@ impl Book {
     /// Stores an outline parsed elsewhere (see [`Book::outline_all`]).
     pub(crate) fn insert_outline(&self, path: &str, outline: Outline) {
         lock(&self.outlines).insert(path.to_string(), Arc::new(outline));
+    }
+
+    /// The terms of every chapter file as ids, line by line (see
+    /// [`crate::relevance::BookTerms`]); tokenized on every core on first use.
+    pub fn terms(&self) -> Arc<crate::relevance::BookTerms> {
+        self.terms
+            .get_or_init(|| {
+                let phase = crate::trace::Phase::start("tokenize the book");
+                let files: Vec<(&str, &str)> =
+                    self.chapter_files().filter_map(|p| Some((p.as_str(), self.sources.get(p)?.as_str()))).collect();
+                let terms = Arc::new(crate::relevance::BookTerms::build(&files));
+                phase.done();
+                terms
+            })
+            .clone()
+    }
+
+    /// [`Book::terms`] when something already needed the whole book's terms.
+    pub fn terms_if_built(&self) -> Option<Arc<crate::relevance::BookTerms>> {
+        self.terms.get().cloned()
     }
 
     /// Where `label` is defined: `(path, 1-based line)` in path order. Only files whose
@@ -760,7 +783,13 @@ fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
         }
         None => false,
     };
-    Ok(Some(GitBase { repo: Mutex::new(repo), workdir, prefix, base: if tracked { base } else { None }, base_rev: base_rev.to_string() }))
+    Ok(Some(GitBase {
+        repo: Mutex::new(repo),
+        workdir,
+        prefix,
+        base: if tracked { base } else { None },
+        base_rev: base_rev.to_string(),
+    }))
 }
 
 /// A file as listed from the base tree or the disk; a symlink's bytes are its target path.
@@ -847,7 +876,10 @@ impl CleanFiles {
         let path = self.workdir.join(repo_path);
         let meta = std::fs::symlink_metadata(&path).ok()?;
         let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-        if !meta.is_file() || meta.len() as u32 != size || mtime.as_secs() as i32 != secs || mtime.subsec_nanos() != nanos
+        if !meta.is_file()
+            || meta.len() as u32 != size
+            || mtime.as_secs() as i32 != secs
+            || mtime.subsec_nanos() != nanos
         {
             return None;
         }

@@ -48,7 +48,11 @@ struct Section {
     subtree_after: usize,
     /// The section's number within its chapter (`[3, 2]` for 3.2); empty when unnumbered.
     number: Vec<u32>,
-    text: String,
+    /// The section's own text: 1-based line ranges of `path` (comments and skipped blocks
+    /// left out).
+    text: Vec<(usize, usize)>,
+    /// Files without headings that the section includes (their whole text is its text).
+    included: Vec<String>,
     cites: Vec<String>,
     envs: Vec<String>,
 }
@@ -74,26 +78,38 @@ fn section_index(book: &Book, path: &str) -> std::sync::Arc<SectionIndex> {
         return i.clone();
     }
     let w = &book.rules.scoring.place;
-    let mut sections = sections_of(book, path);
-    // The text is only needed for the index: kept, it would hold the book twice.
-    let docs: Vec<crate::text::TermCounts> = sections
-        .iter_mut()
+    let sections = sections_of(book, path);
+    // The whole book's terms when they are tokenized already; else just these files'.
+    let terms = book.terms_if_built().unwrap_or_else(|| {
+        let files: Vec<(&str, &str)> = book
+            .closure(path)
+            .into_iter()
+            .filter_map(|f| book.sources.get_key_value(&f).map(|(p, t)| (p.as_str(), t.as_str())))
+            .collect();
+        std::sync::Arc::new(crate::relevance::BookTerms::build(&files))
+    });
+    let mut counter = crate::relevance::Counter::new(terms.vocab.len());
+    let docs: Vec<Vec<(u32, u32)>> = sections
+        .iter()
         .map(|s| {
-            let text = std::mem::take(&mut s.text);
             // Heading titles weigh above body text: counted three times.
-            let mut counts = crate::text::TermCounts::default();
-            for _ in 0..3 {
-                crate::text::count_terms(&s.title, &mut counts);
+            let title: Vec<u32> = crate::text::terms(&s.title).iter().filter_map(|t| terms.vocab.id(t)).collect();
+            counter.add(&title, 3);
+            for &(a, b) in &s.text {
+                counter.add(terms.lines(&s.path, a, b), 1);
             }
-            crate::text::count_terms(&text, &mut counts);
-            counts
+            for f in &s.included {
+                counter.add(terms.file(f), 1);
+            }
+            counter.take()
         })
         .collect();
     let forms = sections
         .iter()
         .map(|s| (TitleForm::new(&s.title), s.heading_path.iter().map(|p| TitleForm::new(p)).collect()))
         .collect();
-    let index = std::sync::Arc::new(SectionIndex { sections, bm25: Bm25::from_counts(docs, w.bm25_k1, w.bm25_b), forms });
+    let bm25 = Bm25::from_ids(docs, terms.vocab.clone(), w.bm25_k1, w.bm25_b);
+    let index = std::sync::Arc::new(SectionIndex { sections, bm25, forms });
     let mut cache = crate::book::lock(&book.sections);
     // Bounded: a whole-book check resolves to hundreds of files; the targets of one guide
     // reuse a few.
@@ -715,20 +731,22 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
             let heading_path: Vec<String> = path_stack.into_iter().map(|(_, t)| t).collect();
             let in_range = |l: usize| l >= first && l <= last;
             // Comments and skipped blocks say nothing about the section.
-            let mut own = (first..=last.min(lines.len()))
-                .filter(|&l| !o.is_dead(l))
-                .filter_map(|l| lines.get(l - 1).copied())
-                .collect::<Vec<_>>()
-                .join("\n");
+            let mut own: Vec<(usize, usize)> = Vec::new();
+            for l in (first..=last.min(lines.len())).filter(|&l| !o.is_dead(l)) {
+                match own.last_mut() {
+                    Some((_, b)) if *b + 1 == l => *b = l,
+                    _ => own.push((l, l)),
+                }
+            }
+            let mut included = Vec::new();
             let mut cites: Vec<String> = o.citations.iter().filter(|c| in_range(c.1)).map(|c| c.0.clone()).collect();
             let mut envs: Vec<String> = o.envs.iter().filter(|e| in_range(e.start)).map(|e| e.name.clone()).collect();
             for (child, _) in children.iter().filter(|(_, l)| in_range(*l)) {
                 for f in book.closure(child) {
-                    let (Some(co), Some(ct)) = (book.outline(&f), book.sources.get(&f)) else { continue };
-                    own.push('\n');
-                    own.push_str(ct);
+                    let Some(co) = book.outline(&f) else { continue };
                     cites.extend(co.citations.iter().map(|c| c.0.clone()));
                     envs.extend(co.envs.iter().map(|e| e.name.clone()));
+                    included.push(f);
                 }
             }
             out.push(Section {
@@ -744,6 +762,7 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
                     .and_then(|i| numbers.get(&(file.clone(), o.headings[i].line)).cloned())
                     .unwrap_or_default(),
                 text: own,
+                included,
                 cites,
                 envs,
             });

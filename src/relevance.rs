@@ -2,25 +2,178 @@
 //!
 //! Okapi BM25 (Robertson & Zaragoza 2009, "The Probabilistic Relevance Framework"), with
 //! `k1` and `b` from `rules/scoring.toml`. Documents are term lists from
-//! [`crate::text::terms`]; IDF is computed over the given documents only.
+//! [`crate::text::terms`], counted as ids of a [`Vocabulary`] (for a book, the one of its
+//! [`BookTerms`]); IDF is computed over the given documents only.
 
-use crate::text::TermCounts;
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap as HashMap;
 
-/// A BM25 index over a fixed set of documents. Terms are numbered once per index, so each
-/// document is a sorted list of `(term id, count)`: an index over a whole book's sections
-/// holds each term's text once.
+/// Terms numbered once: BM25 indexes and the book's term table count ids, not strings.
+#[derive(Debug, Default)]
+pub struct Vocabulary {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Vocabulary {
+    /// The id of `term`, when it is known.
+    pub fn id(&self, term: &str) -> Option<u32> {
+        self.ids.get(term).copied()
+    }
+
+    /// The term numbered `id`. Panics for an id this vocabulary did not give.
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// How many terms are numbered.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether no term is numbered.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The id of `term`, numbering it when new.
+    fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.ids.get(term) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(term.into());
+        self.ids.insert(term.into(), id);
+        id
+    }
+}
+
+/// The terms ([`crate::text::terms`]) of every chapter file of a book as ids, line by line:
+/// tokenized once, then any line range's terms are a slice. A file of 16 MB of text is about
+/// 2.5 million ids (10 MB).
+#[derive(Debug, Default)]
+pub struct BookTerms {
+    /// The ids' terms.
+    pub vocab: Arc<Vocabulary>,
+    files: HashMap<String, FileTerms>,
+}
+
+#[derive(Debug, Default)]
+struct FileTerms {
+    ids: Vec<u32>,
+    /// Index into `ids` where each line begins (1-based line `l` at `line_start[l - 1]`),
+    /// plus the end.
+    line_start: Vec<u32>,
+}
+
+impl BookTerms {
+    /// Tokenizes `files` (path, text) on every core, each thread numbering terms in its own
+    /// vocabulary, then renumbers them in one (in the threads' order: ids depend on the
+    /// scheduling, the counts they give do not).
+    pub fn build(files: &[(&str, &str)]) -> Self {
+        // Per thread: each word seen -> its term's id (`None` for a stopword), so a word
+        // costs one lookup however often it occurs.
+        let init = || (Vocabulary::default(), HashMap::<Box<str>, Option<u32>>::default());
+        let (local, vocabs) = crate::text::parallel_map_states(files, init, |(vocab, words), (_, text)| {
+            let mut ids = Vec::new();
+            let mut line_start = Vec::new();
+            for line in text.split('\n') {
+                line_start.push(ids.len() as u32);
+                crate::text::for_each_word(line, |w| {
+                    let id = match words.get(w) {
+                        Some(&id) => id,
+                        None => {
+                            let id = crate::text::term_of_word(w).map(|t| vocab.intern(t));
+                            words.insert(w.into(), id);
+                            id
+                        }
+                    };
+                    ids.extend(id);
+                });
+            }
+            line_start.push(ids.len() as u32);
+            ids.shrink_to_fit();
+            (ids, line_start)
+        });
+        let mut vocab = Vocabulary::default();
+        let remaps: Vec<Vec<u32>> =
+            vocabs.iter().map(|(v, _)| v.names.iter().map(|n| vocab.intern(n)).collect()).collect();
+        let mut out = HashMap::default();
+        for ((path, _), (thread, (mut ids, line_start))) in files.iter().zip(local) {
+            for id in &mut ids {
+                *id = remaps[thread][*id as usize];
+            }
+            out.insert(path.to_string(), FileTerms { ids, line_start });
+        }
+        BookTerms { vocab: Arc::new(vocab), files: out }
+    }
+
+    /// The term ids of 1-based lines `first..=last` of `path` (clamped to the file).
+    pub fn lines(&self, path: &str, first: usize, last: usize) -> &[u32] {
+        let Some(f) = self.files.get(path) else { return &[] };
+        let lines = f.line_start.len() - 1;
+        let (a, b) = (first.clamp(1, lines + 1) - 1, last.min(lines));
+        if a >= b {
+            return &[];
+        }
+        &f.ids[f.line_start[a] as usize..f.line_start[b] as usize]
+    }
+
+    /// The term ids of the whole of `path`.
+    pub fn file(&self, path: &str) -> &[u32] {
+        self.files.get(path).map_or(&[], |f| &f.ids)
+    }
+}
+
+/// Counts term ids into a document: `(id, count)` sorted by id. One dense table of the
+/// vocabulary's size, reused for every document.
+pub struct Counter {
+    counts: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl Counter {
+    /// A counter for ids below `n`.
+    pub fn new(n: usize) -> Self {
+        Counter { counts: vec![0; n], touched: Vec::new() }
+    }
+
+    /// Counts each id of `ids` `times` times.
+    pub fn add(&mut self, ids: &[u32], times: u32) {
+        for &id in ids {
+            let c = &mut self.counts[id as usize];
+            if *c == 0 {
+                self.touched.push(id);
+            }
+            *c += times;
+        }
+    }
+
+    /// The document counted so far, and a fresh start.
+    pub fn take(&mut self) -> Vec<(u32, u32)> {
+        self.touched.sort_unstable();
+        let doc = self.touched.iter().map(|&id| (id, std::mem::take(&mut self.counts[id as usize]))).collect();
+        self.touched.clear();
+        doc
+    }
+}
+
+/// A BM25 index over a fixed set of documents of one [`Vocabulary`]'s terms. Inside, the
+/// terms that occur are renumbered densely (an index over a chapter's sections holds a few
+/// thousand of a book's hundred thousand terms).
 pub struct Bm25 {
-    /// Per document: `(term id, count)`, sorted by id.
+    /// Per document: `(local id, count)`, sorted by id.
     docs: Vec<Vec<(u32, u32)>>,
     lengths: Vec<f64>,
-    /// Term -> id.
-    ids: HashMap<String, u32>,
-    /// Id -> term.
-    names: Vec<String>,
-    /// Id -> number of documents holding the term.
+    /// Vocabulary id -> local id.
+    local: HashMap<u32, u32>,
+    /// Local id -> vocabulary id.
+    terms: Vec<u32>,
+    vocab: Arc<Vocabulary>,
+    /// Local id -> number of documents holding the term.
     df: Vec<u32>,
-    /// Id -> `(document, count)` of each document holding the term, by document.
+    /// Local id -> `(document, count)` of each document holding the term, by document.
     postings: Vec<Vec<(u32, u32)>>,
     avg_len: f64,
     k1: f64,
@@ -30,47 +183,44 @@ pub struct Bm25 {
 impl Bm25 {
     /// Indexes `docs` (each a list of terms).
     pub fn new(docs: &[Vec<String>], k1: f64, b: f64) -> Self {
-        let counts = docs
+        let mut vocab = Vocabulary::default();
+        let ids: Vec<Vec<u32>> = docs.iter().map(|d| d.iter().map(|t| vocab.intern(t)).collect()).collect();
+        let mut counter = Counter::new(vocab.len());
+        let docs = ids
             .iter()
             .map(|d| {
-                let mut tf = TermCounts::default();
-                for t in d {
-                    *tf.entry(t.clone()).or_default() += 1;
-                }
-                tf
+                counter.add(d, 1);
+                counter.take()
             })
             .collect();
-        Self::from_counts(counts, k1, b)
+        Self::from_ids(docs, Arc::new(vocab), k1, b)
     }
 
-    /// Indexes documents given as term counts (see [`crate::text::count_terms`]).
-    pub fn from_counts(docs: Vec<TermCounts>, k1: f64, b: f64) -> Self {
-        let mut ids: HashMap<String, u32> = HashMap::default();
-        let mut names: Vec<String> = Vec::new();
+    /// Indexes documents given as `(vocabulary id, count)` lists (see [`Counter`]).
+    pub fn from_ids(docs: Vec<Vec<(u32, u32)>>, vocab: Arc<Vocabulary>, k1: f64, b: f64) -> Self {
+        let mut local: HashMap<u32, u32> = HashMap::default();
+        let mut terms: Vec<u32> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
         let mut lengths = Vec::with_capacity(docs.len());
         let mut out = Vec::with_capacity(docs.len());
-        for tf in docs {
-            let mut doc: Vec<(u32, u32)> = Vec::with_capacity(tf.len());
+        for doc in docs {
             let mut len = 0u32;
-            for (t, c) in tf {
-                let id = match ids.get(&t) {
-                    Some(&id) => id,
-                    None => {
-                        let id = names.len() as u32;
-                        names.push(t.clone());
-                        ids.insert(t, id);
+            let mut mine: Vec<(u32, u32)> = doc
+                .into_iter()
+                .map(|(t, c)| {
+                    let id = *local.entry(t).or_insert_with(|| {
+                        terms.push(t);
                         df.push(0);
-                        id
-                    }
-                };
-                df[id as usize] += 1;
-                len += c;
-                doc.push((id, c));
-            }
-            doc.sort_unstable();
+                        terms.len() as u32 - 1
+                    });
+                    df[id as usize] += 1;
+                    len += c;
+                    (id, c)
+                })
+                .collect();
+            mine.sort_unstable();
             lengths.push(len as f64);
-            out.push(doc);
+            out.push(mine);
         }
         let avg_len = if out.is_empty() { 1.0 } else { (lengths.iter().sum::<f64>() / out.len() as f64).max(1.0) };
         let mut postings: Vec<Vec<(u32, u32)>> = df.iter().map(|&n| Vec::with_capacity(n as usize)).collect();
@@ -79,7 +229,12 @@ impl Bm25 {
                 postings[id as usize].push((d as u32, c));
             }
         }
-        Bm25 { docs: out, lengths, ids, names, df, postings, avg_len, k1, b }
+        Bm25 { docs: out, lengths, local, terms, vocab, df, postings, avg_len, k1, b }
+    }
+
+    /// The local id of a query term.
+    fn local_id(&self, term: &str) -> Option<u32> {
+        self.vocab.id(term).and_then(|t| self.local.get(&t).copied())
     }
 
     /// The count of term `id` in document `doc`.
@@ -91,7 +246,7 @@ impl Bm25 {
     /// BM25 score of each document for `query` (terms counted once each), in document order.
     pub fn scores(&self, query: &[String]) -> Vec<f64> {
         let n = self.docs.len() as f64;
-        let mut unique: Vec<u32> = query.iter().filter_map(|t| self.ids.get(t).copied()).collect();
+        let mut unique: Vec<u32> = query.iter().filter_map(|t| self.local_id(t)).collect();
         unique.sort_unstable();
         unique.dedup();
         let idf: Vec<(u32, f64)> = unique
@@ -116,11 +271,12 @@ impl Bm25 {
     /// The query terms that occur in document `i`, most informative (rarest) first.
     pub fn shared_terms(&self, i: usize, query: &[String], limit: usize) -> Vec<String> {
         let mut shared: Vec<u32> =
-            query.iter().filter_map(|t| self.ids.get(t).copied()).filter(|&id| self.count(i, id) > 0).collect();
+            query.iter().filter_map(|t| self.local_id(t)).filter(|&id| self.count(i, id) > 0).collect();
         shared.sort_unstable();
         shared.dedup();
-        shared.sort_by_key(|&id| (self.df[id as usize], self.names[id as usize].clone()));
-        shared.into_iter().take(limit).map(|id| self.names[id as usize].clone()).collect()
+        let name = |id: u32| self.vocab.name(self.terms[id as usize]);
+        shared.sort_by_key(|&id| (self.df[id as usize], name(id)));
+        shared.into_iter().take(limit).map(|id| name(id).to_string()).collect()
     }
 }
 

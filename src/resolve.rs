@@ -445,22 +445,20 @@ impl<'b> Resolver<'b> {
         if self.content.is_none() {
             let phase = crate::trace::Phase::start("chapter content index");
             let p = &self.book.rules.scoring.place;
-            // The texts of each chapter's include closure, counted on every core.
-            let texts: Vec<Vec<&str>> = self
+            // The terms of each chapter's include closure.
+            let terms = self.book.terms();
+            let mut counter = crate::relevance::Counter::new(terms.vocab.len());
+            let docs: Vec<Vec<(u32, u32)>> = self
                 .chapters
                 .iter()
                 .map(|c| {
-                    self.book.closure(c).iter().filter_map(|f| self.book.sources.get(f).map(String::as_str)).collect()
+                    for f in self.book.closure(c) {
+                        counter.add(terms.file(&f), 1);
+                    }
+                    counter.take()
                 })
                 .collect();
-            let docs = crate::text::parallel_map(&texts, |files| {
-                let mut counts = crate::text::TermCounts::default();
-                for t in files {
-                    crate::text::count_terms(t, &mut counts);
-                }
-                counts
-            });
-            self.content = Some(std::sync::Arc::new(Bm25::from_counts(docs, p.bm25_k1, p.bm25_b)));
+            self.content = Some(std::sync::Arc::new(Bm25::from_ids(docs, terms.vocab.clone(), p.bm25_k1, p.bm25_b)));
             phase.done();
         }
     }

@@ -205,16 +205,26 @@ pub fn count_terms(text: &str, counts: &mut TermCounts) {
 /// keys of a long-lived table).
 pub type TermCounts = rustc_hash::FxHashMap<String, u32>;
 
-/// Calls `f` with each of [`terms`] of `text`, in order. Words are runs of alphanumeric
+/// Calls `f` with each of [`terms`] of `text`, in order.
+pub(crate) fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
+    for_each_word(text, |w| {
+        if let Some(t) = term_of_word(w) {
+            f(t)
+        }
+    });
+}
+
+/// The term a lowercase word of [`for_each_word`] counts as: `None` for one-letter words and
+/// stopwords, else its stem.
+pub(crate) fn term_of_word(w: &str) -> Option<&str> {
+    (w.len() > 1 && !is_stopword(w)).then(|| stem(w))
+}
+
+/// Calls `f` with each lowercase word of `text`, in order. Words are runs of alphanumeric
 /// characters; a LaTeX command name (`\\emph`) is markup, not a word. ASCII words are
 /// sliced from `text` (lowercased into a reused buffer only when they hold capitals);
 /// words with other letters go through Unicode lowercasing.
-fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
-    let mut emit = |w: &str| {
-        if w.len() > 1 && !is_stopword(w) {
-            f(stem(w));
-        }
-    };
+pub(crate) fn for_each_word(text: &str, mut emit: impl FnMut(&str)) {
     let bytes = text.as_bytes();
     let mut buf = String::new();
     let mut i = 0;
@@ -338,11 +348,21 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
 
 /// [`parallel_map`] where each thread first builds its own state with `init` (a handle that
 /// cannot be shared between threads, like a git repository) and passes it to `f`.
-pub fn parallel_map_with<T: Sync, S, R: Send>(
+pub fn parallel_map_with<T: Sync, S: Send, R: Send>(
     items: &[T],
     init: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, &T) -> R + Sync,
 ) -> Vec<R> {
+    parallel_map_states(items, init, f).0.into_iter().map(|(_, r)| r).collect()
+}
+
+/// [`parallel_map_with`] that also returns each thread's final state: the results in item
+/// order, each with the index of the state that made it, and the states.
+pub fn parallel_map_states<T: Sync, S: Send, R: Send>(
+    items: &[T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> (Vec<(usize, R)>, Vec<S>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
     let next = AtomicUsize::new(0);
@@ -354,14 +374,20 @@ pub fn parallel_map_with<T: Sync, S, R: Send>(
             let Some(item) = items.get(i) else { break };
             done.push((i, f(&mut state, item)));
         }
-        done
+        (done, state)
     };
-    let mut all: Vec<(usize, R)> = std::thread::scope(|scope| {
+    let per_thread: Vec<(Vec<(usize, R)>, S)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker threads do not panic")).collect()
+        handles.into_iter().map(|h| h.join().expect("worker threads do not panic")).collect()
     });
+    let mut all = Vec::with_capacity(items.len());
+    let mut states = Vec::with_capacity(per_thread.len());
+    for (t, (done, state)) in per_thread.into_iter().enumerate() {
+        all.extend(done.into_iter().map(|(i, r)| (i, (t, r))));
+        states.push(state);
+    }
     all.sort_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, r)| r).collect()
+    (all.into_iter().map(|(_, r)| r).collect(), states)
 }
 
 #[cfg(test)]
