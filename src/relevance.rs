@@ -298,4 +298,25 @@ mod tests {
         assert_eq!(s[0], 0.0);
         assert_eq!(idx.shared_terms(1, &terms("microglia cytokine"), 5), vec!["cytokine", "microglia"]);
     }
+
+    #[test]
+    fn book_terms_slice_lines_and_count_like_the_text() {
+        let a = "Pacing keeps \\emph{energy} use low.\n\nEnergy envelopes: pacing.\n";
+        let b = "Microglia and energy";
+        let t = BookTerms::build(&[("a.tex", a), ("b.typ", b)]);
+        let names = |ids: &[u32]| ids.iter().map(|&i| t.vocab.name(i).to_string()).collect::<Vec<_>>();
+        assert_eq!(names(t.lines("a.tex", 1, 1)), terms("Pacing keeps \\emph{energy} use low."));
+        assert_eq!(names(t.lines("a.tex", 2, 3)), vec!["energy", "envelope", "pacing"]);
+        assert_eq!(names(t.lines("a.tex", 3, 99)), vec!["energy", "envelope", "pacing"]);
+        assert!(t.lines("a.tex", 5, 9).is_empty() && t.lines("missing.tex", 1, 2).is_empty());
+        assert_eq!(names(t.file("b.typ")), vec!["microglia", "energy"]);
+        let mut c = Counter::new(t.vocab.len());
+        c.add(t.file("a.tex"), 1);
+        c.add(t.file("b.typ"), 2);
+        let doc = c.take();
+        let energy = t.vocab.id("energy").unwrap();
+        assert_eq!(doc.iter().find(|(id, _)| *id == energy), Some(&(energy, 4)));
+        assert!(doc.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(c.take().is_empty());
+    }
 }

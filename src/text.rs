@@ -190,21 +190,6 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
-/// How often each of [`terms`] occurs in `text`, added to `counts` (no allocation for a
-/// term already counted).
-pub fn count_terms(text: &str, counts: &mut TermCounts) {
-    for_each_term(text, |t| match counts.get_mut(t) {
-        Some(c) => *c += 1,
-        None => {
-            counts.insert(t.to_string(), 1);
-        }
-    });
-}
-
-/// Term -> occurrences, with a fast non-cryptographic hash (terms are not attacker-chosen
-/// keys of a long-lived table).
-pub type TermCounts = rustc_hash::FxHashMap<String, u32>;
-
 /// Calls `f` with each of [`terms`] of `text`, in order.
 pub(crate) fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
     for_each_word(text, |w| {
