@@ -66,6 +66,9 @@ pub struct SectionIndex {
     forms: Vec<(TitleForm, Vec<TitleForm>)>,
 }
 
+/// A paper's subject matching more section titles than this says nothing about which one.
+const SUBJECT_SECTIONS: usize = 3;
+
 /// How many resolved files' [`SectionIndex`] the book keeps.
 const SECTION_CACHE: usize = 32;
 
@@ -143,6 +146,17 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     let hints: Vec<Hint> = target.section_hints.iter().flat_map(|h| Hint::parse(h)).collect();
     let hint_forms: Vec<TitleForm> = hints.iter().map(|h| TitleForm::new(&h.title)).collect();
     let new_section = wants_new_section(target);
+    // A target without hints: the paper's subject (its folder's name) may be a heading.
+    let subject = target
+        .section_hints
+        .is_empty()
+        .then(|| crate::text::parent_dir(&target.source).rsplit('/').next().and_then(crate::guide::paper_subject))
+        .flatten()
+        .filter(|_| w.subject > 0.0)
+        .map(|s| (TitleForm::new(&s), s))
+        // A subject many headings share ("Prognosis", "LDN" in a chapter about it) names no
+        // one section.
+        .filter(|(form, _)| forms.iter().filter(|f| form.similarity(&f.0) >= w.hint_min).count() <= SUBJECT_SECTIONS);
     // Each candidate with, when it is relevant, (index of its relevance reason, section, r):
     // the shared terms are only looked up for the candidates kept.
     let mut out: Vec<(Candidate, Option<PendingRelevance>)> = sections
@@ -156,6 +170,13 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             if hint_sim > 0.0 {
                 score += w.hint * hint_sim;
                 reasons.push(hint_reason);
+            }
+            if let Some((form, name)) = &subject {
+                let sim = form.similarity(&forms[i].0);
+                if sim >= w.hint_min {
+                    score += w.subject * sim;
+                    reasons.push(format!("the paper's subject \"{name}\" matches heading \"{}\" ({sim:.2})", s.title));
+                }
             }
             // A line number in a hint is a weak prior: lines go stale as the file grows.
             if let Some((line, near)) = hints

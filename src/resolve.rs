@@ -201,15 +201,23 @@ impl<'b> Resolver<'b> {
             // on the machine, which is not looked at.
             // `/x/...` is the book's `x/...` when the book has a top folder `x` (a stale path
             // in it is still resolved); otherwise it is a path elsewhere, never looked at.
+            // A path from another machine (`/home/me/book/contents/ch01.tex`) is the book's
+            // `contents/ch01.tex` when the book has a top folder `contents`; a chapter file
+            // name under no such folder is looked for by its name.
             None if hint.starts_with('/') => {
                 let rel = hint.trim_start_matches('/');
-                let top = rel.split('/').next().unwrap_or("");
-                let in_book = self.book.sources.keys().any(|p| p.split('/').next() == Some(top) && p.contains('/'))
+                let is_top =
+                    |top: &str| self.book.sources.keys().any(|p| p.split('/').next() == Some(top) && p.contains('/'));
+                let in_book = is_top(rel.split('/').next().unwrap_or(""))
                     || normalize_rel(rel).and_then(|p| self.book.file(&p)).is_some();
-                if !in_book {
-                    return Resolution::Outside(hint.to_string());
+                let parts: Vec<&str> = rel.split('/').collect();
+                let name = parts.last().copied().unwrap_or("");
+                match (in_book, (1..parts.len()).find(|&i| is_top(parts[i]))) {
+                    (true, _) => rel,
+                    (false, Some(i)) => &rel[parts[..i].iter().map(|p| p.len() + 1).sum::<usize>()..],
+                    (false, None) if Markup::from_path(name).is_some_and(|m| m != Markup::Markdown) => name,
+                    (false, None) => return Resolution::Outside(hint.to_string()),
                 }
-                rel
             }
             None => hint.trim_start_matches("./"),
         };

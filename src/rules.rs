@@ -191,6 +191,8 @@ pub struct PlaceWeights {
     pub relevance: f64,
     pub cites_keys: f64,
     pub same_environment: f64,
+    #[serde(default)]
+    pub subject: f64,
     pub top: usize,
     pub bm25_k1: f64,
     pub bm25_b: f64,

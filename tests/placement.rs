@@ -142,3 +142,19 @@ fn a_weak_one_word_match_counts_for_nothing() {
     let c = rank(&book, &target(&["Sleep Hygiene Recovery Plans and Routines"]), &[], "");
     assert!(c.iter().all(|x| x.reasons.iter().all(|r| !r.contains("matches heading"))), "{c:?}");
 }
+
+#[test]
+fn without_hints_the_papers_subject_from_its_folder_name_may_name_a_heading() {
+    let (_d, book) = fixture();
+    let mut t = target(&[]);
+    t.source = "Literature/pacing/Park_2019_HeartRateCeilings/key-findings.md".into();
+    let c = rank(&book, &t, &[], "");
+    assert_eq!(top(&c), (line_of(&book, "a few beats before"), "Heart Rate Ceilings".into()));
+    assert_eq!(
+        c[0].reasons[0],
+        "the paper's subject \"Heart Rate Ceilings\" matches heading \"Heart Rate Ceilings\" (1.00)"
+    );
+    // An explicit hint wins over the folder's name.
+    t.section_hints = vec!["Orthostatic Intolerance".into()];
+    assert_eq!(top(&rank(&book, &t, &[], "")).1, "Orthostatic Intolerance");
+}

@@ -394,6 +394,17 @@ pub fn key_from_folder(guide: &mut Guide, folder: &Path, bib: &crate::bib::Bibli
 }
 
 /// `MetabolicCPETResponses` -> `Metabolic CPET Responses`.
+/// The subject of a literature folder named `Author_Year_Subject` (`Montoya_2013_Valganciclovir`
+/// -> "Valganciclovir", `Keller_2024_MetabolicResponses` -> "Metabolic Responses"); `None` for
+/// other names.
+pub fn paper_subject(folder: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^\p{Lu}[\p{L}-]*[_-]((?:19|20)\d\d)[a-z]?[_-](.+)$").unwrap());
+    let subject = split_camel(&re.captures(folder)?[2]);
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!subject.is_empty()).then_some(subject)
+}
+
 fn split_camel(s: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = s.chars().collect();

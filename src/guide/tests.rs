@@ -199,3 +199,13 @@ fn a_new_section_field_gives_the_new_heading_title() {
     let titles: Vec<Option<&str>> = g.targets.iter().map(|t| t.new_section.as_deref()).collect();
     assert_eq!(titles, vec![Some("Thermal Recovery as Stress Test"), Some("Wearable Alarms")]);
 }
+
+#[test]
+fn a_literature_folder_name_gives_the_papers_subject() {
+    assert_eq!(paper_subject("Montoya_2013_Valganciclovir").as_deref(), Some("Valganciclovir"));
+    // Camel case splits as for citation keys: "CoQ10" reads as two words.
+    assert_eq!(paper_subject("Maes_2009_CoQ10_Deficiency").as_deref(), Some("Co Q10 Deficiency"));
+    assert_eq!(paper_subject("Keller_2024_MetabolicResponses").as_deref(), Some("Metabolic Responses"));
+    assert_eq!(paper_subject("content-staging"), None);
+    assert_eq!(paper_subject("2day-CPET"), None);
+}
