@@ -153,6 +153,15 @@ fn stale_paths_resolve_by_name_slug_or_not_at_all() {
             other => panic!("{outside}: {other:?}"),
         }
     }
+    // A path written on another machine: the book's top folder, else the file's name.
+    assert_eq!(
+        resolved(r.resolve(&target("/home/someone/code/book/chapters/ch02-treatments.tex", ""), "")),
+        ("chapters/ch02-treatments.tex".into(), "exact")
+    );
+    assert_eq!(
+        resolved(r.resolve(&target("/home/someone/old-book/ch02-treatments.tex", ""), "")),
+        ("chapters/ch02-treatments.tex".into(), "moved")
+    );
     // An absolute path inside the book is the book file.
     let abs = format!("{}/chapters/ch02-treatments.tex", root.canonicalize().unwrap().display());
     assert_eq!(resolved(r.resolve(&target(&abs, ""), "")), ("chapters/ch02-treatments.tex".into(), "exact"));
