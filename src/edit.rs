@@ -1,7 +1,9 @@
-//! Insertions as data, applied once to the original text.
+//! Insertions (and replacements of whole lines) as data, applied once to the original text.
 //!
 //! Every insertion is computed against the original text; they are sorted by line (stable,
-//! so insertions at the same point keep their order) and applied in one pass. The file's
+//! so insertions at the same point keep their order) and applied in one pass. A replacement
+//! ([`Insertion::replaces`] > 0) puts its text in place of that many lines, with no blank
+//! lines added; two edits of the same lines are refused. The file's
 //! line ending (LF or CRLF, from its first line break) is used for inserted lines; a blank
 //! line separates the block from non-blank neighbours; a missing final newline stays
 //! missing. Nothing else of the original changes.
@@ -15,6 +17,9 @@ pub struct Insertion {
     pub text: String,
     /// A line among lines (an `#include` beside its siblings): no blank lines around it.
     pub tight: bool,
+    /// How many lines after `after_line` the text replaces (0: it is inserted). Replacing
+    /// lines is always tight.
+    pub replaces: usize,
 }
 
 /// `original` with its 1-based `line` replaced by `text` (the line's own ending kept);
@@ -43,8 +48,18 @@ pub fn apply(original: &str, insertions: &[Insertion]) -> Result<String, String>
     let lines: Vec<&str> = original.split_inclusive('\n').collect();
     let mut sorted: Vec<&Insertion> = insertions.iter().collect();
     sorted.sort_by_key(|i| i.after_line);
-    if let Some(bad) = sorted.iter().find(|i| i.after_line > lines.len()) {
-        return Err(format!("insertion after line {} but the file has {} lines", bad.after_line, lines.len()));
+    if let Some(bad) = sorted.iter().find(|i| i.after_line + i.replaces > lines.len()) {
+        return Err(format!(
+            "edit of lines {}..{} but the file has {} lines",
+            bad.after_line + 1,
+            bad.after_line + bad.replaces.max(1),
+            lines.len()
+        ));
+    }
+    for w in sorted.windows(2) {
+        if w[0].replaces > 0 && w[1].after_line < w[0].after_line + w[0].replaces {
+            return Err(format!("two edits change line {}", w[1].after_line.max(w[0].after_line + 1)));
+        }
     }
     let blank = |l: &str| l.trim().is_empty();
     let mut out = String::with_capacity(original.len() + sorted.iter().map(|i| i.text.len() + 8).sum::<usize>());
@@ -53,6 +68,22 @@ pub fn apply(original: &str, insertions: &[Insertion]) -> Result<String, String>
         while next < ins.after_line {
             out.push_str(lines[next]);
             next += 1;
+        }
+        if ins.replaces > 0 {
+            // The replaced lines' last ending is kept (none when the file lacks a final one).
+            let last = lines[ins.after_line + ins.replaces - 1];
+            let ending = if last.ends_with("\r\n") {
+                "\r\n"
+            } else if last.ends_with('\n') {
+                "\n"
+            } else {
+                ""
+            };
+            let block: Vec<&str> = ins.text.lines().collect();
+            out.push_str(&block.join(eol));
+            out.push_str(ending);
+            next = ins.after_line + ins.replaces;
+            continue;
         }
         let at_end = ins.after_line == lines.len();
         // The last line lacks a newline: give it one; the block then ends without one.
@@ -89,7 +120,69 @@ mod tests {
     use proptest::prelude::*;
 
     fn ins(after_line: usize, text: &str) -> Insertion {
-        Insertion { after_line, text: text.into(), tight: false }
+        Insertion { after_line, text: text.into(), tight: false, replaces: 0 }
+    }
+
+    #[test]
+    fn a_replacement_takes_the_place_of_its_lines_only() {
+        let r = |after_line, replaces, text: &str| Insertion { after_line, text: text.into(), tight: true, replaces };
+        assert_eq!(
+            apply(
+                "a
+b c.
+d
+",
+                &[r(1, 1, "b c @k.")]
+            )
+            .unwrap(),
+            "a
+b c @k.
+d
+"
+        );
+        assert_eq!(
+            apply(
+                "a
+b
+c",
+                &[r(
+                    1, 2, "B
+C"
+                )]
+            )
+            .unwrap(),
+            "a
+B
+C"
+        );
+        assert_eq!(
+            apply(
+                "a
+b
+",
+                &[r(1, 1, "B"), ins(2, "X")]
+            )
+            .unwrap(),
+            "a
+B
+
+X
+"
+        );
+        assert!(apply(
+            "a
+b
+c
+",
+            &[r(0, 2, "A"), r(1, 1, "B")]
+        )
+        .is_err());
+        assert!(apply(
+            "a
+",
+            &[r(1, 1, "B")]
+        )
+        .is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod bib;
 pub mod book;
 pub mod bookkeeping;
 pub mod check;
+pub mod citation_edit;
 pub mod cli;
 pub mod diff;
 pub mod edit;

@@ -585,10 +585,7 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
             if after == 0 {
                 continue;
             }
-            let mut heading_path: Vec<String> = book.context_of(&file).into_iter().map(|(_, t)| t).collect();
-            for hd in o.heading_stack_at(after) {
-                heading_path.push(hd.title.clone());
-            }
+            let heading_path = heading_path_at(book, &file, after);
             let said = h.line.map_or(String::new(), |l| format!(", guide said line {l}"));
             let side = if h.before { "before" } else { "after the paragraph of" };
             let what = if h.mentions { "paragraph on" } else { "anchor text" };
@@ -604,6 +601,16 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
         }
     }
     out
+}
+
+/// The headings enclosing 1-based `line` of `file`, from the book's outermost (through the
+/// files including it) down.
+pub fn heading_path_at(book: &Book, file: &str, line: usize) -> Vec<String> {
+    let mut path: Vec<String> = book.context_of(file).into_iter().map(|(_, t)| t).collect();
+    if let Some(o) = book.outline(file) {
+        path.extend(o.heading_stack_at(line).iter().map(|h| h.title.clone()));
+    }
+    path
 }
 
 /// How near a section is to a line in `[0, 1]`: 1 inside it, decaying with distance

@@ -216,6 +216,10 @@ fn plan_target(
     }
     let path = plan.resolved.as_ref().map(|r| r.path.clone()).unwrap_or_default();
     plan.candidates = place::rank(book, &path, target, &target.keys, context, book.rules.scoring.place.top);
+    if let Some(mut edited) = sentence_edit(book, &path, target, defined, &mut plan, &mut findings) {
+        edited.findings = findings;
+        return edited;
+    }
     let Some(best) = plan.candidates.first().cloned() else {
         findings.push(
             Finding::new(
@@ -300,20 +304,105 @@ fn plan_target(
         });
         match site {
             Some(nf) => {
-                plan.insertion =
-                    Some((nf.parent, Insertion { after_line: nf.after_line, text: nf.include, tight: true }));
+                plan.insertion = Some((
+                    nf.parent,
+                    Insertion { after_line: nf.after_line, text: nf.include, tight: true, replaces: 0 },
+                ));
                 plan.new_file = Some((nf.path, nf.text));
             }
             None => {
                 plan.insertion = Some((
                     best.path.clone(),
-                    Insertion { after_line: best.after_line, text: rendered.text, tight: false },
+                    Insertion { after_line: best.after_line, text: rendered.text, tight: false, replaces: 0 },
                 ))
             }
         }
     }
     plan.findings = findings;
     plan
+}
+
+/// A target that edits an existing sentence (see [`crate::citation_edit`]): the plan with
+/// the edit as its insertion and, first among the candidates, the spot before the edited
+/// line; `None` when the target is not such an edit or its sentence is not found (then it
+/// is placed as a block).
+fn sentence_edit(
+    book: &Book,
+    path: &str,
+    target: &Target,
+    defined: &[String],
+    plan: &mut TargetPlan,
+    findings: &mut Vec<Finding>,
+) -> Option<TargetPlan> {
+    use crate::citation_edit as ce;
+    let (anchor, near) = ce::quoted_sentence(target)?;
+    let sentence = ce::find(book, path, &anchor, near)?;
+    let markup = Markup::from_path(&sentence.path).unwrap_or(Markup::Latex);
+    let rendered = target.snippet.as_ref().map(|s| {
+        let s = with_bibliography_case(book, s);
+        render::render(&s, markup, &book.rules.environments, defined, (target.source.as_str(), s.line))
+    });
+    let kind = ce::kind(target, &anchor, rendered.as_ref().map(|r| r.text.as_str()))?;
+    let text = book.base_text(&sentence.path)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let span = lines.get(sentence.first - 1..sentence.last)?.join("\n");
+    let said = near.map_or(String::new(), |l| format!(", guide said line {l}"));
+    let what = match &kind {
+        ce::SentenceEdit::AddKeys(keys) => format!("{} added to it", keys.join(", ")),
+        ce::SentenceEdit::Rewrite(_) => "rewritten as the guide gives it".into(),
+        ce::SentenceEdit::Append(_) => "the guide's sentence follows it".into(),
+    };
+    let candidate = place::Candidate {
+        path: sentence.path.clone(),
+        after_line: sentence.first - 1,
+        heading_path: place::heading_path_at(book, &sentence.path, sentence.first),
+        // The quoted sentence is the strongest evidence there is: above every other spot.
+        score: plan.candidates.first().map_or(0.0, |c| c.score).max(book.rules.scoring.place.anchor_text),
+        reasons: vec![format!("sentence \"{anchor}\" found at line {}{said}: {what}", sentence.first)],
+        cites_keys: Vec::new(),
+    };
+    // The same quoted text as a paragraph anchor is the same evidence: the edit replaces it.
+    let same_anchor = format!("anchor text \"{anchor}\"");
+    plan.candidates.retain(|c| {
+        let same_spot = c.path == candidate.path && c.after_line == candidate.after_line;
+        !same_spot && !c.reasons.iter().any(|r| r.starts_with(&same_anchor))
+    });
+    plan.candidates.insert(0, candidate);
+    plan.candidates.truncate(book.rules.scoring.place.top);
+    if let Some(r) = &rendered {
+        findings.extend(r.findings.iter().cloned());
+    }
+    // Already applied: the sentence cites every key the edit adds.
+    let keys = match &kind {
+        ce::SentenceEdit::AddKeys(keys) => keys.clone(),
+        _ => target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default(),
+    };
+    let mut out = plan.clone();
+    if !keys.is_empty() && keys.iter().all(|k| span.contains(k.as_str())) {
+        findings.push(
+            Finding::new(
+                "already-applied",
+                Severity::Info,
+                format!(
+                    "{} target is already applied: the sentence at {}:{} cites {}",
+                    describe_rank(target.rank),
+                    sentence.path,
+                    sentence.first,
+                    keys.join(", ")
+                ),
+            )
+            .at(target.source.clone(), Some(target.line)),
+        );
+        out.status = Status::AlreadyApplied;
+        return Some(out);
+    }
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        return Some(out);
+    }
+    let cite = |keys: &[String]| ce::citation(markup, keys);
+    out.status = Status::Insert;
+    out.insertion = Some((sentence.path.clone(), ce::apply(&text, &sentence, &kind, &cite)));
+    Some(out)
 }
 
 /// The snippet with each citation key that matches a bibliography entry only when letter
@@ -406,6 +495,7 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
                 after_line: end,
                 text: a.text.clone(),
                 tight: false,
+                replaces: 0,
             });
         }
         line_edits.extend(plan.readme.iter());

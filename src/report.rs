@@ -71,7 +71,7 @@ fn target_json(t: &TargetPlan) -> Value {
         "resolved": t.resolved,
         "candidates": t.candidates,
         "status": t.status,
-        "insertion": t.insertion.as_ref().map(|(p, i)| json!({"path": p, "after_line": i.after_line, "text": i.text})),
+        "insertion": t.insertion.as_ref().map(|(p, i)| json!({"path": p, "after_line": i.after_line, "replaces": i.replaces, "text": i.text})),
         "new_file": t.new_file.as_ref().map(|(p, text)| json!({"path": p, "text": text})),
         "findings": t.findings.iter().map(finding_json).collect::<Vec<_>>(),
     })
@@ -138,6 +138,8 @@ pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
         let action = match (&t.status, &t.insertion) {
             (crate::plan::Status::Insert, Some((p, i))) => match &t.new_file {
                 Some((new, _)) => format!("new file {new}, included after {p}:{}", i.after_line),
+                None if i.replaces == 1 => format!("edit {p}:{}", i.after_line + 1),
+                None if i.replaces > 1 => format!("edit {p}:{}-{}", i.after_line + 1, i.after_line + i.replaces),
                 None => format!("insert after {p}:{}", i.after_line),
             },
             (crate::plan::Status::AlreadyApplied, _) => "already applied".to_string(),

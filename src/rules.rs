@@ -52,6 +52,8 @@ pub struct GuideFields {
     pub table_file: Vec<String>,
     #[serde(default)]
     pub new_section: Vec<String>,
+    #[serde(default)]
+    pub edit: Vec<String>,
 }
 
 /// Heading names that open citation-key sections and targets.

@@ -18,6 +18,7 @@ fn target(file: &str, title: &str) -> Target {
         rationale: None,
         snippet: None,
         new_section: None,
+        edit: None,
         keys: vec![],
         line: 1,
         source: "g.md".into(),

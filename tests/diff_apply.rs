@@ -30,7 +30,7 @@ proptest! {
         let n = original.split_inclusive('\n').count();
         let inserts: Vec<edit::Insertion> = points
             .into_iter()
-            .map(|(at, text)| edit::Insertion { after_line: at.min(n), text: format!("\\begin{{x}}\n{text}\n\\end{{x}}"), tight: false })
+            .map(|(at, text)| edit::Insertion { after_line: at.min(n), text: format!("\\begin{{x}}\n{text}\n\\end{{x}}"), tight: false, replaces: 0 })
             .collect();
         let new = edit::apply(&original, &inserts).unwrap();
         let patch = diff::unified("f.tex", &original, &new);

@@ -248,3 +248,59 @@ fn a_key_differing_only_by_case_is_written_as_the_bibliography_spells_it() {
     assert!(!patch.contains("references.bib"));
     assert!(common::stderr(&out).contains("citation-key-case"));
 }
+
+#[test]
+fn citation_edits_change_the_quoted_sentences_in_place() {
+    let (_dir, book) = common::git_book_with_families();
+    let guide = "Literature/families/citation-edit/integration-guide-sensitization-ch03.md";
+    let out = common::tool(&book).args(["diff", guide]).output().unwrap();
+    let patch = common::stdout(&out);
+    // Target 1: the key goes before the sentence's full stop; the line's rest stays.
+    assert!(
+        patch.contains(
+            "-In healthy people, exercise usually dampens pain for a short while. In many\n\
+         +In healthy people, exercise usually dampens pain for a short while @Nijs2012sensitization. In many\n"
+        ),
+        "{patch}"
+    );
+    // Target 2: the sentence (over two lines) is replaced by the guide's version.
+    assert!(patch.contains(
+        "-brain neurons. Repeated activation strengthens the connection, so that the\n\
+         +brain neurons, the same receptor that ketamine blocks @Koutsaliaris2025ketamine. Repeated activation strengthens the connection, so that the\n"
+    ), "{patch}");
+    // Target 3: the guide's sentence follows the quoted one in the same paragraph.
+    assert!(patch.contains(
+        "+drugs that lower NMDA receptor activity attract interest as possible treatments. In bipolar depression, one such drug reduced fatigue within hours @McIntyre2020fatigue, an effect that has not been looked for in ME/CFS.\n"
+    ), "{patch}");
+    // Target 4 (LaTeX): the sentence rewritten with its citation, not repeated.
+    assert!(
+        patch.contains(
+            "+Most treatment studies in ME/CFS are small, short, and open-label~\\cite{Bateman2021consensus}. We\n"
+        ),
+        "{patch}"
+    );
+    assert_eq!(patch.matches("Most treatment studies in ME/CFS").count(), 2, "{patch}");
+    // No block is inserted: every hunk removes as many lines as it adds.
+    let added = patch.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count();
+    let removed = patch.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count();
+    assert_eq!(added, removed, "{patch}");
+    // The plan's first candidate is the line before each edited one.
+    let plan = common::tool(&book).args(["plan", "--format", "json", guide]).output().unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let firsts: Vec<(i64, i64)> = plan["guides"][0]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["candidates"][0]["after_line"].as_i64().unwrap(), t["insertion"]["replaces"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(firsts, vec![(9, 1), (14, 2), (20, 1), (46, 1)]);
+    let mut apply = std::process::Command::new("git")
+        .args(["apply", "--check", "-"])
+        .current_dir(&book)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    apply.stdin.take().unwrap().write_all(patch.as_bytes()).unwrap();
+    assert!(apply.wait().unwrap().success());
+}

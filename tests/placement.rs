@@ -32,6 +32,7 @@ fn target(hints: &[&str]) -> Target {
         rationale: None,
         snippet: None,
         new_section: None,
+        edit: None,
         keys: vec![],
         line: 1,
         source: "guide.md".into(),

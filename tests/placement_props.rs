@@ -131,6 +131,7 @@ fn check(blocks: &[Block], typst: bool) -> Result<(), TestCaseError> {
         rationale: None,
         snippet: None,
         new_section: None,
+        edit: None,
         keys: vec![],
         line: 1,
         source: "g.md".into(),

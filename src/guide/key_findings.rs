@@ -171,6 +171,7 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rule
                 rationale: Some(rationale),
                 snippet: None,
                 new_section: None,
+                edit: None,
                 keys: Vec::new(),
                 line: p.line,
                 source: path.to_string(),

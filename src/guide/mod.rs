@@ -103,6 +103,9 @@ pub struct Target {
     /// "add a new subsection", or a snippet opening with a heading): the new heading's title
     /// when the guide gives one, else empty.
     pub new_section: Option<String>,
+    /// What the guide asks to change in an existing sentence, as written (`**Edit:** Add
+    /// @Key at the end of this sentence`, a `**Suggested inline citation:**` lead-in).
+    pub edit: Option<String>,
     /// The citation keys this target cites: in a guide covering several papers, those of
     /// the paper section (`## Paper 2: ...`) the target sits in; else every key of the guide.
     pub keys: Vec<String>,
@@ -608,6 +611,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         rationale: None,
         snippet: None,
         new_section: None,
+        edit: None,
         keys: Vec::new(),
         line,
         source: path.to_string(),
@@ -784,6 +788,8 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         t.rationale = Some(value.trim().to_string());
                     } else if field_is(&name, &g.fields.new_section) {
                         t.new_section = Some(new_heading_title(&value));
+                    } else if field_is(&name, &g.fields.edit) {
+                        t.edit = Some(strip_md(value.trim()));
                     } else if names_a_spot(&value) {
                         // `**Suggested addition** (after the X paragraph at ~line 327):`.
                         t.section_hints.extend(section_hints(value.trim().trim_end_matches(':')));
@@ -820,6 +826,13 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
                     let snippet = Snippet { language, text: code, line };
                     attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text);
+                    // `**Suggested inline citation:**` before the fence: the snippet edits a
+                    // sentence in place.
+                    if previous_text.to_lowercase().contains("inline citation") {
+                        if let Some(t) = targets.last_mut() {
+                            t.edit.get_or_insert_with(|| strip_md(previous_text.trim()));
+                        }
+                    }
                 }
             }
         }
@@ -1151,6 +1164,7 @@ fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> 
             rationale: Some(strip_md(&rationale.join(" — "))),
             snippet: None,
             new_section: None,
+            edit: None,
             keys: Vec::new(),
             line: first_line + i,
             source: path.to_string(),

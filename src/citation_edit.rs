@@ -1,0 +1,268 @@
+//! Citation edits: a guide that asks to support an existing sentence (`**Location:** Line ~N,
+//! text: "..."` with `**Edit:** Add @Key at the end of this sentence`, or a `**Suggested
+//! inline citation:**` that rewrites or follows the sentence) changes that sentence in
+//! place instead of inserting a block.
+//!
+//! The sentence is found by its quoted text, word by word across line breaks (the guide's
+//! line number only picks among several matches); it ends at the first `.`, `!` or `?`
+//! after the quoted text that is followed by a space or the line's end. The edit replaces
+//! the lines the sentence spans and nothing else.
+
+use crate::book::Book;
+use crate::edit::Insertion;
+use crate::guide::{Markup, Target};
+use crate::place::Hint;
+
+/// What a target does to the sentence it quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentenceEdit {
+    /// Cite these keys at the end of the sentence.
+    AddKeys(Vec<String>),
+    /// Replace the sentence (from the quoted text to its end) with this text, in the
+    /// file's markup.
+    Rewrite(String),
+    /// Put this text (the file's markup) right after the sentence, in the same paragraph.
+    Append(String),
+}
+
+/// A sentence of the book found by its quoted text: the file, the 1-based lines it spans,
+/// the byte where the quoted text starts in the first line and the byte of its final
+/// punctuation in the last (the line's length when it has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentence {
+    /// File holding the sentence, relative to the book root.
+    pub path: String,
+    /// 1-based first line.
+    pub first: usize,
+    /// 1-based last line.
+    pub last: usize,
+    /// Byte offset of the quoted text in the first line.
+    pub start: usize,
+    /// Byte offset of the sentence's final punctuation in the last line.
+    pub end: usize,
+}
+
+/// The quoted sentence of `target` (its first hint with quoted text that is not a
+/// paragraph's topic) and the hint's line, when the target is an edit of it: an edit
+/// instruction (`target.edit`) or a snippet that holds the quoted text.
+pub fn quoted_sentence(target: &Target) -> Option<(String, Option<usize>)> {
+    let hint = target.section_hints.iter().flat_map(|h| Hint::parse(h)).find(|h| h.anchor.is_some() && !h.mentions)?;
+    let anchor = hint.anchor?;
+    let rewrites = target.snippet.as_ref().is_some_and(|s| contains_words(&s.text, &anchor));
+    (target.edit.is_some() || rewrites).then_some((anchor, hint.line))
+}
+
+/// What `target` does to its sentence `anchor`, given its snippet rendered in the file's
+/// markup (`rendered`); `None` when it is not a sentence edit.
+pub fn kind(target: &Target, anchor: &str, rendered: Option<&str>) -> Option<SentenceEdit> {
+    match rendered.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(text) if contains_words(text, anchor) => Some(SentenceEdit::Rewrite(text.to_string())),
+        Some(text) => Some(SentenceEdit::Append(text.to_string())),
+        None => {
+            let edit = target.edit.as_deref()?;
+            let keys = keys_in(edit);
+            (!keys.is_empty()).then_some(SentenceEdit::AddKeys(keys))
+        }
+    }
+}
+
+/// Citation keys written in an edit instruction: `@Key`, `\cite{A,B}`, or a code span
+/// holding a key.
+fn keys_in(text: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"@([A-Za-z][\w:.-]*[\w])|\\cite\w*\{([^}]+)\}|`([A-Z][A-Za-z-]*\d{4}[\w-]*)`").unwrap()
+    });
+    let mut out: Vec<String> = Vec::new();
+    for c in re.captures_iter(text) {
+        let keys: Vec<&str> = match (c.get(1), c.get(2), c.get(3)) {
+            (Some(k), _, _) | (_, _, Some(k)) => vec![k.as_str()],
+            (_, Some(list), _) => list.as_str().split(',').map(str::trim).collect(),
+            _ => Vec::new(),
+        };
+        for k in keys {
+            if !k.is_empty() && !out.iter().any(|o| o == k) {
+                out.push(k.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Whether `text` holds the words of `anchor` in order (whitespace, case, markup characters
+/// `*_` and the anchor's final punctuation ignored).
+fn contains_words(text: &str, anchor: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .map(|w| w.trim_matches(['*', '_']).to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // The quoted sentence's own final punctuation may now follow a citation.
+    let a = norm(anchor).trim_end_matches(['.', '!', '?', ',', ';', ':']).to_string();
+    !a.is_empty() && norm(text).contains(&a)
+}
+
+/// Finds the sentence holding `anchor` in `path` or the files it includes: the match
+/// nearest `near_line` (when given) in the first file that has one.
+pub fn find(book: &Book, path: &str, anchor: &str, near_line: Option<usize>) -> Option<Sentence> {
+    let words: Vec<&str> = anchor.split_whitespace().collect();
+    if words.is_empty() {
+        return None;
+    }
+    for file in book.closure(path) {
+        let (Some(text), Some(outline)) = (book.sources.get(&file), book.outline(&file)) else { continue };
+        let lines: Vec<&str> = text.lines().collect();
+        // Every word of the file with its (0-based line, byte offset).
+        let mut all: Vec<(usize, usize, &str)> = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            let mut off = 0;
+            for w in l.split_whitespace() {
+                let at = l[off..].find(w).map_or(off, |p| off + p);
+                all.push((i, at, w));
+                off = at + w.len();
+            }
+        }
+        let same = |a: &str, b: &str| {
+            a == b || a.trim_end_matches(['.', ',', ';', ':']) == b.trim_end_matches(['.', ',', ';', ':'])
+        };
+        let found: Vec<usize> = (0..all.len().saturating_sub(words.len() - 1))
+            .filter(|&i| {
+                let (l0, _, w0) = all[i];
+                // The first and last quoted words may be parts of the book's words.
+                w0.ends_with(words[0])
+                    && (1..words.len()).all(|k| {
+                        let w = all[i + k].2;
+                        if k == words.len() - 1 {
+                            w.starts_with(words[k].trim_end_matches(['.', ',', ';', ':'])) || same(w, words[k])
+                        } else {
+                            same(w, words[k])
+                        }
+                    })
+                    && !outline.is_dead(l0 + 1)
+            })
+            .collect();
+        let Some(&i) = found.iter().min_by_key(|&&i| near_line.map_or(0, |n| all[i].0.abs_diff(n.saturating_sub(1))))
+        else {
+            continue;
+        };
+        let (first, start_word, w0) = all[i];
+        let start = start_word + w0.len() - words[0].len();
+        let (last_word_line, last_word_at, last_word) = all[i + words.len() - 1];
+        // The sentence ends at the first . ! ? from the last quoted word on, followed by
+        // a space or the end of its line; else at the end of that line.
+        let mut last = last_word_line;
+        let mut from = last_word_at;
+        let end = loop {
+            let l = lines[last];
+            let hit = l[from..].char_indices().find(|&(p, c)| {
+                matches!(c, '.' | '!' | '?') && l[from + p + 1..].chars().next().is_none_or(char::is_whitespace)
+            });
+            if let Some((p, _)) = hit {
+                break from + p;
+            }
+            // The sentence runs on to the next line of the same paragraph.
+            if last + 1 < lines.len() && !lines[last + 1].trim().is_empty() && last < last_word_line + 3 {
+                last += 1;
+                from = 0;
+            } else {
+                last = last_word_line;
+                break (last_word_at + last_word.len()).min(lines[last].len());
+            }
+        };
+        return Some(Sentence { path: file, first: first + 1, last: last + 1, start, end });
+    }
+    None
+}
+
+/// `keys` cited in `markup`, to put right before a sentence's final punctuation: Typst
+/// ` @A @B` (`#cite(label("k"))` for a key Typst cannot write after `@`), LaTeX
+/// `~\cite{A,B}`, Markdown ` [@A; @B]`.
+pub fn citation(markup: Markup, keys: &[String]) -> String {
+    match markup {
+        Markup::Typst => keys
+            .iter()
+            .map(|k| {
+                let plain = k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'));
+                if plain && !k.ends_with(['.', ':']) {
+                    format!(" @{k}")
+                } else {
+                    format!(" #cite(label(\"{k}\"))")
+                }
+            })
+            .collect(),
+        Markup::Latex => format!("~\\cite{{{}}}", keys.join(",")),
+        Markup::Markdown => format!(" [{}]", keys.iter().map(|k| format!("@{k}")).collect::<Vec<_>>().join("; ")),
+    }
+}
+
+/// The edit of `sentence`'s lines in `text` (the file's text): an [`Insertion`] replacing
+/// them. `cite` renders keys in the file's markup.
+pub fn apply(text: &str, sentence: &Sentence, edit: &SentenceEdit, cite: &dyn Fn(&[String]) -> String) -> Insertion {
+    let lines: Vec<&str> = text.lines().collect();
+    let span: Vec<&str> = lines[sentence.first - 1..sentence.last].to_vec();
+    let joined = span.join("\n");
+    // Byte offsets of the sentence's start and end within the joined lines.
+    let start = sentence.start;
+    let end = span[..span.len() - 1].iter().map(|l| l.len() + 1).sum::<usize>() + sentence.end;
+    let has_stop = joined[end..].starts_with(['.', '!', '?']);
+    let new = match edit {
+        SentenceEdit::AddKeys(keys) => format!("{}{}{}", &joined[..end], cite(keys), &joined[end..]),
+        SentenceEdit::Rewrite(t) => {
+            let rest = if has_stop { &joined[end + 1..] } else { &joined[end..] };
+            format!("{}{}{}", &joined[..start], t, rest)
+        }
+        SentenceEdit::Append(t) => {
+            let cut = if has_stop { end + 1 } else { end };
+            format!("{} {}{}", &joined[..cut], t, &joined[cut..])
+        }
+    };
+    Insertion { after_line: sentence.first - 1, text: new, tight: true, replaces: sentence.last - sentence.first + 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_read_from_edit_instructions() {
+        assert_eq!(keys_in("Add `@Nijs2012sensitization` at the end of this sentence."), vec!["Nijs2012sensitization"]);
+        assert_eq!(keys_in("Append \\cite{A2020, B2021}"), vec!["A2020", "B2021"]);
+        assert_eq!(keys_in("Cite `Smith2024Trial` here"), vec!["Smith2024Trial"]);
+        assert!(keys_in("Change the sentence to:").is_empty());
+    }
+
+    #[test]
+    fn citations_in_each_markup() {
+        let k = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(citation(Markup::Typst, &k(&["A2020", "B/2021"])), " @A2020 #cite(label(\"B/2021\"))");
+        assert_eq!(citation(Markup::Latex, &k(&["A2020", "B2021"])), "~\\cite{A2020,B2021}");
+        assert_eq!(citation(Markup::Markdown, &k(&["A2020", "B2021"])), " [@A2020; @B2021]");
+    }
+
+    #[test]
+    fn words_match_across_lines_and_markup() {
+        assert!(contains_words("A central *player* in\nthis amplification.", "central player in this"));
+        assert!(!contains_words("A central player", "central actor"));
+        assert!(contains_words("are small, and open-label~\\cite{B2021}.", "small, and open-label."));
+    }
+
+    fn sentence(first: usize, last: usize, start: usize, end: usize) -> Sentence {
+        Sentence { path: "x.typ".into(), first, last, start, end }
+    }
+
+    #[test]
+    fn edits_replace_the_sentence_lines_only() {
+        let text = "Intro.\nExercise dampens pain for a\nshort while. Then more.\n";
+        let s = sentence(2, 3, 0, 11);
+        let cite = |k: &[String]| format!(" @{}", k.join(" @"));
+        let add = apply(text, &s, &SentenceEdit::AddKeys(vec!["Nijs2012".into()]), &cite);
+        assert_eq!((add.after_line, add.replaces), (1, 2));
+        assert_eq!(add.text, "Exercise dampens pain for a\nshort while @Nijs2012. Then more.");
+        let rewrite = apply(text, &s, &SentenceEdit::Rewrite("Exercise dampens pain @K.".into()), &cite);
+        assert_eq!(rewrite.text, "Exercise dampens pain @K. Then more.");
+        let append = apply(text, &s, &SentenceEdit::Append("One more @K.".into()), &cite);
+        assert_eq!(append.text, "Exercise dampens pain for a\nshort while. One more @K. Then more.");
+    }
+}
