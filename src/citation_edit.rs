@@ -124,18 +124,18 @@ pub fn find(book: &Book, path: &str, anchor: &str, near_line: Option<usize>) -> 
                 off = at + w.len();
             }
         }
-        let same = |a: &str, b: &str| {
-            a == b || a.trim_end_matches(['.', ',', ';', ':']) == b.trim_end_matches(['.', ',', ';', ':'])
-        };
+        // Emphasis marks and trailing punctuation aside (`*TRPV1 (receptors):*`).
+        let bare = |w: &str| w.trim_matches(['*', '_']).trim_end_matches(['.', ',', ';', ':']).to_string();
+        let same = |a: &str, b: &str| bare(a) == bare(b);
         let found: Vec<usize> = (0..all.len().saturating_sub(words.len() - 1))
             .filter(|&i| {
                 let (l0, _, w0) = all[i];
                 // The first and last quoted words may be parts of the book's words.
-                w0.ends_with(words[0])
+                (bare(w0).ends_with(&bare(words[0])) || same(w0, words[0]))
                     && (1..words.len()).all(|k| {
                         let w = all[i + k].2;
                         if k == words.len() - 1 {
-                            w.starts_with(words[k].trim_end_matches(['.', ',', ';', ':'])) || same(w, words[k])
+                            bare(w).starts_with(&bare(words[k])) || same(w, words[k])
                         } else {
                             same(w, words[k])
                         }
@@ -148,7 +148,7 @@ pub fn find(book: &Book, path: &str, anchor: &str, near_line: Option<usize>) -> 
             continue;
         };
         let (first, start_word, w0) = all[i];
-        let start = start_word + w0.len() - words[0].len();
+        let start = start_word + w0.find(words[0].trim_matches(['*', '_'])).unwrap_or(0);
         let (last_word_line, last_word_at, last_word) = all[i + words.len() - 1];
         // The sentence ends at the first . ! ? from the last quoted word on, followed by
         // a space or the end of its line; else at the end of that line.

@@ -592,6 +592,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     let mut part_starts: Vec<usize> = vec![1];
     // Targets read from tables with a file column, used when nothing else names a target.
     let mut table_targets: Vec<Target> = Vec::new();
+    let mut claim_targets: Vec<Target> = Vec::new();
     // Targets opened by a sub-heading of a target; dropped when they get no snippet.
     let mut sub_targets: Vec<usize> = Vec::new();
     // Last line of an unfenced Typst block taken as a snippet: its paragraphs are read.
@@ -712,6 +713,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 if src.trim_start().starts_with('|') {
                     table_keys(src, first_line, g, path, &mut keys, &mut guide.findings);
                     table_targets.extend(targets_in_table(src, first_line, rules, path));
+                    claim_targets.extend(claims_in_table(src, first_line, path));
                 }
                 for (i, line) in src.lines().enumerate() {
                     let Some(c) = field_re().captures(line) else {
@@ -841,6 +843,14 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         targets = table_targets;
         for (i, t) in targets.iter_mut().enumerate() {
             t.rank = i + 1;
+        }
+    }
+    // Claims to cite go to the file the guide's targets name.
+    if let Some(file) = targets.iter().find_map(|t| t.file_hint.clone()) {
+        for mut t in claim_targets {
+            t.rank = targets.len() + 1;
+            t.file_hint = Some(file.clone());
+            targets.push(t);
         }
     }
     let mut index = 0;
@@ -1123,6 +1133,67 @@ fn table_cells(row: &str) -> Vec<String> {
     row.split('|').map(|c| c.trim().trim_matches('*').trim().to_string()).collect()
 }
 
+/// Citation edits from a table of claims the book already makes (`| Line (approx) | Existing
+/// claim | Paper to cite |` with rows `| ~402 | "quoted sentence" | `@Key` |`): one target
+/// per row with a line, a quoted claim and a key, its hint the line and the quoted text, its
+/// edit "Add @Key". The file is filled in by the caller.
+fn claims_in_table(src: &str, first_line: usize, path: &str) -> Vec<Target> {
+    let mut lines = src.lines().enumerate();
+    let Some((_, header)) = lines.next() else { return Vec::new() };
+    let header: Vec<String> = table_cells(header).iter().map(|h| h.to_lowercase()).collect();
+    let find = |words: &[&str]| header.iter().position(|h| words.iter().any(|w| h.contains(w)));
+    let (Some(line_col), Some(claim_col), Some(key_col)) = (
+        find(&["line"]),
+        find(&["claim", "text", "sentence", "statement"]),
+        find(&["cite", "key", "paper", "citation"]),
+    ) else {
+        return Vec::new();
+    };
+    if line_col == claim_col || claim_col == key_col || line_col == key_col {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, row) in lines {
+        let cells = table_cells(row.trim());
+        let (Some(l), Some(claim), Some(keys)) = (cells.get(line_col), cells.get(claim_col), cells.get(key_col)) else {
+            continue;
+        };
+        let Some(line) =
+            l.trim_start_matches(['~', '≈', ' ']).split(|c: char| !c.is_ascii_digit()).next().filter(|d| !d.is_empty())
+        else {
+            continue;
+        };
+        let claim = strip_md(claim).trim().trim_matches(['"', '“', '”']).trim().to_string();
+        let keys: Vec<String> = keys_in_cell(keys);
+        if claim.len() < 8 || keys.is_empty() {
+            continue;
+        }
+        out.push(Target {
+            rank: out.len() + 1,
+            file_hint: None,
+            title_hint: format!("claim at line ~{line}"),
+            section_hints: vec![format!("Line ~{line}, text: \"{claim}\"")],
+            environment_raw: None,
+            environment: None,
+            rationale: None,
+            snippet: None,
+            new_section: None,
+            edit: Some(format!("Add {}", keys.iter().map(|k| format!("@{k}")).collect::<Vec<_>>().join(" "))),
+            keys,
+            line: first_line + i,
+            source: path.to_string(),
+        });
+    }
+    out
+}
+
+/// Citation keys in a table cell: `` `@Key` ``, `@Key`, `\cite{Key}` or a bare key.
+fn keys_in_cell(cell: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"@?([A-Za-z][\w-]*\d{4}[\w:-]*)").unwrap());
+    re.captures_iter(cell).map(|c| c[1].to_string()).collect()
+}
+
 /// Targets from a table whose header names a file column (`| Chapter | ... |`,
 /// `| Claim | Target file | Environment |`): one per row with a file or chapter name in
 /// that column; an environment column gives the environment, the other cells the rationale.
@@ -1196,7 +1267,8 @@ fn assign_part_keys(text: &str, idx: &LineIndex, starts: &[usize], keys: &[Strin
     let part_keys: Vec<Vec<String>> =
         (0..starts.len()).map(|i| keys.iter().filter(|k| mentions(part_text(i), k)).cloned().collect()).collect();
     let distinct: std::collections::BTreeSet<&Vec<String>> = part_keys.iter().filter(|k| !k.is_empty()).collect();
-    for t in targets {
+    // A target that names its own keys (a row of a claims table) keeps them.
+    for t in targets.iter_mut().filter(|t| t.keys.is_empty()) {
         let part = starts.partition_point(|s| *s <= t.line).saturating_sub(1);
         t.keys = match part_keys.get(part) {
             Some(own) if distinct.len() > 1 && !own.is_empty() => own.clone(),

@@ -209,3 +209,33 @@ fn a_literature_folder_name_gives_the_papers_subject() {
     assert_eq!(paper_subject("content-staging"), None);
     assert_eq!(paper_subject("2day-CPET"), None);
 }
+
+#[test]
+fn a_table_of_existing_claims_gives_citation_edits_in_the_guides_file() {
+    let text = "# Guide\n\n### Primary Target: Pain chapter\n**File:** `ch05-pain.typ`\n\n## Existing claims to cite\n\n| Line (approx) | Existing claim | Paper to cite |\n|---|---|---|\n| ~40 | \"Heat lowers the pain threshold in most patients\" | `@Lee2021heat` |\n| n/a | \"no line\" | `@Lee2021heat` |\n| ~52 | \"Cold has the opposite effect\" | @Ortiz2019, @Lee2021heat |\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    type Claim<'a> = (Option<&'a str>, &'a str, Option<&'a str>, Vec<String>);
+    let claims: Vec<Claim> = g
+        .targets
+        .iter()
+        .skip(1)
+        .map(|t| (t.file_hint.as_deref(), t.section_hints[0].as_str(), t.edit.as_deref(), t.keys.clone()))
+        .collect();
+    assert_eq!(
+        claims,
+        vec![
+            (
+                Some("ch05-pain.typ"),
+                "Line ~40, text: \"Heat lowers the pain threshold in most patients\"",
+                Some("Add @Lee2021heat"),
+                vec!["Lee2021heat".to_string()]
+            ),
+            (
+                Some("ch05-pain.typ"),
+                "Line ~52, text: \"Cold has the opposite effect\"",
+                Some("Add @Ortiz2019 @Lee2021heat"),
+                vec!["Ortiz2019".to_string(), "Lee2021heat".to_string()]
+            ),
+        ]
+    );
+}
