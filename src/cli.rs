@@ -107,6 +107,10 @@ enum Command {
         /// Also write a Markdown review summary (for a pull-request body) to FILE
         #[arg(long, value_name = "FILE")]
         summary: Option<PathBuf>,
+        /// Also apply targets whose best insertion point scores below review_below
+        /// (rules/scoring.toml); without it they are left out with a warning
+        #[arg(long)]
+        accept_low_confidence: bool,
     },
     /// Dashboard of every guide in the book: applied, partly applied, pending, or cannot
     /// apply (with the reason), counted per literature topic
@@ -183,6 +187,8 @@ pub enum Action {
         force: bool,
         /// Markdown review summary to write.
         summary: Option<PathBuf>,
+        /// Apply low-confidence targets too.
+        accept_low_confidence: bool,
     },
     /// `check`, optionally with diffs, optionally only guides changed since a revision.
     Check {
@@ -263,7 +269,9 @@ impl Cli {
         let (action, paths) = match self.command {
             Command::Plan { paths } => (Action::Plan, paths),
             Command::Diff { paths, output } => (Action::Diff { output }, paths),
-            Command::Apply { paths, branch, force, summary } => (Action::Apply { branch, force, summary }, paths),
+            Command::Apply { paths, branch, force, summary, accept_low_confidence } => {
+                (Action::Apply { branch, force, summary, accept_low_confidence }, paths)
+            }
             Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths),
             Command::Outline { files } => (Action::Outline, files),
             Command::Guides { paths } => (Action::Guides, paths),

@@ -316,7 +316,10 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         }
         Action::Init { .. } => unreachable!("handled before guides are planned"),
         Action::Outline | Action::Guides => unreachable!("handled before guides are planned"),
-        Action::Apply { branch, force, summary } => {
+        Action::Apply { branch, force, summary, accept_low_confidence } => {
+            if !accept_low_confidence {
+                plan::leave_out_low_confidence(&mut plans);
+            }
             apply(&book, &plans, (branch.as_deref(), *force, summary.as_deref()), s, out, err, (style, source))
         }
     }

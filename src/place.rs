@@ -26,7 +26,7 @@ pub struct Candidate {
     pub after_line: usize,
     /// Headings from the chapter down to the one enclosing the insertion point.
     pub heading_path: Vec<String>,
-    /// Weighted sum of the signals.
+    /// The weighted sum of the signals as a score in `[0, 1]` (see [`confidence`]).
     pub score: f64,
     /// Why, one line per contributing signal.
     pub reasons: Vec<String>,
@@ -258,6 +258,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     out.truncate(limit);
     out.into_iter()
         .map(|(mut c, relevance)| {
+            c.score = confidence(c.score, w.score_half);
             if let Some((at, i, r)) = relevance {
                 let shared = bm25.shared_terms(i, &query, 5);
                 c.reasons[at] =
@@ -291,6 +292,14 @@ pub fn wants_new_section(target: &Target) -> bool {
             })
     });
     target.new_section.is_some() || snippet_heading || target.section_hints.iter().any(|h| says_new.is_match(h))
+}
+
+/// A raw weighted sum of placement signals as a score in `[0, 1]`: `raw / (raw + half)`
+/// (`score_half` in rules/scoring.toml), rounded to three decimals. Monotonic: the ranking
+/// is the raw one.
+pub fn confidence(raw: f64, half: f64) -> f64 {
+    let s = if raw <= 0.0 { 0.0 } else { raw / (raw + half.max(f64::MIN_POSITIVE)) };
+    (s * 1000.0).round() / 1000.0
 }
 
 /// The part of a target's context that says what it is about, for relevance: without

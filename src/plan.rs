@@ -49,6 +49,9 @@ pub struct TargetPlan {
     pub new_file: Option<(String, String)>,
     /// Findings about this target.
     pub findings: Vec<Finding>,
+    /// The best candidate scores below `review_below` (rules/scoring.toml): a person should
+    /// look before it is applied.
+    pub review: bool,
 }
 
 /// The plan for one guide.
@@ -86,8 +89,31 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
     let contexts: Vec<(&Target, String)> = guide.targets.iter().map(|t| (t, target_context(t, &kf_text))).collect();
     let resolutions = resolver.resolve_guide(&contexts);
     let mut targets = Vec::new();
+    let w = &book.rules.scoring.place;
     for ((target, context), resolution) in contexts.iter().zip(resolutions) {
-        targets.push(plan_target(book, resolution, &guide, target, context, &defined));
+        let mut t = plan_target(book, resolution, &guide, target, context, &defined);
+        if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
+            t.review = true;
+            if t.status == Status::Insert {
+                t.findings.push(
+                    Finding::new(
+                        "placement-low-confidence",
+                        Severity::Info,
+                        format!(
+                            "{} target: the best insertion point ({}:{}) scores {:.2}, below {:.2}: review it before applying",
+                            describe_rank(target.rank),
+                            best.path,
+                            best.after_line,
+                            best.score,
+                            w.review_below
+                        ),
+                    )
+                    .at(target.source.clone(), Some(target.line))
+                    .help("add a section hint or a quoted anchor to the guide, or apply with --accept-low-confidence"),
+                );
+            }
+        }
+        targets.push(t);
     }
     // One unresolvable target among resolvable ones is a warning; all of them an error.
     let any_resolved = targets.iter().any(|t| t.resolved.is_some());
@@ -146,6 +172,7 @@ fn plan_target(
         insertion: None,
         new_file: None,
         findings: Vec::new(),
+        review: false,
     };
     let where_ = (target.source.as_str(), target.line);
     let rank = describe_rank(target.rank);
@@ -322,6 +349,24 @@ fn plan_target(
     plan
 }
 
+/// Leaves out of `plans` every target marked for review ([`TargetPlan::review`]) that would
+/// change the book, each with a `placement-low-confidence` warning saying so (what `apply`
+/// does without `--accept-low-confidence`).
+pub fn leave_out_low_confidence(plans: &mut [GuidePlan]) {
+    for t in plans.iter_mut().flat_map(|p| p.targets.iter_mut()).filter(|t| t.review && t.status == Status::Insert) {
+        t.status = Status::Skipped;
+        t.insertion = None;
+        t.new_file = None;
+        for f in t.findings.iter_mut().filter(|f| f.code == "placement-low-confidence") {
+            f.severity = Severity::Warning;
+            f.message = format!(
+                "{}; not applied (pass --accept-low-confidence to apply it)",
+                f.message.trim_end_matches(": review it before applying")
+            );
+        }
+    }
+}
+
 /// A target that edits an existing sentence (see [`crate::citation_edit`]): the plan with
 /// the edit as its insertion and, first among the candidates, the spot before the edited
 /// line; `None` when the target is not such an edit or its sentence is not found (then it
@@ -357,7 +402,11 @@ fn sentence_edit(
         after_line: sentence.first - 1,
         heading_path: place::heading_path_at(book, &sentence.path, sentence.first),
         // The quoted sentence is the strongest evidence there is: above every other spot.
-        score: plan.candidates.first().map_or(0.0, |c| c.score).max(book.rules.scoring.place.anchor_text),
+        score: plan
+            .candidates
+            .first()
+            .map_or(0.0, |c| c.score)
+            .max(place::confidence(book.rules.scoring.place.anchor_text, book.rules.scoring.place.score_half)),
         reasons: vec![format!("sentence \"{anchor}\" found at line {}{said}: {what}", sentence.first)],
         cites_keys: Vec::new(),
     };

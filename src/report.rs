@@ -38,6 +38,9 @@ impl Style {
     fn dim(&self, s: &str) -> String {
         self.paint("2", s)
     }
+    fn warn(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
     fn severity(&self, sev: Severity) -> String {
         let code = match sev {
             Severity::Error => "1;31",
@@ -70,6 +73,7 @@ fn target_json(t: &TargetPlan) -> Value {
         })),
         "resolved": t.resolved,
         "candidates": t.candidates,
+        "review": t.review,
         "status": t.status,
         "insertion": t.insertion.as_ref().map(|(p, i)| json!({"path": p, "after_line": i.after_line, "replaces": i.replaces, "text": i.text})),
         "new_file": t.new_file.as_ref().map(|(p, text)| json!({"path": p, "text": text})),
@@ -134,6 +138,13 @@ pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
             for r in &c.reasons {
                 let _ = writeln!(out, "       - {r}");
             }
+        }
+        if let Some(best) = t.candidates.first().filter(|_| t.review) {
+            let _ = writeln!(
+                out,
+                "    {}",
+                style.warn(&format!("low confidence ({:.2}): review before applying", best.score))
+            );
         }
         let action = match (&t.status, &t.insertion) {
             (crate::plan::Status::Insert, Some((p, i))) => match &t.new_file {

@@ -179,6 +179,10 @@ fn one() -> f64 {
     1.0
 }
 
+fn two() -> f64 {
+    2.0
+}
+
 /// Weights of the placement signals.
 #[derive(Debug, Clone, Deserialize)]
 #[allow(missing_docs)] // reason: documented in rules/scoring.toml
@@ -196,6 +200,10 @@ pub struct PlaceWeights {
     #[serde(default)]
     pub subject: f64,
     pub top: usize,
+    #[serde(default = "two")]
+    pub score_half: f64,
+    #[serde(default)]
+    pub review_below: f64,
     pub bm25_k1: f64,
     pub bm25_b: f64,
 }

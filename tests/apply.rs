@@ -144,3 +144,35 @@ fn unusable_branch_names_are_refused() {
         "refs/heads/integrate/ketamine\nrefs/heads/main\n"
     );
 }
+
+#[test]
+fn a_low_confidence_target_is_left_out_unless_accepted() {
+    let (_d, book) = git_book();
+    // No section hint, no anchor: only shared words place the snippet.
+    common::write(
+        &book,
+        "Literature/treatments/pacing-note/integration-guide.md",
+        "# Integration Guide: pacing note\n\n## Citation Key\n`Walitt2021ketamine`\n\n\
+         ### Primary Target: treatments chapter\n**File:** `chapters/ch02-treatments.tex`\n**Environment type:** observation\n\n\
+         ```latex\n\\begin{observation}[Infusion Tolerance]\nInfusions were tolerated~\\cite{Walitt2021ketamine}.\n\\end{observation}\n```\n",
+    );
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "guide"]);
+    let guide = "Literature/treatments/pacing-note";
+    let plan = tool(&book).args(["plan", "--format", "json", guide]).output().unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let target = &plan["guides"][0]["targets"][0];
+    assert_eq!(target["review"], true, "{target}");
+    let best = target["candidates"][0]["score"].as_f64().unwrap();
+    assert!(best < 0.55, "{best}");
+
+    let out = tool(&book).args(["apply", guide]).output().unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("warning[placement-low-confidence]"), "{err}");
+    assert!(err.contains("not applied (pass --accept-low-confidence to apply it)"), "{err}");
+    assert!(git(&book, &["branch", "--list", "integrate/pacing-note"]).trim().is_empty());
+
+    let out = tool(&book).args(["apply", "--accept-low-confidence", guide]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(git(&book, &["diff", "--name-only", "main", "integrate/pacing-note"]), "chapters/ch02-treatments.tex\n");
+}
