@@ -308,22 +308,30 @@ impl<'b> Resolver<'b> {
         let hint_dir = crate::text::parent_dir(hint);
         let content = self.content_scores(context);
         let heading_best = self.heading_similarity(&target.section_hints);
+        let sim = |a: &[String], b: &[String]| weighted_dice(a, b, &self.idf, self.idf_max);
+        // The part folder counts too (`ch06-pathophysiology` -> `part2-pathophysiology/`),
+        // below the chapter's own name.
+        let name_sims: Vec<f64> = (0..self.chapters.len())
+            .map(|i| {
+                sim(&hint_terms, &self.chapter_terms[i])
+                    .max(sim(&hint_terms, &self.title_terms[i]))
+                    .max(0.9 * sim(&heading_terms, &self.title_terms[i]))
+                    .max(0.9 * sim(&heading_terms, &self.chapter_terms[i]))
+                    .max(0.5 * sim(&hint_terms, &self.part_terms[i]))
+            })
+            .collect();
+        let best_name = name_sims.iter().cloned().fold(0.0, f64::max);
         let mut scored: Vec<(String, f64)> = self
             .chapters
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let sim = |a: &[String], b: &[String]| weighted_dice(a, b, &self.idf, self.idf_max);
-                // The part folder counts too (`ch06-pathophysiology` -> `part2-pathophysiology/`),
-                // below the chapter's own name.
-                let name_sim = sim(&hint_terms, &self.chapter_terms[i])
-                    .max(sim(&hint_terms, &self.title_terms[i]))
-                    .max(0.9 * sim(&heading_terms, &self.title_terms[i]))
-                    .max(0.9 * sim(&heading_terms, &self.chapter_terms[i]))
-                    .max(0.5 * sim(&hint_terms, &self.part_terms[i]));
-                // A chapter number in the hint is a weak prior: chapters get renumbered.
+                let name_sim = name_sims[i];
+                // A chapter number in the hint is a weak prior: chapters get renumbered, so
+                // it only counts where the names leave a choice ("Chapter 8: Mitochondrial
+                // Dysfunction" is the mitochondria chapter, whatever its number now).
                 let number_bonus = match number {
-                    Some(n) if file_number(p) == Some(n) => 0.1,
+                    Some(n) if file_number(p) == Some(n) && name_sim >= best_name - 1e-9 => 0.1,
                     _ => 0.0,
                 };
                 // A chapter holding a heading like the section hint is likelier.

@@ -143,6 +143,18 @@ fn stale_paths_resolve_by_name_slug_or_not_at_all() {
         resolved(r.resolve(&target("ch09-symptom-care.typ", "Chapter 9: Symptom Management"), "pain sleep medication")),
         ("typst/ch04-symptom-management.typ".into(), "fuzzy")
     );
+    // The title wins over a chapter number that now belongs to another chapter: "Symptoms"
+    // names ch04 (0.345); ch03 gets no bonus for its number (0.3, it was 0.4).
+    match r.resolve(&target("Chapter 3: Symptoms", "Chapter 3: Symptoms"), "central sensitization pain") {
+        Resolution::Unresolved(closest) => assert_eq!(
+            closest[..2],
+            [
+                ("typst/ch04-symptom-management.typ".to_string(), 0.345),
+                ("typst/ch03-mechanisms/ch03-mechanisms.typ".to_string(), 0.3)
+            ]
+        ),
+        other => panic!("expected unresolved: {other:?}"),
+    }
     match r.resolve(&target("ch99-quantum-astrology.tex", ""), "") {
         Resolution::Unresolved(closest) => assert_eq!(closest.len(), 3),
         other => panic!("expected unresolved: {other:?}"),
