@@ -813,8 +813,10 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     // handle is not shared between threads).
     let phase = crate::trace::Phase::start("list base tree");
     let mut listed: Vec<(String, git2::Oid, bool)> = Vec::new();
+    let mut attributes = false;
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let name = entry.name().unwrap_or("");
+        attributes |= name == ".gitattributes";
         if entry.kind() == Some(git2::ObjectType::Tree) {
             return if name.starts_with('.') { git2::TreeWalkResult::Skip } else { git2::TreeWalkResult::Ok };
         }
@@ -831,7 +833,9 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     drop(repo);
     phase.done();
     let phase = crate::trace::Phase::start("read index");
-    let clean = clean_in_work_tree(g);
+    // Attributes may convert line endings or run filters on checkout: then only the blob is
+    // the base text.
+    let clean = if attributes { None } else { clean_in_work_tree(g) };
     phase.done();
     let prefix = g.prefix.clone();
     // Each thread opens the repository: a handle is not shared between threads.
@@ -859,7 +863,8 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
 /// checkout, and the file still has them. Reading those from disk skips inflating the
 /// blob. Files modified in the same second as the index was written ("racily clean") are
 /// not trusted, and nothing is trusted when checkout filters may change bytes
-/// (`core.autocrlf`, a `.gitattributes` file).
+/// (`core.autocrlf`, a `.gitattributes` file in the book or the folders above it, the
+/// repository's `info/attributes`).
 struct CleanFiles {
     workdir: PathBuf,
     /// Repository path -> (blob, size, modification seconds, nanoseconds).
@@ -890,7 +895,16 @@ impl CleanFiles {
 fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
     let repo = g.repo();
     let config = repo.config().ok()?;
-    if config.get_bool("core.autocrlf").unwrap_or(false) || g.workdir.join(".gitattributes").exists() {
+    // `.gitattributes` in the work tree's root or the folders down to the book, or the
+    // repository's own attributes file.
+    let mut folders = vec![g.workdir.clone()];
+    for part in g.prefix.split('/').filter(|p| !p.is_empty()) {
+        let next = folders[folders.len() - 1].join(part);
+        folders.push(next);
+    }
+    let attributes =
+        folders.iter().any(|f| f.join(".gitattributes").exists()) || repo.path().join("info/attributes").exists();
+    if config.get_bool("core.autocrlf").unwrap_or(false) || attributes {
         return None;
     }
     let index = repo.index().ok()?;

@@ -304,3 +304,29 @@ fn config_paths_outside_the_book_are_refused() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!v.to_string().contains("Outside"), "something outside the book was read");
 }
+
+#[test]
+fn the_base_text_is_the_committed_blob_even_when_the_work_tree_copy_looks_clean() {
+    // A committed-but-different work-tree copy: the blob is normalised to LF by the
+    // attributes, the work tree keeps CRLF, and git's stat data says "unchanged".
+    let (_d, book) = common::git_book();
+    // In a subfolder of the book, where only the tree walk sees it.
+    std::fs::write(book.join("chapters/.gitattributes"), "*.tex text\n").unwrap();
+    for rel in ["chapters/ch02-treatments.tex", "chapters/ch02/sec-nmda-antagonists.tex"] {
+        let path = book.join(rel);
+        let crlf = std::fs::read_to_string(&path).unwrap().replace('\n', "\r\n");
+        std::fs::write(&path, crlf).unwrap();
+        // Older than the index: git's stat test trusts the file (not "racily clean").
+        let past = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(past).unwrap();
+    }
+    common::git(&book, &["add", "-A"]);
+    common::git(&book, &["commit", "-q", "-m", "attributes"]);
+    let blob = common::git(&book, &["show", "HEAD:chapters/ch02/sec-nmda-antagonists.tex"]);
+    assert!(!blob.contains('\r'));
+    let out = common::tool(&book).args(["diff", "Literature/treatments/ketamine"]).output().unwrap();
+    let patch = common::stdout(&out);
+    assert!(patch.contains("+++ b/chapters/ch02/sec-nmda-antagonists.tex"), "{patch}");
+    // Context lines come from the blob: no carriage returns.
+    assert!(!patch.contains('\r'), "{patch}");
+}
