@@ -867,28 +867,48 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
 /// repository's `info/attributes`).
 struct CleanFiles {
     workdir: PathBuf,
-    /// Repository path -> (blob, size, modification seconds, nanoseconds).
-    entries: HashMap<String, (git2::Oid, u32, i32, u32)>,
+    /// Repository path -> the index's record of it.
+    entries: HashMap<String, Stat>,
+}
+
+/// What git's index records of a checked-out file: its blob, size, modification and
+/// status-change times, and inode (as git truncates them to 32 bits).
+struct Stat {
+    id: git2::Oid,
+    size: u32,
+    mtime: (i32, u32),
+    ctime: (i32, u32),
+    ino: u32,
 }
 
 impl CleanFiles {
-    /// The bytes of `repo_path` from disk when the file is clean and its blob is `id`.
+    /// The bytes of `repo_path` from disk when the file is clean and its blob is `id`:
+    /// size, modification and status-change times and inode as the index recorded them (a
+    /// rewrite that restores the modification time still changes the status-change time).
+    #[cfg(unix)]
     fn read(&self, repo_path: &str, id: git2::Oid) -> Option<Vec<u8>> {
-        let &(oid, size, secs, nanos) = self.entries.get(repo_path)?;
-        if oid != id {
+        use std::os::unix::fs::MetadataExt;
+        let st = self.entries.get(repo_path)?;
+        if st.id != id {
             return None;
         }
         let path = self.workdir.join(repo_path);
         let meta = std::fs::symlink_metadata(&path).ok()?;
-        let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-        if !meta.is_file()
-            || meta.len() as u32 != size
-            || mtime.as_secs() as i32 != secs
-            || mtime.subsec_nanos() != nanos
-        {
+        let same = meta.is_file()
+            && meta.len() as u32 == st.size
+            && (meta.mtime() as i32, meta.mtime_nsec() as u32) == st.mtime
+            && (meta.ctime() as i32, meta.ctime_nsec() as u32) == st.ctime
+            && meta.ino() as u32 == st.ino;
+        if !same {
             return None;
         }
-        std::fs::read(&path).ok().filter(|b| b.len() as u32 == size)
+        std::fs::read(&path).ok().filter(|b| b.len() as u32 == st.size)
+    }
+
+    /// Elsewhere the blob is always read.
+    #[cfg(not(unix))]
+    fn read(&self, _repo_path: &str, _id: git2::Oid) -> Option<Vec<u8>> {
+        None
     }
 }
 
@@ -904,7 +924,13 @@ fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
     }
     let attributes =
         folders.iter().any(|f| f.join(".gitattributes").exists()) || repo.path().join("info/attributes").exists();
-    if config.get_bool("core.autocrlf").unwrap_or(false) || attributes {
+    // Any value but false (true, input) may mean the blob and the file differ.
+    let autocrlf = config.get_string("core.autocrlf").map(|v| v.to_lowercase());
+    let autocrlf = match autocrlf {
+        Ok(v) => !matches!(v.as_str(), "false" | "no" | "off" | "0" | ""),
+        Err(_) => false,
+    };
+    if autocrlf || attributes {
         return None;
     }
     let index = repo.index().ok()?;
@@ -915,7 +941,14 @@ fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
         .filter(|e| e.mtime.seconds() < written)
         .filter_map(|e| {
             let path = String::from_utf8(e.path).ok()?;
-            Some((path, (e.id, e.file_size, e.mtime.seconds(), e.mtime.nanoseconds())))
+            let stat = Stat {
+                id: e.id,
+                size: e.file_size,
+                mtime: (e.mtime.seconds(), e.mtime.nanoseconds()),
+                ctime: (e.ctime.seconds(), e.ctime.nanoseconds()),
+                ino: e.ino,
+            };
+            Some((path, stat))
         })
         .collect();
     Some(CleanFiles { workdir: g.workdir.clone(), entries })

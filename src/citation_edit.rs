@@ -43,27 +43,70 @@ pub struct Sentence {
 }
 
 /// The quoted sentence of `target` (its first hint with quoted text that is not a
-/// paragraph's topic) and the hint's line, when the target is an edit of it: an edit
-/// instruction (`target.edit`) or a snippet that holds the quoted text.
+/// paragraph's topic) and the hint's line, when the guide asks to edit it: an `**Edit:**`
+/// instruction or a `**Suggested inline citation:**` lead-in (`target.edit`). A quoted
+/// heading or a snippet alone ("the existing \"X\" subsection") is not an edit.
 pub fn quoted_sentence(target: &Target) -> Option<(String, Option<usize>)> {
+    target.edit.as_ref()?;
     let hint = target.section_hints.iter().flat_map(|h| Hint::parse(h)).find(|h| h.anchor.is_some() && !h.mentions)?;
-    let anchor = hint.anchor?;
-    let rewrites = target.snippet.as_ref().is_some_and(|s| contains_words(&s.text, &anchor));
-    (target.edit.is_some() || rewrites).then_some((anchor, hint.line))
+    Some((hint.anchor?, hint.line))
 }
 
 /// What `target` does to its sentence `anchor`, given its snippet rendered in the file's
-/// markup (`rendered`); `None` when it is not a sentence edit.
+/// markup (`rendered`); `None` when it is not an edit this module makes safely:
+/// - no snippet: the keys the instruction names are cited ([`SentenceEdit::AddKeys`]);
+/// - a snippet of plain prose that starts with the quoted words: it replaces the sentence
+///   from there ([`SentenceEdit::Rewrite`]);
+/// - a snippet of plain prose under an instruction to add a sentence ("inline citation",
+///   "add ... after"): it follows the sentence ([`SentenceEdit::Append`]).
+///
+/// Blocks (environments, headings, lists, tables), reworded rewrites and rewrites of part
+/// of a sentence are placed as blocks instead.
 pub fn kind(target: &Target, anchor: &str, rendered: Option<&str>) -> Option<SentenceEdit> {
+    let edit = target.edit.as_deref()?.to_lowercase();
     match rendered.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(text) if contains_words(text, anchor) => Some(SentenceEdit::Rewrite(text.to_string())),
-        Some(text) => Some(SentenceEdit::Append(text.to_string())),
+        Some(text) if !is_prose(text) => None,
+        Some(text) if starts_with_words(text, anchor) => Some(SentenceEdit::Rewrite(text.to_string())),
+        Some(_) if contains_words(rendered.unwrap_or(""), anchor) => None,
+        Some(text) if edit.contains("inline") || (edit.contains("add") && edit.contains("after")) => {
+            Some(SentenceEdit::Append(text.to_string()))
+        }
+        Some(_) => None,
         None => {
-            let edit = target.edit.as_deref()?;
-            let keys = keys_in(edit);
+            let keys = keys_in(target.edit.as_deref().unwrap_or(""));
             (!keys.is_empty()).then_some(SentenceEdit::AddKeys(keys))
         }
     }
+}
+
+/// Whether a rendered snippet is running prose that can sit inside a paragraph: no
+/// environment, heading, list, table, display math or comment line.
+fn is_prose(text: &str) -> bool {
+    text.lines().map(str::trim_start).all(|l| {
+        !(l.starts_with('#')
+            || l.starts_with('=')
+            || l.starts_with('\\')
+            || l.starts_with('-')
+            || l.starts_with('+')
+            || l.starts_with('|')
+            || l.starts_with('$')
+            || l.starts_with('%')
+            || l.starts_with("//")
+            || l.starts_with('>'))
+    }) && !text.contains("\n\n")
+}
+
+/// Whether `text` begins with the words of `anchor` (as [`contains_words`] compares them).
+fn starts_with_words(text: &str, anchor: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .map(|w| w.trim_matches(['*', '_']).to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let a = norm(anchor).trim_end_matches(['.', '!', '?', ',', ';', ':']).to_string();
+    !a.is_empty() && norm(text).starts_with(&a)
 }
 
 /// Citation keys written in an edit instruction: `@Key`, `\cite{A,B}`, or a code span
@@ -114,6 +157,7 @@ pub fn find(book: &Book, path: &str, anchor: &str, near_line: Option<usize>) -> 
     for file in book.closure(path) {
         let (Some(text), Some(outline)) = (book.sources.get(&file), book.outline(&file)) else { continue };
         let lines: Vec<&str> = text.lines().collect();
+        let markup_is_latex = Markup::from_path(&file) == Some(Markup::Latex);
         // Every word of the file with its (0-based line, byte offset).
         let mut all: Vec<(usize, usize, &str)> = Vec::new();
         for (i, l) in lines.iter().enumerate() {
@@ -141,6 +185,7 @@ pub fn find(book: &Book, path: &str, anchor: &str, near_line: Option<usize>) -> 
                         }
                     })
                     && !outline.is_dead(l0 + 1)
+                    && !outline.headings.iter().any(|h| h.line == l0 + 1)
             })
             .collect();
         let Some(&i) = found.iter().min_by_key(|&&i| near_line.map_or(0, |n| all[i].0.abs_diff(n.saturating_sub(1))))
@@ -156,11 +201,18 @@ pub fn find(book: &Book, path: &str, anchor: &str, near_line: Option<usize>) -> 
         let mut from = last_word_at;
         let end = loop {
             let l = lines[last];
-            let hit = l[from..].char_indices().find(|&(p, c)| {
-                matches!(c, '.' | '!' | '?') && l[from + p + 1..].chars().next().is_none_or(char::is_whitespace)
-            });
+            // A LaTeX comment ends the line's text.
+            let text_end = if markup_is_latex { latex_comment_start(l).unwrap_or(l.len()) } else { l.len() };
+            let hit = l[from.min(text_end)..text_end]
+                .char_indices()
+                .map(|(p, c)| (from.min(text_end) + p, c))
+                .find(|&(p, c)| matches!(c, '.' | '!' | '?') && ends_sentence(l, p));
             if let Some((p, _)) = hit {
-                break from + p;
+                break p;
+            }
+            if text_end < l.len() {
+                last = last.max(last_word_line);
+                break text_end.max(from).min(l.len());
             }
             // The sentence runs on to the next line of the same paragraph.
             if last + 1 < lines.len() && !lines[last + 1].trim().is_empty() && last < last_word_line + 3 {
@@ -197,6 +249,41 @@ pub fn citation(markup: Markup, keys: &[String]) -> String {
     }
 }
 
+/// Whether the `.`, `!` or `?` at byte `p` of `line` ends a sentence: followed (after any
+/// closing quotes, brackets or emphasis marks) by a space or the line's end, and not the
+/// dot of an abbreviation ("e.g.", "et al.", "approx.", "Fig.") or a single initial.
+fn ends_sentence(line: &str, p: usize) -> bool {
+    let after = line[p + 1..].trim_start_matches(['"', '\'', '”', '’', ')', ']', '}', '*', '_']);
+    if !after.chars().next().is_none_or(char::is_whitespace) {
+        return false;
+    }
+    if !line[p..].starts_with('.') {
+        return true;
+    }
+    let word: String = line[..p]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '.')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    const ABBREVIATIONS: &[&str] = &[
+        "e.g", "i.e", "et al", "al", "approx", "vs", "cf", "fig", "figs", "eq", "ref", "refs", "no", "vol", "ca",
+        "resp", "dr", "prof",
+    ];
+    let lower = word.to_lowercase();
+    !(ABBREVIATIONS.contains(&lower.as_str())
+        || lower.contains('.')
+        || (word.chars().count() == 1 && word.chars().all(char::is_uppercase)))
+}
+
+/// The byte where a LaTeX comment starts in `line` (a `%` not escaped as `\%`).
+fn latex_comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    (0..bytes.len()).find(|&i| bytes[i] == b'%' && (i == 0 || bytes[i - 1] != b'\\'))
+}
+
 /// The edit of `sentence`'s lines in `text` (the file's text): an [`Insertion`] replacing
 /// them. `cite` renders keys in the file's markup.
 pub fn apply(text: &str, sentence: &Sentence, edit: &SentenceEdit, cite: &dyn Fn(&[String]) -> String) -> Insertion {
@@ -231,6 +318,53 @@ mod tests {
         assert_eq!(keys_in("Append \\cite{A2020, B2021}"), vec!["A2020", "B2021"]);
         assert_eq!(keys_in("Cite `Smith2024Trial` here"), vec!["Smith2024Trial"]);
         assert!(keys_in("Change the sentence to:").is_empty());
+    }
+
+    #[test]
+    fn sentences_end_at_a_full_stop_not_at_an_abbreviation() {
+        let l = "Pain falls, e.g. after rest (Smith et al. 2020). Then it rises.";
+        let ends: Vec<usize> =
+            l.match_indices(['.', '!', '?']).map(|(p, _)| p).filter(|&p| ends_sentence(l, p)).collect();
+        assert_eq!(ends, vec![l.find("). ").unwrap() + 1, l.len() - 1]);
+        assert!(ends_sentence("He said \"stop.\" Then", 13));
+        assert!(!ends_sentence("a 1.5 fold", 3));
+        assert_eq!(latex_comment_start("50\\% of cases % note"), Some(14));
+    }
+
+    #[test]
+    fn only_an_instruction_makes_an_edit_and_blocks_are_never_spliced() {
+        let mut t = Target {
+            rank: 1,
+            file_hint: Some("ch.typ".into()),
+            title_hint: String::new(),
+            section_hints: vec!["the existing \"Pain Thresholds\" subsection (line ~12)".into()],
+            environment_raw: None,
+            environment: None,
+            rationale: None,
+            snippet: None,
+            new_section: None,
+            edit: None,
+            keys: vec![],
+            line: 1,
+            source: "g.md".into(),
+        };
+        t.snippet = Some(crate::guide::Snippet {
+            language: Some(Markup::Typst),
+            text: "#hypothesis[Pain Thresholds drop]".into(),
+            line: 3,
+        });
+        assert_eq!(quoted_sentence(&t), None);
+        t.edit = Some("Change the sentence to:".into());
+        let anchor = quoted_sentence(&t).unwrap().0;
+        assert_eq!(kind(&t, &anchor, Some("#hypothesis[Pain Thresholds drop]")), None);
+        // Reworded: not the same sentence, so not spliced in for it.
+        assert_eq!(kind(&t, &anchor, Some("Thresholds for pain drop after exercise.")), None);
+        assert_eq!(
+            kind(&t, &anchor, Some("Pain Thresholds fall @K.")),
+            Some(SentenceEdit::Rewrite("Pain Thresholds fall @K.".into()))
+        );
+        t.edit = Some("Add one sentence after this one.".into());
+        assert_eq!(kind(&t, &anchor, Some("More @K.")), Some(SentenceEdit::Append("More @K.".into())));
     }
 
     #[test]

@@ -387,7 +387,18 @@ fn sentence_edit(
         let s = with_bibliography_case(book, s);
         render::render(&s, markup, &book.rules.environments, defined, (target.source.as_str(), s.line))
     });
-    let kind = ce::kind(target, &anchor, rendered.as_ref().map(|r| r.text.as_str()))?;
+    let kind = match ce::kind(target, &anchor, rendered.as_ref().map(|r| r.text.as_str()))? {
+        // Keys as the bibliography spells them (a case-only difference is a warning elsewhere).
+        ce::SentenceEdit::AddKeys(keys) => ce::SentenceEdit::AddKeys(
+            keys.into_iter()
+                .map(|k| match book.bib.status(&k) {
+                    crate::bib::KeyStatus::CaseMismatch(actual) => actual,
+                    _ => k,
+                })
+                .collect(),
+        ),
+        other => other,
+    };
     let text = book.base_text(&sentence.path)?;
     let lines: Vec<&str> = text.lines().collect();
     let span = lines.get(sentence.first - 1..sentence.last)?.join("\n");
@@ -427,7 +438,13 @@ fn sentence_edit(
         _ => target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default(),
     };
     let mut out = plan.clone();
-    if !keys.is_empty() && keys.iter().all(|k| span.contains(k.as_str())) {
+    let cites = |k: &str| {
+        span.match_indices(k).any(|(at, _)| {
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !word(span[..at].chars().next_back()) && !word(span[at + k.len()..].chars().next())
+        })
+    };
+    if !keys.is_empty() && keys.iter().all(|k| cites(k)) {
         findings.push(
             Finding::new(
                 "already-applied",

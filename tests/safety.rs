@@ -330,3 +330,25 @@ fn the_base_text_is_the_committed_blob_even_when_the_work_tree_copy_looks_clean(
     // Context lines come from the blob: no carriage returns.
     assert!(!patch.contains('\r'), "{patch}");
 }
+
+#[test]
+fn an_uncommitted_same_size_edit_with_its_old_time_is_not_planned_against() {
+    let (_d, book) = common::git_book();
+    let path = book.join("chapters/ch02/sec-nmda-antagonists.tex");
+    let past = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    std::fs::File::options().write(true).open(&path).unwrap().set_modified(past).unwrap();
+    // The index records the old time (as after a checkout long ago).
+    common::git(&book, &["update-index", "--refresh"]);
+    // Same size, same modification time: only the status-change time tells.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("NMDA", "XXXX", 1);
+    assert_eq!(edited.len(), text.len());
+    std::fs::write(&path, &edited).unwrap();
+    std::fs::File::options().write(true).open(&path).unwrap().set_modified(past).unwrap();
+    let out = common::tool(&book).args(["diff", "Literature/treatments/ketamine"]).output().unwrap();
+    let patch = common::stdout(&out);
+    assert!(patch.contains("+++ b/chapters/ch02/sec-nmda-antagonists.tex"), "{patch}");
+    assert!(!patch.contains("XXXX"), "{patch}");
+    // And the user is told the work-tree copy differs.
+    assert!(common::stderr(&out).contains("worktree-differs"), "{}", common::stderr(&out));
+}
