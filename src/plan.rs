@@ -593,7 +593,35 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
             _ => {}
         }
     }
-    for (path, inserts) in per_file {
+    for (path, mut inserts) in per_file {
+        // Two targets editing the same lines (two claims in one sentence): the first edit
+        // stays, the later ones are left out and said so; the rest of the file still changes.
+        inserts.sort_by_key(|i| i.after_line);
+        let mut kept: Vec<Insertion> = Vec::with_capacity(inserts.len());
+        for ins in inserts {
+            let overlaps = kept.iter().any(|k| {
+                let (a, b) = (k.after_line, k.after_line + k.replaces);
+                let (c, d) = (ins.after_line, ins.after_line + ins.replaces);
+                (k.replaces > 0 && c >= a && c < b)
+                    || (ins.replaces > 0 && a >= c && a < d && (k.replaces > 0 || a > c))
+            });
+            if overlaps {
+                findings.push(
+                    Finding::new(
+                        "edit-overlap",
+                        Severity::Warning,
+                        format!(
+                            "two targets change line {} of {path}; the later one is left out (apply it after this one lands)",
+                            ins.after_line + 1
+                        ),
+                    )
+                    .at(path.clone(), Some(ins.after_line + 1)),
+                );
+                continue;
+            }
+            kept.push(ins);
+        }
+        let inserts = kept;
         let Some(old) = book.base_text(&path) else {
             findings.push(
                 Finding::new("edit-failed", Severity::Error, "the file to edit is not in the book").at(path, None),

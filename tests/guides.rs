@@ -304,3 +304,30 @@ fn citation_edits_change_the_quoted_sentences_in_place() {
     apply.stdin.take().unwrap().write_all(patch.as_bytes()).unwrap();
     assert!(apply.wait().unwrap().success());
 }
+
+#[test]
+fn two_edits_of_one_sentence_keep_the_first_and_say_so() {
+    let (_dir, book) = common::git_book_with_families();
+    common::write(
+        &book,
+        "Literature/two-edits/integration-guide.md",
+        "# Integration Guide: two edits\n\n**File:** `typst/ch03-mechanisms/sec-02-central-sensitization.typ`\n\n\
+         ## Integration Target 1: first\n\n**Location:** Line ~10, text: \"In healthy people, exercise usually dampens pain\"\n\n\
+         **Edit:** Add `@Nijs2012sensitization` at the end of this sentence.\n\n\
+         ## Integration Target 2: second\n\n**Location:** Line ~10, text: \"exercise usually dampens pain for a short while\"\n\n\
+         **Edit:** Add `@Koutsaliaris2025ketamine` at the end of this sentence.\n",
+    );
+    common::git(&book, &["add", "-A"]);
+    common::git(&book, &["commit", "-q", "-m", "guide"]);
+    let out = common::tool(&book).args(["diff", "Literature/two-edits"]).output().unwrap();
+    let patch = common::stdout(&out);
+    assert!(
+        patch.contains(
+            "+In healthy people, exercise usually dampens pain for a short while @Nijs2012sensitization. In many\n"
+        ),
+        "{patch}"
+    );
+    assert!(!patch.contains("Koutsaliaris2025ketamine"), "{patch}");
+    let err = common::stderr(&out);
+    assert!(err.contains("warning[edit-overlap]") && err.contains("two targets change line 10"), "{err}");
+}
