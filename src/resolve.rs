@@ -63,9 +63,12 @@ pub struct Resolver<'b> {
     /// Heading term -> the (chapter, heading) pairs holding it; built with `headings`.
     postings: Option<std::sync::Arc<Postings>>,
     content: Option<std::sync::Arc<Bm25>>,
-    /// Files the current guide's earlier targets resolved to, with their file hints (see
-    /// [`Resolver::start_guide`]).
+    /// Files the current guide's more confident targets resolved to, with their file hints
+    /// as normalised for resolution (see [`Resolver::resolve_guide`]).
     claimed: Vec<(String, String)>,
+    /// The last file hint resolved, as normalised (`./`, the book root, another machine's
+    /// folders removed): what `claimed` compares.
+    last_hint: String,
 }
 
 /// The chapter slug of a file name: the stem without a `chNN-`/`chNNa-` prefix.
@@ -151,6 +154,7 @@ impl<'b> Resolver<'b> {
             postings: None,
             content: None,
             claimed: Vec::new(),
+            last_hint: String::new(),
         }
     }
 
@@ -180,8 +184,10 @@ impl<'b> Resolver<'b> {
         for i in order {
             let (t, c) = &targets[i];
             let Some(hint) = file_name(t) else { continue };
+            self.last_hint.clear();
             out[i] = self.resolve_unclaimed(t, c);
             if let Resolution::Resolved(r) = &out[i] {
+                let hint = if self.last_hint.is_empty() { hint } else { self.last_hint.clone() };
                 self.claimed.push((hint, r.path.clone()));
             }
         }
@@ -224,6 +230,7 @@ impl<'b> Resolver<'b> {
         if hint.contains("..") && normalize_rel(hint).is_none() {
             return Resolution::Outside(hint.to_string());
         }
+        self.last_hint = hint.to_string();
         if let Some(p) = normalize_rel(hint).filter(|p| self.book.not_text.contains(p)) {
             return Resolution::NotChapter(p, "is not UTF-8 text");
         }

@@ -396,7 +396,6 @@ pub fn key_from_folder(guide: &mut Guide, folder: &Path, bib: &crate::bib::Bibli
     }
 }
 
-/// `MetabolicCPETResponses` -> `Metabolic CPET Responses`.
 /// The subject of a literature folder named `Author_Year_Subject` (`Montoya_2013_Valganciclovir`
 /// -> "Valganciclovir", `Keller_2024_MetabolicResponses` -> "Metabolic Responses"); `None` for
 /// other names.
@@ -408,6 +407,7 @@ pub fn paper_subject(folder: &str) -> Option<String> {
     (!subject.is_empty()).then_some(subject)
 }
 
+/// `MetabolicCPETResponses` -> `Metabolic CPET Responses`.
 fn split_camel(s: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = s.chars().collect();
