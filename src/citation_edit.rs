@@ -98,15 +98,23 @@ fn is_prose(text: &str) -> bool {
 
 /// Whether `text` begins with the words of `anchor` (as [`contains_words`] compares them).
 fn starts_with_words(text: &str, anchor: &str) -> bool {
-    let norm = |s: &str| {
-        s.split_whitespace()
-            .map(|w| w.trim_matches(['*', '_']).to_lowercase())
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let a = norm(anchor).trim_end_matches(['.', '!', '?', ',', ';', ':']).to_string();
-    !a.is_empty() && norm(text).starts_with(&a)
+    let a = comparable_anchor(anchor);
+    !a.is_empty() && comparable(text).starts_with(&a)
+}
+
+/// Words lowercased, emphasis marks `*_` dropped, joined by single spaces.
+fn comparable(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| w.trim_matches(['*', '_']).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// [`comparable`] without the quoted sentence's own final punctuation (it may now follow a
+/// citation).
+fn comparable_anchor(anchor: &str) -> String {
+    comparable(anchor).trim_end_matches(['.', '!', '?', ',', ';', ':']).to_string()
 }
 
 /// Citation keys written in an edit instruction: `@Key`, `\cite{A,B}`, or a code span
@@ -135,16 +143,8 @@ fn keys_in(text: &str) -> Vec<String> {
 /// Whether `text` holds the words of `anchor` in order (whitespace, case, markup characters
 /// `*_` and the anchor's final punctuation ignored).
 fn contains_words(text: &str, anchor: &str) -> bool {
-    let norm = |s: &str| {
-        s.split_whitespace()
-            .map(|w| w.trim_matches(['*', '_']).to_lowercase())
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    // The quoted sentence's own final punctuation may now follow a citation.
-    let a = norm(anchor).trim_end_matches(['.', '!', '?', ',', ';', ':']).to_string();
-    !a.is_empty() && norm(text).contains(&a)
+    let a = comparable_anchor(anchor);
+    !a.is_empty() && comparable(text).contains(&a)
 }
 
 /// Finds the sentence holding `anchor` in `path` or the files it includes: the match

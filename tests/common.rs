@@ -91,3 +91,16 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();
 }
+
+/// Asserts that `patch` applies to the work tree of `book` (`git apply --check`).
+pub fn assert_applies(book: &Path, patch: &str) {
+    use std::io::Write;
+    let mut apply = Command::new("git")
+        .args(["apply", "--check", "-"])
+        .current_dir(book)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    apply.stdin.take().unwrap().write_all(patch.as_bytes()).unwrap();
+    assert!(apply.wait().unwrap().success(), "the patch does not apply:\n{patch}");
+}

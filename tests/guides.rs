@@ -220,15 +220,7 @@ fn an_entry_supplied_by_the_folder_is_appended_with_the_readme_status_in_one_dif
     assert!(patch.contains("+] <obs:evening-orthostatic-rise>"));
     // The info finding says where the entry went.
     assert!(common::stderr(&out).contains("citation-key-added"), "{}", common::stderr(&out));
-    let mut apply = std::process::Command::new("git")
-        .args(["apply", "--check", "-"])
-        .current_dir(&book)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    apply.stdin.take().unwrap().write_all(patch.as_bytes()).unwrap();
-    assert!(apply.wait().unwrap().success());
+    common::assert_applies(&book, &patch);
 }
 
 #[test]
@@ -294,15 +286,7 @@ fn citation_edits_change_the_quoted_sentences_in_place() {
         .map(|t| (t["candidates"][0]["after_line"].as_i64().unwrap(), t["insertion"]["replaces"].as_i64().unwrap()))
         .collect();
     assert_eq!(firsts, vec![(9, 1), (14, 2), (20, 1), (46, 1)]);
-    let mut apply = std::process::Command::new("git")
-        .args(["apply", "--check", "-"])
-        .current_dir(&book)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    apply.stdin.take().unwrap().write_all(patch.as_bytes()).unwrap();
-    assert!(apply.wait().unwrap().success());
+    common::assert_applies(&book, &patch);
 }
 
 #[test]

@@ -50,15 +50,7 @@ fn one_environment_per_file_gets_a_new_file_and_its_include_line() {
     let patch = common::stdout(&out);
     let expected = "diff --git a/ch01/ch01.typ b/ch01/ch01.typ\n--- a/ch01/ch01.typ\n+++ b/ch01/ch01.typ\n@@ -8,6 +8,7 @@\n \n #include \"hypotheses/hyp-orexin.typ\"\n #include \"hypotheses/hyp-glymphatic.typ\"\n+#include \"hypotheses/hyp-adenosine.typ\"\n \n == Sleep Hygiene <sec:hygiene>\n \ndiff --git a/ch01/hypotheses/hyp-adenosine.typ b/ch01/hypotheses/hyp-adenosine.typ\nnew file mode 100644\n--- /dev/null\n+++ b/ch01/hypotheses/hyp-adenosine.typ\n@@ -0,0 +1,5 @@\n+#import \"../../env.typ\": *\n+\n+#hypothesis(title: [Adenosine Does Not Clear])[\n+  Sleep pressure may persist because adenosine is not cleared overnight @Arnell2025adenosine.\n+] <hyp:adenosine>\n";
     assert_eq!(patch, expected);
-    let mut apply = std::process::Command::new("git")
-        .args(["apply", "--check", "-"])
-        .current_dir(&root)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    apply.stdin.take().unwrap().write_all(patch.as_bytes()).unwrap();
-    assert!(apply.wait().unwrap().success());
+    common::assert_applies(&root, &patch);
     // `apply` commits both files.
     let out = common::tool(&root).args(["apply", "Literature/Arnell_2025_Adenosine"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
