@@ -336,17 +336,10 @@ mod tests {
         let mut t = Target {
             rank: 1,
             file_hint: Some("ch.typ".into()),
-            title_hint: String::new(),
             section_hints: vec!["the existing \"Pain Thresholds\" subsection (line ~12)".into()],
-            environment_raw: None,
-            environment: None,
-            rationale: None,
-            snippet: None,
-            new_section: None,
-            edit: None,
-            keys: vec![],
             line: 1,
             source: "g.md".into(),
+            ..Default::default()
         };
         t.snippet = Some(crate::guide::Snippet {
             language: Some(Markup::Typst),

@@ -12,16 +12,9 @@ fn target(file: &str, title: &str) -> Target {
         rank: 1,
         file_hint: Some(file.into()),
         title_hint: title.into(),
-        section_hints: vec![],
-        environment_raw: None,
-        environment: None,
-        rationale: None,
-        snippet: None,
-        new_section: None,
-        edit: None,
-        keys: vec![],
         line: 1,
         source: "g.md".into(),
+        ..Default::default()
     }
 }
 

@@ -25,17 +25,10 @@ fn target(hints: &[&str]) -> Target {
     Target {
         rank: 1,
         file_hint: Some(CHAPTER.into()),
-        title_hint: String::new(),
         section_hints: hints.iter().map(|h| h.to_string()).collect(),
-        environment_raw: None,
-        environment: None,
-        rationale: None,
-        snippet: None,
-        new_section: None,
-        edit: None,
-        keys: vec![],
         line: 1,
         source: "guide.md".into(),
+        ..Default::default()
     }
 }
 

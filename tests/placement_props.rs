@@ -124,17 +124,11 @@ fn check(blocks: &[Block], typst: bool) -> Result<(), TestCaseError> {
     let target = Target {
         rank: 1,
         file_hint: Some(name.into()),
-        title_hint: String::new(),
         section_hints: vec!["Chapter".into()],
-        environment_raw: None,
         environment: Some("observation".into()),
-        rationale: None,
-        snippet: None,
-        new_section: None,
-        edit: None,
-        keys: vec![],
         line: 1,
         source: "g.md".into(),
+        ..Default::default()
     };
     let candidates = place::rank(&book, name, &target, &[], "pacing energy observed", 100);
     prop_assert!(!candidates.is_empty(), "no candidate in\n{text}");

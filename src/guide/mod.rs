@@ -81,7 +81,7 @@ pub struct Snippet {
 }
 
 /// One target of a guide: a file hint and what to put there.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Target {
     /// 1 = primary, 2 = secondary, ...; targets without a rank word count on in order.
     pub rank: usize,
