@@ -156,6 +156,8 @@ pub struct Book {
     pub git: Option<GitBase>,
     /// Chapter files (.tex, .typ) and .bib files, relative path -> text as it is now.
     pub sources: BTreeMap<String, String>,
+    /// The chapter files among `sources` (see [`Book::chapter_files`]), listed once.
+    chapters: Vec<String>,
     /// Root documents.
     pub roots: Vec<String>,
     /// Chapter files reachable from a root through includes.
@@ -287,6 +289,12 @@ impl Book {
                 }
             }
         }
+        let markdown_book = config.book.roots.iter().any(|r| r.ends_with(".md"));
+        let chapters = sources
+            .keys()
+            .filter(|p| Markup::from_path(p).is_some_and(|m| m != Markup::Markdown || markdown_book))
+            .cloned()
+            .collect();
         let mut book = Book {
             root,
             config,
@@ -294,6 +302,7 @@ impl Book {
             phrasing,
             git,
             sources,
+            chapters,
             roots: Vec::new(),
             reachable: BTreeSet::new(),
             parents: BTreeMap::new(),
@@ -404,10 +413,7 @@ impl Book {
     /// Chapter files (.tex, .typ; .md too in a Markdown book, i.e. when a configured root
     /// is a .md file), sorted.
     pub fn chapter_files(&self) -> impl Iterator<Item = &String> {
-        let markdown_book = self.config.book.roots.iter().any(|r| r.ends_with(".md"));
-        self.sources
-            .keys()
-            .filter(move |p| Markup::from_path(p).is_some_and(|m| m != Markup::Markdown || markdown_book))
+        self.chapters.iter()
     }
 
     /// The outline of a chapter file, parsed once.

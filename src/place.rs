@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::book::Book;
 use crate::guide::Target;
 use crate::relevance::Bm25;
-use crate::text::{dice, terms, words};
+use crate::text::{dice_of_sets, terms, words};
 
 /// One ranked insertion point.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -344,12 +344,16 @@ pub fn title_similarity(hint: &str, title: &str) -> f64 {
 #[derive(Debug, Clone, Default)]
 struct TitleForm {
     words: Vec<String>,
+    /// The title's [`terms`] as a set: sorted, without repeats.
     terms: Vec<String>,
 }
 
 impl TitleForm {
     fn new(title: &str) -> Self {
-        TitleForm { words: words(title), terms: terms(title) }
+        let mut terms = terms(title);
+        terms.sort_unstable();
+        terms.dedup();
+        TitleForm { words: words(title), terms }
     }
 
     /// [`title_similarity`] of `self` (the hint) to `title`.
@@ -357,10 +361,10 @@ impl TitleForm {
         if !self.words.is_empty() && self.words == title.words {
             return 1.0;
         }
-        if !self.terms.is_empty() && self.terms.iter().all(|t| title.terms.contains(t)) {
+        if !self.terms.is_empty() && self.terms.iter().all(|t| title.terms.binary_search(t).is_ok()) {
             return 0.9;
         }
-        dice(&self.terms, &title.terms)
+        dice_of_sets(&self.terms, &title.terms)
     }
 }
 

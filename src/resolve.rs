@@ -69,6 +69,10 @@ pub struct Resolver<'b> {
     /// The last file hint resolved, as normalised (`./`, the book root, another machine's
     /// folders removed): what `claimed` compares.
     last_hint: String,
+    /// File stem (name without extension) -> the chapter files of the book with it, sorted.
+    by_stem: std::sync::Arc<HashMap<String, Vec<String>>>,
+    /// The book's top folders that hold files (`contents`, `src`).
+    top_folders: std::sync::Arc<BTreeSet<String>>,
 }
 
 /// The chapter slug of a file name: the stem without a `chNN-`/`chNNa-` prefix.
@@ -142,9 +146,19 @@ impl<'b> Resolver<'b> {
             .iter()
             .map(|p| sorted(p.split('/').filter(|d| d.starts_with("part")).flat_map(name_terms).collect()))
             .collect();
+        let mut by_stem: HashMap<String, Vec<String>> = HashMap::new();
+        for p in book.chapter_files() {
+            let file = p.rsplit('/').next().unwrap_or(p);
+            let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+            by_stem.entry(stem.to_string()).or_default().push(p.clone());
+        }
+        let top_folders =
+            book.sources.keys().filter_map(|p| p.split_once('/').map(|(top, _)| top.to_string())).collect();
         Resolver {
             book,
             chapters,
+            by_stem: std::sync::Arc::new(by_stem),
+            top_folders: std::sync::Arc::new(top_folders),
             chapter_terms,
             title_terms,
             headings: None,
@@ -212,8 +226,7 @@ impl<'b> Resolver<'b> {
             // name under no such folder is looked for by its name.
             None if hint.starts_with('/') => {
                 let rel = hint.trim_start_matches('/');
-                let is_top =
-                    |top: &str| self.book.sources.keys().any(|p| p.split('/').next() == Some(top) && p.contains('/'));
+                let is_top = |top: &str| self.top_folders.contains(top);
                 let in_book = is_top(rel.split('/').next().unwrap_or(""))
                     || normalize_rel(rel).and_then(|p| self.book.file(&p)).is_some();
                 let parts: Vec<&str> = rel.split('/').collect();
@@ -261,14 +274,7 @@ impl<'b> Resolver<'b> {
             // The same file name elsewhere, or the same stem in the other markup (an edition
             // ported from LaTeX to Typst keeps its file names).
             let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
-            let moved: Vec<&String> = self
-                .book
-                .chapter_files()
-                .filter(|p| {
-                    let file = p.rsplit('/').next().unwrap_or(p);
-                    file == name || file.rsplit_once('.').is_some_and(|(s, _)| s == stem)
-                })
-                .collect();
+            let moved: Vec<&String> = self.by_stem.get(stem).map(|v| v.iter().collect()).unwrap_or_default();
             if let Some(best) = best_by_path(&moved, hint, &reach) {
                 return Resolution::Resolved(match self.live_edition(best) {
                     Some(live) => live,
