@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use crate::finding::{Finding, Severity};
 
 /// One bibliography entry as found in a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BibEntry {
     /// The citation key exactly as written.
     pub key: String,
@@ -26,13 +26,14 @@ pub struct BibEntry {
 }
 
 /// Every citation key of the book's bibliography files.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Bibliography {
     /// Key -> first entry with that key.
     pub entries: BTreeMap<String, BibEntry>,
     /// Lowercased key -> keys with that spelling, for case-only mismatches.
     lower: BTreeMap<String, Vec<String>>,
     /// Duplicate keys and unparsable entries.
+    #[serde(with = "crate::finding::records")]
     pub findings: Vec<Finding>,
 }
 

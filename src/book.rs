@@ -184,6 +184,20 @@ pub struct Book {
     functions: Mutex<Option<Arc<Vec<String>>>>,
     /// The chapter files' terms as ids, tokenized on first need.
     terms: std::sync::OnceLock<Arc<crate::relevance::BookTerms>>,
+    /// Whether the bibliography's entries were validated with the BibTeX parser.
+    bib_validated: bool,
+    /// Where this book's snapshot goes, and what the one read at opening held (see
+    /// [`crate::snapshot`]); `None` when the book is not read from a git commit.
+    snapshot: Option<(crate::snapshot::Slot, Option<Held>)>,
+}
+
+/// What a snapshot read at opening held: a later one is written only when the run added to
+/// it.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    outlines: usize,
+    terms: bool,
+    bib_validated: bool,
 }
 
 /// Finds the book root: the first folder holding `chapter-integrator.toml`, walking up from
@@ -235,6 +249,28 @@ impl Book {
         }
         rules.environments.label_prefix.extend(config.labels.prefixes.clone());
         let git = open_git(&root, base_rev)?;
+        let slot = git.as_ref().and_then(|g| {
+            let config_bytes = std::fs::read(root.join(CONFIG_FILE)).unwrap_or_default();
+            crate::snapshot::slot(g, g.base?, &config_bytes)
+        });
+        let phase = crate::trace::Phase::start("read snapshot");
+        let bytes = slot.as_ref().and_then(crate::snapshot::load);
+        phase.done();
+        let phase = crate::trace::Phase::start("decode snapshot");
+        let snap = bytes
+            .as_deref()
+            .and_then(crate::snapshot::decode)
+            .filter(|s| Some(s.fingerprint) == slot.as_ref().map(|s| s.fingerprint));
+        phase.done();
+        if let Some(snap) = snap {
+            let phase = crate::trace::Phase::start("book from snapshot");
+            let mut book = Book::from_snapshot(root, config, rules, phrasing, git, snap, slot);
+            if validate_bibliography && !book.bib_validated {
+                book.read_bibliography(true);
+            }
+            phase.done();
+            return Ok(book);
+        }
         let mut findings = Vec::new();
         let literature = config.book.literature();
         let in_literature = |p: &str| literature.iter().any(|l| p == l || p.starts_with(&format!("{l}/")));
@@ -317,6 +353,8 @@ impl Book {
             labels: Mutex::new(None),
             functions: Mutex::new(None),
             terms: std::sync::OnceLock::new(),
+            bib_validated: false,
+            snapshot: slot.map(|s| (s, None)),
         };
         let phase = crate::trace::Phase::start("link includes");
         book.link_includes();
@@ -367,7 +405,89 @@ impl Book {
     /// Reads the bibliography: the configured files in order, else every .bib outside the
     /// literature folders, those the documents name first (a scratch .bib elsewhere must not
     /// win a duplicate key over the book's own bibliography), then by path.
+    /// The book a snapshot holds, with this run's configuration, rules and repository.
+    #[allow(clippy::too_many_arguments)]
+    fn from_snapshot(
+        root: PathBuf,
+        config: Config,
+        rules: Rules,
+        phrasing: PhrasingRules,
+        git: Option<GitBase>,
+        snap: crate::snapshot::Snapshot<'_>,
+        slot: Option<crate::snapshot::Slot>,
+    ) -> Book {
+        let held =
+            Held { outlines: snap.outlines.len(), terms: snap.terms.is_some(), bib_validated: snap.bib_validated };
+        let terms = std::sync::OnceLock::new();
+        if let Some(t) = snap.terms.and_then(crate::relevance::BookTerms::from_parts) {
+            let _ = terms.set(Arc::new(t));
+        }
+        Book {
+            root,
+            config,
+            rules,
+            phrasing,
+            git,
+            sources: snap.sources,
+            chapters: snap.chapters,
+            roots: snap.roots,
+            reachable: snap.reachable,
+            parents: snap.parents,
+            children: snap.children,
+            bib: snap.bib,
+            findings: snap.findings,
+            symlinks: snap.symlinks,
+            not_text: snap.not_text,
+            outlines: Mutex::new(snap.outlines.into_iter().map(|(p, o)| (p, Arc::new(o))).collect()),
+            sections: Mutex::new(HashMap::new()),
+            bib_terms: Mutex::new(HashMap::new()),
+            labels: Mutex::new(None),
+            functions: Mutex::new(None),
+            terms,
+            bib_validated: snap.bib_validated,
+            snapshot: slot.map(|s| (s, Some(held))),
+        }
+    }
+
+    /// Writes this book's snapshot (see [`crate::snapshot`]) when it is read from a git
+    /// commit and this run learnt something the stored one lacks: a first snapshot, more
+    /// outlines, the term table, a validated bibliography.
+    pub fn save_snapshot(&self) {
+        let Some((slot, held)) = &self.snapshot else { return };
+        let outlines = lock(&self.outlines);
+        let terms = self.terms.get();
+        let news = match held {
+            None => true,
+            Some(h) => {
+                outlines.len() > h.outlines || (terms.is_some() && !h.terms) || (self.bib_validated && !h.bib_validated)
+            }
+        };
+        if !news {
+            return;
+        }
+        let phase = crate::trace::Phase::start("write snapshot");
+        let snapshot = crate::snapshot::SnapshotRef {
+            fingerprint: slot.fingerprint,
+            sources: &self.sources,
+            chapters: &self.chapters,
+            symlinks: &self.symlinks,
+            not_text: &self.not_text,
+            findings: &self.findings,
+            roots: &self.roots,
+            reachable: &self.reachable,
+            parents: &self.parents,
+            children: &self.children,
+            bib: &self.bib,
+            bib_validated: self.bib_validated,
+            outlines: outlines.iter().map(|(p, o)| (p.as_str(), &**o)).collect(),
+            terms: terms.map(|t| t.parts()),
+        };
+        crate::snapshot::store(slot, &snapshot);
+        phase.done();
+    }
+
     fn read_bibliography(&mut self, validate: bool) {
+        self.bib_validated = validate;
         let bib_files: Vec<String> = if self.config.book.bibliography.is_empty() {
             let used = self.bibliography_in_use();
             let mut files: Vec<String> = self.sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect();
@@ -388,8 +508,9 @@ impl Book {
                 None => missing.push((*path).clone()),
             }
         }
+        // With the bibliography's own findings: reading it again replaces them all.
         for path in missing {
-            self.findings.push(
+            bib.findings.push(
                 Finding::new(
                     "bib-file-missing",
                     Severity::Error,

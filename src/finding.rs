@@ -4,10 +4,10 @@
 //! and where known the file (relative to the book root, `/` separators) and 1-based line.
 //! Only findings of [`Severity::Error`] change the exit status (to 1).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; never fails a run.
@@ -30,7 +30,7 @@ impl Severity {
 }
 
 /// One problem found in the user's input, with a stable code.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable kebab-case code, e.g. `citation-key-missing`; see `rules/checks.toml` (and
     /// `rules/phrasing.toml` for phrasing rules).
@@ -65,5 +65,32 @@ impl Finding {
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+}
+
+/// Findings as plain records for binary formats (book snapshots): every field is written,
+/// `help` included, in declaration order. For `#[serde(with = "crate::finding::records")]`.
+pub(crate) mod records {
+    use super::{Finding, Severity};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// code, severity, message, path, line, help.
+    type Record = (String, Severity, String, Option<String>, Option<usize>, Option<String>);
+    type RecordRef<'a> = (&'a str, Severity, &'a str, &'a Option<String>, Option<usize>, &'a Option<String>);
+
+    pub fn serialize<S: Serializer>(findings: &[Finding], s: S) -> Result<S::Ok, S::Error> {
+        let records: Vec<RecordRef> = findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.severity, f.message.as_str(), &f.path, f.line, &f.help))
+            .collect();
+        records.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Finding>, D::Error> {
+        let records = Vec::<Record>::deserialize(d)?;
+        Ok(records
+            .into_iter()
+            .map(|(code, severity, message, path, line, help)| Finding { code, severity, message, path, line, help })
+            .collect())
     }
 }

@@ -30,6 +30,7 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod snapshot;
 pub mod text;
 pub mod trace;
 pub mod workflow;
@@ -121,19 +122,27 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     let phase = trace::Phase::start("open book");
     let book = Book::open_with(&root, &s.base, validate)?;
     phase.done();
+    let status = run_on(&book, s, &cwd, out, err)?;
+    // What this run parsed serves the next run on the same commit.
+    book.save_snapshot();
+    Ok(status)
+}
+
+/// [`run`] on the opened book.
+fn run_on(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32> {
     let style = Style { color: s.color && s.format == Format::Text };
     match &s.action {
-        Action::Outline => return outline(&book, s, &cwd, out, style),
-        Action::Guides => return guides(&book, s, &cwd, out, style),
+        Action::Outline => return outline(book, s, cwd, out, style),
+        Action::Guides => return guides(book, s, cwd, out, style),
         Action::Init { force } => {
-            let path = workflow::init(&book, *force)?;
+            let path = workflow::init(book, *force)?;
             writeln!(out, "wrote {}", path.display()).map_err(|e| Error::io("write", "stdout", e))?;
             return Ok(0);
         }
         _ => {}
     }
     let inputs: Vec<PathBuf> = match (&s.action, s.paths.is_empty()) {
-        (Action::Check { changed_since: Some(rev), .. }, true) => workflow::changed_guides(&book, rev)?,
+        (Action::Check { changed_since: Some(rev), .. }, true) => workflow::changed_guides(book, rev)?,
         (_, true) => book::find_guides(&book.root)?,
         (_, false) => s.paths.iter().map(|p| cwd.join(p)).collect(),
     };
@@ -177,10 +186,10 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         guides.push(g);
     }
     let progress = progress_bar(guides.len() as u64, s.quiet);
-    let mut resolver = resolve::Resolver::new(&book);
+    let mut resolver = resolve::Resolver::new(book);
     let plan_one = |resolver: &mut resolve::Resolver, g: &guide::Guide| {
         progress.set_message(g.path.clone());
-        let plan = plan::plan_guide(&book, resolver, g.clone());
+        let plan = plan::plan_guide(book, resolver, g.clone());
         progress.inc(1);
         plan
     };
@@ -201,7 +210,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     // `check` of the whole book (no PATH) also reports the book's own health.
     let whole_book = matches!(s.action, Action::Check { changed_since: None, .. }) && s.paths.is_empty();
     let phase = trace::Phase::start("book health");
-    let health = if whole_book { index::health(&book) } else { Vec::new() };
+    let health = if whole_book { index::health(book) } else { Vec::new() };
     phase.done();
     let book_findings: Vec<&finding::Finding> =
         book.findings.iter().chain(book.bib.findings.iter()).chain(health.iter()).collect();
@@ -222,7 +231,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             Ok(i32::from(failed))
         }
         Action::Diff { output } => {
-            let (patch, change_failed) = diff_of(&book, &plans, s, err, style, source)?;
+            let (patch, change_failed) = diff_of(book, &plans, s, err, style, source)?;
             match output {
                 // Nothing is written when the plan has errors.
                 Some(_) if failed || change_failed => {
@@ -251,7 +260,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
                         "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>(),
                         "book_findings": book_findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
                         "summary": summary_json(&plans, &book_findings),
-                        "diff": if *diff { Some(diff_of(&book, &plans, s, err, style, source)?.0) } else { None },
+                        "diff": if *diff { Some(diff_of(book, &plans, s, err, style, source)?.0) } else { None },
                     });
                     write_json(out, &doc)?;
                 }
@@ -295,7 +304,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             }
             // The patch is part of text output only (JSON carries it in `diff`).
             if *diff && s.format == Format::Text {
-                let (patch, _) = diff_of(&book, &plans, s, err, style, source)?;
+                let (patch, _) = diff_of(book, &plans, s, err, style, source)?;
                 out.write_all(report::diff_text(&patch, style).as_bytes())
                     .map_err(|e| Error::io("write", "stdout", e))?;
             }
@@ -320,7 +329,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             if !accept_low_confidence {
                 plan::leave_out_low_confidence(&mut plans);
             }
-            apply(&book, &plans, (branch.as_deref(), *force, summary.as_deref()), s, out, err, (style, source))
+            apply(book, &plans, (branch.as_deref(), *force, summary.as_deref()), s, out, err, (style, source))
         }
     }
 }

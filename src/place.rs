@@ -9,6 +9,7 @@
 //! environments of the same kind. Every signal that contributes is given as a reason.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -63,7 +64,7 @@ pub struct SectionIndex {
     sections: Vec<Section>,
     bm25: Bm25,
     /// Per section: its title and each heading of its path, tokenized.
-    forms: Vec<(TitleForm, Vec<TitleForm>)>,
+    forms: Vec<(Arc<TitleForm>, Vec<Arc<TitleForm>>)>,
 }
 
 /// A paper's subject matching more section titles than this says nothing about which one.
@@ -107,10 +108,10 @@ fn section_index(book: &Book, path: &str) -> std::sync::Arc<SectionIndex> {
             counter.take()
         })
         .collect();
-    let forms = sections
-        .iter()
-        .map(|s| (TitleForm::new(&s.title), s.heading_path.iter().map(|p| TitleForm::new(p)).collect()))
-        .collect();
+    // Each distinct title tokenized once: sections share the headings above them.
+    let mut seen: HashMap<String, Arc<TitleForm>> = HashMap::new();
+    let mut form = |t: &String| seen.entry(t.clone()).or_insert_with(|| Arc::new(TitleForm::new(t))).clone();
+    let forms = sections.iter().map(|s| (form(&s.title), s.heading_path.iter().map(&mut form).collect())).collect();
     let bm25 = Bm25::from_ids(docs, terms.vocab.clone(), w.bm25_k1, w.bm25_b);
     let index = std::sync::Arc::new(SectionIndex { sections, bm25, forms });
     let mut cache = crate::book::lock(&book.sections);
@@ -159,7 +160,7 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
         .filter(|(form, _)| forms.iter().filter(|f| form.similarity(&f.0) >= w.hint_min).count() <= SUBJECT_SECTIONS);
     // Each candidate with, when it is relevant, (index of its relevance reason, section, r):
     // the shared terms are only looked up for the candidates kept.
-    let mut out: Vec<(Candidate, Option<PendingRelevance>)> = sections
+    let mut out: Vec<Ranked> = sections
         .iter()
         .enumerate()
         .map(|(i, s)| {
@@ -231,42 +232,72 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             } else {
                 s.after_line
             };
-            let candidate = Candidate {
-                path: s.path.clone(),
+            Ranked {
+                path: &s.path,
+                heading_path: &s.heading_path,
                 after_line,
-                heading_path: s.heading_path.clone(),
                 score: (score * 1000.0).round() / 1000.0,
                 reasons,
                 cites_keys: cites,
-            };
-            (candidate, relevance)
+                relevance,
+            }
         })
         .collect();
     // A found anchor outranks every section; the section holding it adds its own signals.
-    for mut a in anchor_candidates(book, path, &hints, w.anchor_text) {
-        if let Some((c, _)) = out.iter().find(|(c, _)| c.path == a.path && c.heading_path == a.heading_path) {
-            a.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
-            a.reasons.extend(c.reasons.iter().filter(|r| !r.is_empty()).cloned());
-            a.cites_keys = c.cites_keys.clone();
+    let anchors = anchor_candidates(book, path, &hints, w.anchor_text);
+    for a in &anchors {
+        let mut ranked = Ranked {
+            path: &a.path,
+            heading_path: &a.heading_path,
+            after_line: a.after_line,
+            score: a.score,
+            reasons: a.reasons.clone(),
+            cites_keys: a.cites_keys.clone(),
+            relevance: None,
+        };
+        if let Some(c) = out.iter().find(|c| c.path == a.path && c.heading_path == a.heading_path.as_slice()) {
+            ranked.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
+            ranked.reasons.extend(c.reasons.iter().filter(|r| !r.is_empty()).cloned());
+            ranked.cites_keys = c.cites_keys.clone();
         }
-        out.retain(|(c, _)| !(c.path == a.path && c.after_line == a.after_line));
-        out.push((a, None));
+        out.retain(|c| !(c.path == a.path && c.after_line == a.after_line));
+        out.push(ranked);
     }
-    out.sort_by(|(a, _), (b, _)| {
-        b.score.total_cmp(&a.score).then_with(|| a.path.cmp(&b.path)).then_with(|| a.after_line.cmp(&b.after_line))
+    out.sort_by(|a, b| {
+        b.score.total_cmp(&a.score).then_with(|| a.path.cmp(b.path)).then_with(|| a.after_line.cmp(&b.after_line))
     });
     out.truncate(limit);
     out.into_iter()
-        .map(|(mut c, relevance)| {
-            c.score = confidence(c.score, w.score_half);
-            if let Some((at, i, r)) = relevance {
+        .map(|c| {
+            let mut reasons = c.reasons;
+            if let Some((at, i, r)) = c.relevance {
                 let shared = bm25.shared_terms(i, &query, 5);
-                c.reasons[at] =
+                reasons[at] =
                     format!("shares terms with the snippet and key findings: {} (relevance {r:.2})", shared.join(", "));
             }
-            c
+            Candidate {
+                path: c.path.to_string(),
+                after_line: c.after_line,
+                heading_path: c.heading_path.to_vec(),
+                score: confidence(c.score, w.score_half),
+                reasons,
+                cites_keys: c.cites_keys,
+            }
         })
         .collect()
+}
+
+/// A candidate while ranking: borrowing its file and heading path from the section (or
+/// anchor) it comes from, so that only the candidates kept are copied out.
+struct Ranked<'a> {
+    path: &'a str,
+    heading_path: &'a [String],
+    after_line: usize,
+    /// The raw weighted sum (see [`confidence`]).
+    score: f64,
+    reasons: Vec<String>,
+    cites_keys: Vec<String>,
+    relevance: Option<PendingRelevance>,
 }
 
 /// Whether `target` asks for a new section rather than text inside an existing one: a
@@ -546,7 +577,12 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
         let Some(anchor) = h.anchor.as_deref() else { continue };
         let wanted = squash(anchor);
         for file in book.closure(path) {
-            let (Some(text), Some(o)) = (book.sources.get(&file), book.outline(&file)) else { continue };
+            let Some(text) = book.sources.get(&file) else { continue };
+            // A quoted anchor (found within three lines) is in the whole file's text first.
+            if !h.mentions && !squash(text).contains(&wanted) {
+                continue;
+            }
+            let Some(o) = book.outline(&file) else { continue };
             let lines: Vec<&str> = text.lines().collect();
             let found = if h.mentions {
                 // The line (with the next two) holding every term of the topic, nearest the
@@ -642,7 +678,7 @@ fn hint_match(
     hint_forms: &[TitleForm],
     s: &Section,
     title: &TitleForm,
-    above: &[TitleForm],
+    above: &[Arc<TitleForm>],
     min: f64,
 ) -> (f64, String) {
     let mut best = (0.0, String::new());

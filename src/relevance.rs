@@ -124,6 +124,68 @@ impl BookTerms {
     pub fn file(&self, path: &str) -> &[u32] {
         self.files.get(path).map_or(&[], |f| &f.ids)
     }
+
+    /// The table as plain data for a book snapshot: the vocabulary's terms in id order, and
+    /// per file `(path, ids, line starts)`, the numbers as little-endian `u32` bytes.
+    pub(crate) fn parts(&self) -> TermParts<'_> {
+        let bytes = |v: &[u32]| U32Bytes(v.iter().flat_map(|x| x.to_le_bytes()).collect());
+        TermParts {
+            names: self.vocab.names.iter().map(|n| &**n).collect(),
+            files: self.files.iter().map(|(p, f)| (p.as_str(), bytes(&f.ids), bytes(&f.line_start))).collect(),
+        }
+    }
+
+    /// The table [`BookTerms::parts`] gave. `None` when an id or line start is out of range
+    /// (a damaged snapshot).
+    pub(crate) fn from_parts(parts: OwnedTermParts) -> Option<Self> {
+        let mut vocab = Vocabulary::default();
+        for n in parts.names {
+            let id = vocab.names.len() as u32;
+            vocab.ids.insert(n.clone(), id);
+            vocab.names.push(n);
+        }
+        let n = vocab.names.len() as u32;
+        let numbers = |b: &[u8]| -> Option<Vec<u32>> {
+            (b.len() % 4 == 0)
+                .then(|| b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        };
+        let mut files = HashMap::default();
+        for (path, ids, line_start) in parts.files {
+            let (ids, line_start) = (numbers(ids)?, numbers(line_start)?);
+            let sound = ids.iter().all(|&i| i < n)
+                && line_start.windows(2).all(|w| w[0] <= w[1])
+                && line_start.last().is_some_and(|&end| end as usize == ids.len());
+            if !sound {
+                return None;
+            }
+            files.insert(path, FileTerms { ids, line_start });
+        }
+        Some(BookTerms { vocab: Arc::new(vocab), files })
+    }
+}
+
+/// Numbers written as one run of bytes (one length, then the bytes), not one by one.
+pub(crate) struct U32Bytes(Vec<u8>);
+
+impl serde::Serialize for U32Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+/// [`BookTerms`] as plain data (see [`BookTerms::parts`]).
+#[derive(serde::Serialize)]
+pub(crate) struct TermParts<'a> {
+    names: Vec<&'a str>,
+    files: Vec<(&'a str, U32Bytes, U32Bytes)>,
+}
+
+/// [`TermParts`] as read back, the numbers borrowed from the snapshot's bytes.
+#[derive(serde::Deserialize)]
+pub(crate) struct OwnedTermParts<'a> {
+    names: Vec<Box<str>>,
+    #[serde(borrow)]
+    files: Vec<(String, &'a [u8], &'a [u8])>,
 }
 
 /// Counts term ids into a document: `(id, count)` sorted by id. One dense table of the

@@ -14,7 +14,8 @@ const KETAMINE: &str = "Literature/treatments/ketamine";
 const NMDA: &str = "chapters/ch02/sec-nmda-antagonists.tex";
 
 /// Every byte git and the user could see: HEAD, index, refs other than the tool's, and
-/// every work-tree file with its mode.
+/// every work-tree file with its mode. The tool's own book snapshots
+/// (`.git/chapter-integrator/`, a cache git ignores) are not the user's.
 fn snapshot(root: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
@@ -25,7 +26,8 @@ fn snapshot(root: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
             let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
             let meta = std::fs::symlink_metadata(&p).unwrap();
             if meta.is_dir() {
-                if rel != ".git/objects" && rel != ".git/logs" && rel != ".git/refs" {
+                if rel != ".git/objects" && rel != ".git/logs" && rel != ".git/refs" && rel != ".git/chapter-integrator"
+                {
                     stack.push(p);
                 }
             } else if meta.file_type().is_symlink() {

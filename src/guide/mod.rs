@@ -31,7 +31,7 @@ mod key_findings;
 mod markdown;
 
 /// The markup of a snippet or chapter file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Markup {
     /// LaTeX (`.tex`).

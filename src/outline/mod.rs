@@ -24,7 +24,7 @@ pub use markdown::{pandoc_bare_key, pandoc_citations};
 
 /// A heading. Levels are normalised: 0 = chapter (`\chapter`, Typst `=`), 1 = section, ...;
 /// `\part` is -1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Heading {
     /// Normalised level.
     pub level: i32,
@@ -41,7 +41,7 @@ pub struct Heading {
 }
 
 /// An environment block (`\begin{x}...\end{x}`, Typst `#x(...)[...]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Env {
     /// Environment or function name as written (`achievement`, `warning-env`).
     pub name: String,
@@ -56,7 +56,7 @@ pub struct Env {
 }
 
 /// An include of another file, as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Include {
     /// The path as written (`chapters/ch01`, `"sec-01.typ"` without quotes).
     pub target: String,
@@ -65,7 +65,7 @@ pub struct Include {
 }
 
 /// The outline of one chapter file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Outline {
     /// The file's markup.
     pub markup: Markup,

@@ -1,0 +1,113 @@
+//! Book snapshots (`.git/chapter-integrator/`): a run on a commit the last run read gives the
+//! same output from the snapshot; a new commit, an edited configuration or a damaged snapshot
+//! starts afresh; `CHAPTER_INTEGRATOR_NO_SNAPSHOT=1` writes none.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{git, git_book, stderr, stdout, tool};
+
+const KETAMINE: &str = "Literature/treatments/ketamine";
+const NMDA: &str = "chapters/ch02/sec-nmda-antagonists.tex";
+
+/// Runs the tool with phase timings on; returns (stdout, whether the book came from a
+/// snapshot).
+fn run(book: &Path, args: &[&str]) -> (String, bool) {
+    let out = tool(book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}: {}", stderr(&out));
+    (stdout(&out), stderr(&out).contains("timing: book from snapshot"))
+}
+
+/// The same run with snapshots off: the reference output.
+fn fresh(book: &Path, args: &[&str]) -> String {
+    let out = tool(book).env("CHAPTER_INTEGRATOR_NO_SNAPSHOT", "1").args(args).output().unwrap();
+    stdout(&out)
+}
+
+fn snapshots(book: &Path) -> Vec<PathBuf> {
+    let dir = book.join(".git/chapter-integrator");
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    files
+}
+
+#[test]
+fn a_second_run_reads_the_snapshot_and_says_the_same() {
+    let (_d, book) = git_book();
+    for args in [&["check", "--format", "json"][..], &["plan", "--format", "json", KETAMINE][..]] {
+        let reference = fresh(&book, args);
+        let (first, _) = run(&book, args);
+        let (second, from_snapshot) = run(&book, args);
+        assert!(from_snapshot, "{args:?}: the second run did not read the snapshot");
+        assert_eq!(first, reference, "{args:?}");
+        assert_eq!(second, reference, "{args:?}");
+    }
+    let files = snapshots(&book);
+    assert_eq!(files.len(), 1, "one snapshot per book: {files:?}");
+    assert!(files[0].extension().is_some_and(|e| e == "snapshot"), "{files:?}");
+}
+
+#[test]
+fn a_new_commit_is_read_afresh() {
+    let (_d, book) = git_book();
+    let args = ["plan", "--format", "json", KETAMINE];
+    let (before, _) = run(&book, &args);
+    // The section the guide names is renamed and committed.
+    let text = std::fs::read_to_string(book.join(NMDA)).unwrap();
+    assert!(text.contains("NMDA Receptor Antagonists"), "fixture changed: {text}");
+    std::fs::write(book.join(NMDA), text.replace("NMDA Receptor Antagonists", "Glutamate Modulators")).unwrap();
+    git(&book, &["commit", "-q", "-am", "rename the NMDA section"]);
+    let (after, from_snapshot) = run(&book, &args);
+    assert!(!from_snapshot, "a new commit must not be read from the old commit's snapshot");
+    assert_ne!(after, before);
+    assert_eq!(after, fresh(&book, &args));
+    assert!(after.contains("Glutamate Modulators"), "{after}");
+    assert_eq!(snapshots(&book).len(), 1, "the new commit's snapshot replaces the old one");
+}
+
+#[test]
+fn an_edited_configuration_is_read_afresh() {
+    let (_d, book) = git_book();
+    let args = ["check", "--format", "json"];
+    run(&book, &args);
+    let config = book.join("chapter-integrator.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("# edited\n{text}")).unwrap();
+    let (out, from_snapshot) = run(&book, &args);
+    assert!(!from_snapshot, "an edited chapter-integrator.toml must not use the old snapshot");
+    assert_eq!(out, fresh(&book, &args));
+}
+
+#[test]
+fn a_damaged_snapshot_is_ignored_and_replaced() {
+    let (_d, book) = git_book();
+    let args = ["plan", "--format", "json", KETAMINE];
+    let reference = fresh(&book, &args);
+    run(&book, &args);
+    let file = snapshots(&book).pop().expect("a snapshot");
+    let bytes = std::fs::read(&file).unwrap();
+    // The fingerprint (first bytes) kept, the rest cut and garbled.
+    let mut damaged = bytes[..bytes.len() / 2].to_vec();
+    for b in damaged.iter_mut().skip(16).step_by(7) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&file, damaged).unwrap();
+    let (out, from_snapshot) = run(&book, &args);
+    assert!(!from_snapshot);
+    assert_eq!(out, reference);
+    let (again, from_snapshot) = run(&book, &args);
+    assert!(from_snapshot, "the damaged snapshot is written anew");
+    assert_eq!(again, reference);
+}
+
+#[test]
+fn snapshots_can_be_turned_off() {
+    let (_d, book) = git_book();
+    let out = tool(&book).env("CHAPTER_INTEGRATOR_NO_SNAPSHOT", "1").args(["check"]).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(!book.join(".git/chapter-integrator").exists());
+}
