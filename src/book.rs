@@ -186,6 +186,12 @@ pub struct Book {
     terms: std::sync::OnceLock<Arc<crate::relevance::BookTerms>>,
     /// Whether the bibliography's entries were validated with the BibTeX parser.
     bib_validated: bool,
+    /// Each chapter file's headings by a line scan (see [`Book::heading_titles`]).
+    heading_titles: std::sync::OnceLock<Arc<HeadingTitles>>,
+    /// Resolution's chapter documents, once built or read (see [`Book::content_docs`]).
+    content_docs: std::sync::OnceLock<Arc<ContentDocs>>,
+    /// Whether the term table came from the snapshot's term part.
+    terms_read: std::sync::atomic::AtomicBool,
     /// Where this book's snapshot goes, and what the one read at opening held (see
     /// [`crate::snapshot`]); `None` when the book is not read from a git commit.
     snapshot: Option<(crate::snapshot::Slot, Option<Held>)>,
@@ -196,9 +202,25 @@ pub struct Book {
 #[derive(Debug, Clone, Copy)]
 struct Held {
     outlines: usize,
-    terms: bool,
     bib_validated: bool,
+    heading_titles: bool,
+    content_docs: bool,
 }
+
+/// Resolution's content documents: per chapter (its include closure), `(term id, count)`
+/// sorted by id, with the terms the ids stand for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContentDocs {
+    /// The chapters, in the order of `docs`.
+    pub chapters: Vec<String>,
+    /// Term id -> term.
+    pub names: Vec<String>,
+    pub docs: Vec<Vec<(u32, u32)>>,
+}
+
+/// Chapter file -> its headings as `(level, title)` in order, by
+/// [`crate::outline::quick_headings`].
+pub type HeadingTitles = HashMap<String, Vec<(i32, String)>>;
 
 /// Finds the book root: the first folder holding `chapter-integrator.toml`, walking up from
 /// `start`, else the git work tree root enclosing `start`.
@@ -354,6 +376,9 @@ impl Book {
             functions: Mutex::new(None),
             terms: std::sync::OnceLock::new(),
             bib_validated: false,
+            heading_titles: std::sync::OnceLock::new(),
+            content_docs: std::sync::OnceLock::new(),
+            terms_read: std::sync::atomic::AtomicBool::new(false),
             snapshot: slot.map(|s| (s, None)),
         };
         let phase = crate::trace::Phase::start("link includes");
@@ -416,11 +441,32 @@ impl Book {
         snap: crate::snapshot::Snapshot<'_>,
         slot: Option<crate::snapshot::Slot>,
     ) -> Book {
-        let held =
-            Held { outlines: snap.outlines.len(), terms: snap.terms.is_some(), bib_validated: snap.bib_validated };
-        let terms = std::sync::OnceLock::new();
-        if let Some(t) = snap.terms.and_then(crate::relevance::BookTerms::from_parts) {
-            let _ = terms.set(Arc::new(t));
+        let held = Held {
+            outlines: snap.outlines.len(),
+            bib_validated: snap.bib_validated,
+            heading_titles: snap.heading_titles.is_some(),
+            content_docs: snap.content.is_some(),
+        };
+        let content_docs = std::sync::OnceLock::new();
+        if let Some(c) = snap.content {
+            let docs: Option<Vec<Vec<(u32, u32)>>> = c
+                .docs
+                .iter()
+                .map(|d| {
+                    let n = crate::relevance::u32s_of(d)?;
+                    (n.len() % 2 == 0).then(|| n.chunks_exact(2).map(|p| (p[0], p[1])).collect())
+                })
+                .collect();
+            let sound = |docs: &Vec<Vec<(u32, u32)>>| {
+                docs.len() == c.chapters.len() && docs.iter().flatten().all(|&(t, _)| (t as usize) < c.names.len())
+            };
+            if let Some(docs) = docs.filter(sound) {
+                let _ = content_docs.set(Arc::new(ContentDocs { chapters: c.chapters, names: c.names, docs }));
+            }
+        }
+        let heading_titles = std::sync::OnceLock::new();
+        if let Some(h) = snap.heading_titles {
+            let _ = heading_titles.set(Arc::new(h));
         }
         Book {
             root,
@@ -443,8 +489,11 @@ impl Book {
             bib_terms: Mutex::new(HashMap::new()),
             labels: Mutex::new(None),
             functions: Mutex::new(None),
-            terms,
+            terms: std::sync::OnceLock::new(),
             bib_validated: snap.bib_validated,
+            heading_titles,
+            content_docs,
+            terms_read: std::sync::atomic::AtomicBool::new(false),
             snapshot: slot.map(|s| (s, Some(held))),
         }
     }
@@ -454,12 +503,25 @@ impl Book {
     /// outlines, the term table, a validated bibliography.
     pub fn save_snapshot(&self) {
         let Some((slot, held)) = &self.snapshot else { return };
+        // The term table is a part of its own, read only by runs that need it.
+        if let Some(terms) = self.terms.get() {
+            if !self.terms_read.load(std::sync::atomic::Ordering::Relaxed) {
+                let phase = crate::trace::Phase::start("write snapshot terms");
+                let part: crate::snapshot::TermsPartRef = (slot.fingerprint, terms.parts());
+                crate::snapshot::store(&slot.part("terms"), &part);
+                phase.done();
+            }
+        }
         let outlines = lock(&self.outlines);
-        let terms = self.terms.get();
+        let heading_titles = self.heading_titles.get();
+        let content = self.content_docs.get();
         let news = match held {
             None => true,
             Some(h) => {
-                outlines.len() > h.outlines || (terms.is_some() && !h.terms) || (self.bib_validated && !h.bib_validated)
+                outlines.len() > h.outlines
+                    || (self.bib_validated && !h.bib_validated)
+                    || (heading_titles.is_some() && !h.heading_titles)
+                    || (content.is_some() && !h.content_docs)
             }
         };
         if !news {
@@ -480,7 +542,16 @@ impl Book {
             bib: &self.bib,
             bib_validated: self.bib_validated,
             outlines: outlines.iter().map(|(p, o)| (p.as_str(), &**o)).collect(),
-            terms: terms.map(|t| t.parts()),
+            heading_titles: heading_titles.map(|h| &**h),
+            content: content.map(|c| crate::snapshot::ContentPartsRef {
+                chapters: &c.chapters,
+                names: &c.names,
+                docs: c
+                    .docs
+                    .iter()
+                    .map(|d| crate::relevance::U32Bytes::of(d.iter().flat_map(|&(t, n)| [t, n])))
+                    .collect(),
+            }),
         };
         crate::snapshot::store(slot, &snapshot);
         phase.done();
@@ -565,6 +636,10 @@ impl Book {
     pub fn terms(&self) -> Arc<crate::relevance::BookTerms> {
         self.terms
             .get_or_init(|| {
+                if let Some(terms) = self.read_terms_part() {
+                    self.terms_read.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Arc::new(terms);
+                }
                 let phase = crate::trace::Phase::start("tokenize the book");
                 let files: Vec<(&str, &str)> =
                     self.chapter_files().filter_map(|p| Some((p.as_str(), self.sources.get(p)?.as_str()))).collect();
@@ -573,6 +648,45 @@ impl Book {
                 terms
             })
             .clone()
+    }
+
+    /// Each chapter file's headings by a line scan ([`crate::outline::quick_headings`]),
+    /// on every core on first use.
+    pub fn heading_titles(&self) -> Arc<HeadingTitles> {
+        self.heading_titles
+            .get_or_init(|| {
+                let files: Vec<(&String, Markup, &str)> = self
+                    .chapter_files()
+                    .filter_map(|p| Some((p, Markup::from_path(p)?, self.sources.get(p)?.as_str())))
+                    .collect();
+                let heads = crate::text::parallel_map(&files, |(_, m, t)| crate::outline::quick_headings(*m, t));
+                Arc::new(files.iter().map(|(p, ..)| (*p).clone()).zip(heads).collect())
+            })
+            .clone()
+    }
+
+    /// The term table from the snapshot's term part, when it has this book's fingerprint.
+    fn read_terms_part(&self) -> Option<crate::relevance::BookTerms> {
+        let (slot, _) = self.snapshot.as_ref()?;
+        let part = slot.part("terms");
+        let phase = crate::trace::Phase::start("read snapshot terms");
+        let bytes = crate::snapshot::load(&part)?;
+        let (fingerprint, parts) = crate::snapshot::decode_terms(&bytes)?;
+        let terms = (fingerprint == part.fingerprint).then(|| crate::relevance::BookTerms::from_parts(parts)).flatten();
+        phase.done();
+        terms
+    }
+
+    /// Resolution's chapter documents for `chapters`, built by `build` once (or read from
+    /// the snapshot when it holds them for the same chapters).
+    pub fn content_docs(&self, chapters: &[String], build: impl FnOnce() -> ContentDocs) -> Arc<ContentDocs> {
+        if let Some(c) = self.content_docs.get().filter(|c| c.chapters == chapters) {
+            return c.clone();
+        }
+        let built = Arc::new(build());
+        // The first chapters asked for are the ones kept (a book has one chapter list).
+        let _ = self.content_docs.set(built.clone());
+        built
     }
 
     /// [`Book::terms`] when something already needed the whole book's terms.

@@ -164,6 +164,8 @@ fn run_on(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, err: &mut 
         let phase = trace::Phase::start("parse every file");
         book.outline_all();
         book.labels();
+        // Every section index then counts from the one term table.
+        book.terms();
         phase.done();
     }
     let phase = trace::Phase::start("plan guides");

@@ -37,6 +37,15 @@ impl Vocabulary {
         self.names.is_empty()
     }
 
+    /// A vocabulary numbering `names` in order (the first name is id 0).
+    pub fn from_names(names: &[String]) -> Self {
+        let mut v = Vocabulary::default();
+        for n in names {
+            v.intern(n);
+        }
+        v
+    }
+
     /// The id of `term`, numbering it when new.
     fn intern(&mut self, term: &str) -> u32 {
         if let Some(&id) = self.ids.get(term) {
@@ -128,7 +137,7 @@ impl BookTerms {
     /// The table as plain data for a book snapshot: the vocabulary's terms in id order, and
     /// per file `(path, ids, line starts)`, the numbers as little-endian `u32` bytes.
     pub(crate) fn parts(&self) -> TermParts<'_> {
-        let bytes = |v: &[u32]| U32Bytes(v.iter().flat_map(|x| x.to_le_bytes()).collect());
+        let bytes = |v: &[u32]| U32Bytes::of(v.iter().copied());
         TermParts {
             names: self.vocab.names.iter().map(|n| &**n).collect(),
             files: self.files.iter().map(|(p, f)| (p.as_str(), bytes(&f.ids), bytes(&f.line_start))).collect(),
@@ -145,13 +154,9 @@ impl BookTerms {
             vocab.names.push(n);
         }
         let n = vocab.names.len() as u32;
-        let numbers = |b: &[u8]| -> Option<Vec<u32>> {
-            (b.len() % 4 == 0)
-                .then(|| b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-        };
         let mut files = HashMap::default();
         for (path, ids, line_start) in parts.files {
-            let (ids, line_start) = (numbers(ids)?, numbers(line_start)?);
+            let (ids, line_start) = (u32s_of(ids)?, u32s_of(line_start)?);
             let sound = ids.iter().all(|&i| i < n)
                 && line_start.windows(2).all(|w| w[0] <= w[1])
                 && line_start.last().is_some_and(|&end| end as usize == ids.len());
@@ -166,6 +171,19 @@ impl BookTerms {
 
 /// Numbers written as one run of bytes (one length, then the bytes), not one by one.
 pub(crate) struct U32Bytes(Vec<u8>);
+
+impl U32Bytes {
+    /// `numbers` as little-endian bytes.
+    pub(crate) fn of(numbers: impl IntoIterator<Item = u32>) -> Self {
+        U32Bytes(numbers.into_iter().flat_map(u32::to_le_bytes).collect())
+    }
+}
+
+/// The numbers [`U32Bytes`] wrote; `None` when the length is not a multiple of four.
+pub(crate) fn u32s_of(bytes: &[u8]) -> Option<Vec<u32>> {
+    (bytes.len() % 4 == 0)
+        .then(|| bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
 
 impl serde::Serialize for U32Bytes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

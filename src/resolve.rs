@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use crate::book::Book;
 use crate::guide::{Markup, Target};
-use crate::outline::quick_headings;
 use crate::relevance::Bm25;
 use crate::text::{normalize_rel, terms};
 
@@ -116,11 +115,11 @@ impl<'b> Resolver<'b> {
         chapters.retain(|c| book.config.book.annotated_bibliography.as_deref() != Some(c.as_str()));
         let chapter_terms: Vec<Vec<String>> = chapters.iter().map(|p| name_terms(&chapter_slug(p))).collect();
         // Chapter titles by a line scan: parsing every chapter fully is not needed to match names.
+        let titles = book.heading_titles();
         let title_terms: Vec<Vec<String>> = chapters
             .iter()
             .map(|p| {
-                let markup = Markup::from_path(p).unwrap_or(Markup::Latex);
-                let heads = book.sources.get(p).map(|t| quick_headings(markup, t)).unwrap_or_default();
+                let heads = titles.get(p).map_or(&[][..], |h| &h[..]);
                 name_terms(heads.iter().find(|(l, _)| *l <= 0).map_or("", |(_, t)| t.as_str()))
             })
             .collect();
@@ -404,16 +403,15 @@ impl<'b> Resolver<'b> {
     fn chapter_headings(&mut self) -> std::sync::Arc<Vec<Vec<BTreeSet<String>>>> {
         if self.headings.is_none() {
             let book = self.book;
+            let titles = book.heading_titles();
             let all = self
                 .chapters
                 .iter()
                 .map(|c| {
                     book.closure(c)
                         .iter()
-                        .filter_map(|f| Some((Markup::from_path(f)?, book.sources.get(f)?)))
-                        .flat_map(|(m, t)| {
-                            quick_headings(m, t).into_iter().map(|(_, title)| terms(&title).into_iter().collect())
-                        })
+                        .filter_map(|f| titles.get(f))
+                        .flat_map(|heads| heads.iter().map(|(_, title)| terms(title).into_iter().collect()))
                         .collect()
                 })
                 .collect();
@@ -469,25 +467,45 @@ impl<'b> Resolver<'b> {
         self.chapter_headings();
     }
 
-    /// The BM25 index over each chapter's include closure, built once.
+    /// The BM25 index over each chapter's include closure, built once (its documents are
+    /// kept with the book, and so in its snapshot).
     fn build_content_index(&mut self) {
         if self.content.is_none() {
             let phase = crate::trace::Phase::start("chapter content index");
             let p = &self.book.rules.scoring.place;
-            // The terms of each chapter's include closure.
-            let terms = self.book.terms();
-            let mut counter = crate::relevance::Counter::new(terms.vocab.len());
-            let docs: Vec<Vec<(u32, u32)>> = self
-                .chapters
-                .iter()
-                .map(|c| {
-                    for f in self.book.closure(c) {
-                        counter.add(terms.file(&f), 1);
-                    }
-                    counter.take()
-                })
-                .collect();
-            self.content = Some(std::sync::Arc::new(Bm25::from_ids(docs, terms.vocab.clone(), p.bm25_k1, p.bm25_b)));
+            let book = self.book;
+            let chapters = &self.chapters;
+            let docs = book.content_docs(chapters, || {
+                // The terms of each chapter's include closure, renumbered densely.
+                let terms = book.terms();
+                let mut counter = crate::relevance::Counter::new(terms.vocab.len());
+                let mut local: HashMap<u32, u32> = HashMap::new();
+                let mut names = Vec::new();
+                let docs = chapters
+                    .iter()
+                    .map(|c| {
+                        for f in book.closure(c) {
+                            counter.add(terms.file(&f), 1);
+                        }
+                        let mut doc: Vec<(u32, u32)> = counter
+                            .take()
+                            .into_iter()
+                            .map(|(t, n)| {
+                                let id = *local.entry(t).or_insert_with(|| {
+                                    names.push(terms.vocab.name(t).to_string());
+                                    names.len() as u32 - 1
+                                });
+                                (id, n)
+                            })
+                            .collect();
+                        doc.sort_unstable();
+                        doc
+                    })
+                    .collect();
+                crate::book::ContentDocs { chapters: chapters.clone(), names, docs }
+            });
+            let vocab = std::sync::Arc::new(crate::relevance::Vocabulary::from_names(&docs.names));
+            self.content = Some(std::sync::Arc::new(Bm25::from_ids(docs.docs.clone(), vocab, p.bm25_k1, p.bm25_b)));
             phase.done();
         }
     }

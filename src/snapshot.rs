@@ -38,6 +38,14 @@ pub struct Slot {
     pub fingerprint: u64,
 }
 
+impl Slot {
+    /// The slot of a part of the snapshot read only when needed (`terms`: the term table),
+    /// beside the snapshot, with the same fingerprint.
+    pub fn part(&self, name: &str) -> Slot {
+        Slot { path: self.path.with_extension(name), fingerprint: self.fingerprint }
+    }
+}
+
 /// The slot of the book in `git` at `base`, with configuration file bytes `config`.
 /// `None` when snapshots are off, the base tree or the tool's executable cannot be read.
 pub fn slot(git: &GitBase, base: git2::Oid, config: &[u8]) -> Option<Slot> {
@@ -79,8 +87,9 @@ pub(crate) struct Snapshot<'a> {
     /// Whether the bibliography's entries were validated with the BibTeX parser.
     pub bib_validated: bool,
     pub outlines: Vec<(String, Outline)>,
+    pub heading_titles: Option<crate::book::HeadingTitles>,
     #[serde(borrow)]
-    pub terms: Option<OwnedTermParts<'a>>,
+    pub content: Option<ContentParts<'a>>,
 }
 
 /// [`Snapshot`] borrowed from a book, for writing (the same fields in the same order).
@@ -100,8 +109,36 @@ pub(crate) struct SnapshotRef<'a> {
     pub bib: &'a Bibliography,
     pub bib_validated: bool,
     pub outlines: Vec<(&'a str, &'a Outline)>,
-    pub terms: Option<TermParts<'a>>,
+    pub heading_titles: Option<&'a crate::book::HeadingTitles>,
+    pub content: Option<ContentPartsRef<'a>>,
 }
+
+/// The chapters' content documents of resolution (see [`crate::book::ContentDocs`]): the
+/// chapters, the terms in local id order, and per chapter `(local id, count)` pairs as
+/// little-endian `u32` bytes.
+#[derive(Deserialize)]
+pub(crate) struct ContentParts<'a> {
+    pub chapters: Vec<String>,
+    pub names: Vec<String>,
+    #[serde(borrow)]
+    pub docs: Vec<&'a [u8]>,
+}
+
+/// [`ContentParts`] for writing.
+#[derive(Serialize)]
+pub(crate) struct ContentPartsRef<'a> {
+    pub chapters: &'a [String],
+    pub names: &'a [String],
+    pub docs: Vec<crate::relevance::U32Bytes>,
+}
+
+/// The term table part: the fingerprint, then the table.
+pub(crate) fn decode_terms(bytes: &[u8]) -> Option<(u64, OwnedTermParts<'_>)> {
+    postcard::from_bytes(bytes).ok()
+}
+
+/// The term table part for writing.
+pub(crate) type TermsPartRef<'a> = (u64, TermParts<'a>);
 
 /// The bytes of the snapshot in `slot`, when there is one with its fingerprint (see
 /// [`decode`]).
@@ -127,10 +164,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Snapshot<'_>> {
     postcard::from_bytes::<Snapshot>(bytes).ok()
 }
 
-/// Writes `snapshot` to its slot: to a temporary file first, then renamed over the old one,
-/// so a reader sees the old snapshot or the new one, never half of one. Failures are
-/// ignored (a read-only repository simply has no snapshots).
-pub(crate) fn store(slot: &Slot, snapshot: &SnapshotRef) {
+/// Writes `snapshot` (which begins with the slot's fingerprint) to its slot: to a temporary
+/// file first, then renamed over the old one, so a reader sees the old snapshot or the new
+/// one, never half of one. Failures are ignored (a read-only repository simply has no
+/// snapshots).
+pub(crate) fn store<T: Serialize>(slot: &Slot, snapshot: &T) {
     let Ok(bytes) = postcard::to_allocvec(snapshot) else { return };
     let Some(dir) = slot.path.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {

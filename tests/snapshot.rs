@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{git, git_book, stderr, stdout, tool};
+use common::{git, git_book, git_book_with_families, stderr, stdout, tool};
 
 const KETAMINE: &str = "Literature/treatments/ketamine";
 const NMDA: &str = "chapters/ch02/sec-nmda-antagonists.tex";
@@ -46,9 +46,24 @@ fn a_second_run_reads_the_snapshot_and_says_the_same() {
         assert_eq!(first, reference, "{args:?}");
         assert_eq!(second, reference, "{args:?}");
     }
-    let files = snapshots(&book);
-    assert_eq!(files.len(), 1, "one snapshot per book: {files:?}");
-    assert!(files[0].extension().is_some_and(|e| e == "snapshot"), "{files:?}");
+    // One snapshot per book (a check of a few guides builds no term table).
+    assert_eq!(extensions(&book), ["snapshot"]);
+}
+
+fn extensions(book: &Path) -> Vec<String> {
+    snapshots(book).iter().map(|f| f.extension().unwrap().to_string_lossy().into()).collect()
+}
+
+#[test]
+fn a_whole_book_check_keeps_its_term_table_beside_the_snapshot() {
+    let (_d, book) = git_book_with_families();
+    let args = ["check", "--format", "json"];
+    let reference = fresh(&book, &args);
+    assert_eq!(run(&book, &args).0, reference);
+    assert_eq!(extensions(&book), ["snapshot", "terms"]);
+    let out = tool(&book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
+    assert!(stderr(&out).contains("timing: read snapshot terms"), "{}", stderr(&out));
+    assert_eq!(stdout(&out), reference);
 }
 
 #[test]
@@ -67,6 +82,9 @@ fn a_new_commit_is_read_afresh() {
     assert_eq!(after, fresh(&book, &args));
     assert!(after.contains("Glutamate Modulators"), "{after}");
     assert_eq!(snapshots(&book).len(), 1, "the new commit's snapshot replaces the old one");
+    let (again, from_snapshot) = run(&book, &args);
+    assert!(from_snapshot);
+    assert_eq!(again, after);
 }
 
 #[test]
