@@ -2,7 +2,8 @@
 //! the include graph, the bibliography and the label index.
 //!
 //! "The file as it is now" is its content at the base revision (HEAD by default) when the
-//! book is in git, else on disk. Nothing here writes. Outlines are parsed on first use and
+//! book is in git, else on disk. Nothing here writes but the book snapshot (see
+//! [`crate::snapshot`]). Outlines are parsed on first use and
 //! shared. Markdown chapters are not part of the book model yet.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
