@@ -133,6 +133,56 @@ type PendingRelevance = (usize, usize, f64);
 /// `keys` are the guide's citation keys; `context` the snippet, rationale and key findings.
 /// Returns the best `limit` candidates, best first (ties broken by path, then line).
 pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: &str, limit: usize) -> Vec<Candidate> {
+    rank_shifted(book, path, target, keys, context, limit, None)
+}
+
+/// How far a guide's line numbers for one file are off today's file, measured on the
+/// quoted anchors next to them that are found in it (`after line 1333 ("X")` with "X" now at
+/// line 921: -412).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineShift {
+    /// Lines to add to the guide's line numbers (negative when the file shrank above them).
+    pub by: i64,
+    /// How many found anchors agree on it (2 at least).
+    pub anchors: usize,
+}
+
+/// Most lines the anchors measuring one [`LineShift`] may disagree by.
+const SHIFT_SPREAD: i64 = 10;
+
+/// The [`LineShift`] of `path` measured on the line-anchored hints of `targets` (all placed
+/// in `path`): the median of (found line - guide's line) over the distinct quoted anchors
+/// found in `path` itself; `None` with fewer than two or when they disagree by more than
+/// 10 lines (a stale number is then no evidence of where the others moved).
+pub fn line_shift(book: &Book, path: &str, targets: &[&Target]) -> Option<LineShift> {
+    let (text, o) = (book.sources.get(path)?, book.outline(path)?);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut pairs: Vec<(usize, usize)> = targets
+        .iter()
+        .flat_map(|t| t.section_hints.iter().flat_map(|h| Hint::parse(h)))
+        .filter(|h| !h.mentions)
+        .filter_map(|h| Some((find_anchor(&lines, &o, &h)?, h.line?)))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut shifts: Vec<i64> = pairs.iter().map(|(found, said)| *found as i64 - *said as i64).collect();
+    shifts.sort_unstable();
+    let median = *shifts.get(shifts.len() / 2)?;
+    let agree = shifts.iter().all(|s| (s - median).abs() <= SHIFT_SPREAD);
+    (shifts.len() >= 2 && agree).then_some(LineShift { by: median, anchors: shifts.len() })
+}
+
+/// [`rank`] with the guide's line numbers for `path` corrected by `shift`: a corrected line
+/// is a strong prior (`line_shifted` in rules/scoring.toml), sharply decaying with distance.
+pub fn rank_shifted(
+    book: &Book,
+    path: &str,
+    target: &Target,
+    keys: &[String],
+    context: &str,
+    limit: usize,
+    shift: Option<LineShift>,
+) -> Vec<Candidate> {
     let w = &book.rules.scoring.place;
     let index = section_index(book, path);
     let (sections, bm25, forms) = (&index.sections, &index.bm25, &index.forms);
@@ -179,16 +229,30 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
                 }
             }
             // A line number in a hint is a weak prior: lines go stale as the file grows.
+            // Corrected by the shift its found anchors measure, it is a strong one.
+            let (weight, half) = match shift {
+                Some(_) => (w.line_shifted, w.line_shifted_half),
+                None => (w.line_prior, LINE_HALF),
+            };
             if let Some((line, near)) = hints
                 .iter()
                 .filter_map(|h| h.line)
                 .filter(|_| s.path == path)
-                .map(|l| (l, line_nearness(l, s)))
+                .map(|l| shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize))
+                .map(|l| (l, line_nearness(l, s, half)))
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .filter(|x| x.1 > 0.0)
             {
-                score += w.line_prior * near;
-                reasons.push(format!("the guide's line ~{line} lies near this section ({near:.2})"));
+                score += weight * near;
+                reasons.push(match shift {
+                    Some(sh) => format!(
+                        "the guide's line ~{}, moved by {} as {} found anchors moved, lies near this section ({near:.2})",
+                        line as i64 - sh.by,
+                        sh.by,
+                        sh.anchors
+                    ),
+                    None => format!("the guide's line ~{line} lies near this section ({near:.2})"),
+                });
             }
             let parent_sim = hints
                 .iter()
@@ -540,36 +604,10 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
     let mut out = Vec::new();
     for h in hints {
         let Some(anchor) = h.anchor.as_deref() else { continue };
-        let wanted = squash(anchor);
         for file in book.closure(path) {
             let (Some(text), Some(o)) = (book.sources.get(&file), book.outline(&file)) else { continue };
             let lines: Vec<&str> = text.lines().collect();
-            let found = if h.mentions {
-                // The line (with the next two) holding every term of the topic, nearest the
-                // hint's line; not a heading.
-                let topic: Vec<String> = terms(anchor);
-                (0..lines.len())
-                    .filter(|&i| !o.is_dead(i + 1) && !o.headings.iter().any(|hd| hd.line == i + 1))
-                    .filter(|&i| {
-                        // The line and the next two of the same paragraph.
-                        let end = (i + 1..(i + 3).min(lines.len()))
-                            .find(|&j| lines[j].trim().is_empty())
-                            .unwrap_or((i + 3).min(lines.len()));
-                        let window = terms(&lines[i..end].join(" "));
-                        topic.iter().all(|t| window.contains(t))
-                    })
-                    .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
-            } else {
-                // Text may wrap: look in each line joined with the next two.
-                (0..lines.len()).find(|&i| {
-                    squash(lines[i]).contains(&wanted)
-                        || (!squash(lines[i]).is_empty()
-                            && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
-                            && !squash(&lines[i + 1..(i + 3).min(lines.len())].join(" ")).contains(&wanted))
-                })
-            };
-            let Some(found) = found else { continue };
-            let found = found + 1;
+            let Some(found) = find_anchor(&lines, &o, h) else { continue };
             let heading_at = o.headings.iter().find(|hd| hd.line == found);
             let mut after = if h.before {
                 found - 1
@@ -612,6 +650,40 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
     out
 }
 
+/// The 1-based line where hint `h`'s anchor is found in `lines` (outline `o`): for an
+/// anchor naming a paragraph's topic, the line (with the next two) holding every term of
+/// it nearest the hint's line, not a heading; else the first line holding the text (which
+/// may wrap over the next two lines). `None` without an anchor or when it is not found.
+fn find_anchor(lines: &[&str], o: &crate::outline::Outline, h: &Hint) -> Option<usize> {
+    let anchor = h.anchor.as_deref()?;
+    let wanted = squash(anchor);
+    let found = if h.mentions {
+        // The line (with the next two) holding every term of the topic, nearest the
+        // hint's line; not a heading.
+        let topic: Vec<String> = terms(anchor);
+        (0..lines.len())
+            .filter(|&i| !o.is_dead(i + 1) && !o.headings.iter().any(|hd| hd.line == i + 1))
+            .filter(|&i| {
+                // The line and the next two of the same paragraph.
+                let end = (i + 1..(i + 3).min(lines.len()))
+                    .find(|&j| lines[j].trim().is_empty())
+                    .unwrap_or((i + 3).min(lines.len()));
+                let window = terms(&lines[i..end].join(" "));
+                topic.iter().all(|t| window.contains(t))
+            })
+            .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
+    } else {
+        // Text may wrap: look in each line joined with the next two.
+        (0..lines.len()).find(|&i| {
+            squash(lines[i]).contains(&wanted)
+                || (!squash(lines[i]).is_empty()
+                    && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
+                    && !squash(&lines[i + 1..(i + 3).min(lines.len())].join(" ")).contains(&wanted))
+        })
+    };
+    found.map(|i| i + 1)
+}
+
 /// The headings enclosing 1-based `line` of `file`, from the book's outermost (through the
 /// files including it) down.
 pub fn heading_path_at(book: &Book, file: &str, line: usize) -> Vec<String> {
@@ -622,11 +694,14 @@ pub fn heading_path_at(book: &Book, file: &str, line: usize) -> Vec<String> {
     path
 }
 
+/// Lines from a section at which a guide's (uncorrected) line number counts half.
+const LINE_HALF: f64 = 50.0;
+
 /// How near a section is to a line in `[0, 1]`: 1 inside it, decaying with distance
-/// (half at 50 lines).
-fn line_nearness(line: usize, s: &Section) -> f64 {
+/// (half at `half` lines).
+fn line_nearness(line: usize, s: &Section, half: f64) -> f64 {
     let d = s.first.saturating_sub(line).max(line.saturating_sub(s.last));
-    1.0 / (1.0 + d as f64 / 50.0)
+    1.0 / (1.0 + d as f64 / half)
 }
 
 /// The best match of any section hint against a section: label anchors and section numbers

@@ -152,3 +152,29 @@ fn without_hints_the_papers_subject_from_its_folder_name_may_name_a_heading() {
     t.section_hints = vec!["Orthostatic Intolerance".into()];
     assert_eq!(top(&rank(&book, &t, &[], "")).1, "Orthostatic Intolerance");
 }
+
+#[test]
+fn stale_line_numbers_move_as_the_guides_found_anchors_moved() {
+    let (_d, book) = fixture();
+    // The guide was written when the chapter had 100 more lines above these spots.
+    let a = target(&["After line 124 (\"rest is extended and activity is rebuilt\")"]);
+    let b = target(&["line 140, after \"Lying down lowers the load\""]);
+    let stale = target(&["after line 119"]);
+    let shift = place::line_shift(&book, CHAPTER, &[&a, &b, &stale]).expect("two anchors agree");
+    assert_eq!(shift, place::LineShift { by: -100, anchors: 2 });
+    let c = place::rank_shifted(&book, CHAPTER, &stale, &[], "", 5, Some(shift));
+    assert_eq!(top(&c), (line_of(&book, "cognitive and emotional exertion"), "Limitations".into()));
+    assert!(c[0].reasons[0].contains("line ~119, moved by -100 as 2 found anchors moved"), "{:?}", c[0].reasons);
+    // Uncorrected, line 119 lies past the end of the chapter: the last section is nearest.
+    let c = rank(&book, &stale, &[], "");
+    assert_eq!(top(&c).1, "Orthostatic Intolerance");
+}
+
+#[test]
+fn one_found_anchor_or_disagreeing_ones_measure_no_shift() {
+    let (_d, book) = fixture();
+    let a = target(&["After line 124 (\"rest is extended and activity is rebuilt\")"]);
+    assert_eq!(place::line_shift(&book, CHAPTER, &[&a]), None);
+    let far = target(&["line 300, after \"Lying down lowers the load\""]);
+    assert_eq!(place::line_shift(&book, CHAPTER, &[&a, &far]), None);
+}

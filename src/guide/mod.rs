@@ -28,6 +28,7 @@ pub use key_findings::{parse_key_findings, KeyFindings};
 use markdown::{blocks, field_is, field_re, plain_field_re, quoted_or_whole, strip_md, Block};
 
 mod key_findings;
+mod loose;
 mod markdown;
 
 /// The markup of a snippet or chapter file.
@@ -238,7 +239,7 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             // A key-findings file may hold guide-style targets; else its Integration Points.
             let p = files.key_findings.as_ref().expect("locate gives a guide or key findings");
             let rel_path = rel(p);
-            let mut g = parse_guide(&read(p)?, &rel_path, rules);
+            let mut g = read_guide(&read(p)?, &rel_path, rules, false);
             if let Some(kf) = key_findings.as_ref().filter(|_| g.targets.is_empty()) {
                 g.targets = targets_from_integration_points(kf, &rel_path, rules);
                 g.findings.retain(|f| f.code != "target-file-missing");
@@ -572,7 +573,15 @@ fn target_heading(text: &str, rules: &GuideRules) -> Option<(Option<usize>, Stri
 }
 
 /// Parses an integration guide. `path` is the guide's path relative to the book root.
+/// A guide without target headings, fields or tables is read a second time for the files
+/// and snippets it names in other ways (see `guide::loose`).
 pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
+    read_guide(text, path, rules, true)
+}
+
+/// [`parse_guide`]; `loose` allows the second reading (key-findings files have their own:
+/// the Integration Points).
+fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
     let g = &rules.guide;
     let mut guide = empty_guide(path);
     let mut keys = Vec::new();
@@ -844,6 +853,11 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         for (i, t) in targets.iter_mut().enumerate() {
             t.rank = i + 1;
         }
+    }
+    if targets.is_empty() && loose {
+        // No target heading, field or table: the guide names its files in other ways.
+        targets = loose::loose_targets(text, path, rules);
+        loose::snippet_keys(&targets).iter().for_each(|k| push_key(&mut keys, k));
     }
     // Claims to cite go to the file the guide's targets name.
     if let Some(file) = targets.iter().find_map(|t| t.file_hint.clone()) {

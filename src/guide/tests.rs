@@ -239,3 +239,103 @@ fn a_table_of_existing_claims_gives_citation_edits_in_the_guides_file() {
         ]
     );
 }
+
+/// A guide without target headings: gaps with their spots, additions with snippets, and the
+/// file named at the end under a heading, as a path from another machine.
+const GAPS_AND_ADDITIONS: &str = r#"# Integration Guide: Nap Timing
+
+## Gaps
+
+### Gap 1: Nap Length
+**Location:** Within "Crash Recovery" section (lines 120-130)
+**Action:** Say how long a nap may be.
+
+### Gap 2: Morning Light
+**Location:** After line 140
+
+## Content
+
+### Addition 1: Nap Length
+**Insert after line 125, before "Sleep carries most"**
+
+```latex
+Naps shorter than half an hour leave night sleep intact~\cite{Lee2021Naps}.
+```
+
+### Addition 2: Morning Light
+
+```latex
+Daylight soon after waking steadies the sleep rhythm.
+```
+
+## Instructions
+
+### File to modify
+`/home/someone/books/pacing/chapters/ch05-pacing.tex`
+"#;
+
+#[test]
+fn a_guide_without_target_headings_gives_one_target_per_snippet_in_the_file_it_names() {
+    let g = parse_guide(GAPS_AND_ADDITIONS, "g.md", &Rules::builtin());
+    assert!(!g.findings.iter().any(|f| f.code == "guide-no-targets"), "{:?}", g.findings);
+    let rows: Vec<(usize, &str, Vec<&str>, usize)> = g
+        .targets
+        .iter()
+        .map(|t| {
+            let file = t.file_hint.as_deref().unwrap_or("");
+            (t.rank, file, t.section_hints.iter().map(String::as_str).collect(), t.snippet.as_ref().unwrap().line)
+        })
+        .collect();
+    let file = "/home/someone/books/pacing/chapters/ch05-pacing.tex";
+    assert_eq!(
+        rows,
+        vec![
+            (
+                1,
+                file,
+                vec![
+                    "Insert after line 125, before \"Sleep carries most\"",
+                    "Within \"Crash Recovery\" section (lines 120-130)"
+                ],
+                17
+            ),
+            (2, file, vec!["After line 140"], 23),
+        ]
+    );
+    assert_eq!(g.targets[0].title_hint, "Addition 1: Nap Length");
+    assert_eq!(g.citation_keys, vec!["Lee2021Naps"]);
+}
+
+#[test]
+fn file_lists_chapter_headings_and_path_fields_name_targets() {
+    let text = "# Guide\n\n## Files Modified\n\n1. **`refs.bib`**\n   - Added an entry\n2. **`typst/ch07.typ`**\n   - Location: After the cytokine section, before Treatment\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(&str, &Vec<String>)> =
+        g.targets.iter().map(|t| (t.file_hint.as_deref().unwrap(), &t.section_hints)).collect();
+    assert_eq!(rows, vec![("typst/ch07.typ", &s(&["After the cytokine section, before Treatment"]))]);
+
+    let text = "# Guide\n\n## Recommendations\n\n### Chapter 5 (Pacing) — Crash Recovery\n- Add a note on naps\n\n### Chapter 6: Sleep\n**Location:** `/src/chapters/ch06-sleep.typ`\n\n```typst\nA sentence.\n```\n\n### 1. Lee 2021\n- Chapter: `chapters/ch07.typ`\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(&str, &Vec<String>, bool)> =
+        g.targets.iter().map(|t| (t.file_hint.as_deref().unwrap(), &t.section_hints, t.snippet.is_some())).collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("Chapter 5 (Pacing)", &s(&["Crash Recovery"]), false),
+            ("/src/chapters/ch06-sleep.typ", &vec![], true),
+            ("chapters/ch07.typ", &vec![], false),
+        ]
+    );
+    assert_eq!(g.targets[0].rationale.as_deref(), Some("Add a note on naps"));
+}
+
+#[test]
+fn a_guide_with_target_headings_is_not_read_loosely() {
+    let text = "# G\n\n### Primary Target\n**File:** `a.tex`\n\n### Addition 1: More\n```latex\nx\n```\n\n### File to modify\n`b.tex`\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    assert!(g.targets.iter().all(|t| t.file_hint.as_deref() == Some("a.tex")), "{:?}", g.targets);
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
