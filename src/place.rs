@@ -133,7 +133,17 @@ type PendingRelevance = (usize, usize, f64);
 /// `keys` are the guide's citation keys; `context` the snippet, rationale and key findings.
 /// Returns the best `limit` candidates, best first (ties broken by path, then line).
 pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: &str, limit: usize) -> Vec<Candidate> {
-    rank_shifted(book, path, target, keys, context, limit, None)
+    rank_with(book, path, target, keys, context, limit, Priors::default())
+}
+
+/// What a guide's other targets say about one target's spot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Priors<'a> {
+    /// How far the guide's line numbers for the file went stale ([`line_shift`]).
+    pub shift: Option<LineShift>,
+    /// The best insertion point of the target this one says it shares a file with (`Same
+    /// file — X`, `**File:** Same as above`; [`Target::follows`]).
+    pub follows: Option<&'a Candidate>,
 }
 
 /// How far a guide's line numbers for one file are off today's file, measured on the
@@ -172,17 +182,22 @@ pub fn line_shift(book: &Book, path: &str, targets: &[&Target]) -> Option<LineSh
     (shifts.len() >= 2 && agree).then_some(LineShift { by: median, anchors: shifts.len() })
 }
 
-/// [`rank`] with the guide's line numbers for `path` corrected by `shift`: a corrected line
-/// is a strong prior (`line_shifted` in rules/scoring.toml), sharply decaying with distance.
-pub fn rank_shifted(
+/// [`rank`] with what the guide's other targets say. The guide's line numbers for `path`
+/// corrected by `priors.shift` are a strong prior (`line_shifted` in rules/scoring.toml),
+/// sharply decaying with distance. A target that says it shares the file of an earlier one
+/// (`priors.follows`) and whose hints and heading name no heading (none reaches `hint_min`)
+/// and no found anchor goes right after that target's insertion point (`follows`): where
+/// the guide's author put the text they wrote for one spot.
+pub fn rank_with(
     book: &Book,
     path: &str,
     target: &Target,
     keys: &[String],
     context: &str,
     limit: usize,
-    shift: Option<LineShift>,
+    priors: Priors,
 ) -> Vec<Candidate> {
+    let shift = priors.shift;
     let w = &book.rules.scoring.place;
     let index = section_index(book, path);
     let (sections, bm25, forms) = (&index.sections, &index.bm25, &index.forms);
@@ -306,8 +321,44 @@ pub fn rank_shifted(
             (candidate, relevance)
         })
         .collect();
+    let anchors = anchor_candidates(book, path, &hints, w.anchor_text);
+    let in_file = |p: &&Candidate| out.iter().any(|(c, _)| c.path == p.path);
+    if let Some(primary) = priors.follows.filter(in_file).filter(|_| anchors.is_empty() && w.follows > 0.0) {
+        // The heading's own words after "Same file —" may still name a section.
+        let title = target.title_hint.split_once(" — ").map_or("", |(_, t)| t);
+        let title_form = TitleForm::new(title);
+        let named = sections.iter().enumerate().any(|(i, s)| {
+            hint_match(&hints, &hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min).0 > 0.0
+                || title_form.similarity(&forms[i].0) >= w.hint_min
+        });
+        if !named {
+            // The section holding that spot adds its own signals.
+            let own = out
+                .iter()
+                .find(|(c, _)| c.path == primary.path && c.heading_path == primary.heading_path)
+                .map(|(c, r)| (c.score, c.reasons.clone(), c.cites_keys.clone(), r.map(|(at, i, r)| (at + 1, i, r))));
+            let (score, mut reasons, cites_keys, relevance) = own.unwrap_or_default();
+            reasons.insert(
+                0,
+                format!(
+                    "the guide puts this in the file of an earlier target and names no heading here: right after that target's insertion point (line {})",
+                    primary.after_line
+                ),
+            );
+            out.retain(|(c, _)| !(c.path == primary.path && c.after_line == primary.after_line));
+            let candidate = Candidate {
+                path: primary.path.clone(),
+                after_line: primary.after_line,
+                heading_path: primary.heading_path.clone(),
+                score: ((score + w.follows) * 1000.0).round() / 1000.0,
+                reasons,
+                cites_keys,
+            };
+            out.push((candidate, relevance));
+        }
+    }
     // A found anchor outranks every section; the section holding it adds its own signals.
-    for mut a in anchor_candidates(book, path, &hints, w.anchor_text) {
+    for mut a in anchors {
         if let Some((c, _)) = out.iter().find(|(c, _)| c.path == a.path && c.heading_path == a.heading_path) {
             a.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
             a.reasons.extend(c.reasons.iter().filter(|r| !r.is_empty()).cloned());

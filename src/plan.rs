@@ -110,7 +110,12 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
     let w = &book.rules.scoring.place;
     for ((target, context), resolution) in contexts.iter().zip(resolutions) {
         let shift = resolved_path(&resolution).and_then(|p| shifts.get(&p).copied().flatten());
-        let mut t = plan_target(book, resolution, &guide, target, context, &defined, shift);
+        // The target it says it shares a file with, placed before it.
+        let follows = target
+            .follows
+            .and_then(|rank| targets.iter().find(|t: &&TargetPlan| t.target.rank == rank))
+            .and_then(|t| t.candidates.first());
+        let mut t = plan_target(book, resolution, &guide, target, context, &defined, place::Priors { shift, follows });
         if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
             t.review = true;
             if t.status == Status::Insert {
@@ -177,7 +182,7 @@ fn plan_target(
     target: &Target,
     context: &str,
     defined: &[String],
-    shift: Option<place::LineShift>,
+    priors: place::Priors,
 ) -> TargetPlan {
     let mut findings = Vec::new();
     let labels = target.snippet.as_ref().map(snippet_labels).unwrap_or_default();
@@ -263,7 +268,7 @@ fn plan_target(
     }
     let path = plan.resolved.as_ref().map(|r| r.path.clone()).unwrap_or_default();
     plan.candidates =
-        place::rank_shifted(book, &path, target, &target.keys, context, book.rules.scoring.place.top, shift);
+        place::rank_with(book, &path, target, &target.keys, context, book.rules.scoring.place.top, priors);
     if let Some(mut edited) = sentence_edit(book, &path, target, defined, &mut plan, &mut findings) {
         edited.findings = findings;
         return edited;

@@ -91,6 +91,10 @@ pub struct GuideHeadings {
     pub rank_words: Vec<String>,
     /// Other heading prefixes that open a target.
     pub target_prefixes: Vec<String>,
+    /// Phrases opening a file value or target title that say the target shares the file of
+    /// the one before ("Same as above", "Same file — X").
+    #[serde(default)]
+    pub same_file: Vec<String>,
 }
 
 /// Section and field names of key-findings files.
@@ -214,6 +218,8 @@ pub struct PlaceWeights {
     pub line_shifted: f64,
     #[serde(default = "one")]
     pub line_shifted_half: f64,
+    #[serde(default)]
+    pub follows: f64,
     #[serde(default)]
     pub anchor_text: f64,
     #[serde(default)]

@@ -162,7 +162,15 @@ fn stale_line_numbers_move_as_the_guides_found_anchors_moved() {
     let stale = target(&["after line 119"]);
     let shift = place::line_shift(&book, CHAPTER, &[&a, &b, &stale]).expect("two anchors agree");
     assert_eq!(shift, place::LineShift { by: -100, anchors: 2 });
-    let c = place::rank_shifted(&book, CHAPTER, &stale, &[], "", 5, Some(shift));
+    let c = place::rank_with(
+        &book,
+        CHAPTER,
+        &stale,
+        &[],
+        "",
+        5,
+        place::Priors { shift: Some(shift), ..Default::default() },
+    );
     assert_eq!(top(&c), (line_of(&book, "cognitive and emotional exertion"), "Limitations".into()));
     assert!(c[0].reasons[0].contains("line ~119, moved by -100 as 2 found anchors moved"), "{:?}", c[0].reasons);
     // Uncorrected, line 119 lies past the end of the chapter: the last section is nearest.
@@ -177,4 +185,25 @@ fn one_found_anchor_or_disagreeing_ones_measure_no_shift() {
     assert_eq!(place::line_shift(&book, CHAPTER, &[&a]), None);
     let far = target(&["line 300, after \"Lying down lowers the load\""]);
     assert_eq!(place::line_shift(&book, CHAPTER, &[&a, &far]), None);
+}
+
+#[test]
+fn a_same_file_target_naming_no_heading_goes_right_after_the_target_it_follows() {
+    let (_d, book) = fixture();
+    let primary = rank(&book, &target(&["Activity Thresholds"]), &[], "");
+    let first = primary.first().expect("a candidate");
+    let mut follower = target(&["A Subsection That Does Not Exist"]);
+    follower.title_hint = "Same file — Another Missing Subsection".into();
+    follower.follows = Some(1);
+    let priors = place::Priors { follows: Some(first), ..Default::default() };
+    // The snippet alone would go to the crash section.
+    let context = "sleep after a crash, recovery rest";
+    assert_eq!(top(&rank(&book, &follower, &[], context)).1, "Crash Recovery");
+    let c = place::rank_with(&book, CHAPTER, &follower, &[], context, 5, priors);
+    assert_eq!(top(&c), (first.after_line, "Activity Thresholds".into()));
+    assert!(c[0].reasons[0].contains("right after that target's insertion point"), "{:?}", c[0].reasons);
+    // A hint naming a heading decides instead.
+    let named = target(&["Orthostatic Intolerance"]);
+    let c = place::rank_with(&book, CHAPTER, &named, &[], context, 5, priors);
+    assert_eq!(top(&c).1, "Orthostatic Intolerance");
 }

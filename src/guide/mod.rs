@@ -107,6 +107,12 @@ pub struct Target {
     /// What the guide asks to change in an existing sentence, as written (`**Edit:** Add
     /// @Key at the end of this sentence`, a `**Suggested inline citation:**` lead-in).
     pub edit: Option<String>,
+    /// The rank of the earlier target whose file this one says it shares (`**File:** Same as
+    /// above`, a `### Secondary Target: Same file — X` heading): the nearest one before it
+    /// that names a file of its own. Placement puts it right after that target when nothing
+    /// else says where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follows: Option<usize>,
     /// The citation keys this target cites: in a guide covering several papers, those of
     /// the paper section (`## Paper 2: ...`) the target sits in; else every key of the guide.
     pub keys: Vec<String>,
@@ -622,6 +628,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
         snippet: None,
         new_section: None,
         edit: None,
+        follows: None,
         keys: Vec::new(),
         line,
         source: path.to_string(),
@@ -873,12 +880,16 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
         !sub_targets.contains(&(index - 1)) || t.snippet.is_some()
     });
     // "Same as above" / "same file" name the file of the target before.
+    let mut own_file: Option<usize> = None;
     for t in &mut targets {
-        if t.file_hint.as_deref().is_some_and(|h| {
-            let h = h.trim().to_lowercase();
-            h.starts_with("same ") || h == "same" || h.starts_with("(same")
-        }) {
+        let same_value = t.file_hint.as_deref().is_some_and(|h| says_same_file(h, &g.headings.same_file, true));
+        if same_value {
             t.file_hint = None;
+        }
+        if same_value || says_same_file(&t.title_hint, &g.headings.same_file, false) {
+            t.follows = own_file;
+        } else if t.file_hint.is_some() {
+            own_file = Some(t.rank);
         }
     }
     // A target without a file goes to the file of the target before it (a guide's later
@@ -961,6 +972,20 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
     guide.avoid = avoid_lines(text);
     guide.certainty = certainty_line(text, &rules.guide.key_findings.certainty);
     guide
+}
+
+/// Whether a file value (`value` true: "Same as above", "(same file)", "same") or a target
+/// heading's title ("Same file — Case Definitions") says the target shares the file of the
+/// one before: it opens with one of `phrases` (`[headings] same_file` of rules/guide.toml),
+/// whole words, any case. A title must open with a phrase of two words or more ("Same
+/// mechanism in ..." is a title).
+fn says_same_file(text: &str, phrases: &[String], value: bool) -> bool {
+    let lower = text.trim().trim_start_matches('(').trim().to_lowercase();
+    phrases
+        .iter()
+        .map(|p| p.to_lowercase())
+        .filter(|p| value || p.contains(' '))
+        .any(|p| lower.strip_prefix(p.as_str()).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric())))
 }
 
 /// Section hints of a field value: each quoted alternative, or the whole value; a value
@@ -1193,6 +1218,7 @@ fn claims_in_table(src: &str, first_line: usize, path: &str) -> Vec<Target> {
             snippet: None,
             new_section: None,
             edit: Some(format!("Add {}", keys.iter().map(|k| format!("@{k}")).collect::<Vec<_>>().join(" "))),
+            follows: None,
             keys,
             line: first_line + i,
             source: path.to_string(),
@@ -1250,6 +1276,7 @@ fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> 
             snippet: None,
             new_section: None,
             edit: None,
+            follows: None,
             keys: Vec::new(),
             line: first_line + i,
             source: path.to_string(),

@@ -105,6 +105,27 @@ fn same_as_above_takes_the_previous_file() {
     let g = parse_guide(text, "g.md", &Rules::builtin());
     assert_eq!(g.targets[1].file_hint.as_deref(), Some("a/ch01-x.typ"));
     assert!(g.findings.iter().any(|f| f.code == "target-file-inferred"));
+    assert_eq!((g.targets[0].follows, g.targets[1].follows), (None, Some(1)));
+}
+
+#[test]
+fn a_same_file_title_follows_the_last_target_naming_its_own_file() {
+    let text = "# G\n### Primary Target: ch01\n**File:** `a/ch01-x.typ`\n\
+                ### Secondary Target: Same file — Onset Patterns\n**File:** Same as above\n\
+                ### Tertiary Target: Same file — Recovery Rates\n\
+                ### Quaternary Target: Same mechanism in children\n**File:** `a/ch02-y.typ`\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(Option<&str>, Option<usize>)> =
+        g.targets.iter().map(|t| (t.file_hint.as_deref(), t.follows)).collect();
+    assert_eq!(
+        rows,
+        vec![
+            (Some("a/ch01-x.typ"), None),
+            (Some("a/ch01-x.typ"), Some(1)),
+            (Some("a/ch01-x.typ"), Some(1)),
+            (Some("a/ch02-y.typ"), None),
+        ]
+    );
 }
 
 #[test]
