@@ -728,8 +728,12 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                 let first_line = idx.line_of(range.start);
                 if src.trim_start().starts_with('|') {
                     table_keys(src, first_line, g, path, &mut keys, &mut guide.findings);
-                    table_targets.extend(targets_in_table(src, first_line, rules, path));
-                    claim_targets.extend(claims_in_table(src, first_line, path));
+                    let claims = claims_in_table(src, first_line, path, g);
+                    // A claims table's file column names where each claim is, not a target.
+                    if claims.is_empty() {
+                        table_targets.extend(targets_in_table(src, first_line, rules, path));
+                    }
+                    claim_targets.extend(claims);
                 }
                 for (i, line) in src.lines().enumerate() {
                     let Some(c) = field_re().captures(line) else {
@@ -866,11 +870,13 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
         targets = loose::loose_targets(text, path, rules);
         loose::snippet_keys(&targets).iter().for_each(|k| push_key(&mut keys, k));
     }
-    // Claims to cite go to the file the guide's targets name.
-    if let Some(file) = targets.iter().find_map(|t| t.file_hint.clone()) {
-        for mut t in claim_targets {
+    // Claims to cite are in the file their row names, else in the one the guide's targets
+    // name; a claim with neither is left out.
+    let guide_file = targets.iter().find_map(|t| t.file_hint.clone());
+    for mut t in claim_targets {
+        t.file_hint = t.file_hint.or_else(|| guide_file.clone());
+        if t.file_hint.is_some() {
             t.rank = targets.len() + 1;
-            t.file_hint = Some(file.clone());
             targets.push(t);
         }
     }
@@ -1175,10 +1181,12 @@ fn table_cells(row: &str) -> Vec<String> {
 /// Citation edits from a table of claims the book already makes (`| Line (approx) | Existing
 /// claim | Paper to cite |` with rows `| ~402 | "quoted sentence" | `@Key` |`): one target
 /// per row with a line, a quoted claim and a key, its hint the line and the quoted text, its
-/// edit "Add @Key". The file is filled in by the caller.
-fn claims_in_table(src: &str, first_line: usize, path: &str) -> Vec<Target> {
+/// edit "Add @Key". A column named like a table file column (`[fields] table_file` of
+/// rules/guide.toml: `| File |`, `| Chapter |`) gives the row's file; else the caller fills it in.
+fn claims_in_table(src: &str, first_line: usize, path: &str, g: &GuideRules) -> Vec<Target> {
     let mut lines = src.lines().enumerate();
     let Some((_, header)) = lines.next() else { return Vec::new() };
+    let file_col = table_cells(header).iter().position(|h| field_is(h, &g.fields.table_file));
     let header: Vec<String> = table_cells(header).iter().map(|h| h.to_lowercase()).collect();
     let find = |words: &[&str]| header.iter().position(|h| words.iter().any(|w| h.contains(w)));
     let (Some(line_col), Some(claim_col), Some(key_col)) = (
@@ -1207,9 +1215,14 @@ fn claims_in_table(src: &str, first_line: usize, path: &str) -> Vec<Target> {
         if claim.len() < 8 || keys.is_empty() {
             continue;
         }
+        let file = file_col
+            .filter(|c| ![line_col, claim_col, key_col].contains(c))
+            .and_then(|c| cells.get(c))
+            .map(|cell| file_value(cell))
+            .filter(|h| names_file(h));
         out.push(Target {
             rank: out.len() + 1,
-            file_hint: None,
+            file_hint: file,
             title_hint: format!("claim at line ~{line}"),
             section_hints: vec![format!("Line ~{line}, text: \"{claim}\"")],
             environment_raw: None,
@@ -1225,6 +1238,12 @@ fn claims_in_table(src: &str, first_line: usize, path: &str) -> Vec<Target> {
         });
     }
     out
+}
+
+/// Whether a table cell's file hint names a file: a file name, a chapter shorthand (`ch05`)
+/// or a path.
+fn names_file(hint: &str) -> bool {
+    file_in_text(hint).is_some() || chapter_shorthand(hint).is_some() || hint.contains('/')
 }
 
 /// Citation keys in a table cell: `` `@Key` ``, `@Key`, `\cite{Key}` or a bare key.
@@ -1254,8 +1273,7 @@ fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> 
         let cells = cells(row);
         let Some(cell) = cells.get(col) else { continue };
         let hint = file_value(cell);
-        let names_file = file_in_text(&hint).is_some() || chapter_shorthand(&hint).is_some() || hint.contains('/');
-        if !names_file {
+        if !names_file(&hint) {
             continue;
         }
         let env_raw = env_col.and_then(|c| cells.get(c)).filter(|v| !v.is_empty()).cloned();

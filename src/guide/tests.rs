@@ -360,3 +360,18 @@ fn a_guide_with_target_headings_is_not_read_loosely() {
 fn s(v: &[&str]) -> Vec<String> {
     v.iter().map(|x| x.to_string()).collect()
 }
+
+#[test]
+fn a_claims_table_with_a_file_column_puts_each_claim_in_its_own_file() {
+    let text = "# Guide\n\n## Claims to support\n\n| File | Line | Existing claim | Cite |\n|---|---|---|---|\n| `ch05-pain.typ` | ~40 | \"Heat lowers the pain threshold in most patients\" | @Lee2021heat |\n| ch06 | ~12 | \"Cold baths shorten the flare for some\" | @Ortiz2019 |\n| — | ~70 | \"A claim in no file the guide names\" | @Ortiz2019 |\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(usize, Option<&str>, &str)> =
+        g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref(), t.section_hints[0].as_str())).collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, Some("ch05-pain.typ"), "Line ~40, text: \"Heat lowers the pain threshold in most patients\""),
+            (2, Some("ch06"), "Line ~12, text: \"Cold baths shorten the flare for some\""),
+        ]
+    );
+}
