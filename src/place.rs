@@ -321,7 +321,8 @@ pub fn rank_with(
             (candidate, relevance)
         })
         .collect();
-    let anchors = anchor_candidates(book, path, &hints, w.anchor_text);
+    let mut anchors = anchor_candidates(book, path, &hints, w.anchor_text);
+    anchors.extend(env_end_candidates(book, path, &hints, w.anchor_text));
     let in_file = |p: &&Candidate| out.iter().any(|(c, _)| c.path == p.path);
     if let Some(primary) = priors.follows.filter(in_file).filter(|_| anchors.is_empty() && w.follows > 0.0) {
         // The heading's own words after "Same file —" may still name a section.
@@ -501,6 +502,9 @@ pub struct Hint {
     pub path: Vec<String>,
     /// A section number the hint names (`Section 7.3.2`, `§3.2`): its parts.
     pub number: Option<Vec<u32>>,
+    /// The environment whose end the text goes after (`After \end{warning} of the dosing
+    /// limits warning`): its name as written and the words saying which one ("dosing limits").
+    pub env_end: Option<(String, String)>,
 }
 
 impl Hint {
@@ -530,18 +534,19 @@ impl Hint {
             mentions = anchor.is_some();
         }
         let number = section_number(hint);
+        let env_end = env_end(hint);
         // `A → B → C`: C is the section, A and B the headings above it.
         let mut path: Vec<String> = Vec::new();
         if let Some(parts) = arrow_path(hint) {
             path = parts;
             let title = path.pop().unwrap_or_default();
-            return vec![Hint { title, label, line, anchor, before, mentions, path, number }];
+            return vec![Hint { title, label, line, anchor, before, mentions, path, number, env_end }];
         }
         let mut titles: Vec<String> = section_re.captures_iter(hint).map(|c| c[1].trim().to_string()).collect();
         if titles.is_empty() {
             titles.extend(typst_re.captures_iter(hint).map(|c| c[1].trim().to_string()));
         }
-        if titles.is_empty() && label.is_none() && anchor.is_none() {
+        if titles.is_empty() && label.is_none() && anchor.is_none() && env_end.is_none() {
             let cleaned = paren_re.replace_all(hint, " ");
             let cleaned = line_re.replace_all(&cleaned, " ");
             titles.extend(
@@ -581,6 +586,7 @@ impl Hint {
                 mentions,
                 path: path.clone(),
                 number: number.clone(),
+                env_end: env_end.clone(),
             })
             .collect()
     }
@@ -623,6 +629,69 @@ fn anchor_text(hint: &str) -> (Option<String>, bool) {
     let Some(c) = re.captures(hint) else { return (None, false) };
     let text = c.get(2).or_else(|| c.get(3)).map(|m| m.as_str().trim().to_string());
     (text, c.get(1).is_some())
+}
+
+/// The environment named by "after `\end{warning}` of the X warning" / "after \end{keypoint}
+/// for X" in a hint: its name and the words after "of"/"for" (empty when none follow).
+fn env_end(hint: &str) -> Option<(String, String)> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\bafter\s+(?:the\s+)?`?\\end\{([A-Za-z*-]+)\}`?(?:\s+(?:of|for)\s+(?:the\s+)?([^,;()]{3,80}))?",
+        )
+        .unwrap()
+    });
+    let c = re.captures(hint)?;
+    Some((c[1].to_string(), c.get(2).map_or(String::new(), |m| m.as_str().trim().to_string())))
+}
+
+/// Candidates right after the environment each hint's [`Hint::env_end`] names, in `path` or
+/// the files it includes: of the environments of that kind, the one whose title, text and
+/// enclosing headings share most of the hint's words (at least one; with no words, the only
+/// one of its kind), scored `weight`.
+fn env_end_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Vec<Candidate> {
+    let envs = &book.rules.environments;
+    let mut out = Vec::new();
+    for h in hints {
+        let Some((name, topic)) = h.env_end.as_ref() else { continue };
+        let kind = envs.canonical_of_macro(name);
+        let words = terms(topic);
+        // (shared words, file, environment's last line, first line)
+        let mut best: Option<(usize, String, usize, usize)> = None;
+        let mut seen = 0;
+        for file in book.closure(path) {
+            let (Some(text), Some(o)) = (book.sources.get(&file), book.outline(&file)) else { continue };
+            let lines: Vec<&str> = text.lines().collect();
+            for e in o.envs.iter().filter(|e| envs.canonical_of_macro(&e.name) == kind) {
+                seen += 1;
+                let mut around = lines[e.start.saturating_sub(1)..e.end.min(lines.len())].join(" ");
+                around.push(' ');
+                around.push_str(&heading_path_at(book, &file, e.start).join(" "));
+                let here = terms(&around);
+                let shared = words.iter().filter(|w| here.contains(w)).count();
+                if best.as_ref().is_none_or(|b| shared > b.0) {
+                    best = Some((shared, file.clone(), e.end, e.start));
+                }
+            }
+        }
+        let Some((shared, file, end, start)) = best else { continue };
+        if (words.is_empty() && seen != 1) || (!words.is_empty() && shared == 0) {
+            continue;
+        }
+        let about =
+            if words.is_empty() { String::new() } else { format!(" (\"{topic}\": {shared} of {} words)", words.len()) };
+        out.push(Candidate {
+            path: file.clone(),
+            after_line: end,
+            heading_path: heading_path_at(book, &file, end),
+            score: weight,
+            reasons: vec![format!(
+                "the {name} environment at lines {start}-{end} is the one the guide names{about}: insert after it"
+            )],
+            cites_keys: Vec::new(),
+        });
+    }
+    out
 }
 
 /// The topic of "after the paragraph on X" / "after the X paragraph" in a hint; words

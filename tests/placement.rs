@@ -207,3 +207,14 @@ fn a_same_file_target_naming_no_heading_goes_right_after_the_target_it_follows()
     let c = place::rank_with(&book, CHAPTER, &named, &[], context, 5, priors);
     assert_eq!(top(&c).1, "Orthostatic Intolerance");
 }
+
+#[test]
+fn after_the_end_of_a_named_environment() {
+    let (_d, book) = fixture();
+    let c = rank(&book, &target(&["After `\\end{observation}` of the observation on infections"]), &[], "");
+    assert_eq!(top(&c), (line_of(&book, "\\end{observation}"), "Crash Recovery".into()));
+    assert!(c[0].reasons[0].starts_with("the observation environment at lines 30-32"), "{:?}", c[0].reasons);
+    // No environment of that kind: no anchor.
+    let c = rank(&book, &target(&["After \\end{warning} of the infections warning"]), &[], "");
+    assert!(c.iter().all(|c| !c.reasons.iter().any(|r| r.contains("environment at lines"))), "{c:?}");
+}

@@ -112,7 +112,6 @@ fn read_parts(text: &str, rules: &Rules) -> Vec<Part> {
     let idx = LineIndex::new(text);
     let mut parts = vec![Part { line: 1, ..Part::default() }];
     for block in blocks(text) {
-        let part = parts.last_mut().expect("one part at least");
         match block {
             Block::Heading { text: heading, line, .. } => {
                 let file_list = g.loose.file_list_headings.iter().any(|h| heading.eq_ignore_ascii_case(h.trim()));
@@ -127,11 +126,35 @@ fn read_parts(text: &str, rules: &Rules) -> Vec<Part> {
             }
             Block::Text { range } => {
                 let first_line = idx.line_of(range.start);
+                // A list item naming a snippet's heading (`1. **Addition 1: Title**`): the
+                // items under it say where that snippet goes.
+                let mut linked: Option<usize> = None;
                 for (i, line) in text[range].lines().enumerate() {
+                    if let Some(item) = bold_item(line) {
+                        // The same heading, or the same word and number (`Addition 4`).
+                        let names = |p: &Part| {
+                            p.heading.eq_ignore_ascii_case(&item)
+                                || numbered(&item).is_some_and(|n| numbered(&p.heading) == Some(n))
+                        };
+                        linked = parts.iter().position(|p| !p.snippets.is_empty() && names(p));
+                        if linked.is_some() {
+                            continue;
+                        }
+                    } else if let Some(at) = linked {
+                        let sub = line.trim_start();
+                        if line.starts_with(char::is_whitespace) && sub.starts_with(['-', '*', '+']) {
+                            let said = strip_md(sub.trim_start_matches(['-', '*', '+']).trim());
+                            parts[at].section_hints.extend(section_hints(&said));
+                            continue;
+                        }
+                        linked = None;
+                    }
+                    let part = parts.last_mut().expect("one part at least");
                     read_line(part, line, first_line + i, rules);
                 }
             }
             Block::Code { info, text: code, line, fenced, .. } => {
+                let part = parts.last_mut().expect("one part at least");
                 let lang = info.split_whitespace().next().unwrap_or("").to_lowercase();
                 let language = Markup::from_fence(&info).or_else(|| sniff_markup(&code));
                 if fenced && language.is_some() && lang != "bibtex" && lang != "bib" {
@@ -202,6 +225,13 @@ fn spot_hints(part: &mut Part) -> &mut Vec<String> {
 fn value_file(value: &str) -> Option<String> {
     let candidate = if value.contains('`') { path_value(value) } else { value.to_string() };
     file_in_text(&candidate)
+}
+
+/// The bold text of a list item that is nothing else (`1. **Addition 1: Title**`).
+fn bold_item(line: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^(?:\d+\.|[-*+])\s+\*\*([^*]+?)\*\*:?\s*$").unwrap());
+    re.captures(line).map(|c| c[1].trim().to_string())
 }
 
 /// `- Location: text` / `2. Chapter: text` (a plain field in a list item): name and value.

@@ -293,6 +293,13 @@ Daylight soon after waking steadies the sleep rhythm.
 
 ### File to modify
 `/home/someone/books/pacing/chapters/ch05-pacing.tex`
+
+### Order of work
+
+1. **Addition 2: Morning Light (short)**
+   - After `\end{observation}` of the infections observation
+2. **Something else**
+   - Not about a snippet
 "#;
 
 #[test]
@@ -320,7 +327,7 @@ fn a_guide_without_target_headings_gives_one_target_per_snippet_in_the_file_it_n
                 ],
                 17
             ),
-            (2, file, vec!["After line 140"], 23),
+            (2, file, vec!["After \\end{observation} of the infections observation", "After line 140"], 23),
         ]
     );
     assert_eq!(g.targets[0].title_hint, "Addition 1: Nap Length");
