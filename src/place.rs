@@ -674,8 +674,17 @@ fn env_end_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> V
                 }
             }
         }
-        let Some((shared, file, end, start)) = best else { continue };
+        let Some((shared, file, mut end, start)) = best else { continue };
         if (words.is_empty() && seen != 1) || (!words.is_empty() && shared == 0) {
+            continue;
+        }
+        // An environment inside a list or another block: the nearest insertable line above.
+        if let Some(o) = book.outline(&file) {
+            while end > 0 && !o.can_insert_after(end) {
+                end -= 1;
+            }
+        }
+        if end == 0 {
             continue;
         }
         let about =
