@@ -208,7 +208,8 @@ pub fn rank_with(
     let rel = bm25.scores(&query);
     let max_rel = rel.iter().cloned().fold(0.0, f64::max);
     let env_kind = target.environment.as_deref();
-    let hints: Vec<Hint> = target.section_hints.iter().flat_map(|h| Hint::parse(h)).collect();
+    let hints: Vec<Hint> =
+        target.section_hints.iter().chain(&target.block_hints).flat_map(|h| Hint::parse(h)).collect();
     let hint_forms: Vec<TitleForm> = hints.iter().map(|h| TitleForm::new(&h.title)).collect();
     let new_section = wants_new_section(target);
     // A target without hints: the paper's subject (its folder's name) may be a heading.

@@ -218,3 +218,12 @@ fn after_the_end_of_a_named_environment() {
     let c = rank(&book, &target(&["After \\end{warning} of the infections warning"]), &[], "");
     assert!(c.iter().all(|c| !c.reasons.iter().any(|r| r.contains("environment at lines"))), "{c:?}");
 }
+
+#[test]
+fn a_blocks_section_hint_places_its_later_snippets() {
+    let (_d, book) = fixture();
+    let mut t = target(&["Chapter: Pacing"]);
+    t.block_hints = vec!["Orthostatic Intolerance".into()];
+    let c = rank(&book, &t, &[], "sleep after a crash, recovery rest");
+    assert_eq!(top(&c).1, "Orthostatic Intolerance");
+}

@@ -113,6 +113,11 @@ pub struct Target {
     /// else says where.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follows: Option<usize>,
+    /// For a later snippet of a target's block (a `### Chapter: X` block with one `**Section
+    /// hint:**` and several snippets, no heading between): the block's section hints. They
+    /// place the snippet like its own hints but are not part of its relevance context.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub block_hints: Vec<String>,
     /// The citation keys this target cites: in a guide covering several papers, those of
     /// the paper section (`## Paper 2: ...`) the target sits in; else every key of the guide.
     pub keys: Vec<String>,
@@ -616,6 +621,8 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
     let mut bare_file_lines: Vec<usize> = Vec::new();
     // Sub-targets whose heading hint a hint field replaced.
     let mut hinted_sub: Vec<usize> = Vec::new();
+    // No heading since the last target was opened: its block's hints hold for every snippet.
+    let mut in_target_block = false;
 
     let new_target = |rank: Option<usize>, title: String, line: usize, n: usize| Target {
         rank: rank.unwrap_or(n + 1),
@@ -629,6 +636,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
         new_section: None,
         edit: None,
         follows: None,
+        block_hints: Vec::new(),
         keys: Vec::new(),
         line,
         source: path.to_string(),
@@ -640,6 +648,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                 if level <= 2 {
                     part_starts.push(line);
                 }
+                let targets_before = targets.len();
                 current_level = level;
                 current_heading_text = htext.clone();
                 previous_text.clear();
@@ -688,6 +697,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                     next.title_hint = htext.clone();
                     // The heading names the spot unless a hint field follows.
                     next.section_hints = heading_hint(&htext).into_iter().collect();
+                    next.block_hints.clear();
                     next.environment = None;
                     next.environment_raw = None;
                     next.rationale = None;
@@ -695,6 +705,8 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                     targets.push(next);
                     sub_targets.push(targets.len() - 1);
                 }
+                // A snippet before the next heading sits in the block of the target opened here.
+                in_target_block = targets.len() > targets_before;
                 // `### Insertion Point: After "X" (around line 56)`: a hint field as heading.
                 if let Some((name, value)) = heading_field(&htext) {
                     let last = targets.len().saturating_sub(1);
@@ -720,7 +732,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                 skip_until = idx.line_of(end.saturating_sub(1).max(range.start));
                 keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
                 let snippet = Snippet { language: Some(Markup::Typst), text: code, line };
-                attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text);
+                attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text, in_target_block);
             }
             Block::Text { range } => {
                 let src = &text[range.clone()];
@@ -779,6 +791,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                         targets.push(t);
                         open = Some(if current_level == 0 { u8::MAX } else { current_level });
                         file_field_seen = false;
+                        in_target_block = true;
                         continue;
                     }
                     if field_is(&name, &g.fields.file) {
@@ -788,6 +801,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                             targets.push(new_target(None, String::new(), line_no, targets.len()));
                             bare_file_lines.push(line_no);
                             open = Some(if current_level == 0 { u8::MAX } else { current_level });
+                            in_target_block = true;
                         }
                         file_field_seen = true;
                         if let Some(t) = targets.last_mut() {
@@ -847,7 +861,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                 if is_snippet && open.is_some() && !targets.is_empty() {
                     keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
                     let snippet = Snippet { language, text: code, line };
-                    attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text);
+                    attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text, in_target_block);
                     // `**Suggested inline citation:**` before the fence: the snippet edits a
                     // sentence in place.
                     if previous_text.to_lowercase().contains("inline citation") {
@@ -1105,8 +1119,16 @@ fn table_keys(
 
 /// Gives `snippet` to the last target, or when it has one already, to a new target for the
 /// same file placed by the heading the snippet sits under ("Alternative inline version:"
-/// snippets are dropped: they are another wording, not more content).
-fn attach_snippet(targets: &mut Vec<Target>, snippet: Snippet, heading: &str, previous_text: &str) {
+/// snippets are dropped: they are another wording, not more content). In the block that
+/// opened the last target (`in_target_block`: no heading since), the new target also keeps
+/// that block's section hints as [`Target::block_hints`].
+fn attach_snippet(
+    targets: &mut Vec<Target>,
+    snippet: Snippet,
+    heading: &str,
+    previous_text: &str,
+    in_target_block: bool,
+) {
     let n = targets.len();
     let Some(t) = targets.last_mut() else { return };
     if t.snippet.is_none() {
@@ -1115,6 +1137,11 @@ fn attach_snippet(targets: &mut Vec<Target>, snippet: Snippet, heading: &str, pr
         let mut more = t.clone();
         more.rank = n + 1;
         more.line = snippet.line;
+        if in_target_block && more.block_hints.is_empty() {
+            more.block_hints = t.section_hints.clone();
+        } else if !in_target_block {
+            more.block_hints.clear();
+        }
         more.section_hints = heading_hint(heading).into_iter().collect();
         more.snippet = Some(snippet);
         targets.push(more);
@@ -1232,6 +1259,7 @@ fn claims_in_table(src: &str, first_line: usize, path: &str, g: &GuideRules) -> 
             new_section: None,
             edit: Some(format!("Add {}", keys.iter().map(|k| format!("@{k}")).collect::<Vec<_>>().join(" "))),
             follows: None,
+            block_hints: Vec::new(),
             keys,
             line: first_line + i,
             source: path.to_string(),
@@ -1295,6 +1323,7 @@ fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> 
             new_section: None,
             edit: None,
             follows: None,
+            block_hints: Vec::new(),
             keys: Vec::new(),
             line: first_line + i,
             source: path.to_string(),

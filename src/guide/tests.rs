@@ -382,3 +382,22 @@ fn a_claims_table_with_a_file_column_puts_each_claim_in_its_own_file() {
         ]
     );
 }
+
+#[test]
+fn later_snippets_of_a_block_keep_its_section_hints_as_block_hints() {
+    let text = "# G\n\n### Chapter: Sleep\n\n**File:** `ch05-sleep.typ`\n**Section hint:** \"Crash Recovery\"\n\n**Observation:** first\n```typst\nOne.\n```\n\n**Hypothesis:** second\n```typst\nTwo.\n```\n\n**Warning:** third\n```typst\nThree.\n```\n\n#### Elsewhere\n```typst\nFour.\n```\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(&Vec<String>, &Vec<String>)> =
+        g.targets.iter().map(|t| (&t.section_hints, &t.block_hints)).collect();
+    let block = s(&["Crash Recovery"]);
+    let none: Vec<String> = Vec::new();
+    assert_eq!(
+        rows,
+        vec![
+            (&block, &none),
+            (&s(&["Chapter: Sleep"]), &block),
+            (&s(&["Chapter: Sleep"]), &block),
+            (&s(&["Elsewhere"]), &none),
+        ]
+    );
+}
