@@ -134,6 +134,71 @@ type PendingRelevance = (usize, usize, f64);
 /// `keys` are the guide's citation keys; `context` the snippet, rationale and key findings.
 /// Returns the best `limit` candidates, best first (ties broken by path, then line).
 pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: &str, limit: usize) -> Vec<Candidate> {
+    rank_with(book, path, target, keys, context, limit, Priors::default())
+}
+
+/// What a guide's other targets say about one target's spot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Priors<'a> {
+    /// How far the guide's line numbers for the file went stale ([`line_shift`]).
+    pub shift: Option<LineShift>,
+    /// The best insertion point of the target this one says it shares a file with (`Same
+    /// file — X`, `**File:** Same as above`; [`Target::follows`]).
+    pub follows: Option<&'a Candidate>,
+}
+
+/// How far a guide's line numbers for one file are off today's file, measured on the
+/// quoted anchors next to them that are found in it (`after line 1333 ("X")` with "X" now at
+/// line 921: -412).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineShift {
+    /// Lines to add to the guide's line numbers (negative when the file shrank above them).
+    pub by: i64,
+    /// How many found anchors agree on it (2 at least).
+    pub anchors: usize,
+}
+
+/// Most lines the anchors measuring one [`LineShift`] may disagree by.
+const SHIFT_SPREAD: i64 = 10;
+
+/// The [`LineShift`] of `path` measured on the line-anchored hints of `targets` (all placed
+/// in `path`): the median of (found line - guide's line) over the distinct quoted anchors
+/// found in `path` itself; `None` with fewer than two or when they disagree by more than
+/// 10 lines (a stale number is then no evidence of where the others moved).
+pub fn line_shift(book: &Book, path: &str, targets: &[&Target]) -> Option<LineShift> {
+    let (text, o) = (book.sources.get(path)?, book.outline(path)?);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut pairs: Vec<(usize, usize)> = targets
+        .iter()
+        .flat_map(|t| t.section_hints.iter().flat_map(|h| Hint::parse(h)))
+        .filter(|h| !h.mentions)
+        .filter_map(|h| Some((find_anchor(&lines, &o, &h)?, h.line?)))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut shifts: Vec<i64> = pairs.iter().map(|(found, said)| *found as i64 - *said as i64).collect();
+    shifts.sort_unstable();
+    let median = *shifts.get(shifts.len() / 2)?;
+    let agree = shifts.iter().all(|s| (s - median).abs() <= SHIFT_SPREAD);
+    (shifts.len() >= 2 && agree).then_some(LineShift { by: median, anchors: shifts.len() })
+}
+
+/// [`rank`] with what the guide's other targets say. The guide's line numbers for `path`
+/// corrected by `priors.shift` are a strong prior (`line_shifted` in rules/scoring.toml),
+/// sharply decaying with distance. A target that says it shares the file of an earlier one
+/// (`priors.follows`) and whose hints and heading name no heading (none reaches `hint_min`)
+/// and no found anchor goes right after that target's insertion point (`follows`): where
+/// the guide's author put the text they wrote for one spot.
+pub fn rank_with(
+    book: &Book,
+    path: &str,
+    target: &Target,
+    keys: &[String],
+    context: &str,
+    limit: usize,
+    priors: Priors,
+) -> Vec<Candidate> {
+    let shift = priors.shift;
     let w = &book.rules.scoring.place;
     let index = section_index(book, path);
     let (sections, bm25, forms) = (&index.sections, &index.bm25, &index.forms);
@@ -144,7 +209,8 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
     let rel = bm25.scores(&query);
     let max_rel = rel.iter().cloned().fold(0.0, f64::max);
     let env_kind = target.environment.as_deref();
-    let hints: Vec<Hint> = target.section_hints.iter().flat_map(|h| Hint::parse(h)).collect();
+    let hints: Vec<Hint> =
+        target.section_hints.iter().chain(&target.block_hints).flat_map(|h| Hint::parse(h)).collect();
     let hint_forms: Vec<TitleForm> = hints.iter().map(|h| TitleForm::new(&h.title)).collect();
     let new_section = wants_new_section(target);
     // A target without hints: the paper's subject (its folder's name) may be a heading.
@@ -180,16 +246,30 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
                 }
             }
             // A line number in a hint is a weak prior: lines go stale as the file grows.
+            // Corrected by the shift its found anchors measure, it is a strong one.
+            let (weight, half) = match shift {
+                Some(_) => (w.line_shifted, w.line_shifted_half),
+                None => (w.line_prior, LINE_HALF),
+            };
             if let Some((line, near)) = hints
                 .iter()
                 .filter_map(|h| h.line)
                 .filter(|_| s.path == path)
-                .map(|l| (l, line_nearness(l, s)))
+                .map(|l| shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize))
+                .map(|l| (l, line_nearness(l, s, half)))
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .filter(|x| x.1 > 0.0)
             {
-                score += w.line_prior * near;
-                reasons.push(format!("the guide's line ~{line} lies near this section ({near:.2})"));
+                score += weight * near;
+                reasons.push(match shift {
+                    Some(sh) => format!(
+                        "the guide's line ~{}, moved by {} as {} found anchors moved, lies near this section ({near:.2})",
+                        line as i64 - sh.by,
+                        sh.by,
+                        sh.anchors
+                    ),
+                    None => format!("the guide's line ~{line} lies near this section ({near:.2})"),
+                });
             }
             let parent_sim = hints
                 .iter()
@@ -243,8 +323,46 @@ pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: 
             }
         })
         .collect();
+    let mut anchors = anchor_candidates(book, path, &hints, w.anchor_text);
+    anchors.extend(env_end_candidates(book, path, &hints, w.anchor_text));
+    let in_file = |p: &&Candidate| out.iter().any(|c| c.path == p.path);
+    if let Some(primary) = priors.follows.filter(in_file).filter(|_| anchors.is_empty() && w.follows > 0.0) {
+        // The heading's own words after "Same file —" may still name a section.
+        let title = target.title_hint.split_once(" — ").map_or("", |(_, t)| t);
+        let title_form = TitleForm::new(title);
+        let named = sections.iter().enumerate().any(|(i, s)| {
+            hint_match(&hints, &hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min).0 > 0.0
+                || title_form.similarity(&forms[i].0) >= w.hint_min
+        });
+        if !named {
+            // The section holding that spot adds its own signals.
+            let own = out
+                .iter()
+                .find(|c| c.path == primary.path && c.heading_path == primary.heading_path.as_slice())
+                .map(|c| {
+                    (c.score, c.reasons.clone(), c.cites_keys.clone(), c.relevance.map(|(at, i, r)| (at + 1, i, r)))
+                });
+            let (score, mut reasons, cites_keys, relevance) = own.unwrap_or_default();
+            reasons.insert(
+                0,
+                format!(
+                    "the guide puts this in the file of an earlier target and names no heading here: right after that target's insertion point (line {})",
+                    primary.after_line
+                ),
+            );
+            out.retain(|c| !(c.path == primary.path && c.after_line == primary.after_line));
+            out.push(Ranked {
+                path: &primary.path,
+                heading_path: &primary.heading_path,
+                after_line: primary.after_line,
+                score: ((score + w.follows) * 1000.0).round() / 1000.0,
+                reasons,
+                cites_keys,
+                relevance,
+            });
+        }
+    }
     // A found anchor outranks every section; the section holding it adds its own signals.
-    let anchors = anchor_candidates(book, path, &hints, w.anchor_text);
     for a in &anchors {
         let mut ranked = Ranked {
             path: &a.path,
@@ -421,6 +539,9 @@ pub struct Hint {
     pub path: Vec<String>,
     /// A section number the hint names (`Section 7.3.2`, `§3.2`): its parts.
     pub number: Option<Vec<u32>>,
+    /// The environment whose end the text goes after (`After \end{warning} of the dosing
+    /// limits warning`): its name as written and the words saying which one ("dosing limits").
+    pub env_end: Option<(String, String)>,
 }
 
 impl Hint {
@@ -450,18 +571,19 @@ impl Hint {
             mentions = anchor.is_some();
         }
         let number = section_number(hint);
+        let env_end = env_end(hint);
         // `A → B → C`: C is the section, A and B the headings above it.
         let mut path: Vec<String> = Vec::new();
         if let Some(parts) = arrow_path(hint) {
             path = parts;
             let title = path.pop().unwrap_or_default();
-            return vec![Hint { title, label, line, anchor, before, mentions, path, number }];
+            return vec![Hint { title, label, line, anchor, before, mentions, path, number, env_end }];
         }
         let mut titles: Vec<String> = section_re.captures_iter(hint).map(|c| c[1].trim().to_string()).collect();
         if titles.is_empty() {
             titles.extend(typst_re.captures_iter(hint).map(|c| c[1].trim().to_string()));
         }
-        if titles.is_empty() && label.is_none() && anchor.is_none() {
+        if titles.is_empty() && label.is_none() && anchor.is_none() && env_end.is_none() {
             let cleaned = paren_re.replace_all(hint, " ");
             let cleaned = line_re.replace_all(&cleaned, " ");
             titles.extend(
@@ -501,6 +623,7 @@ impl Hint {
                 mentions,
                 path: path.clone(),
                 number: number.clone(),
+                env_end: env_end.clone(),
             })
             .collect()
     }
@@ -545,6 +668,78 @@ fn anchor_text(hint: &str) -> (Option<String>, bool) {
     (text, c.get(1).is_some())
 }
 
+/// The environment named by "after `\end{warning}` of the X warning" / "after \end{keypoint}
+/// for X" in a hint: its name and the words after "of"/"for" (empty when none follow).
+fn env_end(hint: &str) -> Option<(String, String)> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\bafter\s+(?:the\s+)?`?\\end\{([A-Za-z*-]+)\}`?(?:\s+(?:of|for)\s+(?:the\s+)?([^,;()]{3,80}))?",
+        )
+        .unwrap()
+    });
+    let c = re.captures(hint)?;
+    Some((c[1].to_string(), c.get(2).map_or(String::new(), |m| m.as_str().trim().to_string())))
+}
+
+/// Candidates right after the environment each hint's [`Hint::env_end`] names, in `path` or
+/// the files it includes: of the environments of that kind, the one whose title, text and
+/// enclosing headings share most of the hint's words (at least one; with no words, the only
+/// one of its kind), scored `weight`.
+fn env_end_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Vec<Candidate> {
+    let envs = &book.rules.environments;
+    let mut out = Vec::new();
+    for h in hints {
+        let Some((name, topic)) = h.env_end.as_ref() else { continue };
+        let kind = envs.canonical_of_macro(name);
+        let words = terms(topic);
+        // (shared words, file, environment's last line, first line)
+        let mut best: Option<(usize, String, usize, usize)> = None;
+        let mut seen = 0;
+        for file in book.closure(path) {
+            let (Some(text), Some(o)) = (book.sources.get(&file), book.outline(&file)) else { continue };
+            let lines: Vec<&str> = text.lines().collect();
+            for e in o.envs.iter().filter(|e| envs.canonical_of_macro(&e.name) == kind) {
+                seen += 1;
+                let mut around = lines[e.start.saturating_sub(1)..e.end.min(lines.len())].join(" ");
+                around.push(' ');
+                around.push_str(&heading_path_at(book, &file, e.start).join(" "));
+                let here = terms(&around);
+                let shared = words.iter().filter(|w| here.contains(w)).count();
+                if best.as_ref().is_none_or(|b| shared > b.0) {
+                    best = Some((shared, file.clone(), e.end, e.start));
+                }
+            }
+        }
+        let Some((shared, file, mut end, start)) = best else { continue };
+        if (words.is_empty() && seen != 1) || (!words.is_empty() && shared == 0) {
+            continue;
+        }
+        // An environment inside a list or another block: the nearest insertable line above.
+        if let Some(o) = book.outline(&file) {
+            while end > 0 && !o.can_insert_after(end) {
+                end -= 1;
+            }
+        }
+        if end == 0 {
+            continue;
+        }
+        let about =
+            if words.is_empty() { String::new() } else { format!(" (\"{topic}\": {shared} of {} words)", words.len()) };
+        out.push(Candidate {
+            path: file.clone(),
+            after_line: end,
+            heading_path: heading_path_at(book, &file, end),
+            score: weight,
+            reasons: vec![format!(
+                "the {name} environment at lines {start}-{end} is the one the guide names{about}: insert after it"
+            )],
+            cites_keys: Vec::new(),
+        });
+    }
+    out
+}
+
 /// The topic of "after the paragraph on X" / "after the X paragraph" in a hint; words
 /// that only point ("existing", "first") are not topic.
 fn paragraph_topic(hint: &str) -> Option<String> {
@@ -584,32 +779,7 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
             }
             let Some(o) = book.outline(&file) else { continue };
             let lines: Vec<&str> = text.lines().collect();
-            let found = if h.mentions {
-                // The line (with the next two) holding every term of the topic, nearest the
-                // hint's line; not a heading.
-                let topic: Vec<String> = terms(anchor);
-                (0..lines.len())
-                    .filter(|&i| !o.is_dead(i + 1) && !o.headings.iter().any(|hd| hd.line == i + 1))
-                    .filter(|&i| {
-                        // The line and the next two of the same paragraph.
-                        let end = (i + 1..(i + 3).min(lines.len()))
-                            .find(|&j| lines[j].trim().is_empty())
-                            .unwrap_or((i + 3).min(lines.len()));
-                        let window = terms(&lines[i..end].join(" "));
-                        topic.iter().all(|t| window.contains(t))
-                    })
-                    .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
-            } else {
-                // Text may wrap: look in each line joined with the next two.
-                (0..lines.len()).find(|&i| {
-                    squash(lines[i]).contains(&wanted)
-                        || (!squash(lines[i]).is_empty()
-                            && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
-                            && !squash(&lines[i + 1..(i + 3).min(lines.len())].join(" ")).contains(&wanted))
-                })
-            };
-            let Some(found) = found else { continue };
-            let found = found + 1;
+            let Some(found) = find_anchor(&lines, &o, h) else { continue };
             let heading_at = o.headings.iter().find(|hd| hd.line == found);
             let mut after = if h.before {
                 found - 1
@@ -652,6 +822,40 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
     out
 }
 
+/// The 1-based line where hint `h`'s anchor is found in `lines` (outline `o`): for an
+/// anchor naming a paragraph's topic, the line (with the next two) holding every term of
+/// it nearest the hint's line, not a heading; else the first line holding the text (which
+/// may wrap over the next two lines). `None` without an anchor or when it is not found.
+fn find_anchor(lines: &[&str], o: &crate::outline::Outline, h: &Hint) -> Option<usize> {
+    let anchor = h.anchor.as_deref()?;
+    let wanted = squash(anchor);
+    let found = if h.mentions {
+        // The line (with the next two) holding every term of the topic, nearest the
+        // hint's line; not a heading.
+        let topic: Vec<String> = terms(anchor);
+        (0..lines.len())
+            .filter(|&i| !o.is_dead(i + 1) && !o.headings.iter().any(|hd| hd.line == i + 1))
+            .filter(|&i| {
+                // The line and the next two of the same paragraph.
+                let end = (i + 1..(i + 3).min(lines.len()))
+                    .find(|&j| lines[j].trim().is_empty())
+                    .unwrap_or((i + 3).min(lines.len()));
+                let window = terms(&lines[i..end].join(" "));
+                topic.iter().all(|t| window.contains(t))
+            })
+            .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
+    } else {
+        // Text may wrap: look in each line joined with the next two.
+        (0..lines.len()).find(|&i| {
+            squash(lines[i]).contains(&wanted)
+                || (!squash(lines[i]).is_empty()
+                    && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
+                    && !squash(&lines[i + 1..(i + 3).min(lines.len())].join(" ")).contains(&wanted))
+        })
+    };
+    found.map(|i| i + 1)
+}
+
 /// The headings enclosing 1-based `line` of `file`, from the book's outermost (through the
 /// files including it) down.
 pub fn heading_path_at(book: &Book, file: &str, line: usize) -> Vec<String> {
@@ -662,11 +866,14 @@ pub fn heading_path_at(book: &Book, file: &str, line: usize) -> Vec<String> {
     path
 }
 
+/// Lines from a section at which a guide's (uncorrected) line number counts half.
+const LINE_HALF: f64 = 50.0;
+
 /// How near a section is to a line in `[0, 1]`: 1 inside it, decaying with distance
-/// (half at 50 lines).
-fn line_nearness(line: usize, s: &Section) -> f64 {
+/// (half at `half` lines).
+fn line_nearness(line: usize, s: &Section, half: f64) -> f64 {
     let d = s.first.saturating_sub(line).max(line.saturating_sub(s.last));
-    1.0 / (1.0 + d as f64 / 50.0)
+    1.0 / (1.0 + d as f64 / half)
 }
 
 /// The best match of any section hint against a section: label anchors and section numbers

@@ -88,10 +88,34 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
     let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
     let contexts: Vec<(&Target, String)> = guide.targets.iter().map(|t| (t, target_context(t, &kf_text))).collect();
     let resolutions = resolver.resolve_guide(&contexts);
+    // Per resolved file: how far the guide's line numbers for it went stale.
+    let resolved_path = |r: &Resolution| match r {
+        Resolution::Resolved(r) => Some(r.path.clone()),
+        _ => None,
+    };
+    let mut shifts: BTreeMap<String, Option<place::LineShift>> = BTreeMap::new();
+    for path in resolutions.iter().filter_map(resolved_path) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = shifts.entry(path) {
+            let same: Vec<&Target> = contexts
+                .iter()
+                .zip(&resolutions)
+                .filter(|(_, r)| resolved_path(r).as_deref() == Some(slot.key().as_str()))
+                .map(|((t, _), _)| *t)
+                .collect();
+            let shift = place::line_shift(book, slot.key(), &same);
+            slot.insert(shift);
+        }
+    }
     let mut targets = Vec::new();
     let w = &book.rules.scoring.place;
     for ((target, context), resolution) in contexts.iter().zip(resolutions) {
-        let mut t = plan_target(book, resolution, &guide, target, context, &defined);
+        let shift = resolved_path(&resolution).and_then(|p| shifts.get(&p).copied().flatten());
+        // The target it says it shares a file with, placed before it.
+        let follows = target
+            .follows
+            .and_then(|rank| targets.iter().find(|t: &&TargetPlan| t.target.rank == rank))
+            .and_then(|t| t.candidates.first());
+        let mut t = plan_target(book, resolution, &guide, target, context, &defined, place::Priors { shift, follows });
         if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
             t.review = true;
             if t.status == Status::Insert {
@@ -158,6 +182,7 @@ fn plan_target(
     target: &Target,
     context: &str,
     defined: &[String],
+    priors: place::Priors,
 ) -> TargetPlan {
     let mut findings = Vec::new();
     let labels = target.snippet.as_ref().map(snippet_labels).unwrap_or_default();
@@ -242,7 +267,8 @@ fn plan_target(
         }
     }
     let path = plan.resolved.as_ref().map(|r| r.path.clone()).unwrap_or_default();
-    plan.candidates = place::rank(book, &path, target, &target.keys, context, book.rules.scoring.place.top);
+    plan.candidates =
+        place::rank_with(book, &path, target, &target.keys, context, book.rules.scoring.place.top, priors);
     if let Some(mut edited) = sentence_edit(book, &path, target, defined, &mut plan, &mut findings) {
         edited.findings = findings;
         return edited;

@@ -36,6 +36,26 @@ pub struct GuideRules {
     pub headings: GuideHeadings,
     /// Key-findings section and field names.
     pub key_findings: KeyFindingsNames,
+    /// Names and phrasings of guides without target headings.
+    #[serde(default)]
+    pub loose: LooseNames,
+}
+
+/// Names and phrasings of guides written without target headings (`[loose]` of
+/// `rules/guide.toml`; read by `guide::loose`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LooseNames {
+    /// Headings followed by the path (or list of paths) of the files the guide changes
+    /// (`### File to modify`), matched whole, any case.
+    #[serde(default)]
+    pub file_list_headings: Vec<String>,
+    /// First words of a heading that names a chapter by number (`### Chapter 20 (Biomarkers)`).
+    #[serde(default)]
+    pub chapter_words: Vec<String>,
+    /// First words of a whole-bold line that says where a snippet goes
+    /// (`**Insert after line 1333, before "X"**`).
+    #[serde(default)]
+    pub spot_verbs: Vec<String>,
 }
 
 /// Names of `**Field:**` lines in guides, each a list of accepted spellings.
@@ -71,6 +91,10 @@ pub struct GuideHeadings {
     pub rank_words: Vec<String>,
     /// Other heading prefixes that open a target.
     pub target_prefixes: Vec<String>,
+    /// Phrases opening a file value or target title that say the target shares the file of
+    /// the one before ("Same as above", "Same file — X").
+    #[serde(default)]
+    pub same_file: Vec<String>,
 }
 
 /// Section and field names of key-findings files.
@@ -190,6 +214,12 @@ pub struct PlaceWeights {
     pub hint: f64,
     pub hint_parent: f64,
     pub line_prior: f64,
+    #[serde(default)]
+    pub line_shifted: f64,
+    #[serde(default = "one")]
+    pub line_shifted_half: f64,
+    #[serde(default)]
+    pub follows: f64,
     #[serde(default)]
     pub anchor_text: f64,
     #[serde(default)]

@@ -153,3 +153,25 @@ fn missing_keys_point_at_the_guide_line_and_suggest_near_keys() {
     );
     assert!(text.contains("or cite an existing entry: `Younger2014ldn`"), "{text}");
 }
+
+#[test]
+fn a_guide_without_target_headings_is_planned_in_the_file_it_names() {
+    let (_d, book) = git_book();
+    let dir = book.join("Literature/loose");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("integration-guide.md"),
+        "# Guide: Starting LDN\n\n## Paper Citation Key\n**BibTeX key:** `Younger2014ldn`\n\n## Gaps\n\n### Gap 1: Starting dose\n**Location:** Within \"Low-Dose Naltrexone\" section (lines 128-140)\n\n## Content\n\n### Addition 1: Starting dose\n\n```latex\nMost clinicians start low and raise the dose slowly~\\cite{Younger2014ldn}.\n```\n\n## Instructions\n\n### File to modify\n`/home/elsewhere/book/chapters/ch02-treatments.tex`\n",
+    )
+    .unwrap();
+    let out = tool(&book).args(["plan", "--format", "json", "Literature/loose"]).output().unwrap();
+    assert!(out.status.code().unwrap() <= 1, "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let targets = doc["guides"][0]["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 1, "{doc}");
+    assert_eq!(targets[0]["resolved"]["path"], "chapters/ch02-treatments.tex");
+    let top = &targets[0]["candidates"][0];
+    assert_eq!(top["heading_path"].as_array().unwrap().last().unwrap(), "Low-Dose Naltrexone", "{top}");
+    // Planning writes nothing.
+    assert_eq!(git(&book, &["status", "--porcelain", "--untracked-files=no"]), "");
+}

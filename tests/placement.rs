@@ -152,3 +152,78 @@ fn without_hints_the_papers_subject_from_its_folder_name_may_name_a_heading() {
     t.section_hints = vec!["Orthostatic Intolerance".into()];
     assert_eq!(top(&rank(&book, &t, &[], "")).1, "Orthostatic Intolerance");
 }
+
+#[test]
+fn stale_line_numbers_move_as_the_guides_found_anchors_moved() {
+    let (_d, book) = fixture();
+    // The guide was written when the chapter had 100 more lines above these spots.
+    let a = target(&["After line 124 (\"rest is extended and activity is rebuilt\")"]);
+    let b = target(&["line 140, after \"Lying down lowers the load\""]);
+    let stale = target(&["after line 119"]);
+    let shift = place::line_shift(&book, CHAPTER, &[&a, &b, &stale]).expect("two anchors agree");
+    assert_eq!(shift, place::LineShift { by: -100, anchors: 2 });
+    let c = place::rank_with(
+        &book,
+        CHAPTER,
+        &stale,
+        &[],
+        "",
+        5,
+        place::Priors { shift: Some(shift), ..Default::default() },
+    );
+    assert_eq!(top(&c), (line_of(&book, "cognitive and emotional exertion"), "Limitations".into()));
+    assert!(c[0].reasons[0].contains("line ~119, moved by -100 as 2 found anchors moved"), "{:?}", c[0].reasons);
+    // Uncorrected, line 119 lies past the end of the chapter: the last section is nearest.
+    let c = rank(&book, &stale, &[], "");
+    assert_eq!(top(&c).1, "Orthostatic Intolerance");
+}
+
+#[test]
+fn one_found_anchor_or_disagreeing_ones_measure_no_shift() {
+    let (_d, book) = fixture();
+    let a = target(&["After line 124 (\"rest is extended and activity is rebuilt\")"]);
+    assert_eq!(place::line_shift(&book, CHAPTER, &[&a]), None);
+    let far = target(&["line 300, after \"Lying down lowers the load\""]);
+    assert_eq!(place::line_shift(&book, CHAPTER, &[&a, &far]), None);
+}
+
+#[test]
+fn a_same_file_target_naming_no_heading_goes_right_after_the_target_it_follows() {
+    let (_d, book) = fixture();
+    let primary = rank(&book, &target(&["Activity Thresholds"]), &[], "");
+    let first = primary.first().expect("a candidate");
+    let mut follower = target(&["A Subsection That Does Not Exist"]);
+    follower.title_hint = "Same file — Another Missing Subsection".into();
+    follower.follows = Some(1);
+    let priors = place::Priors { follows: Some(first), ..Default::default() };
+    // The snippet alone would go to the crash section.
+    let context = "sleep after a crash, recovery rest";
+    assert_eq!(top(&rank(&book, &follower, &[], context)).1, "Crash Recovery");
+    let c = place::rank_with(&book, CHAPTER, &follower, &[], context, 5, priors);
+    assert_eq!(top(&c), (first.after_line, "Activity Thresholds".into()));
+    assert!(c[0].reasons[0].contains("right after that target's insertion point"), "{:?}", c[0].reasons);
+    // A hint naming a heading decides instead.
+    let named = target(&["Orthostatic Intolerance"]);
+    let c = place::rank_with(&book, CHAPTER, &named, &[], context, 5, priors);
+    assert_eq!(top(&c).1, "Orthostatic Intolerance");
+}
+
+#[test]
+fn after_the_end_of_a_named_environment() {
+    let (_d, book) = fixture();
+    let c = rank(&book, &target(&["After `\\end{observation}` of the observation on infections"]), &[], "");
+    assert_eq!(top(&c), (line_of(&book, "\\end{observation}"), "Crash Recovery".into()));
+    assert!(c[0].reasons[0].starts_with("the observation environment at lines 30-32"), "{:?}", c[0].reasons);
+    // No environment of that kind: no anchor.
+    let c = rank(&book, &target(&["After \\end{warning} of the infections warning"]), &[], "");
+    assert!(c.iter().all(|c| !c.reasons.iter().any(|r| r.contains("environment at lines"))), "{c:?}");
+}
+
+#[test]
+fn a_blocks_section_hint_places_its_later_snippets() {
+    let (_d, book) = fixture();
+    let mut t = target(&["Chapter: Pacing"]);
+    t.block_hints = vec!["Orthostatic Intolerance".into()];
+    let c = rank(&book, &t, &[], "sleep after a crash, recovery rest");
+    assert_eq!(top(&c).1, "Orthostatic Intolerance");
+}

@@ -124,7 +124,8 @@ fn check(blocks: &[Block], typst: bool) -> Result<(), TestCaseError> {
     let target = Target {
         rank: 1,
         file_hint: Some(name.into()),
-        section_hints: vec!["Chapter".into()],
+        // A title, and the end of an environment (the generated ones are observations).
+        section_hints: vec!["Chapter".into(), "after \\end{observation} of the seen observation".into()],
         environment: Some("observation".into()),
         line: 1,
         source: "g.md".into(),

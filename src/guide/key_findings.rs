@@ -172,6 +172,8 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rule
                 snippet: None,
                 new_section: None,
                 edit: None,
+                follows: None,
+                block_hints: Vec::new(),
                 keys: Vec::new(),
                 line: p.line,
                 source: path.to_string(),

@@ -28,6 +28,7 @@ pub use key_findings::{parse_key_findings, KeyFindings};
 use markdown::{blocks, field_is, field_re, plain_field_re, quoted_or_whole, strip_md, Block};
 
 mod key_findings;
+mod loose;
 mod markdown;
 
 /// The markup of a snippet or chapter file.
@@ -106,6 +107,17 @@ pub struct Target {
     /// What the guide asks to change in an existing sentence, as written (`**Edit:** Add
     /// @Key at the end of this sentence`, a `**Suggested inline citation:**` lead-in).
     pub edit: Option<String>,
+    /// The rank of the earlier target whose file this one says it shares (`**File:** Same as
+    /// above`, a `### Secondary Target: Same file — X` heading): the nearest one before it
+    /// that names a file of its own. Placement puts it right after that target when nothing
+    /// else says where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follows: Option<usize>,
+    /// For a later snippet of a target's block (a `### Chapter: X` block with one `**Section
+    /// hint:**` and several snippets, no heading between): the block's section hints. They
+    /// place the snippet like its own hints but are not part of its relevance context.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub block_hints: Vec<String>,
     /// The citation keys this target cites: in a guide covering several papers, those of
     /// the paper section (`## Paper 2: ...`) the target sits in; else every key of the guide.
     pub keys: Vec<String>,
@@ -238,7 +250,7 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             // A key-findings file may hold guide-style targets; else its Integration Points.
             let p = files.key_findings.as_ref().expect("locate gives a guide or key findings");
             let rel_path = rel(p);
-            let mut g = parse_guide(&read(p)?, &rel_path, rules);
+            let mut g = read_guide(&read(p)?, &rel_path, rules, false);
             if let Some(kf) = key_findings.as_ref().filter(|_| g.targets.is_empty()) {
                 g.targets = targets_from_integration_points(kf, &rel_path, rules);
                 g.findings.retain(|f| f.code != "target-file-missing");
@@ -572,7 +584,15 @@ fn target_heading(text: &str, rules: &GuideRules) -> Option<(Option<usize>, Stri
 }
 
 /// Parses an integration guide. `path` is the guide's path relative to the book root.
+/// A guide without target headings, fields or tables is read a second time for the files
+/// and snippets it names in other ways (see `guide::loose`).
 pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
+    read_guide(text, path, rules, true)
+}
+
+/// [`parse_guide`]; `loose` allows the second reading (key-findings files have their own:
+/// the Integration Points).
+fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
     let g = &rules.guide;
     let mut guide = empty_guide(path);
     let mut keys = Vec::new();
@@ -601,6 +621,8 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     let mut bare_file_lines: Vec<usize> = Vec::new();
     // Sub-targets whose heading hint a hint field replaced.
     let mut hinted_sub: Vec<usize> = Vec::new();
+    // No heading since the last target was opened: its block's hints hold for every snippet.
+    let mut in_target_block = false;
 
     let new_target = |rank: Option<usize>, title: String, line: usize, n: usize| Target {
         rank: rank.unwrap_or(n + 1),
@@ -613,6 +635,8 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         snippet: None,
         new_section: None,
         edit: None,
+        follows: None,
+        block_hints: Vec::new(),
         keys: Vec::new(),
         line,
         source: path.to_string(),
@@ -624,6 +648,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 if level <= 2 {
                     part_starts.push(line);
                 }
+                let targets_before = targets.len();
                 current_level = level;
                 current_heading_text = htext.clone();
                 previous_text.clear();
@@ -672,6 +697,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     next.title_hint = htext.clone();
                     // The heading names the spot unless a hint field follows.
                     next.section_hints = heading_hint(&htext).into_iter().collect();
+                    next.block_hints.clear();
                     next.environment = None;
                     next.environment_raw = None;
                     next.rationale = None;
@@ -679,6 +705,8 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                     targets.push(next);
                     sub_targets.push(targets.len() - 1);
                 }
+                // A snippet before the next heading sits in the block of the target opened here.
+                in_target_block = targets.len() > targets_before;
                 // `### Insertion Point: After "X" (around line 56)`: a hint field as heading.
                 if let Some((name, value)) = heading_field(&htext) {
                     let last = targets.len().saturating_sub(1);
@@ -704,7 +732,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 skip_until = idx.line_of(end.saturating_sub(1).max(range.start));
                 keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
                 let snippet = Snippet { language: Some(Markup::Typst), text: code, line };
-                attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text);
+                attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text, in_target_block);
             }
             Block::Text { range } => {
                 let src = &text[range.clone()];
@@ -712,8 +740,12 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 let first_line = idx.line_of(range.start);
                 if src.trim_start().starts_with('|') {
                     table_keys(src, first_line, g, path, &mut keys, &mut guide.findings);
-                    table_targets.extend(targets_in_table(src, first_line, rules, path));
-                    claim_targets.extend(claims_in_table(src, first_line, path));
+                    let claims = claims_in_table(src, first_line, path, g);
+                    // A claims table's file column names where each claim is, not a target.
+                    if claims.is_empty() {
+                        table_targets.extend(targets_in_table(src, first_line, rules, path));
+                    }
+                    claim_targets.extend(claims);
                 }
                 for (i, line) in src.lines().enumerate() {
                     let Some(c) = field_re().captures(line) else {
@@ -759,6 +791,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                         targets.push(t);
                         open = Some(if current_level == 0 { u8::MAX } else { current_level });
                         file_field_seen = false;
+                        in_target_block = true;
                         continue;
                     }
                     if field_is(&name, &g.fields.file) {
@@ -768,6 +801,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                             targets.push(new_target(None, String::new(), line_no, targets.len()));
                             bare_file_lines.push(line_no);
                             open = Some(if current_level == 0 { u8::MAX } else { current_level });
+                            in_target_block = true;
                         }
                         file_field_seen = true;
                         if let Some(t) = targets.last_mut() {
@@ -827,7 +861,7 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
                 if is_snippet && open.is_some() && !targets.is_empty() {
                     keys_in_snippet(&code).iter().for_each(|k| push_key(&mut keys, k));
                     let snippet = Snippet { language, text: code, line };
-                    attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text);
+                    attach_snippet(&mut targets, snippet, &current_heading_text, &previous_text, in_target_block);
                     // `**Suggested inline citation:**` before the fence: the snippet edits a
                     // sentence in place.
                     if previous_text.to_lowercase().contains("inline citation") {
@@ -845,11 +879,18 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
             t.rank = i + 1;
         }
     }
-    // Claims to cite go to the file the guide's targets name.
-    if let Some(file) = targets.iter().find_map(|t| t.file_hint.clone()) {
-        for mut t in claim_targets {
+    if targets.is_empty() && loose {
+        // No target heading, field or table: the guide names its files in other ways.
+        targets = loose::loose_targets(text, path, rules);
+        loose::snippet_keys(&targets).iter().for_each(|k| push_key(&mut keys, k));
+    }
+    // Claims to cite are in the file their row names, else in the one the guide's targets
+    // name; a claim with neither is left out.
+    let guide_file = targets.iter().find_map(|t| t.file_hint.clone());
+    for mut t in claim_targets {
+        t.file_hint = t.file_hint.or_else(|| guide_file.clone());
+        if t.file_hint.is_some() {
             t.rank = targets.len() + 1;
-            t.file_hint = Some(file.clone());
             targets.push(t);
         }
     }
@@ -859,12 +900,16 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
         !sub_targets.contains(&(index - 1)) || t.snippet.is_some()
     });
     // "Same as above" / "same file" name the file of the target before.
+    let mut own_file: Option<usize> = None;
     for t in &mut targets {
-        if t.file_hint.as_deref().is_some_and(|h| {
-            let h = h.trim().to_lowercase();
-            h.starts_with("same ") || h == "same" || h.starts_with("(same")
-        }) {
+        let same_value = t.file_hint.as_deref().is_some_and(|h| says_same_file(h, &g.headings.same_file, true));
+        if same_value {
             t.file_hint = None;
+        }
+        if same_value || says_same_file(&t.title_hint, &g.headings.same_file, false) {
+            t.follows = own_file;
+        } else if t.file_hint.is_some() {
+            own_file = Some(t.rank);
         }
     }
     // A target without a file goes to the file of the target before it (a guide's later
@@ -947,6 +992,20 @@ pub fn parse_guide(text: &str, path: &str, rules: &Rules) -> Guide {
     guide.avoid = avoid_lines(text);
     guide.certainty = certainty_line(text, &rules.guide.key_findings.certainty);
     guide
+}
+
+/// Whether a file value (`value` true: "Same as above", "(same file)", "same") or a target
+/// heading's title ("Same file — Case Definitions") says the target shares the file of the
+/// one before: it opens with one of `phrases` (`[headings] same_file` of rules/guide.toml),
+/// whole words, any case. A title must open with a phrase of two words or more ("Same
+/// mechanism in ..." is a title).
+fn says_same_file(text: &str, phrases: &[String], value: bool) -> bool {
+    let lower = text.trim().trim_start_matches('(').trim().to_lowercase();
+    phrases
+        .iter()
+        .map(|p| p.to_lowercase())
+        .filter(|p| value || p.contains(' '))
+        .any(|p| lower.strip_prefix(p.as_str()).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric())))
 }
 
 /// Section hints of a field value: each quoted alternative, or the whole value; a value
@@ -1060,8 +1119,16 @@ fn table_keys(
 
 /// Gives `snippet` to the last target, or when it has one already, to a new target for the
 /// same file placed by the heading the snippet sits under ("Alternative inline version:"
-/// snippets are dropped: they are another wording, not more content).
-fn attach_snippet(targets: &mut Vec<Target>, snippet: Snippet, heading: &str, previous_text: &str) {
+/// snippets are dropped: they are another wording, not more content). In the block that
+/// opened the last target (`in_target_block`: no heading since), the new target also keeps
+/// that block's section hints as [`Target::block_hints`].
+fn attach_snippet(
+    targets: &mut Vec<Target>,
+    snippet: Snippet,
+    heading: &str,
+    previous_text: &str,
+    in_target_block: bool,
+) {
     let n = targets.len();
     let Some(t) = targets.last_mut() else { return };
     if t.snippet.is_none() {
@@ -1070,6 +1137,11 @@ fn attach_snippet(targets: &mut Vec<Target>, snippet: Snippet, heading: &str, pr
         let mut more = t.clone();
         more.rank = n + 1;
         more.line = snippet.line;
+        if in_target_block && more.block_hints.is_empty() {
+            more.block_hints = t.section_hints.clone();
+        } else if !in_target_block {
+            more.block_hints.clear();
+        }
         more.section_hints = heading_hint(heading).into_iter().collect();
         more.snippet = Some(snippet);
         targets.push(more);
@@ -1136,10 +1208,12 @@ fn table_cells(row: &str) -> Vec<String> {
 /// Citation edits from a table of claims the book already makes (`| Line (approx) | Existing
 /// claim | Paper to cite |` with rows `| ~402 | "quoted sentence" | `@Key` |`): one target
 /// per row with a line, a quoted claim and a key, its hint the line and the quoted text, its
-/// edit "Add @Key". The file is filled in by the caller.
-fn claims_in_table(src: &str, first_line: usize, path: &str) -> Vec<Target> {
+/// edit "Add @Key". A column named like a table file column (`[fields] table_file` of
+/// rules/guide.toml: `| File |`, `| Chapter |`) gives the row's file; else the caller fills it in.
+fn claims_in_table(src: &str, first_line: usize, path: &str, g: &GuideRules) -> Vec<Target> {
     let mut lines = src.lines().enumerate();
     let Some((_, header)) = lines.next() else { return Vec::new() };
+    let file_col = table_cells(header).iter().position(|h| field_is(h, &g.fields.table_file));
     let header: Vec<String> = table_cells(header).iter().map(|h| h.to_lowercase()).collect();
     let find = |words: &[&str]| header.iter().position(|h| words.iter().any(|w| h.contains(w)));
     let (Some(line_col), Some(claim_col), Some(key_col)) = (
@@ -1168,9 +1242,14 @@ fn claims_in_table(src: &str, first_line: usize, path: &str) -> Vec<Target> {
         if claim.len() < 8 || keys.is_empty() {
             continue;
         }
+        let file = file_col
+            .filter(|c| ![line_col, claim_col, key_col].contains(c))
+            .and_then(|c| cells.get(c))
+            .map(|cell| file_value(cell))
+            .filter(|h| names_file(h));
         out.push(Target {
             rank: out.len() + 1,
-            file_hint: None,
+            file_hint: file,
             title_hint: format!("claim at line ~{line}"),
             section_hints: vec![format!("Line ~{line}, text: \"{claim}\"")],
             environment_raw: None,
@@ -1179,12 +1258,20 @@ fn claims_in_table(src: &str, first_line: usize, path: &str) -> Vec<Target> {
             snippet: None,
             new_section: None,
             edit: Some(format!("Add {}", keys.iter().map(|k| format!("@{k}")).collect::<Vec<_>>().join(" "))),
+            follows: None,
+            block_hints: Vec::new(),
             keys,
             line: first_line + i,
             source: path.to_string(),
         });
     }
     out
+}
+
+/// Whether a table cell's file hint names a file: a file name, a chapter shorthand (`ch05`)
+/// or a path.
+fn names_file(hint: &str) -> bool {
+    file_in_text(hint).is_some() || chapter_shorthand(hint).is_some() || hint.contains('/')
 }
 
 /// Citation keys in a table cell: `` `@Key` ``, `@Key`, `\cite{Key}` or a bare key.
@@ -1214,8 +1301,7 @@ fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> 
         let cells = cells(row);
         let Some(cell) = cells.get(col) else { continue };
         let hint = file_value(cell);
-        let names_file = file_in_text(&hint).is_some() || chapter_shorthand(&hint).is_some() || hint.contains('/');
-        if !names_file {
+        if !names_file(&hint) {
             continue;
         }
         let env_raw = env_col.and_then(|c| cells.get(c)).filter(|v| !v.is_empty()).cloned();
@@ -1236,6 +1322,8 @@ fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path: &str) -> 
             snippet: None,
             new_section: None,
             edit: None,
+            follows: None,
+            block_hints: Vec::new(),
             keys: Vec::new(),
             line: first_line + i,
             source: path.to_string(),

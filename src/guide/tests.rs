@@ -105,6 +105,27 @@ fn same_as_above_takes_the_previous_file() {
     let g = parse_guide(text, "g.md", &Rules::builtin());
     assert_eq!(g.targets[1].file_hint.as_deref(), Some("a/ch01-x.typ"));
     assert!(g.findings.iter().any(|f| f.code == "target-file-inferred"));
+    assert_eq!((g.targets[0].follows, g.targets[1].follows), (None, Some(1)));
+}
+
+#[test]
+fn a_same_file_title_follows_the_last_target_naming_its_own_file() {
+    let text = "# G\n### Primary Target: ch01\n**File:** `a/ch01-x.typ`\n\
+                ### Secondary Target: Same file — Onset Patterns\n**File:** Same as above\n\
+                ### Tertiary Target: Same file — Recovery Rates\n\
+                ### Quaternary Target: Same mechanism in children\n**File:** `a/ch02-y.typ`\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(Option<&str>, Option<usize>)> =
+        g.targets.iter().map(|t| (t.file_hint.as_deref(), t.follows)).collect();
+    assert_eq!(
+        rows,
+        vec![
+            (Some("a/ch01-x.typ"), None),
+            (Some("a/ch01-x.typ"), Some(1)),
+            (Some("a/ch01-x.typ"), Some(1)),
+            (Some("a/ch02-y.typ"), None),
+        ]
+    );
 }
 
 #[test]
@@ -236,6 +257,147 @@ fn a_table_of_existing_claims_gives_citation_edits_in_the_guides_file() {
                 Some("Add @Ortiz2019 @Lee2021heat"),
                 vec!["Ortiz2019".to_string(), "Lee2021heat".to_string()]
             ),
+        ]
+    );
+}
+
+/// A guide without target headings: gaps with their spots, additions with snippets, and the
+/// file named at the end under a heading, as a path from another machine.
+const GAPS_AND_ADDITIONS: &str = r#"# Integration Guide: Nap Timing
+
+## Gaps
+
+### Gap 1: Nap Length
+**Location:** Within "Crash Recovery" section (lines 120-130)
+**Action:** Say how long a nap may be.
+
+### Gap 2: Morning Light
+**Location:** After line 140
+
+## Content
+
+### Addition 1: Nap Length
+**Insert after line 125, before "Sleep carries most"**
+
+```latex
+Naps shorter than half an hour leave night sleep intact~\cite{Lee2021Naps}.
+```
+
+### Addition 2: Morning Light
+
+```latex
+Daylight soon after waking steadies the sleep rhythm.
+```
+
+## Instructions
+
+### File to modify
+`/home/someone/books/pacing/chapters/ch05-pacing.tex`
+
+### Order of work
+
+1. **Addition 2: Morning Light (short)**
+   - After `\end{observation}` of the infections observation
+2. **Something else**
+   - Not about a snippet
+"#;
+
+#[test]
+fn a_guide_without_target_headings_gives_one_target_per_snippet_in_the_file_it_names() {
+    let g = parse_guide(GAPS_AND_ADDITIONS, "g.md", &Rules::builtin());
+    assert!(!g.findings.iter().any(|f| f.code == "guide-no-targets"), "{:?}", g.findings);
+    let rows: Vec<(usize, &str, Vec<&str>, usize)> = g
+        .targets
+        .iter()
+        .map(|t| {
+            let file = t.file_hint.as_deref().unwrap_or("");
+            (t.rank, file, t.section_hints.iter().map(String::as_str).collect(), t.snippet.as_ref().unwrap().line)
+        })
+        .collect();
+    let file = "/home/someone/books/pacing/chapters/ch05-pacing.tex";
+    assert_eq!(
+        rows,
+        vec![
+            (
+                1,
+                file,
+                vec![
+                    "Insert after line 125, before \"Sleep carries most\"",
+                    "Within \"Crash Recovery\" section (lines 120-130)"
+                ],
+                17
+            ),
+            (2, file, vec!["After \\end{observation} of the infections observation", "After line 140"], 23),
+        ]
+    );
+    assert_eq!(g.targets[0].title_hint, "Addition 1: Nap Length");
+    assert_eq!(g.citation_keys, vec!["Lee2021Naps"]);
+}
+
+#[test]
+fn file_lists_chapter_headings_and_path_fields_name_targets() {
+    let text = "# Guide\n\n## Files Modified\n\n1. **`refs.bib`**\n   - Added an entry\n2. **`typst/ch07.typ`**\n   - Location: After the cytokine section, before Treatment\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(&str, &Vec<String>)> =
+        g.targets.iter().map(|t| (t.file_hint.as_deref().unwrap(), &t.section_hints)).collect();
+    assert_eq!(rows, vec![("typst/ch07.typ", &s(&["After the cytokine section, before Treatment"]))]);
+
+    let text = "# Guide\n\n## Recommendations\n\n### Chapter 5 (Pacing) — Crash Recovery\n- Add a note on naps\n\n### Chapter 6: Sleep\n**Location:** `/src/chapters/ch06-sleep.typ`\n\n```typst\nA sentence.\n```\n\n### 1. Lee 2021\n- Chapter: `chapters/ch07.typ`\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(&str, &Vec<String>, bool)> =
+        g.targets.iter().map(|t| (t.file_hint.as_deref().unwrap(), &t.section_hints, t.snippet.is_some())).collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("Chapter 5 (Pacing)", &s(&["Crash Recovery"]), false),
+            ("/src/chapters/ch06-sleep.typ", &vec![], true),
+            ("chapters/ch07.typ", &vec![], false),
+        ]
+    );
+    assert_eq!(g.targets[0].rationale.as_deref(), Some("Add a note on naps"));
+}
+
+#[test]
+fn a_guide_with_target_headings_is_not_read_loosely() {
+    let text = "# G\n\n### Primary Target\n**File:** `a.tex`\n\n### Addition 1: More\n```latex\nx\n```\n\n### File to modify\n`b.tex`\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    assert!(g.targets.iter().all(|t| t.file_hint.as_deref() == Some("a.tex")), "{:?}", g.targets);
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+#[test]
+fn a_claims_table_with_a_file_column_puts_each_claim_in_its_own_file() {
+    let text = "# Guide\n\n## Claims to support\n\n| File | Line | Existing claim | Cite |\n|---|---|---|---|\n| `ch05-pain.typ` | ~40 | \"Heat lowers the pain threshold in most patients\" | @Lee2021heat |\n| ch06 | ~12 | \"Cold baths shorten the flare for some\" | @Ortiz2019 |\n| — | ~70 | \"A claim in no file the guide names\" | @Ortiz2019 |\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(usize, Option<&str>, &str)> =
+        g.targets.iter().map(|t| (t.rank, t.file_hint.as_deref(), t.section_hints[0].as_str())).collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, Some("ch05-pain.typ"), "Line ~40, text: \"Heat lowers the pain threshold in most patients\""),
+            (2, Some("ch06"), "Line ~12, text: \"Cold baths shorten the flare for some\""),
+        ]
+    );
+}
+
+#[test]
+fn later_snippets_of_a_block_keep_its_section_hints_as_block_hints() {
+    let text = "# G\n\n### Chapter: Sleep\n\n**File:** `ch05-sleep.typ`\n**Section hint:** \"Crash Recovery\"\n\n**Observation:** first\n```typst\nOne.\n```\n\n**Hypothesis:** second\n```typst\nTwo.\n```\n\n**Warning:** third\n```typst\nThree.\n```\n\n#### Elsewhere\n```typst\nFour.\n```\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let rows: Vec<(&Vec<String>, &Vec<String>)> =
+        g.targets.iter().map(|t| (&t.section_hints, &t.block_hints)).collect();
+    let block = s(&["Crash Recovery"]);
+    let none: Vec<String> = Vec::new();
+    assert_eq!(
+        rows,
+        vec![
+            (&block, &none),
+            (&s(&["Chapter: Sleep"]), &block),
+            (&s(&["Chapter: Sleep"]), &block),
+            (&s(&["Elsewhere"]), &none),
         ]
     );
 }
