@@ -550,7 +550,7 @@ impl Book {
                 docs: c
                     .docs
                     .iter()
-                    .map(|d| crate::relevance::U32Bytes::of(d.iter().flat_map(|&(t, n)| [t, n])))
+                    .map(|d| crate::relevance::U32Bytes::owned(d.iter().flat_map(|&(t, n)| [t, n]).collect()))
                     .collect(),
             }),
         };

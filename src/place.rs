@@ -770,13 +770,8 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
     let mut out = Vec::new();
     for h in hints {
         let Some(anchor) = h.anchor.as_deref() else { continue };
-        let wanted = squash(anchor);
         for file in book.closure(path) {
             let Some(text) = book.sources.get(&file) else { continue };
-            // A quoted anchor (found within three lines) is in the whole file's text first.
-            if !h.mentions && !squash(text).contains(&wanted) {
-                continue;
-            }
             let Some(o) = book.outline(&file) else { continue };
             let lines: Vec<&str> = text.lines().collect();
             let Some(found) = find_anchor(&lines, &o, h) else { continue };
@@ -844,6 +839,10 @@ fn find_anchor(lines: &[&str], o: &crate::outline::Outline, h: &Hint) -> Option<
                 topic.iter().all(|t| window.contains(t))
             })
             .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
+    } else if !squash(&lines.join(" ")).contains(&wanted) {
+        // Found within three lines means found in the whole text: one pass rules most
+        // files out.
+        None
     } else {
         // Text may wrap: look in each line joined with the next two.
         (0..lines.len()).find(|&i| {

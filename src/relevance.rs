@@ -137,10 +137,13 @@ impl BookTerms {
     /// The table as plain data for a book snapshot: the vocabulary's terms in id order, and
     /// per file `(path, ids, line starts)`, the numbers as little-endian `u32` bytes.
     pub(crate) fn parts(&self) -> TermParts<'_> {
-        let bytes = |v: &[u32]| U32Bytes::of(v.iter().copied());
         TermParts {
             names: self.vocab.names.iter().map(|n| &**n).collect(),
-            files: self.files.iter().map(|(p, f)| (p.as_str(), bytes(&f.ids), bytes(&f.line_start))).collect(),
+            files: self
+                .files
+                .iter()
+                .map(|(p, f)| (p.as_str(), U32Bytes::of(&f.ids), U32Bytes::of(&f.line_start)))
+                .collect(),
         }
     }
 
@@ -169,13 +172,19 @@ impl BookTerms {
     }
 }
 
-/// Numbers written as one run of bytes (one length, then the bytes), not one by one.
-pub(crate) struct U32Bytes(Vec<u8>);
+/// Numbers written as one run of little-endian bytes (one length, then the bytes), not one
+/// by one; the bytes are made while writing, one run at a time.
+pub(crate) struct U32Bytes<'a>(std::borrow::Cow<'a, [u32]>);
 
-impl U32Bytes {
-    /// `numbers` as little-endian bytes.
-    pub(crate) fn of(numbers: impl IntoIterator<Item = u32>) -> Self {
-        U32Bytes(numbers.into_iter().flat_map(u32::to_le_bytes).collect())
+impl<'a> U32Bytes<'a> {
+    /// `numbers`, borrowed.
+    pub(crate) fn of(numbers: &'a [u32]) -> Self {
+        U32Bytes(std::borrow::Cow::Borrowed(numbers))
+    }
+
+    /// `numbers`, owned.
+    pub(crate) fn owned(numbers: Vec<u32>) -> Self {
+        U32Bytes(std::borrow::Cow::Owned(numbers))
     }
 }
 
@@ -185,9 +194,10 @@ pub(crate) fn u32s_of(bytes: &[u8]) -> Option<Vec<u32>> {
         .then(|| bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
 
-impl serde::Serialize for U32Bytes {
+impl serde::Serialize for U32Bytes<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
+        let bytes: Vec<u8> = self.0.iter().flat_map(|n| n.to_le_bytes()).collect();
+        s.serialize_bytes(&bytes)
     }
 }
 
@@ -195,7 +205,7 @@ impl serde::Serialize for U32Bytes {
 #[derive(serde::Serialize)]
 pub(crate) struct TermParts<'a> {
     names: Vec<&'a str>,
-    files: Vec<(&'a str, U32Bytes, U32Bytes)>,
+    files: Vec<(&'a str, U32Bytes<'a>, U32Bytes<'a>)>,
 }
 
 /// [`TermParts`] as read back, the numbers borrowed from the snapshot's bytes.

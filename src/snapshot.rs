@@ -129,7 +129,7 @@ pub(crate) struct ContentParts<'a> {
 pub(crate) struct ContentPartsRef<'a> {
     pub chapters: &'a [String],
     pub names: &'a [String],
-    pub docs: Vec<crate::relevance::U32Bytes>,
+    pub docs: Vec<crate::relevance::U32Bytes<'a>>,
 }
 
 /// The term table part: the fingerprint, then the table.
@@ -169,13 +169,19 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Snapshot<'_>> {
 /// one, never half of one. Failures are ignored (a read-only repository simply has no
 /// snapshots).
 pub(crate) fn store<T: Serialize>(slot: &Slot, snapshot: &T) {
-    let Ok(bytes) = postcard::to_allocvec(snapshot) else { return };
+    use std::io::Write;
     let Some(dir) = slot.path.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
     let tmp = slot.path.with_extension(format!("tmp{}", std::process::id()));
-    if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, &slot.path).is_ok() {
+    // Written as it is encoded: the snapshot is never whole in memory a second time.
+    let written = std::fs::File::create(&tmp).ok().and_then(|file| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        postcard::to_io(snapshot, &mut out).ok()?;
+        out.flush().ok()
+    });
+    if written.is_some() && std::fs::rename(&tmp, &slot.path).is_ok() {
         return;
     }
     let _ = std::fs::remove_file(&tmp);
