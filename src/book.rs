@@ -180,7 +180,7 @@ pub struct Book {
     /// Sections and their relevance index per resolved file (see `place`), built once.
     pub(crate) sections: Mutex<HashMap<String, (Arc<crate::place::SectionIndex>, u64)>>,
     /// Content terms of each .bib file (see `bookkeeping`), built once.
-    pub(crate) bib_terms: Mutex<HashMap<String, Arc<BTreeSet<String>>>>,
+    pub(crate) bib_terms: std::sync::OnceLock<Arc<BibFileTerms>>,
     labels: Mutex<Option<Arc<LabelIndex>>>,
     functions: Mutex<Option<Arc<Vec<String>>>>,
     /// The chapter files' terms as ids, tokenized on first need.
@@ -218,6 +218,10 @@ pub struct ContentDocs {
     pub names: Vec<String>,
     pub docs: Vec<Vec<(u32, u32)>>,
 }
+
+/// The .bib files holding the bibliography's entries (in the order their first entry comes
+/// by citation key), each with its content terms (see `bookkeeping`).
+pub type BibFileTerms = Vec<(String, std::collections::HashSet<String>)>;
 
 /// Chapter file -> its headings as `(level, title)` in order, by
 /// [`crate::outline::quick_headings`].
@@ -372,7 +376,7 @@ impl Book {
             not_text,
             outlines: Mutex::new(HashMap::new()),
             sections: Mutex::new(HashMap::new()),
-            bib_terms: Mutex::new(HashMap::new()),
+            bib_terms: std::sync::OnceLock::new(),
             labels: Mutex::new(None),
             functions: Mutex::new(None),
             terms: std::sync::OnceLock::new(),
@@ -487,7 +491,7 @@ impl Book {
             not_text: snap.not_text,
             outlines: Mutex::new(snap.outlines.into_iter().map(|(p, o)| (p, Arc::new(o))).collect()),
             sections: Mutex::new(HashMap::new()),
-            bib_terms: Mutex::new(HashMap::new()),
+            bib_terms: std::sync::OnceLock::new(),
             labels: Mutex::new(None),
             functions: Mutex::new(None),
             terms: std::sync::OnceLock::new(),

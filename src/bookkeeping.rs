@@ -61,26 +61,17 @@ pub fn choose_bib_file(book: &Book, entry: &str) -> Option<String> {
     if let Some(p) = &book.config.book.new_entries {
         return Some(p.clone());
     }
-    let files: Vec<&String> = {
+    let files = book.bib_terms.get_or_init(|| {
         let mut seen = BTreeSet::new();
-        let mut v: Vec<&String> = Vec::new();
-        for e in book.bib.entries.values() {
-            if seen.insert(&e.path) {
-                v.push(&e.path);
-            }
-        }
-        v
-    };
+        let paths: Vec<&String> = book.bib.entries.values().map(|e| &e.path).filter(|p| seen.insert(*p)).collect();
+        let with_text: Vec<(&String, &str)> =
+            paths.into_iter().filter_map(|p| Some((p, book.sources.get(p)?.as_str()))).collect();
+        let sets = crate::text::parallel_map(&with_text, |(_, text)| terms(text).into_iter().collect());
+        std::sync::Arc::new(with_text.iter().map(|(p, _)| (*p).clone()).zip(sets).collect())
+    });
     let wanted: BTreeSet<String> = terms(entry).into_iter().filter(|t| t.len() > 3).collect();
     let mut best: Option<(f64, &String)> = None;
-    for f in files {
-        let Some(text) = book.sources.get(f) else { continue };
-        let cached = crate::book::lock(&book.bib_terms).get(f).cloned();
-        let have = cached.unwrap_or_else(|| {
-            let set = std::sync::Arc::new(terms(text).into_iter().collect::<BTreeSet<String>>());
-            crate::book::lock(&book.bib_terms).insert(f.clone(), set.clone());
-            set
-        });
+    for (f, have) in files.iter() {
         let share = if wanted.is_empty() {
             0.0
         } else {

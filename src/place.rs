@@ -980,6 +980,16 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
             .filter(|(c, _)| subtree_has_headings(book, c, &mut has_headings))
             .map(|(_, l)| *l)
             .collect();
+        // The headings enclosing each heading (itself last), in one pass.
+        let mut stacks: Vec<Vec<&crate::outline::Heading>> = Vec::with_capacity(o.headings.len());
+        let mut stack: Vec<&crate::outline::Heading> = Vec::new();
+        for h in &o.headings {
+            while stack.last().is_some_and(|top| top.level >= h.level) {
+                stack.pop();
+            }
+            stack.push(h);
+            stacks.push(stack.clone());
+        }
         let mut starts: Vec<Option<usize>> = (0..o.headings.len()).map(Some).collect();
         let first_heading_line = o.headings.first().map_or(usize::MAX, |h| h.line);
         let has_preamble_text = lines.iter().take(first_heading_line.saturating_sub(1)).any(|l| is_prose(l));
@@ -993,7 +1003,7 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
             let (first, title, label, level) = match start {
                 Some(i) => {
                     let h = &o.headings[i];
-                    for above in o.heading_stack_at(h.line) {
+                    for above in &stacks[i] {
                         crate::book::nest(&mut path_stack, above.level, &above.title);
                     }
                     (h.line, h.title.clone(), h.label.clone(), h.level)
