@@ -269,11 +269,20 @@ impl<'b> Resolver<'b> {
         }
         let name = hint.rsplit('/').next().unwrap_or(hint);
         let is_file_hint = Markup::from_path(name).is_some();
+        // Books are ported from LaTeX to Typst, not back: a Typst hint never means a LaTeX
+        // file that no root reaches (the edition the book has left).
+        let left_behind = |p: &str| {
+            Markup::from_path(name) == Some(Markup::Typst)
+                && Markup::from_path(p) != Some(Markup::Typst)
+                && !self.book.reachable.is_empty()
+                && !self.book.reachable.contains(p)
+        };
         if is_file_hint {
             // The same file name elsewhere, or the same stem in the other markup (an edition
             // ported from LaTeX to Typst keeps its file names).
             let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
-            let moved: Vec<&String> = self.by_stem.get(stem).map(|v| v.iter().collect()).unwrap_or_default();
+            let moved: Vec<&String> =
+                self.by_stem.get(stem).map(|v| v.iter().filter(|p| !left_behind(p)).collect()).unwrap_or_default();
             if let Some(best) = best_by_path(&moved, hint, &reach) {
                 return Resolution::Resolved(match self.live_edition(best) {
                     Some(live) => live,
@@ -281,7 +290,8 @@ impl<'b> Resolver<'b> {
                 });
             }
             let slug = chapter_slug(name);
-            let same_slug: Vec<&String> = self.chapters.iter().filter(|p| chapter_slug(p) == slug).collect();
+            let same_slug: Vec<&String> =
+                self.chapters.iter().filter(|p| chapter_slug(p) == slug && !left_behind(p)).collect();
             if let Some(best) = best_by_path(&same_slug, hint, &reach) {
                 return Resolution::Resolved(ResolvedTarget {
                     path: best.clone(),
@@ -358,7 +368,8 @@ impl<'b> Resolver<'b> {
                 };
                 let claimed = is_file_hint && self.claimed.iter().any(|(h, c)| c == p && h != hint);
                 let claimed = if claimed { r.claimed } else { 1.0 };
-                (p.clone(), score * reach(p) * claimed)
+                let kept = if left_behind(p) { 0.0 } else { 1.0 };
+                (p.clone(), score * reach(p) * claimed * kept)
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -203,3 +203,29 @@ fn a_guide_naming_two_files_gets_two_files() {
     let both = r.resolve_guide(&[(&titled, String::new()), (&second, context)]);
     assert_eq!(closest(&both[1])[0], ("typst/ch04-symptom-management.typ".into(), 0.333));
 }
+
+#[test]
+fn a_typst_hint_never_resolves_to_a_latex_file_the_book_has_left() {
+    let (d, root) = common::copy_book();
+    // A chapter of the LaTeX edition that no root includes any more.
+    common::write(&root, "legacy/ch07-sleep-care.tex", "\\chapter{Sleep Care}\nSleep hygiene and melatonin.\n");
+    let (_d, root) = common::commit_all((d, root));
+    let book = Book::open(&root, "HEAD").unwrap();
+    assert!(!book.reachable.contains("legacy/ch07-sleep-care.tex"));
+    let mut r = Resolver::new(&book);
+    // A LaTeX hint still finds the file where it moved.
+    match r.resolve(&target("chapters/ch07-sleep-care.tex", ""), "") {
+        Resolution::Resolved(t) => assert_eq!((t.path.as_str(), t.method), ("legacy/ch07-sleep-care.tex", "moved")),
+        other => panic!("not resolved: {other:?}"),
+    }
+    // A Typst hint of the same name does not: by name, by slug or by fuzzy match.
+    for hint in ["typst/ch07-sleep-care.typ", "typst/ch08-sleep-care.typ"] {
+        match r.resolve(&target(hint, "Chapter 7: Sleep Care"), "sleep hygiene melatonin") {
+            Resolution::Resolved(t) => assert_ne!(t.path, "legacy/ch07-sleep-care.tex", "{hint}"),
+            Resolution::Unresolved(closest) => {
+                assert!(closest.iter().all(|(p, _)| p != "legacy/ch07-sleep-care.tex"), "{hint}: {closest:?}")
+            }
+            other => panic!("{hint}: {other:?}"),
+        }
+    }
+}

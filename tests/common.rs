@@ -26,7 +26,7 @@ pub fn git_book_with_families() -> (tempfile::TempDir, PathBuf) {
     commit_all(book_with_families())
 }
 
-fn commit_all((dir, book): (tempfile::TempDir, PathBuf)) -> (tempfile::TempDir, PathBuf) {
+pub fn commit_all((dir, book): (tempfile::TempDir, PathBuf)) -> (tempfile::TempDir, PathBuf) {
     git(&book, &["init", "-q", "-b", "main"]);
     git(&book, &["config", "user.name", "Test Author"]);
     git(&book, &["config", "user.email", "test@example.invalid"]);
