@@ -262,7 +262,7 @@ impl Book {
     /// As [`Book::open`].
     pub fn open_with(root: &Path, base_rev: &str, validate_bibliography: bool) -> Result<Book> {
         let root = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
-        let config = read_config(&root)?;
+        let (config, config_bytes) = read_config(&root)?;
         let dir = config.rules.dir.clone().unwrap_or_else(|| "rules".into());
         let dir = crate::text::normalize_rel(&dir).ok_or_else(|| Error::Config {
             path: root.join(CONFIG_FILE),
@@ -276,10 +276,7 @@ impl Book {
         }
         rules.environments.label_prefix.extend(config.labels.prefixes.clone());
         let git = open_git(&root, base_rev)?;
-        let slot = git.as_ref().and_then(|g| {
-            let config_bytes = std::fs::read(root.join(CONFIG_FILE)).unwrap_or_default();
-            crate::snapshot::slot(g, g.base?, &config_bytes)
-        });
+        let slot = git.as_ref().and_then(|g| crate::snapshot::slot(g, g.base?, &config_bytes));
         let phase = crate::trace::Phase::start("read snapshot");
         let bytes = slot.as_ref().and_then(crate::snapshot::load);
         phase.done();
@@ -432,10 +429,8 @@ impl Book {
         out
     }
 
-    /// Reads the bibliography: the configured files in order, else every .bib outside the
-    /// literature folders, those the documents name first (a scratch .bib elsewhere must not
-    /// win a duplicate key over the book's own bibliography), then by path.
     /// The book a snapshot holds, with this run's configuration, rules and repository.
+    // The parts of a book that do not come from the snapshot, one argument each.
     #[allow(clippy::too_many_arguments)]
     fn from_snapshot(
         root: PathBuf,
@@ -508,14 +503,17 @@ impl Book {
     /// outlines, the term table, a validated bibliography.
     pub fn save_snapshot(&self) {
         let Some((slot, held)) = &self.snapshot else { return };
-        // The term table is a part of its own, read only by runs that need it.
-        if let Some(terms) = self.terms.get() {
-            if !self.terms_read.load(std::sync::atomic::Ordering::Relaxed) {
+        // The term table is a part of its own, read only by runs that need it; an older
+        // commit's part goes when this commit's snapshot is first written.
+        match self.terms.get() {
+            Some(terms) if !self.terms_read.load(std::sync::atomic::Ordering::Relaxed) => {
                 let phase = crate::trace::Phase::start("write snapshot terms");
                 let part: crate::snapshot::TermsPartRef = (slot.fingerprint, terms.parts());
                 crate::snapshot::store(&slot.part("terms"), &part);
                 phase.done();
             }
+            None if held.is_none() => crate::snapshot::remove(&slot.part("terms")),
+            _ => {}
         }
         let outlines = lock(&self.outlines);
         let heading_titles = self.heading_titles.get();
@@ -562,6 +560,9 @@ impl Book {
         phase.done();
     }
 
+    /// Reads the bibliography: the configured files in order, else every .bib outside the
+    /// literature folders, those the documents name first (a scratch .bib elsewhere must not
+    /// win a duplicate key over the book's own bibliography), then by path.
     fn read_bibliography(&mut self, validate: bool) {
         self.bib_validated = validate;
         let bib_files: Vec<String> = if self.config.book.bibliography.is_empty() {
@@ -985,19 +986,22 @@ pub fn nest(stack: &mut Vec<(i32, String)>, level: i32, title: &str) {
     stack.push((level, title.to_string()));
 }
 
-fn read_config(root: &Path) -> Result<Config> {
+/// The book's configuration, and the file's bytes (empty when there is none) for the
+/// snapshot fingerprint: read once, so both describe the same file.
+fn read_config(root: &Path) -> Result<(Config, Vec<u8>)> {
     let path = root.join(CONFIG_FILE);
     if !path.is_file() {
-        return Ok(Config::default());
+        return Ok((Config::default(), Vec::new()));
     }
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
-    toml::from_str(&text).map_err(|e: toml::de::Error| {
+    let config = toml::from_str(&text).map_err(|e: toml::de::Error| {
         let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
         Error::Config {
             path: path.clone(),
             message: format!("{}{}", line.map(|l| format!("line {l}: ")).unwrap_or_default(), e.message()),
         }
-    })
+    })?;
+    Ok((config, text.into_bytes()))
 }
 
 fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {

@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -25,8 +26,9 @@ use crate::finding::Finding;
 use crate::outline::Outline;
 use crate::relevance::{OwnedTermParts, TermParts};
 
-/// Bumped whenever the snapshot's layout changes (a rebuilt tool starts afresh anyway).
-const FORMAT: u32 = 1;
+/// Bumped whenever the snapshot's layout changes (a tool built from other sources starts
+/// afresh anyway: see [`slot`]).
+const FORMAT: u32 = 2;
 
 /// The environment variable that turns snapshots off when set to anything but `0` or empty.
 pub const OFF_VARIABLE: &str = "CHAPTER_INTEGRATOR_NO_SNAPSHOT";
@@ -34,7 +36,10 @@ pub const OFF_VARIABLE: &str = "CHAPTER_INTEGRATOR_NO_SNAPSHOT";
 /// Where one book's snapshot lives and the fingerprint it must carry.
 #[derive(Debug, Clone)]
 pub struct Slot {
+    /// The snapshot file: `<git dir>/chapter-integrator/book-<16 hex digits>.snapshot`, the
+    /// digits a hash of the book's folder in the repository.
     pub path: PathBuf,
+    /// The hash of what the snapshot's content depends on (see [`slot`]).
     pub fingerprint: u64,
 }
 
@@ -58,11 +63,11 @@ pub fn slot(git: &GitBase, base: git2::Oid, config: &[u8]) -> Option<Slot> {
     let dir = repo.path().join("chapter-integrator");
     drop(tree);
     drop(repo);
-    // This build of the tool: its executable's size and modification time.
+    // This build of the tool: a hash of the sources it was built from (build.rs), and the
+    // executable's size (another compiler or profile).
     let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
-    let built = exe.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
     let mut h = std::hash::DefaultHasher::new();
-    (FORMAT, exe.len(), built.as_nanos(), book_tree.as_bytes(), config).hash(&mut h);
+    (FORMAT, env!("CHAPTER_INTEGRATOR_SOURCE_HASH"), exe.len(), book_tree.as_bytes(), config).hash(&mut h);
     let fingerprint = h.finish();
     let mut name = std::hash::DefaultHasher::new();
     git.prefix.hash(&mut name);
@@ -146,6 +151,7 @@ pub(crate) fn load(slot: &Slot) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(&slot.path).ok()?;
     // The fingerprint is written first: a stale snapshot is refused before reading it all.
+    // Ten bytes hold any u64 as postcard writes it (a varint of 7 bits a byte).
     let mut head = [0u8; 10];
     let n = file.read(&mut head).ok()?;
     let (fingerprint, _) = postcard::take_from_bytes::<u64>(&head[..n]).ok()?;
@@ -156,7 +162,29 @@ pub(crate) fn load(slot: &Slot) -> Option<Vec<u8>> {
     let mut bytes = Vec::with_capacity(size.max(n));
     bytes.extend_from_slice(&head[..n]);
     file.read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    // The last eight bytes are the checksum of the others: damaged bytes are never used.
+    let at = bytes.len().checked_sub(8)?;
+    let sum = u64::from_le_bytes(bytes[at..].try_into().ok()?);
+    bytes.truncate(at);
+    (checksum(&bytes) == sum).then_some(bytes)
+}
+
+/// A 64-bit checksum of `bytes` (FxHash over 8-byte words: each step is a bijection of the
+/// state for a fixed word, so one changed word always changes the sum).
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h.write_u64(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
+    }
+    h.write(words.remainder());
+    h.write_usize(bytes.len());
+    h.finish()
+}
+
+/// Removes the file of `slot`, when there is one (failures ignored, as for [`store`]).
+pub(crate) fn remove(slot: &Slot) {
+    let _ = std::fs::remove_file(&slot.path);
 }
 
 /// The snapshot `bytes` hold, when they read back whole.
@@ -174,15 +202,72 @@ pub(crate) fn store<T: Serialize>(slot: &Slot, snapshot: &T) {
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    let tmp = slot.path.with_extension(format!("tmp{}", std::process::id()));
-    // Written as it is encoded: the snapshot is never whole in memory a second time.
-    let written = std::fs::File::create(&tmp).ok().and_then(|file| {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    // Written as it is encoded (the snapshot is never whole in memory a second time) to a
+    // temporary file of a unique name, removed again when the run ends before the rename.
+    let Ok(tmp) = tempfile::Builder::new().prefix(".snapshot-").tempfile_in(dir) else { return };
+    let written = (|| {
+        let mut out =
+            ChecksumWriter { inner: std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()), sum: Sum::default() };
         postcard::to_io(snapshot, &mut out).ok()?;
-        out.flush().ok()
-    });
-    if written.is_some() && std::fs::rename(&tmp, &slot.path).is_ok() {
-        return;
+        let sum = out.sum.finish();
+        out.inner.write_all(&sum.to_le_bytes()).ok()?;
+        out.inner.flush().ok()
+    })();
+    if written.is_some() {
+        let _ = tmp.persist(&slot.path);
     }
-    let _ = std::fs::remove_file(&tmp);
+}
+
+/// The running [`checksum`] of bytes written in pieces of any size.
+#[derive(Default)]
+struct Sum {
+    h: rustc_hash::FxHasher,
+    pending: Vec<u8>,
+    len: usize,
+}
+
+impl Sum {
+    fn update(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len();
+        if !self.pending.is_empty() {
+            let take = (8 - self.pending.len()).min(bytes.len());
+            self.pending.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.pending.len() < 8 {
+                return;
+            }
+            let word = u64::from_le_bytes(self.pending[..].try_into().unwrap_or([0; 8]));
+            self.h.write_u64(word);
+            self.pending.clear();
+        }
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.h.write_u64(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
+        }
+        self.pending.extend_from_slice(words.remainder());
+    }
+
+    fn finish(mut self) -> u64 {
+        self.h.write(&self.pending);
+        self.h.write_usize(self.len);
+        self.h.finish()
+    }
+}
+
+/// A writer that keeps the [`checksum`] of what passes through it.
+struct ChecksumWriter<W: std::io::Write> {
+    inner: W,
+    sum: Sum,
+}
+
+impl<W: std::io::Write> std::io::Write for ChecksumWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sum.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }

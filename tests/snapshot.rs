@@ -64,6 +64,12 @@ fn a_whole_book_check_keeps_its_term_table_beside_the_snapshot() {
     let out = tool(&book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
     assert!(stderr(&out).contains("timing: read snapshot terms"), "{}", stderr(&out));
     assert_eq!(stdout(&out), reference);
+    // A new commit's first snapshot takes the old commit's term table away.
+    std::fs::write(book.join("notes.txt"), "new\n").unwrap();
+    git(&book, &["add", "notes.txt"]);
+    git(&book, &["commit", "-q", "-m", "notes"]);
+    run(&book, &["outline", "--format", "json"]);
+    assert_eq!(extensions(&book), ["snapshot"]);
 }
 
 #[test]
@@ -120,6 +126,36 @@ fn a_damaged_snapshot_is_ignored_and_replaced() {
     let (again, from_snapshot) = run(&book, &args);
     assert!(from_snapshot, "the damaged snapshot is written anew");
     assert_eq!(again, reference);
+}
+
+#[test]
+fn one_changed_byte_is_never_used() {
+    let (_d, book) = git_book();
+    let args = ["plan", "--format", "json", KETAMINE];
+    let reference = fresh(&book, &args);
+    run(&book, &args);
+    let file = snapshots(&book).pop().expect("a snapshot");
+    let bytes = std::fs::read(&file).unwrap();
+    // The same length, one letter of a chapter's text changed: it still decodes.
+    let at = bytes.windows(9).position(|w| w == b"Treatment").expect("chapter text in the snapshot");
+    let mut edited = bytes.clone();
+    edited[at + 2] = b'E';
+    std::fs::write(&file, edited).unwrap();
+    let (out, from_snapshot) = run(&book, &args);
+    assert!(!from_snapshot, "a snapshot whose checksum fails must not be read");
+    assert_eq!(out, reference);
+}
+
+#[test]
+fn a_refused_apply_writes_no_snapshot() {
+    let (_d, book) = git_book();
+    let guide = book.join(KETAMINE).join("integration-guide.md");
+    let text = std::fs::read_to_string(&guide).unwrap();
+    std::fs::write(&guide, text.replace("`Walitt2021ketamine`", "`Nobody1999`")).unwrap();
+    let out = tool(&book).args(["apply", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing was written"), "{}", stderr(&out));
+    assert!(!book.join(".git/chapter-integrator").exists());
 }
 
 #[test]
