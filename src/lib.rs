@@ -123,9 +123,10 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     let book = Book::open_with(&root, &s.base, validate)?;
     phase.done();
     let status = run_on(&book, s, &cwd, out, err)?;
-    // What this run parsed serves the next run on the same commit; a `diff` or `apply` that
-    // refused to write anything writes no snapshot either.
-    if status == 0 || !matches!(s.action, Action::Diff { .. } | Action::Apply { .. }) {
+    // What this run parsed serves the next run on the same commit; an `apply` or
+    // `diff --output` that refused to write because of errors writes no snapshot either.
+    let refused = status != 0 && matches!(s.action, Action::Diff { output: Some(_) } | Action::Apply { .. });
+    if !refused {
         book.save_snapshot();
     }
     Ok(status)

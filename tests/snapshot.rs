@@ -147,7 +147,7 @@ fn one_changed_byte_is_never_used() {
 }
 
 #[test]
-fn a_refused_apply_writes_no_snapshot() {
+fn a_refused_apply_or_diff_output_writes_no_snapshot() {
     let (_d, book) = git_book();
     let guide = book.join(KETAMINE).join("integration-guide.md");
     let text = std::fs::read_to_string(&guide).unwrap();
@@ -156,6 +156,14 @@ fn a_refused_apply_writes_no_snapshot() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("nothing was written"), "{}", stderr(&out));
     assert!(!book.join(".git/chapter-integrator").exists());
+    let patch = book.join("../k.patch");
+    let out = tool(&book).args(["diff", KETAMINE, "--output"]).arg(&patch).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!patch.exists() && !book.join(".git/chapter-integrator").exists());
+    // A diff printed with its errors is what was asked for: that run keeps its snapshot.
+    let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(extensions(&book), ["snapshot"]);
 }
 
 #[test]
