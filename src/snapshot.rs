@@ -1,8 +1,8 @@
 //! Book snapshots: the book model of one commit kept on disk, so that the next run on the
 //! same commit reads one file instead of reading and parsing thousands.
 //!
-//! Everything a snapshot holds (file texts, include graph, bibliography, outlines, the term
-//! table) is a function of three things: the book's tree in the base commit, the book's
+//! Everything a snapshot holds (file texts, include graph, bibliography, outlines, heading
+//! titles, resolution's chapter term counts, the term table) is a function of three things: the book's tree in the base commit, the book's
 //! `chapter-integrator.toml`, and this build of the tool. Their hash is the snapshot's
 //! fingerprint; a snapshot is used only when the fingerprint matches, so a new commit, an
 //! edited configuration or a rebuilt tool each start afresh. Rules files are not part of it:
@@ -15,7 +15,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
-
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
