@@ -20,6 +20,7 @@ use crate::guide::Markup;
 use crate::outline::Outline;
 use crate::phrasing::PhrasingRules;
 use crate::rules::Rules;
+use crate::sources::Sources;
 use crate::text::{join_rel, parent_dir, slash_path, LineIndex};
 
 /// Label -> every `(path, 1-based line)` defining it.
@@ -155,8 +156,9 @@ pub struct Book {
     pub phrasing: PhrasingRules,
     /// Git repository and base commit, when the book is in git.
     pub git: Option<GitBase>,
-    /// Chapter files (.tex, .typ) and .bib files, relative path -> text as it is now.
-    pub sources: BTreeMap<String, String>,
+    /// Chapter files (.tex, .typ) and .bib files, relative path -> text as of the base
+    /// commit (read on first use when the book comes from a snapshot).
+    pub sources: Sources,
     /// The chapter files among `sources` (see [`Book::chapter_files`]), listed once.
     chapters: Vec<String>,
     /// Root documents.
@@ -183,6 +185,8 @@ pub struct Book {
     pub(crate) bib_terms: std::sync::OnceLock<Arc<BibFileTerms>>,
     labels: Mutex<Option<Arc<LabelIndex>>>,
     functions: Mutex<Option<Arc<Vec<String>>>>,
+    /// Where each label may be defined, by a pattern scan (see [`Book::find_label`]).
+    label_sites: std::sync::OnceLock<Arc<LabelSites>>,
     /// The chapter files' terms as ids, tokenized on first need.
     terms: std::sync::OnceLock<Arc<crate::relevance::BookTerms>>,
     /// Whether the bibliography's entries were validated with the BibTeX parser.
@@ -206,7 +210,13 @@ struct Held {
     bib_validated: bool,
     heading_titles: bool,
     content_docs: bool,
+    typst_functions: bool,
+    label_sites: bool,
 }
+
+/// Label name -> the chapter files whose text may define it, by
+/// [`crate::outline::quick_labels`] (a superset of the files that do).
+pub type LabelSites = HashMap<String, Vec<String>>;
 
 /// Resolution's content documents: per chapter (its include closure), `(term id, count)`
 /// sorted by id, with the terms the ids stand for.
@@ -286,9 +296,15 @@ impl Book {
             .and_then(crate::snapshot::decode)
             .filter(|s| Some(s.fingerprint) == slot.as_ref().map(|s| s.fingerprint));
         phase.done();
-        if let Some(snap) = snap {
+        // The texts stay in the snapshot's text part until asked for.
+        let store = snap.as_ref().zip(slot.as_ref()).and_then(|(_, slot)| {
+            let texts = crate::snapshot::open_texts(&slot.part("texts"))?;
+            let repo = git.as_ref()?.repo().path().to_path_buf();
+            Some(crate::sources::Store::new(texts, &repo, slot.tree))
+        });
+        if let Some((snap, store)) = snap.zip(store) {
             let phase = crate::trace::Phase::start("book from snapshot");
-            let mut book = Book::from_snapshot(root, config, rules, phrasing, git, snap, slot);
+            let mut book = Book::from_snapshot(root, config, rules, phrasing, git, snap, store, slot);
             if validate_bibliography && !book.bib_validated {
                 book.read_bibliography(true);
             }
@@ -361,7 +377,7 @@ impl Book {
             rules,
             phrasing,
             git,
-            sources,
+            sources: Sources::from_texts(sources),
             chapters,
             roots: Vec::new(),
             reachable: BTreeSet::new(),
@@ -376,6 +392,7 @@ impl Book {
             bib_terms: std::sync::OnceLock::new(),
             labels: Mutex::new(None),
             functions: Mutex::new(None),
+            label_sites: std::sync::OnceLock::new(),
             terms: std::sync::OnceLock::new(),
             bib_validated: false,
             heading_titles: std::sync::OnceLock::new(),
@@ -439,6 +456,7 @@ impl Book {
         phrasing: PhrasingRules,
         git: Option<GitBase>,
         snap: crate::snapshot::Snapshot<'_>,
+        store: crate::sources::Store,
         slot: Option<crate::snapshot::Slot>,
     ) -> Book {
         let held = Held {
@@ -446,6 +464,8 @@ impl Book {
             bib_validated: snap.bib_validated,
             heading_titles: snap.heading_titles.is_some(),
             content_docs: snap.content.is_some(),
+            typst_functions: snap.typst_functions.is_some(),
+            label_sites: snap.label_sites.is_some(),
         };
         let content_docs = std::sync::OnceLock::new();
         if let Some(c) = snap.content {
@@ -468,13 +488,17 @@ impl Book {
         if let Some(h) = snap.heading_titles {
             let _ = heading_titles.set(Arc::new(h));
         }
+        let label_sites = std::sync::OnceLock::new();
+        if let Some(l) = snap.label_sites {
+            let _ = label_sites.set(Arc::new(l));
+        }
         Book {
             root,
             config,
             rules,
             phrasing,
             git,
-            sources: snap.sources,
+            sources: Sources::stored(snap.sources, store),
             chapters: snap.chapters,
             roots: snap.roots,
             reachable: snap.reachable,
@@ -488,7 +512,8 @@ impl Book {
             sections: Mutex::new(HashMap::new()),
             bib_terms: std::sync::OnceLock::new(),
             labels: Mutex::new(None),
-            functions: Mutex::new(None),
+            functions: Mutex::new(snap.typst_functions.map(Arc::new)),
+            label_sites,
             terms: std::sync::OnceLock::new(),
             bib_validated: snap.bib_validated,
             heading_titles,
@@ -518,6 +543,8 @@ impl Book {
         let outlines = lock(&self.outlines);
         let heading_titles = self.heading_titles.get();
         let content = self.content_docs.get();
+        let functions = lock(&self.functions).clone();
+        let label_sites = self.label_sites.get();
         let news = match held {
             None => true,
             Some(h) => {
@@ -525,15 +552,33 @@ impl Book {
                     || (self.bib_validated && !h.bib_validated)
                     || (heading_titles.is_some() && !h.heading_titles)
                     || (content.is_some() && !h.content_docs)
+                    || (functions.is_some() && !h.typst_functions)
+                    || (label_sites.is_some() && !h.label_sites)
+                    || self.sources.damaged()
             }
         };
         if !news {
             return;
         }
+        // A commit's texts are written once, with its first snapshot; later snapshots of the
+        // same commit point into that part.
+        let index = match self.sources.index() {
+            Some(index) => index,
+            None => {
+                let phase = crate::trace::Phase::start("write snapshot texts");
+                let index = crate::snapshot::store_texts(
+                    &slot.part("texts"),
+                    self.sources.iter().map(|(p, t)| (p.as_str(), t.as_str())),
+                );
+                phase.done();
+                let Some(index) = index else { return };
+                index
+            }
+        };
         let phase = crate::trace::Phase::start("write snapshot");
         let snapshot = crate::snapshot::SnapshotRef {
             fingerprint: slot.fingerprint,
-            sources: &self.sources,
+            sources: index,
             chapters: &self.chapters,
             symlinks: &self.symlinks,
             not_text: &self.not_text,
@@ -555,6 +600,8 @@ impl Book {
                     .map(|d| crate::relevance::U32Bytes::owned(d.iter().flat_map(|&(t, n)| [t, n]).collect()))
                     .collect(),
             }),
+            typst_functions: functions.as_deref().map(Vec::as_slice),
+            label_sites: label_sites.map(|l| &**l),
         };
         crate::snapshot::store(slot, &snapshot);
         phase.done();
@@ -605,7 +652,7 @@ impl Book {
         if self.sources.contains_key(path) {
             return Some(path.to_string());
         }
-        self.symlinks.get(path).filter(|t| self.sources.contains_key(*t)).cloned()
+        self.symlinks.get(path).filter(|t| self.sources.contains_key(t)).cloned()
     }
 
     /// Chapter files (.tex, .typ; .md too in a Markdown book, i.e. when a configured root
@@ -700,20 +747,44 @@ impl Book {
         self.terms.get().cloned()
     }
 
-    /// Where `label` is defined: `(path, 1-based line)` in path order. Only files whose
-    /// text holds the label's name are outlined, so a lookup costs a substring scan.
+    /// Where `label` is defined: `(path, 1-based line)` in path order. Only the files
+    /// [`Book::label_sites`] names for it are outlined.
     pub fn find_label(&self, label: &str) -> Vec<(String, usize)> {
         // Once the whole book's label index is built (a whole-book check), it answers.
         if let Some(index) = lock(&self.labels).as_ref() {
             return index.get(label).cloned().unwrap_or_default();
         }
-        self.chapter_files()
-            .filter(|p| self.sources.get(*p).is_some_and(|t| t.contains(label)))
+        let sites = self.label_sites();
+        sites
+            .get(label)
+            .into_iter()
+            .flatten()
             .filter_map(|p| self.outline(p).map(|o| (p, o)))
             .flat_map(|(p, o)| {
                 o.labels.iter().filter(|(l, _)| l == label).map(|(_, line)| (p.clone(), *line)).collect::<Vec<_>>()
             })
             .collect()
+    }
+
+    /// Label name -> the chapter files (in path order) whose text may define it, by a
+    /// pattern scan of every chapter file on every core on first use (or from the snapshot).
+    pub fn label_sites(&self) -> Arc<LabelSites> {
+        self.label_sites
+            .get_or_init(|| {
+                let files: Vec<(&String, Markup, &str)> = self
+                    .chapter_files()
+                    .filter_map(|p| Some((p, Markup::from_path(p)?, self.sources.get(p)?.as_str())))
+                    .collect();
+                let found = crate::text::parallel_map(&files, |(_, m, t)| crate::outline::quick_labels(*m, t));
+                let mut sites = LabelSites::new();
+                for ((path, ..), labels) in files.iter().zip(found) {
+                    for label in labels {
+                        sites.entry(label).or_default().push((*path).clone());
+                    }
+                }
+                Arc::new(sites)
+            })
+            .clone()
     }
 
     /// Typst functions the book defines with `#let name(` (its environment functions among

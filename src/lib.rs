@@ -31,6 +31,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod snapshot;
+pub mod sources;
 pub mod text;
 pub mod trace;
 pub mod workflow;
@@ -218,6 +219,10 @@ fn run_on(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, err: &mut 
     let phase = trace::Phase::start("book health");
     let health = if whole_book { index::health(book) } else { Vec::new() };
     phase.done();
+    trace::note(|| {
+        let (files, bytes) = book.sources.read_so_far();
+        format!("texts in memory: {files} of {} files, {:.1} MB", book.sources.len(), bytes as f64 / 1e6)
+    });
     let book_findings: Vec<&finding::Finding> =
         book.findings.iter().chain(book.bib.findings.iter()).chain(health.iter()).collect();
     let repo_path = |p: &str| book.git.as_ref().map_or(p.to_string(), |g| g.repo_path(p));

@@ -24,6 +24,7 @@ use crate::book::GitBase;
 use crate::finding::Finding;
 use crate::outline::Outline;
 use crate::relevance::{OwnedTermParts, TermParts};
+pub use crate::sources::Stored;
 
 /// Bumped whenever the snapshot's layout changes (a tool built from other sources starts
 /// afresh anyway: see [`slot`]).
@@ -40,13 +41,16 @@ pub struct Slot {
     pub path: PathBuf,
     /// The hash of what the snapshot's content depends on (see [`slot`]).
     pub fingerprint: u64,
+    /// The book's tree in the base commit (texts a snapshot fails to give back are read
+    /// from it).
+    pub tree: git2::Oid,
 }
 
 impl Slot {
     /// The slot of a part of the snapshot read only when needed (`terms`: the term table),
     /// beside the snapshot, with the same fingerprint.
     pub fn part(&self, name: &str) -> Slot {
-        Slot { path: self.path.with_extension(name), fingerprint: self.fingerprint }
+        Slot { path: self.path.with_extension(name), ..self.clone() }
     }
 }
 
@@ -70,14 +74,15 @@ pub fn slot(git: &GitBase, base: git2::Oid, config: &[u8]) -> Option<Slot> {
     let fingerprint = h.finish();
     let mut name = std::hash::DefaultHasher::new();
     git.prefix.hash(&mut name);
-    Some(Slot { path: dir.join(format!("book-{:016x}.snapshot", name.finish())), fingerprint })
+    Some(Slot { path: dir.join(format!("book-{:016x}.snapshot", name.finish())), fingerprint, tree: book_tree })
 }
 
 /// The book model a snapshot holds (see [`crate::book::Book`] for each field).
 #[derive(Deserialize)]
 pub(crate) struct Snapshot<'a> {
     pub fingerprint: u64,
-    pub sources: BTreeMap<String, String>,
+    /// Where each file's text sits in the text part (see [`store_texts`]).
+    pub sources: Vec<(String, Stored)>,
     pub chapters: Vec<String>,
     pub symlinks: BTreeMap<String, String>,
     pub not_text: BTreeSet<String>,
@@ -94,13 +99,15 @@ pub(crate) struct Snapshot<'a> {
     pub heading_titles: Option<crate::book::HeadingTitles>,
     #[serde(borrow)]
     pub content: Option<ContentParts<'a>>,
+    pub typst_functions: Option<Vec<String>>,
+    pub label_sites: Option<crate::book::LabelSites>,
 }
 
 /// [`Snapshot`] borrowed from a book, for writing (the same fields in the same order).
 #[derive(Serialize)]
 pub(crate) struct SnapshotRef<'a> {
     pub fingerprint: u64,
-    pub sources: &'a BTreeMap<String, String>,
+    pub sources: Vec<(&'a str, Stored)>,
     pub chapters: &'a [String],
     pub symlinks: &'a BTreeMap<String, String>,
     pub not_text: &'a BTreeSet<String>,
@@ -115,6 +122,8 @@ pub(crate) struct SnapshotRef<'a> {
     pub outlines: Vec<(&'a str, &'a Outline)>,
     pub heading_titles: Option<&'a crate::book::HeadingTitles>,
     pub content: Option<ContentPartsRef<'a>>,
+    pub typst_functions: Option<&'a [String]>,
+    pub label_sites: Option<&'a crate::book::LabelSites>,
 }
 
 /// The chapters' content documents of resolution (see [`crate::book::ContentDocs`]): the
@@ -170,7 +179,7 @@ pub(crate) fn load(slot: &Slot) -> Option<Vec<u8>> {
 
 /// A 64-bit checksum of `bytes` (FxHash over 8-byte words: each step is a bijection of the
 /// state for a fixed word, so one changed word always changes the sum).
-fn checksum(bytes: &[u8]) -> u64 {
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
@@ -191,30 +200,63 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Snapshot<'_>> {
     postcard::from_bytes::<Snapshot>(bytes).ok()
 }
 
-/// Writes `snapshot` (which begins with the slot's fingerprint) to its slot: to a temporary
-/// file first, then renamed over the old one, so a reader sees the old snapshot or the new
-/// one, never half of one. Failures are ignored (a read-only repository simply has no
-/// snapshots).
+/// Writes `snapshot` (which begins with the slot's fingerprint) to its slot, followed by the
+/// checksum of its bytes (see [`write_atomically`]).
 pub(crate) fn store<T: Serialize>(slot: &Slot, snapshot: &T) {
-    use std::io::Write;
-    let Some(dir) = slot.path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    // Written as it is encoded (the snapshot is never whole in memory a second time) to a
-    // temporary file of a unique name, removed again when the run ends before the rename.
-    let Ok(tmp) = tempfile::Builder::new().prefix(".snapshot-").tempfile_in(dir) else { return };
-    let written = (|| {
-        let mut out =
-            ChecksumWriter { inner: std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()), sum: Sum::default() };
+    write_atomically(&slot.path, |file| {
+        let mut out = ChecksumWriter { inner: file, sum: Sum::default() };
         postcard::to_io(snapshot, &mut out).ok()?;
         let sum = out.sum.finish();
-        out.inner.write_all(&sum.to_le_bytes()).ok()?;
-        out.inner.flush().ok()
-    })();
-    if written.is_some() {
-        let _ = tmp.persist(&slot.path);
-    }
+        out.inner.write_all(&sum.to_le_bytes()).ok()
+    });
+}
+
+/// Writes the text part of a snapshot to `part`: the fingerprint (8 bytes, little-endian),
+/// then each of `texts` back to back. Returns where each text went (offsets count from the
+/// part's start), or `None` when the part could not be written.
+pub(crate) fn store_texts<'a>(
+    part: &Slot,
+    texts: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<Vec<(&'a str, Stored)>> {
+    let mut index = Vec::new();
+    write_atomically(&part.path, |file| {
+        file.write_all(&part.fingerprint.to_le_bytes()).ok()?;
+        let mut offset = 8;
+        for (path, text) in texts {
+            file.write_all(text.as_bytes()).ok()?;
+            let len = text.len() as u64;
+            index.push((path, Stored { offset, len, sum: checksum(text.as_bytes()) }));
+            offset += len;
+        }
+        Some(())
+    })?;
+    Some(index)
+}
+
+/// The text part in `part`, opened, when it carries the part's fingerprint.
+pub(crate) fn open_texts(part: &Slot) -> Option<std::fs::File> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(&part.path).ok()?;
+    let mut head = [0u8; 8];
+    file.read_exact(&mut head).ok()?;
+    (u64::from_le_bytes(head) == part.fingerprint).then_some(file)
+}
+
+/// Writes a file through `write`: to a temporary file of a unique name beside `path` first
+/// (removed again when the run ends before the rename), then renamed over `path`, so a reader
+/// sees the old file or the new one, never half of one. Failures are ignored and give `None`
+/// (a read-only repository simply has no snapshots).
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn std::io::Write) -> Option<()>) -> Option<()> {
+    use std::io::Write;
+    let dir = path.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let tmp = tempfile::Builder::new().prefix(".snapshot-").tempfile_in(dir).ok()?;
+    // Written as it is encoded: the snapshot is never whole in memory a second time.
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+    write(&mut out)?;
+    out.flush().ok()?;
+    drop(out);
+    tmp.persist(path).ok().map(drop)
 }
 
 /// The running [`checksum`] of bytes written in pieces of any size.

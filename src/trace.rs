@@ -22,3 +22,10 @@ impl Phase {
         }
     }
 }
+
+/// Prints `timing: <what>` when `CHAPTER_INTEGRATOR_TIMINGS` is set (a count, not a time).
+pub fn note(what: impl FnOnce() -> String) {
+    if std::env::var_os("CHAPTER_INTEGRATOR_TIMINGS").is_some() {
+        eprintln!("timing: {}", what());
+    }
+}

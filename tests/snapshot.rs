@@ -46,8 +46,9 @@ fn a_second_run_reads_the_snapshot_and_says_the_same() {
         assert_eq!(first, reference, "{args:?}");
         assert_eq!(second, reference, "{args:?}");
     }
-    // One snapshot per book (a check of a few guides builds no term table).
-    assert_eq!(extensions(&book), ["snapshot"]);
+    // One snapshot per book, its texts beside it (a check of a few guides builds no term
+    // table).
+    assert_eq!(extensions(&book), ["snapshot", "texts"]);
 }
 
 fn extensions(book: &Path) -> Vec<String> {
@@ -60,7 +61,7 @@ fn a_whole_book_check_keeps_its_term_table_beside_the_snapshot() {
     let args = ["check", "--format", "json"];
     let reference = fresh(&book, &args);
     assert_eq!(run(&book, &args).0, reference);
-    assert_eq!(extensions(&book), ["snapshot", "terms"]);
+    assert_eq!(extensions(&book), ["snapshot", "terms", "texts"]);
     let out = tool(&book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
     assert!(stderr(&out).contains("timing: read snapshot terms"), "{}", stderr(&out));
     assert_eq!(stdout(&out), reference);
@@ -69,7 +70,7 @@ fn a_whole_book_check_keeps_its_term_table_beside_the_snapshot() {
     git(&book, &["add", "notes.txt"]);
     git(&book, &["commit", "-q", "-m", "notes"]);
     run(&book, &["outline", "--format", "json"]);
-    assert_eq!(extensions(&book), ["snapshot"]);
+    assert_eq!(extensions(&book), ["snapshot", "texts"]);
 }
 
 #[test]
@@ -87,7 +88,7 @@ fn a_new_commit_is_read_afresh() {
     assert_ne!(after, before);
     assert_eq!(after, fresh(&book, &args));
     assert!(after.contains("Glutamate Modulators"), "{after}");
-    assert_eq!(snapshots(&book).len(), 1, "the new commit's snapshot replaces the old one");
+    assert_eq!(extensions(&book), ["snapshot", "texts"], "the new commit's snapshot replaces the old one");
     let (again, from_snapshot) = run(&book, &args);
     assert!(from_snapshot);
     assert_eq!(again, after);
@@ -106,6 +107,12 @@ fn an_edited_configuration_is_read_afresh() {
     assert_eq!(out, fresh(&book, &args));
 }
 
+/// The file of the snapshot part with `extension` (`snapshot`, `texts`, `terms`).
+fn part(book: &Path, extension: &str) -> PathBuf {
+    let found = snapshots(book).into_iter().find(|f| f.extension().is_some_and(|e| e == extension));
+    found.unwrap_or_else(|| panic!("no .{extension} part in {:?}", snapshots(book)))
+}
+
 /// Plans once (writing the snapshot), changes the snapshot's bytes with `damage`, plans
 /// again: that run must not read the snapshot and must print the reference output; the run
 /// after it reads the snapshot written anew.
@@ -114,7 +121,7 @@ fn plan_over_damaged_snapshot(damage: impl Fn(Vec<u8>) -> Vec<u8>) {
     let args = ["plan", "--format", "json", KETAMINE];
     let reference = fresh(&book, &args);
     run(&book, &args);
-    let file = snapshots(&book).pop().expect("a snapshot");
+    let file = part(&book, "snapshot");
     std::fs::write(&file, damage(std::fs::read(&file).unwrap())).unwrap();
     let (out, from_snapshot) = run(&book, &args);
     assert!(!from_snapshot, "a damaged snapshot must not be read");
@@ -139,11 +146,33 @@ fn a_cut_and_garbled_snapshot_is_ignored_and_replaced() {
 #[test]
 fn one_changed_byte_is_never_used() {
     plan_over_damaged_snapshot(|mut bytes| {
-        // The same length, one letter of a chapter's text changed: it still decodes.
-        let at = bytes.windows(9).position(|w| w == b"Treatment").expect("chapter text in the snapshot");
+        // The same length, one letter of a file path changed: it still decodes.
+        let at = bytes.windows(8).position(|w| w == b"chapters").expect("a chapter path in the snapshot");
         bytes[at + 2] = b'E';
         bytes
     });
+}
+
+#[test]
+fn a_changed_byte_in_the_texts_is_read_from_the_commit_and_the_texts_written_anew() {
+    let (_d, book) = git_book();
+    let args = ["plan", "--format", "json", KETAMINE];
+    let reference = fresh(&book, &args);
+    run(&book, &args);
+    let texts = part(&book, "texts");
+    let whole = std::fs::read(&texts).unwrap();
+    let mut bytes = whole.clone();
+    // One letter of the chapter the guide places into, by its heading's words.
+    let at = bytes.windows(11).position(|w| w == b"Antagonists").expect("chapter text in the texts part");
+    bytes[at + 2] = b'E';
+    std::fs::write(&texts, &bytes).unwrap();
+    let (out, from_snapshot) = run(&book, &args);
+    assert!(from_snapshot, "the snapshot itself is sound");
+    assert_eq!(out, reference, "the damaged text must come from the commit");
+    assert_eq!(std::fs::read(&texts).unwrap(), whole, "the texts part is written anew");
+    let (again, from_snapshot) = run(&book, &args);
+    assert!(from_snapshot);
+    assert_eq!(again, reference);
 }
 
 #[test]
@@ -163,7 +192,7 @@ fn a_refused_apply_or_diff_output_writes_no_snapshot() {
     // A diff printed with its errors is what was asked for: that run keeps its snapshot.
     let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_eq!(extensions(&book), ["snapshot"]);
+    assert_eq!(extensions(&book), ["snapshot", "texts"]);
 }
 
 #[test]

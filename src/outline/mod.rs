@@ -165,6 +165,37 @@ pub fn quick_headings(markup: Markup, text: &str) -> Vec<(i32, String)> {
     out
 }
 
+/// Names that may be labels defined in `text`, by a pattern scan without a full parse,
+/// sorted and deduplicated: a superset of [`Outline::parse`]'s `labels` (comments, verbatim
+/// and math are not known here). LaTeX `\label{x}`; Typst `<x>`; Markdown `#x` inside a
+/// `{...}` attribute block.
+pub fn quick_labels(markup: Markup, text: &str) -> Vec<String> {
+    static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static TYPST: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static MARKDOWN: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let mut out: Vec<String> = match markup {
+        Markup::Latex => {
+            let re = LATEX.get_or_init(|| Regex::new(r"\\label\s*\{([^}]+)\}").unwrap());
+            re.captures_iter(text).map(|c| c[1].trim().to_string()).collect()
+        }
+        Markup::Typst => {
+            let re = TYPST.get_or_init(|| Regex::new(r"<([^\s<>]+)>").unwrap());
+            re.captures_iter(text).map(|c| c[1].to_string()).collect()
+        }
+        Markup::Markdown => {
+            let re = MARKDOWN.get_or_init(|| Regex::new(r"\{([^{}]*)\}").unwrap());
+            re.captures_iter(text)
+                .flat_map(|c| {
+                    c[1].split_whitespace().filter_map(|w| w.strip_prefix('#')).map(str::to_string).collect::<Vec<_>>()
+                })
+                .collect()
+        }
+    };
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn empty(markup: Markup, text: &str) -> Outline {
     Outline {
         markup,
