@@ -218,16 +218,7 @@ struct Held {
 /// [`crate::outline::quick_labels`] (a superset of the files that do).
 pub type LabelSites = HashMap<String, Vec<String>>;
 
-/// Resolution's content documents: per chapter (its include closure), `(term id, count)`
-/// sorted by id, with the terms the ids stand for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContentDocs {
-    /// The chapters, in the order of `docs`.
-    pub chapters: Vec<String>,
-    /// Term id -> term.
-    pub names: Vec<String>,
-    pub docs: Vec<Vec<(u32, u32)>>,
-}
+pub use crate::relevance::ContentDocs;
 
 /// The .bib files holding the bibliography's entries (in the order their first entry comes
 /// by citation key), each with its content terms (see `bookkeeping`).
@@ -477,11 +468,9 @@ impl Book {
                     (n.len() % 2 == 0).then(|| n.chunks_exact(2).map(|p| (p[0], p[1])).collect())
                 })
                 .collect();
-            let sound = |docs: &Vec<Vec<(u32, u32)>>| {
-                docs.len() == c.chapters.len() && docs.iter().flatten().all(|&(t, _)| (t as usize) < c.names.len())
-            };
-            if let Some(docs) = docs.filter(sound) {
-                let _ = content_docs.set(Arc::new(ContentDocs { chapters: c.chapters, names: c.names, docs }));
+            let by_name = crate::relevance::u32s_of(c.by_name);
+            if let Some(docs) = docs.zip(by_name).and_then(|(d, o)| ContentDocs::read_back(c.chapters, c.names, d, o)) {
+                let _ = content_docs.set(Arc::new(docs));
             }
         }
         let heading_titles = std::sync::OnceLock::new();
@@ -594,6 +583,7 @@ impl Book {
             content: content.map(|c| crate::snapshot::ContentPartsRef {
                 chapters: &c.chapters,
                 names: &c.names,
+                by_name: crate::relevance::U32Bytes::of(&c.by_name),
                 docs: c
                     .docs
                     .iter()

@@ -232,6 +232,10 @@ pub struct Settings {
     pub verbose: bool,
     /// Findings of this severity or worse give exit status 1 (`--fail-on`).
     pub fail_on: crate::finding::Severity,
+    /// The process ends right after the run (the binary): the book and its indexes are left
+    /// for the operating system to free instead of being freed piece by piece, which takes
+    /// tens of milliseconds on a book of thousands of files. False from [`Cli::into_settings`].
+    pub process_ends: bool,
 }
 
 impl Cli {
@@ -293,6 +297,7 @@ impl Cli {
                 FailOnArg::Warning => crate::finding::Severity::Warning,
                 FailOnArg::Error => crate::finding::Severity::Error,
             },
+            process_ends: false,
             color,
             quiet: c.quiet,
             verbose: c.verbose,

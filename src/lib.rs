@@ -72,7 +72,7 @@ where
             Err(_) => 2,
         };
     }
-    let settings = cli.into_settings(std::io::stdout().is_terminal());
+    let settings = Settings { process_ends: true, ..cli.into_settings(std::io::stdout().is_terminal()) };
     // The parsers recurse over nested markup; a deeply nested document must not overflow
     // the main thread's stack, so the run gets a thread with a large one (only the pages
     // touched are committed).
@@ -129,6 +129,9 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     let refused = status != 0 && matches!(s.action, Action::Diff { output: Some(_) } | Action::Apply { .. });
     if !refused {
         book.save_snapshot();
+    }
+    if s.process_ends {
+        std::mem::forget(book);
     }
     Ok(status)
 }
@@ -209,6 +212,9 @@ fn run_on(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, err: &mut 
         guides.iter().map(|g| plan_one(&mut resolver, g)).collect()
     };
     progress.finish_and_clear();
+    if s.process_ends {
+        std::mem::forget(resolver);
+    }
     phase.done();
     plan::refuse_clashing_labels(&mut plans);
     // `--fail-on`: findings at or above this severity give status 1.

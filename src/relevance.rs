@@ -370,6 +370,90 @@ impl Bm25 {
     }
 }
 
+/// Resolution's content documents: per chapter (its include closure), `(term id, count)`
+/// sorted by id, with the terms the ids stand for. Scored with BM25 by walking each
+/// document's sorted list ([`ContentDocs::scores`]): for the few queries of a run over tens
+/// of chapters, that is cheaper than building an inverted index over a vocabulary of tens
+/// of thousands of terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContentDocs {
+    /// The chapters, in the order of `docs`.
+    pub chapters: Vec<String>,
+    /// Term id -> term.
+    pub names: Vec<String>,
+    /// Per chapter: `(term id, count)`, sorted by id.
+    pub docs: Vec<Vec<(u32, u32)>>,
+    /// The term ids sorted by their terms (a query term is found by binary search).
+    pub by_name: Vec<u32>,
+    /// Per chapter: the sum of its counts (the document length of BM25).
+    lengths: Vec<f64>,
+}
+
+impl ContentDocs {
+    /// The documents `docs` over the terms `names` (ids index `names`), one per chapter.
+    ///
+    /// # Panics
+    /// When a document holds an id outside `names`.
+    pub fn new(chapters: Vec<String>, names: Vec<String>, docs: Vec<Vec<(u32, u32)>>) -> ContentDocs {
+        let mut by_name: Vec<u32> = (0..names.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
+        Self::read_back(chapters, names, docs, by_name).expect("content document ids index their names")
+    }
+
+    /// [`ContentDocs::new`] from parts kept in a snapshot (`by_name` as written); `None` when
+    /// they do not fit together (a document or `by_name` naming an id outside `names`, or
+    /// the counts of documents and chapters differ).
+    pub fn read_back(
+        chapters: Vec<String>,
+        names: Vec<String>,
+        docs: Vec<Vec<(u32, u32)>>,
+        by_name: Vec<u32>,
+    ) -> Option<ContentDocs> {
+        let n = names.len();
+        let fits = docs.len() == chapters.len()
+            && by_name.len() == n
+            && by_name.iter().all(|&t| (t as usize) < n)
+            && docs.iter().flatten().all(|&(t, _)| (t as usize) < n);
+        let lengths = docs.iter().map(|d| d.iter().map(|&(_, c)| c as f64).sum()).collect();
+        fits.then_some(ContentDocs { chapters, names, docs, by_name, lengths })
+    }
+
+    /// The id of `term`, when some chapter holds it.
+    fn id(&self, term: &str) -> Option<u32> {
+        let at = self.by_name.binary_search_by(|&t| self.names[t as usize].as_str().cmp(term)).ok()?;
+        Some(self.by_name[at])
+    }
+
+    /// BM25 score of each chapter for `query` (terms, repeats counted once), in the order of
+    /// `chapters`; the same numbers as [`Bm25::scores`] over these documents (the same sums,
+    /// added in the same order: by term id, then by chapter).
+    pub fn scores(&self, query: &[String], k1: f64, b: f64) -> Vec<f64> {
+        let mut ids: Vec<u32> = query.iter().filter_map(|t| self.id(t)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let n = self.docs.len() as f64;
+        let avg_len = if self.docs.is_empty() { 1.0 } else { (self.lengths.iter().sum::<f64>() / n).max(1.0) };
+        // Each query term's count in each chapter: a binary search in the chapter's list.
+        let counts: Vec<Vec<u32>> = ids
+            .iter()
+            .map(|&id| {
+                self.docs.iter().map(|d| d.binary_search_by_key(&id, |&(t, _)| t).map_or(0, |at| d[at].1)).collect()
+            })
+            .collect();
+        let mut scores = vec![0.0; self.docs.len()];
+        for per_doc in counts {
+            let df = per_doc.iter().filter(|&&c| c > 0).count() as f64;
+            let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
+            for (d, &c) in per_doc.iter().enumerate().filter(|(_, &c)| c > 0) {
+                let f = c as f64;
+                let norm = k1 * (1.0 - b + b * self.lengths[d] / avg_len);
+                scores[d] += idf * f * (k1 + 1.0) / (f + norm);
+            }
+        }
+        scores
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use crate::book::Book;
 use crate::guide::{Markup, Target};
-use crate::relevance::Bm25;
 use crate::text::{normalize_rel, terms};
 
 /// Where a target's file hint points in today's book.
@@ -51,8 +50,9 @@ pub struct Resolver<'b> {
     chapters: Vec<String>,
     chapter_terms: Vec<Vec<String>>,
     title_terms: Vec<Vec<String>>,
-    /// Terms of every heading in each chapter's include closure; built on first need.
-    headings: Option<std::sync::Arc<Vec<Vec<BTreeSet<String>>>>>,
+    /// The number of distinct terms of every heading in each chapter's include closure, by
+    /// chapter then heading; built on first need.
+    headings: Option<std::sync::Arc<Vec<Vec<u32>>>>,
     /// Inverse document frequency of each name term over the chapters' names and titles.
     idf: HashMap<String, f64>,
     /// The largest IDF: the weight of terms in no chapter name.
@@ -61,7 +61,7 @@ pub struct Resolver<'b> {
     part_terms: Vec<Vec<String>>,
     /// Heading term -> the (chapter, heading) pairs holding it; built with `headings`.
     postings: Option<std::sync::Arc<Postings>>,
-    content: Option<std::sync::Arc<Bm25>>,
+    content: Option<std::sync::Arc<crate::relevance::ContentDocs>>,
     /// Files the current guide's more confident targets resolved to, with their file hints
     /// as normalised for resolution (see [`Resolver::resolve_guide`]).
     claimed: Vec<(String, String)>,
@@ -400,7 +400,7 @@ impl<'b> Resolver<'b> {
                 }
             }
             for ((c, k), n) in shared {
-                let len = headings[c as usize][k as usize].len();
+                let len = headings[c as usize][k as usize] as usize;
                 let dice = 2.0 * n as f64 / (h.len() + len) as f64;
                 if dice > best[c as usize] {
                     best[c as usize] = dice;
@@ -411,32 +411,46 @@ impl<'b> Resolver<'b> {
     }
 
     /// Terms of every heading in each chapter's include closure (a line scan, built once).
-    fn chapter_headings(&mut self) -> std::sync::Arc<Vec<Vec<BTreeSet<String>>>> {
+    fn chapter_headings(&mut self) -> std::sync::Arc<Vec<Vec<u32>>> {
         if self.headings.is_none() {
-            let book = self.book;
-            let titles = book.heading_titles();
-            let all = self
-                .chapters
-                .iter()
-                .map(|c| {
-                    book.closure(c)
-                        .iter()
-                        .filter_map(|f| titles.get(f))
-                        .flat_map(|heads| heads.iter().map(|(_, title)| terms(title).into_iter().collect()))
-                        .collect()
-                })
-                .collect();
-            let all: Vec<Vec<BTreeSet<String>>> = all;
+            let titles = self.book.heading_titles();
+            // A file's headings are tokenized once, though the file is in the closure of
+            // every chapter above it.
+            let mut by_file: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+            let mut sizes: Vec<Vec<u32>> = Vec::with_capacity(self.chapters.len());
             let mut postings: Postings = HashMap::new();
-            for (c, hs) in all.iter().enumerate() {
-                for (k, h) in hs.iter().enumerate() {
-                    for t in h {
-                        postings.entry(t.clone()).or_default().push((c as u32, k as u32));
+            for (c, chapter) in self.chapters.iter().enumerate() {
+                let mut lens = Vec::new();
+                for f in self.book.closure(chapter) {
+                    let Some(heads) = titles.get(&f) else { continue };
+                    let sets = by_file.entry(f).or_insert_with(|| {
+                        heads
+                            .iter()
+                            .map(|(_, title)| {
+                                let mut set = terms(title);
+                                set.sort_unstable();
+                                set.dedup();
+                                set
+                            })
+                            .collect()
+                    });
+                    for set in sets.iter() {
+                        let at = (c as u32, lens.len() as u32);
+                        for t in set {
+                            match postings.get_mut(t.as_str()) {
+                                Some(list) => list.push(at),
+                                None => {
+                                    postings.insert(t.clone(), vec![at]);
+                                }
+                            }
+                        }
+                        lens.push(set.len() as u32);
                     }
                 }
+                sizes.push(lens);
             }
             self.postings = Some(std::sync::Arc::new(postings));
-            self.headings = Some(std::sync::Arc::new(all));
+            self.headings = Some(std::sync::Arc::new(sizes));
         }
         self.headings.clone().unwrap_or_default()
     }
@@ -465,7 +479,8 @@ impl<'b> Resolver<'b> {
             return None;
         }
         self.build_content_index();
-        let scores = self.content.as_ref()?.scores(&query);
+        let p = &self.book.rules.scoring.place;
+        let scores = self.content.as_ref()?.scores(&query, p.bm25_k1, p.bm25_b);
         let max = scores.iter().cloned().fold(0.0, f64::max);
         Some(scores.iter().map(|s| if max > 0.0 { s / max } else { 0.0 }).collect())
     }
@@ -483,7 +498,6 @@ impl<'b> Resolver<'b> {
     fn build_content_index(&mut self) {
         if self.content.is_none() {
             let phase = crate::trace::Phase::start("chapter content index");
-            let p = &self.book.rules.scoring.place;
             let book = self.book;
             let chapters = &self.chapters;
             let docs = book.content_docs(chapters, || {
@@ -513,10 +527,9 @@ impl<'b> Resolver<'b> {
                         doc
                     })
                     .collect();
-                crate::book::ContentDocs { chapters: chapters.clone(), names, docs }
+                crate::book::ContentDocs::new(chapters.clone(), names, docs)
             });
-            let vocab = std::sync::Arc::new(crate::relevance::Vocabulary::from_names(&docs.names));
-            self.content = Some(std::sync::Arc::new(Bm25::from_ids(docs.docs.clone(), vocab, p.bm25_k1, p.bm25_b)));
+            self.content = Some(docs);
             phase.done();
         }
     }

@@ -127,12 +127,13 @@ pub(crate) struct SnapshotRef<'a> {
 }
 
 /// The chapters' content documents of resolution (see [`crate::book::ContentDocs`]): the
-/// chapters, the terms in local id order, and per chapter `(local id, count)` pairs as
-/// little-endian `u32` bytes.
+/// chapters, the terms in local id order, the local ids in the terms' order, and per chapter
+/// `(local id, count)` pairs as little-endian `u32` bytes.
 #[derive(Deserialize)]
 pub(crate) struct ContentParts<'a> {
     pub chapters: Vec<String>,
     pub names: Vec<String>,
+    pub by_name: &'a [u8],
     #[serde(borrow)]
     pub docs: Vec<&'a [u8]>,
 }
@@ -142,6 +143,7 @@ pub(crate) struct ContentParts<'a> {
 pub(crate) struct ContentPartsRef<'a> {
     pub chapters: &'a [String],
     pub names: &'a [String],
+    pub by_name: crate::relevance::U32Bytes<'a>,
     pub docs: Vec<crate::relevance::U32Bytes<'a>>,
 }
 
