@@ -371,11 +371,10 @@ impl Bm25 {
 }
 
 /// Resolution's content documents: per chapter (its include closure), `(term id, count)`
-/// sorted by id, with the terms the ids stand for. Scored with BM25 by walking each
-/// document's sorted list ([`ContentDocs::scores`]): for the few queries of a run over tens
-/// of chapters, that is cheaper than building an inverted index over a vocabulary of tens
-/// of thousands of terms.
-#[derive(Debug, Clone, PartialEq)]
+/// sorted by id, with the terms the ids stand for. Scored with BM25 ([`ContentDocs::scores`])
+/// through postings built from the documents on first use: the ids are dense already, and a
+/// query term is found by binary search in `by_name`, so no vocabulary is built.
+#[derive(Debug, Clone)]
 pub struct ContentDocs {
     /// The chapters, in the order of `docs`.
     pub chapters: Vec<String>,
@@ -387,6 +386,20 @@ pub struct ContentDocs {
     pub by_name: Vec<u32>,
     /// Per chapter: the sum of its counts (the document length of BM25).
     lengths: Vec<f64>,
+    /// Term id -> `(chapter, count)` of each chapter holding it, by chapter: the entries of
+    /// id `t` are `entries[starts[t]..starts[t + 1]]`.
+    postings: std::sync::OnceLock<Postings>,
+}
+
+/// Postings laid out by term id: `(starts, entries)`, the entries of id `t` being
+/// `entries[starts[t]..starts[t + 1]]`, each `(document, count)`.
+type Postings = (Vec<u32>, Vec<(u32, u32)>);
+
+impl PartialEq for ContentDocs {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.chapters, &self.names, &self.docs, &self.by_name)
+            == (&other.chapters, &other.names, &other.docs, &other.by_name)
+    }
 }
 
 impl ContentDocs {
@@ -415,7 +428,7 @@ impl ContentDocs {
             && by_name.iter().all(|&t| (t as usize) < n)
             && docs.iter().flatten().all(|&(t, _)| (t as usize) < n);
         let lengths = docs.iter().map(|d| d.iter().map(|&(_, c)| c as f64).sum()).collect();
-        fits.then_some(ContentDocs { chapters, names, docs, by_name, lengths })
+        fits.then_some(ContentDocs { chapters, names, docs, by_name, lengths, postings: Default::default() })
     }
 
     /// The id of `term`, when some chapter holds it.
@@ -431,26 +444,41 @@ impl ContentDocs {
         let mut ids: Vec<u32> = query.iter().filter_map(|t| self.id(t)).collect();
         ids.sort_unstable();
         ids.dedup();
+        let (starts, entries) = self.postings.get_or_init(|| self.build_postings());
         let n = self.docs.len() as f64;
         let avg_len = if self.docs.is_empty() { 1.0 } else { (self.lengths.iter().sum::<f64>() / n).max(1.0) };
-        // Each query term's count in each chapter: a binary search in the chapter's list.
-        let counts: Vec<Vec<u32>> = ids
-            .iter()
-            .map(|&id| {
-                self.docs.iter().map(|d| d.binary_search_by_key(&id, |&(t, _)| t).map_or(0, |at| d[at].1)).collect()
-            })
-            .collect();
         let mut scores = vec![0.0; self.docs.len()];
-        for per_doc in counts {
-            let df = per_doc.iter().filter(|&&c| c > 0).count() as f64;
+        for id in ids {
+            let list = &entries[starts[id as usize] as usize..starts[id as usize + 1] as usize];
+            let df = list.len() as f64;
             let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
-            for (d, &c) in per_doc.iter().enumerate().filter(|(_, &c)| c > 0) {
-                let f = c as f64;
+            for &(d, c) in list {
+                let (d, f) = (d as usize, c as f64);
                 let norm = k1 * (1.0 - b + b * self.lengths[d] / avg_len);
                 scores[d] += idf * f * (k1 + 1.0) / (f + norm);
             }
         }
         scores
+    }
+
+    /// The postings of every term id, laid out by id (counted first, then filled).
+    fn build_postings(&self) -> Postings {
+        let mut starts = vec![0u32; self.names.len() + 1];
+        for &(t, _) in self.docs.iter().flatten() {
+            starts[t as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut entries = vec![(0, 0); starts[self.names.len()] as usize];
+        for (d, doc) in self.docs.iter().enumerate() {
+            for &(t, c) in doc {
+                entries[next[t as usize] as usize] = (d as u32, c);
+                next[t as usize] += 1;
+            }
+        }
+        (starts, entries)
     }
 }
 
@@ -471,6 +499,41 @@ mod tests {
         assert!(s[1] > s[0] && s[1] > s[2], "{s:?}");
         assert_eq!(s[0], 0.0);
         assert_eq!(idx.shared_terms(1, &terms("microglia cytokine"), 5), vec!["cytokine", "microglia"]);
+    }
+
+    #[test]
+    fn content_docs_score_as_the_inverted_index_does() {
+        let texts = [
+            "pacing energy envelope heart rate pacing",
+            "microglia cytokine inflammation brain energy",
+            "energy brain brain",
+            "",
+        ];
+        let docs: Vec<Vec<String>> = texts.iter().map(|t| terms(t)).collect();
+        // Ids in first-seen order, each document's (id, count) sorted by id.
+        let mut names: Vec<String> = Vec::new();
+        let ids: Vec<Vec<(u32, u32)>> = docs
+            .iter()
+            .map(|d| {
+                let mut counts: std::collections::BTreeMap<u32, u32> = Default::default();
+                for t in d {
+                    let id = names.iter().position(|n| n == t).unwrap_or_else(|| {
+                        names.push(t.clone());
+                        names.len() - 1
+                    });
+                    *counts.entry(id as u32).or_default() += 1;
+                }
+                counts.into_iter().collect()
+            })
+            .collect();
+        let chapters: Vec<String> = (0..texts.len()).map(|i| format!("ch{i}.typ")).collect();
+        let content = ContentDocs::new(chapters, names, ids);
+        let index = Bm25::new(&docs, 1.2, 0.75);
+        for query in ["brain energy pacing", "microglia microglia heart", "nothing here", ""] {
+            let q = terms(query);
+            assert_eq!(content.scores(&q, 1.2, 0.75), index.scores(&q), "{query}");
+        }
+        assert!(content.scores(&terms("brain"), 1.2, 0.75)[2] > 0.0);
     }
 
     #[test]

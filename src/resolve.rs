@@ -40,8 +40,17 @@ pub enum Resolution {
     NotChapter(String, &'static str),
 }
 
-/// Heading term -> `(chapter index, heading index)` of every heading holding it.
-type Postings = HashMap<String, Vec<(u32, u32)>>;
+/// The headings of the book's files as term sets, for matching section hints against
+/// chapters (see [`Resolver::heading_similarity`]).
+#[derive(Default)]
+struct HeadingIndex {
+    /// Per chapter: the files of its include closure, as indexes into `sizes`.
+    closures: Vec<Vec<u32>>,
+    /// Per file: the number of distinct terms of each of its headings.
+    sizes: Vec<Vec<u32>>,
+    /// Heading term -> `(file, heading)` of every heading holding it.
+    postings: HashMap<String, Vec<(u32, u32)>>,
+}
 
 /// Chapter-level files: included directly by a root, or named like `chNN-...`.
 #[derive(Clone)]
@@ -50,17 +59,14 @@ pub struct Resolver<'b> {
     chapters: Vec<String>,
     chapter_terms: Vec<Vec<String>>,
     title_terms: Vec<Vec<String>>,
-    /// The number of distinct terms of every heading in each chapter's include closure, by
-    /// chapter then heading; built on first need.
-    headings: Option<std::sync::Arc<Vec<Vec<u32>>>>,
+    /// The headings of each chapter's include closure; built on first need.
+    headings: Option<std::sync::Arc<HeadingIndex>>,
     /// Inverse document frequency of each name term over the chapters' names and titles.
     idf: HashMap<String, f64>,
     /// The largest IDF: the weight of terms in no chapter name.
     idf_max: f64,
     /// Terms of each chapter's part folders (`part2-pathophysiology/` -> pathophysiology).
     part_terms: Vec<Vec<String>>,
-    /// Heading term -> the (chapter, heading) pairs holding it; built with `headings`.
-    postings: Option<std::sync::Arc<Postings>>,
     content: Option<std::sync::Arc<crate::relevance::ContentDocs>>,
     /// Files the current guide's more confident targets resolved to, with their file hints
     /// as normalised for resolution (see [`Resolver::resolve_guide`]).
@@ -164,7 +170,6 @@ impl<'b> Resolver<'b> {
             idf,
             idf_max,
             part_terms,
-            postings: None,
             content: None,
             claimed: Vec::new(),
             last_hint: String::new(),
@@ -383,11 +388,11 @@ impl<'b> Resolver<'b> {
 
     /// For each chapter, the best Dice similarity of any section hint's terms to any heading
     /// in the chapter's include closure; only headings sharing a term are compared (through
-    /// a term index), so a hint costs its postings, not the book.
+    /// a term index), so a hint costs its postings, not the book. Each file's best is found
+    /// once, then each chapter takes the best of its closure's files.
     fn heading_similarity(&mut self, hints: &[String]) -> Vec<f64> {
-        let headings = self.chapter_headings();
-        let postings = self.postings.clone().unwrap_or_default();
-        let mut best = vec![0.0; self.chapters.len()];
+        let index = self.chapter_headings();
+        let mut file_best = vec![0.0; index.sizes.len()];
         for h in hints {
             let h: BTreeSet<String> = terms(h).into_iter().collect();
             if h.is_empty() {
@@ -395,62 +400,52 @@ impl<'b> Resolver<'b> {
             }
             let mut shared: HashMap<(u32, u32), u32> = HashMap::new();
             for t in &h {
-                for &at in postings.get(t).into_iter().flatten() {
+                for &at in index.postings.get(t).into_iter().flatten() {
                     *shared.entry(at).or_default() += 1;
                 }
             }
-            for ((c, k), n) in shared {
-                let len = headings[c as usize][k as usize] as usize;
+            for ((f, k), n) in shared {
+                let len = index.sizes[f as usize][k as usize] as usize;
                 let dice = 2.0 * n as f64 / (h.len() + len) as f64;
-                if dice > best[c as usize] {
-                    best[c as usize] = dice;
+                if dice > file_best[f as usize] {
+                    file_best[f as usize] = dice;
                 }
             }
         }
-        best
+        index.closures.iter().map(|files| files.iter().map(|&f| file_best[f as usize]).fold(0.0, f64::max)).collect()
     }
 
-    /// Terms of every heading in each chapter's include closure (a line scan, built once).
-    fn chapter_headings(&mut self) -> std::sync::Arc<Vec<Vec<u32>>> {
+    /// The terms of every heading (a line scan), and each chapter's include closure; built
+    /// once.
+    fn chapter_headings(&mut self) -> std::sync::Arc<HeadingIndex> {
         if self.headings.is_none() {
             let titles = self.book.heading_titles();
-            // A file's headings are tokenized once, though the file is in the closure of
-            // every chapter above it.
-            let mut by_file: HashMap<String, Vec<Vec<String>>> = HashMap::new();
-            let mut sizes: Vec<Vec<u32>> = Vec::with_capacity(self.chapters.len());
-            let mut postings: Postings = HashMap::new();
-            for (c, chapter) in self.chapters.iter().enumerate() {
-                let mut lens = Vec::new();
+            let mut index = HeadingIndex::default();
+            let mut file_ids: HashMap<String, u32> = HashMap::new();
+            for chapter in &self.chapters {
+                let mut closure = Vec::new();
                 for f in self.book.closure(chapter) {
                     let Some(heads) = titles.get(&f) else { continue };
-                    let sets = by_file.entry(f).or_insert_with(|| {
-                        heads
-                            .iter()
-                            .map(|(_, title)| {
-                                let mut set = terms(title);
-                                set.sort_unstable();
-                                set.dedup();
-                                set
-                            })
-                            .collect()
-                    });
-                    for set in sets.iter() {
-                        let at = (c as u32, lens.len() as u32);
-                        for t in set {
-                            match postings.get_mut(t.as_str()) {
-                                Some(list) => list.push(at),
-                                None => {
-                                    postings.insert(t.clone(), vec![at]);
-                                }
+                    let id = *file_ids.entry(f).or_insert_with(|| {
+                        let id = index.sizes.len() as u32;
+                        let mut sizes = Vec::with_capacity(heads.len());
+                        for (k, (_, title)) in heads.iter().enumerate() {
+                            let mut set = terms(title);
+                            set.sort_unstable();
+                            set.dedup();
+                            sizes.push(set.len() as u32);
+                            for t in set {
+                                index.postings.entry(t).or_default().push((id, k as u32));
                             }
                         }
-                        lens.push(set.len() as u32);
-                    }
+                        index.sizes.push(sizes);
+                        id
+                    });
+                    closure.push(id);
                 }
-                sizes.push(lens);
+                index.closures.push(closure);
             }
-            self.postings = Some(std::sync::Arc::new(postings));
-            self.headings = Some(std::sync::Arc::new(sizes));
+            self.headings = Some(std::sync::Arc::new(index));
         }
         self.headings.clone().unwrap_or_default()
     }
