@@ -195,6 +195,8 @@ pub struct Book {
     heading_titles: std::sync::OnceLock<Arc<HeadingTitles>>,
     /// Resolution's chapter documents, once built or read (see [`Book::content_docs`]).
     content_docs: std::sync::OnceLock<Arc<ContentDocs>>,
+    /// Resolution's heading index, once built or read (see [`Book::heading_index`]).
+    heading_index: std::sync::OnceLock<Arc<crate::resolve::HeadingIndex>>,
     /// Whether the term table came from the snapshot's term part.
     terms_read: std::sync::atomic::AtomicBool,
     /// Where this book's snapshot goes, and what the one read at opening held (see
@@ -210,6 +212,7 @@ struct Held {
     bib_validated: bool,
     heading_titles: bool,
     content_docs: bool,
+    heading_index: bool,
     typst_functions: bool,
     label_sites: bool,
 }
@@ -388,6 +391,7 @@ impl Book {
             bib_validated: false,
             heading_titles: std::sync::OnceLock::new(),
             content_docs: std::sync::OnceLock::new(),
+            heading_index: std::sync::OnceLock::new(),
             terms_read: std::sync::atomic::AtomicBool::new(false),
             snapshot: slot.map(|s| (s, None)),
         };
@@ -455,6 +459,7 @@ impl Book {
             bib_validated: snap.bib_validated,
             heading_titles: snap.heading_titles.is_some(),
             content_docs: snap.content.is_some(),
+            heading_index: snap.heading_index.is_some(),
             typst_functions: snap.typst_functions.is_some(),
             label_sites: snap.label_sites.is_some(),
         };
@@ -476,6 +481,10 @@ impl Book {
         let heading_titles = std::sync::OnceLock::new();
         if let Some(h) = snap.heading_titles {
             let _ = heading_titles.set(Arc::new(h));
+        }
+        let heading_index = std::sync::OnceLock::new();
+        if let Some(h) = snap.heading_index.filter(crate::resolve::HeadingIndex::is_sound) {
+            let _ = heading_index.set(Arc::new(h));
         }
         let label_sites = std::sync::OnceLock::new();
         if let Some(l) = snap.label_sites {
@@ -507,6 +516,7 @@ impl Book {
             bib_validated: snap.bib_validated,
             heading_titles,
             content_docs,
+            heading_index,
             terms_read: std::sync::atomic::AtomicBool::new(false),
             snapshot: slot.map(|s| (s, Some(held))),
         }
@@ -532,6 +542,7 @@ impl Book {
         let outlines = lock(&self.outlines);
         let heading_titles = self.heading_titles.get();
         let content = self.content_docs.get();
+        let heading_index = self.heading_index.get();
         let functions = lock(&self.functions).clone();
         let label_sites = self.label_sites.get();
         let news = match held {
@@ -541,6 +552,7 @@ impl Book {
                     || (self.bib_validated && !h.bib_validated)
                     || (heading_titles.is_some() && !h.heading_titles)
                     || (content.is_some() && !h.content_docs)
+                    || (heading_index.is_some() && !h.heading_index)
                     || (functions.is_some() && !h.typst_functions)
                     || (label_sites.is_some() && !h.label_sites)
                     || self.sources.damaged()
@@ -592,6 +604,7 @@ impl Book {
             }),
             typst_functions: functions.as_deref().map(Vec::as_slice),
             label_sites: label_sites.map(|l| &**l),
+            heading_index: heading_index.map(|h| &**h),
         };
         crate::snapshot::store(slot, &snapshot);
         phase.done();
@@ -729,6 +742,21 @@ impl Book {
         let built = Arc::new(build());
         // The first chapters asked for are the ones kept (a book has one chapter list).
         let _ = self.content_docs.set(built.clone());
+        built
+    }
+
+    /// Resolution's heading index for `chapters`, built by `build` once (or read from the
+    /// snapshot when it holds one for the same chapters).
+    pub fn heading_index(
+        &self,
+        chapters: &[String],
+        build: impl FnOnce() -> crate::resolve::HeadingIndex,
+    ) -> Arc<crate::resolve::HeadingIndex> {
+        if let Some(h) = self.heading_index.get().filter(|h| h.chapters == chapters) {
+            return h.clone();
+        }
+        let built = Arc::new(build());
+        let _ = self.heading_index.set(built.clone());
         built
     }
 

@@ -41,15 +41,32 @@ pub enum Resolution {
 }
 
 /// The headings of the book's files as term sets, for matching section hints against
-/// chapters (see [`Resolver::heading_similarity`]).
-#[derive(Default)]
-struct HeadingIndex {
+/// chapters (see [`Resolver::heading_similarity`]); kept with the book (and so in its
+/// snapshot).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct HeadingIndex {
+    /// The chapters, in the order of `closures`.
+    pub chapters: Vec<String>,
     /// Per chapter: the files of its include closure, as indexes into `sizes`.
     closures: Vec<Vec<u32>>,
     /// Per file: the number of distinct terms of each of its headings.
     sizes: Vec<Vec<u32>>,
     /// Heading term -> `(file, heading)` of every heading holding it.
     postings: HashMap<String, Vec<(u32, u32)>>,
+}
+
+impl HeadingIndex {
+    /// True when every index points inside the index (a snapshot's copy is checked so).
+    pub fn is_sound(&self) -> bool {
+        let files = self.sizes.len();
+        self.closures.len() == self.chapters.len()
+            && self.closures.iter().flatten().all(|&f| (f as usize) < files)
+            && self
+                .postings
+                .values()
+                .flatten()
+                .all(|&(f, k)| self.sizes.get(f as usize).is_some_and(|s| (k as usize) < s.len()))
+    }
 }
 
 /// Chapter-level files: included directly by a root, or named like `chNN-...`.
@@ -416,36 +433,42 @@ impl<'b> Resolver<'b> {
     }
 
     /// The terms of every heading (a line scan), and each chapter's include closure; built
-    /// once.
+    /// once per book.
     fn chapter_headings(&mut self) -> std::sync::Arc<HeadingIndex> {
         if self.headings.is_none() {
-            let titles = self.book.heading_titles();
-            let mut index = HeadingIndex::default();
-            let mut file_ids: HashMap<String, u32> = HashMap::new();
-            for chapter in &self.chapters {
-                let mut closure = Vec::new();
-                for f in self.book.closure(chapter) {
-                    let Some(heads) = titles.get(&f) else { continue };
-                    let id = *file_ids.entry(f).or_insert_with(|| {
-                        let id = index.sizes.len() as u32;
-                        let mut sizes = Vec::with_capacity(heads.len());
-                        for (k, (_, title)) in heads.iter().enumerate() {
-                            let mut set = terms(title);
-                            set.sort_unstable();
-                            set.dedup();
-                            sizes.push(set.len() as u32);
-                            for t in set {
-                                index.postings.entry(t).or_default().push((id, k as u32));
+            let book = self.book;
+            let chapters = &self.chapters;
+            self.headings = Some(book.heading_index(chapters, || {
+                let titles = book.heading_titles();
+                let mut index = HeadingIndex { chapters: chapters.clone(), ..HeadingIndex::default() };
+                let mut file_ids: HashMap<String, u32> = HashMap::new();
+                for chapter in chapters {
+                    let mut closure = Vec::new();
+                    for f in book.closure(chapter) {
+                        let Some(heads) = titles.get(&f) else { continue };
+                        // A file's headings are tokenized once, though the file is in the
+                        // closure of every chapter above it.
+                        let id = *file_ids.entry(f).or_insert_with(|| {
+                            let id = index.sizes.len() as u32;
+                            let mut sizes = Vec::with_capacity(heads.len());
+                            for (k, (_, title)) in heads.iter().enumerate() {
+                                let mut set = terms(title);
+                                set.sort_unstable();
+                                set.dedup();
+                                sizes.push(set.len() as u32);
+                                for t in set {
+                                    index.postings.entry(t).or_default().push((id, k as u32));
+                                }
                             }
-                        }
-                        index.sizes.push(sizes);
-                        id
-                    });
-                    closure.push(id);
+                            index.sizes.push(sizes);
+                            id
+                        });
+                        closure.push(id);
+                    }
+                    index.closures.push(closure);
                 }
-                index.closures.push(closure);
-            }
-            self.headings = Some(std::sync::Arc::new(index));
+                index
+            }));
         }
         self.headings.clone().unwrap_or_default()
     }

@@ -101,6 +101,7 @@ pub(crate) struct Snapshot<'a> {
     pub content: Option<ContentParts<'a>>,
     pub typst_functions: Option<Vec<String>>,
     pub label_sites: Option<crate::book::LabelSites>,
+    pub heading_index: Option<crate::resolve::HeadingIndex>,
 }
 
 /// [`Snapshot`] borrowed from a book, for writing (the same fields in the same order).
@@ -124,6 +125,7 @@ pub(crate) struct SnapshotRef<'a> {
     pub content: Option<ContentPartsRef<'a>>,
     pub typst_functions: Option<&'a [String]>,
     pub label_sites: Option<&'a crate::book::LabelSites>,
+    pub heading_index: Option<&'a crate::resolve::HeadingIndex>,
 }
 
 /// The chapters' content documents of resolution (see [`crate::book::ContentDocs`]): the
