@@ -758,6 +758,21 @@ fn paragraph_topic(hint: &str) -> Option<String> {
     (!terms(&topic).is_empty()).then_some(topic)
 }
 
+/// Whether `lines` may hold the squashed text `wanted`: its longest word is in a line,
+/// lowercased (a necessary condition of a match of [`squash`]ed lines, which hold every word
+/// of `wanted`, the first and last perhaps as parts of words).
+fn may_hold(lines: &[&str], wanted: &str) -> bool {
+    let Some(word) = wanted.split(' ').max_by_key(|w| w.len()).filter(|w| !w.is_empty()) else { return true };
+    lines.iter().any(|line| {
+        if line.is_ascii() {
+            // ASCII lowercases byte for byte; `word` is lowercase already.
+            line.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+        } else {
+            line.to_lowercase().contains(word)
+        }
+    })
+}
+
 /// Whitespace-normalised, lowercased text for finding an anchor in a file.
 fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
@@ -839,9 +854,9 @@ fn find_anchor(lines: &[&str], o: &crate::outline::Outline, h: &Hint) -> Option<
                 topic.iter().all(|t| window.contains(t))
             })
             .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
-    } else if !squash(&lines.join(" ")).contains(&wanted) {
-        // Found within three lines means found in the whole text: one pass rules most
-        // files out.
+    } else if !may_hold(lines, &wanted) {
+        // Found within three lines means each word found in a line: one pass without
+        // copying the file rules most files out.
         None
     } else {
         // Text may wrap: look in each line joined with the next two.
