@@ -1,12 +1,18 @@
 //! Book snapshots: the book model of one commit kept on disk, so that the next run on the
-//! same commit reads one file instead of reading and parsing thousands.
+//! same commit reads a few files instead of reading and parsing thousands.
 //!
-//! Everything a snapshot holds (file texts, include graph, bibliography, outlines, heading
-//! titles, resolution's chapter term counts, the term table) is a function of three things: the book's tree in the base commit, the book's
-//! `chapter-integrator.toml`, and this build of the tool. Their hash is the snapshot's
+//! Everything a snapshot holds (include graph, bibliography, outlines, heading titles, the
+//! labels each file may define, the Typst function list, resolution's chapter documents and
+//! heading index) is a function of three things: the book's tree in the base commit, the
+//! book's `chapter-integrator.toml`, and this build of the tool. Their hash is the snapshot's
 //! fingerprint; a snapshot is used only when the fingerprint matches, so a new commit, an
 //! edited configuration or a rebuilt tool each start afresh. Rules files are not part of it:
 //! nothing a snapshot holds depends on them.
+//!
+//! Two parts sit beside the snapshot, with the same fingerprint: `.texts`, the file texts
+//! back to back (the snapshot gives each one's offset, length and checksum; see
+//! [`crate::sources`], which reads them on first use), and `.terms`, the term table of a
+//! whole-book check, read only by runs that need it.
 //!
 //! Snapshots live in the repository's git directory, `.git/chapter-integrator/`, one per
 //! book folder (the next commit's replaces it): never in the work tree, the index or a
