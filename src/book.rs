@@ -179,6 +179,8 @@ pub struct Book {
     /// Chapter and .bib files left out because they are not UTF-8 text.
     pub not_text: BTreeSet<String>,
     outlines: Mutex<HashMap<String, Arc<Outline>>>,
+    /// Outlines a snapshot holds, still encoded: decoded on first use (see [`Book::outline`]).
+    stored_outlines: HashMap<String, Box<[u8]>>,
     /// Sections and their relevance index per resolved file (see `place`), built once.
     pub(crate) sections: Mutex<HashMap<String, (Arc<crate::place::SectionIndex>, u64)>>,
     /// Content terms of each .bib file (see `bookkeeping`), built once.
@@ -382,6 +384,7 @@ impl Book {
             symlinks,
             not_text,
             outlines: Mutex::new(HashMap::new()),
+            stored_outlines: HashMap::new(),
             sections: Mutex::new(HashMap::new()),
             bib_terms: std::sync::OnceLock::new(),
             labels: Mutex::new(None),
@@ -506,7 +509,8 @@ impl Book {
             findings: snap.findings,
             symlinks: snap.symlinks,
             not_text: snap.not_text,
-            outlines: Mutex::new(snap.outlines.into_iter().map(|(p, o)| (p, Arc::new(o))).collect()),
+            outlines: Mutex::new(HashMap::new()),
+            stored_outlines: snap.outlines.into_iter().map(|(p, o)| (p, Box::from(o))).collect(),
             sections: Mutex::new(HashMap::new()),
             bib_terms: std::sync::OnceLock::new(),
             labels: Mutex::new(None),
@@ -540,6 +544,8 @@ impl Book {
             _ => {}
         }
         let outlines = lock(&self.outlines);
+        let known = self.stored_outlines.len()
+            + outlines.keys().filter(|p| !self.stored_outlines.contains_key(p.as_str())).count();
         let heading_titles = self.heading_titles.get();
         let content = self.content_docs.get();
         let heading_index = self.heading_index.get();
@@ -548,7 +554,7 @@ impl Book {
         let news = match held {
             None => true,
             Some(h) => {
-                outlines.len() > h.outlines
+                known > h.outlines
                     || (self.bib_validated && !h.bib_validated)
                     || (heading_titles.is_some() && !h.heading_titles)
                     || (content.is_some() && !h.content_docs)
@@ -590,7 +596,18 @@ impl Book {
             children: &self.children,
             bib: &self.bib,
             bib_validated: self.bib_validated,
-            outlines: outlines.iter().map(|(p, o)| (p.as_str(), &**o)).collect(),
+            // Outlines read from the snapshot go back as they were; new ones are encoded.
+            outlines: self
+                .stored_outlines
+                .iter()
+                .map(|(p, o)| (p.as_str(), crate::snapshot::OutlineBytes::Encoded(o)))
+                .chain(
+                    outlines
+                        .iter()
+                        .filter(|(p, _)| !self.stored_outlines.contains_key(p.as_str()))
+                        .map(|(p, o)| (p.as_str(), crate::snapshot::OutlineBytes::Parsed(o))),
+                )
+                .collect(),
             heading_titles: heading_titles.map(|h| &**h),
             content: content.map(|c| crate::snapshot::ContentPartsRef {
                 chapters: &c.chapters,
@@ -671,15 +688,18 @@ impl Book {
             return Some(o.clone());
         }
         let markup = Markup::from_path(path)?;
-        let text = self.sources.get(path)?;
-        let o = Arc::new(Outline::parse(markup, text));
+        let stored = self.stored_outlines.get(path).and_then(|b| crate::snapshot::decode_outline(b));
+        let o = match stored {
+            Some(o) => Arc::new(o),
+            None => Arc::new(Outline::parse(markup, self.sources.get(path)?)),
+        };
         lock(&self.outlines).insert(path.to_string(), o.clone());
         Some(o)
     }
 
     /// True when `path`'s outline is parsed already.
     pub(crate) fn has_outline(&self, path: &str) -> bool {
-        lock(&self.outlines).contains_key(path)
+        self.stored_outlines.contains_key(path) || lock(&self.outlines).contains_key(path)
     }
 
     /// Stores an outline parsed elsewhere (see [`Book::outline_all`]).

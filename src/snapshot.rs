@@ -101,7 +101,9 @@ pub(crate) struct Snapshot<'a> {
     pub bib: Bibliography,
     /// Whether the bibliography's entries were validated with the BibTeX parser.
     pub bib_validated: bool,
-    pub outlines: Vec<(String, Outline)>,
+    /// Each outline encoded on its own, decoded on first use ([`decode_outline`]).
+    #[serde(borrow)]
+    pub outlines: Vec<(String, &'a [u8])>,
     pub heading_titles: Option<crate::book::HeadingTitles>,
     #[serde(borrow)]
     pub content: Option<ContentParts<'a>>,
@@ -126,7 +128,7 @@ pub(crate) struct SnapshotRef<'a> {
     pub children: &'a BTreeMap<String, Vec<(String, usize)>>,
     pub bib: &'a Bibliography,
     pub bib_validated: bool,
-    pub outlines: Vec<(&'a str, &'a Outline)>,
+    pub outlines: Vec<(&'a str, OutlineBytes<'a>)>,
     pub heading_titles: Option<&'a crate::book::HeadingTitles>,
     pub content: Option<ContentPartsRef<'a>>,
     pub typst_functions: Option<&'a [String]>,
@@ -153,6 +155,30 @@ pub(crate) struct ContentPartsRef<'a> {
     pub names: &'a [String],
     pub by_name: crate::relevance::U32Bytes<'a>,
     pub docs: Vec<crate::relevance::U32Bytes<'a>>,
+}
+
+/// An outline as the snapshot keeps it: the bytes of its own encoding (read back as they
+/// were, or made from a parsed outline while writing).
+pub(crate) enum OutlineBytes<'a> {
+    Encoded(&'a [u8]),
+    Parsed(&'a Outline),
+}
+
+impl Serialize for OutlineBytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OutlineBytes::Encoded(bytes) => s.serialize_bytes(bytes),
+            OutlineBytes::Parsed(o) => {
+                let bytes = postcard::to_allocvec(o).map_err(serde::ser::Error::custom)?;
+                s.serialize_bytes(&bytes)
+            }
+        }
+    }
+}
+
+/// The outline `bytes` encode ([`OutlineBytes`]), when they read back whole.
+pub(crate) fn decode_outline(bytes: &[u8]) -> Option<Outline> {
+    postcard::from_bytes(bytes).ok()
 }
 
 /// The term table part: the fingerprint, then the table.
