@@ -211,7 +211,8 @@ pub fn rank_with(
     let env_kind = target.environment.as_deref();
     let hints: Vec<Hint> =
         target.section_hints.iter().chain(&target.block_hints).flat_map(|h| Hint::parse(h)).collect();
-    let hint_forms: Vec<TitleForm> = hints.iter().map(|h| TitleForm::new(&h.title)).collect();
+    let hint_forms: Vec<TitleForm> =
+        hints.iter().map(|h| TitleForm::new(&h.title).topic_among(forms, w.topic_word_headings)).collect();
     let new_section = wants_new_section(target);
     // A target without hints: the paper's subject (its folder's name) may be a heading.
     let subject = target
@@ -490,11 +491,14 @@ pub fn title_similarity(hint: &str, title: &str) -> f64 {
 }
 
 /// A title tokenized once for [`title_similarity`]: its words and content terms.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct TitleForm {
     words: Vec<String>,
     /// The title's [`terms`] as a set: sorted, without repeats.
     terms: Vec<String>,
+    /// Whether a title holding all of these terms among others is named by them (0.9);
+    /// false for a one-word hint that several headings hold ([`TitleForm::topic_among`]).
+    names_containing: bool,
 }
 
 impl TitleForm {
@@ -502,7 +506,21 @@ impl TitleForm {
         let mut terms = terms(title);
         terms.sort_unstable();
         terms.dedup();
-        TitleForm { words: words(title), terms }
+        TitleForm { words: words(title), terms, names_containing: true }
+    }
+
+    /// `self` (a hint) as a topic rather than a heading when it is one word that at least
+    /// `headings` of the sections' titles (`forms`) hold among other words: "neuroinflammation"
+    /// in "Microglial Activation and Neuroinflammation" and "Consequences for
+    /// Neuroinflammation" says what the text is about, not which of them receives it. A
+    /// heading that is the word itself is still named by it. `headings` 0 turns this off.
+    fn topic_among(mut self, forms: &[(Arc<TitleForm>, Vec<Arc<TitleForm>>)], headings: usize) -> Self {
+        if let [term] = self.terms.as_slice() {
+            let holding =
+                forms.iter().filter(|(f, _)| f.words != self.words && f.terms.binary_search(term).is_ok()).count();
+            self.names_containing = headings == 0 || holding < headings;
+        }
+        self
     }
 
     /// [`title_similarity`] of `self` (the hint) to `title`.
@@ -510,7 +528,10 @@ impl TitleForm {
         if !self.words.is_empty() && self.words == title.words {
             return 1.0;
         }
-        if !self.terms.is_empty() && self.terms.iter().all(|t| title.terms.binary_search(t).is_ok()) {
+        if self.names_containing
+            && !self.terms.is_empty()
+            && self.terms.iter().all(|t| title.terms.binary_search(t).is_ok())
+        {
             return 0.9;
         }
         dice_of_sets(&self.terms, &title.terms)

@@ -7,18 +7,31 @@ use chapter_integrator::place::{self, Candidate};
 
 const CHAPTER: &str = "ch05-pacing.tex";
 
+/// A second fixture chapter whose headings share words (`fixtures/placement/README.md`).
+const SLEEP: &str = "ch07-sleep.tex";
+
 fn fixture() -> (tempfile::TempDir, Book) {
+    fixture_of(CHAPTER)
+}
+
+/// A book holding only the fixture chapter `name`.
+fn fixture_of(name: &str) -> (tempfile::TempDir, Book) {
     let dir = tempfile::tempdir().unwrap();
-    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(CHAPTER);
-    std::fs::copy(from, dir.path().join(CHAPTER)).unwrap();
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(name);
+    std::fs::copy(from, dir.path().join(name)).unwrap();
     let book = Book::open(dir.path(), "HEAD").unwrap();
     (dir, book)
 }
 
+/// 1-based line of fixture chapter `name` that contains `text`.
+fn line_in(book: &Book, name: &str, text: &str) -> usize {
+    let src = &book.sources[name];
+    src.lines().position(|l| l.contains(text)).map(|i| i + 1).unwrap_or_else(|| panic!("`{text}` not in {name}"))
+}
+
 /// 1-based line of the fixture chapter that contains `text`.
 fn line_of(book: &Book, text: &str) -> usize {
-    let src = &book.sources[CHAPTER];
-    src.lines().position(|l| l.contains(text)).map(|i| i + 1).unwrap_or_else(|| panic!("`{text}` not in fixture"))
+    line_in(book, CHAPTER, text)
 }
 
 fn target(hints: &[&str]) -> Target {
@@ -226,4 +239,25 @@ fn a_blocks_section_hint_places_its_later_snippets() {
     t.block_hints = vec!["Orthostatic Intolerance".into()];
     let c = rank(&book, &t, &[], "sleep after a crash, recovery rest");
     assert_eq!(top(&c).1, "Orthostatic Intolerance");
+}
+
+#[test]
+fn a_one_word_hint_that_several_headings_hold_names_none_of_them() {
+    let (_d, book) = fixture_of(SLEEP);
+    let mut t = target(&["sleep"]);
+    t.file_hint = Some(SLEEP.into());
+    let context = "short lying-down breaks spread across the day";
+    let c = place::rank(&book, SLEEP, &t, &[], context, 5);
+    // "Sleep" is one word of three headings: the snippet's subject decides, not the word.
+    assert_eq!(top(&c), (line_in(&book, SLEEP, "before they feel the need"), "Rest Breaks".into()));
+    assert!(c.iter().all(|x| x.reasons.iter().all(|r| !r.contains("matches heading"))), "{c:?}");
+    // A word that one heading holds still names it.
+    let mut t = target(&["arousals"]);
+    t.file_hint = Some(SLEEP.into());
+    let c = place::rank(&book, SLEEP, &t, &[], context, 5);
+    assert_eq!(top(&c), (line_in(&book, SLEEP, "sleeper noticing them"), "Arousals and Sleep Fragmentation".into()));
+    assert_eq!(
+        c[0].reasons[0],
+        "section hint \"arousals\" matches heading \"Arousals and Sleep Fragmentation\" (0.90)"
+    );
 }
