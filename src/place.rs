@@ -282,7 +282,8 @@ pub fn rank_with(
                 })
                 .filter(|x| x.2 >= w.hint_min)
                 .max_by(|a, b| a.2.total_cmp(&b.2));
-            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.85) {
+            // A new section joining the named one goes after its subsections, not into them.
+            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.85 && !new_section) {
                 score += w.hint_parent * sim;
                 reasons.push(format!("section hint \"{h}\" matches enclosing heading \"{p}\" ({sim:.2})"));
             }

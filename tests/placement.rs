@@ -261,3 +261,28 @@ fn a_one_word_hint_that_several_headings_hold_names_none_of_them() {
         "section hint \"arousals\" matches heading \"Arousals and Sleep Fragmentation\" (0.90)"
     );
 }
+
+#[test]
+fn a_named_sections_subsection_that_the_snippet_is_closer_to_wins_over_its_lead_in() {
+    let (dir, book) = fixture_of(SLEEP);
+    let mut t = target(&["Sleep Architecture"]);
+    t.file_hint = Some(SLEEP.into());
+    // Without other evidence the named section's own text comes first, its subsection next.
+    let c = place::rank(&book, SLEEP, &t, &[], "", 5);
+    assert_eq!(top(&c), (line_in(&book, SLEEP, "healthy controls of the same age"), "Sleep Architecture".into()));
+    assert_eq!(
+        c[1].reasons[0],
+        "section hint \"Sleep Architecture\" matches enclosing heading \"Sleep Architecture\" (1.00)"
+    );
+    // A snippet closer to a subsection goes there, though its own text shares words too.
+    let context = "frequent awakenings and arousals";
+    let c = place::rank(&book, SLEEP, &t, &[], context, 5);
+    assert_eq!(top(&c), (line_in(&book, SLEEP, "sleeper noticing them"), "Arousals and Sleep Fragmentation".into()));
+    // With the subsections further below their parent's own text (`hint_parent` 3, the old
+    // weight), the lead-in would win.
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::fs::write(dir.path().join("rules/scoring.toml"), "[place]\nhint_parent = 3.0\n").unwrap();
+    let book = Book::open(dir.path(), "HEAD").unwrap();
+    let c = place::rank(&book, SLEEP, &t, &[], context, 5);
+    assert_eq!(top(&c).1, "Sleep Architecture");
+}
