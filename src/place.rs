@@ -516,7 +516,9 @@ impl TitleForm {
     /// Neuroinflammation" says what the text is about, not which of them receives it. A
     /// heading that is the word itself is still named by it. `headings` 0 turns this off.
     fn topic_among(mut self, forms: &[(Arc<TitleForm>, Vec<Arc<TitleForm>>)], headings: usize) -> Self {
-        if let [term] = self.terms.as_slice() {
+        // One word, not one term: "IL-6" has the one term "il" but says "6" too.
+        let one_word = self.words.iter().filter(|w| !crate::text::is_stopword(w)).count() == 1;
+        if let (true, [term]) = (one_word, self.terms.as_slice()) {
             let holding =
                 forms.iter().filter(|(f, _)| f.words != self.words && f.terms.binary_search(term).is_ok()).count();
             self.names_containing = headings == 0 || holding < headings;
@@ -1273,6 +1275,24 @@ mod tests {
         assert_eq!(title_similarity("Microglial Activation", "Microglial activation"), 1.0);
         assert_eq!(title_similarity("Activation", "Microglial Activation"), 0.9);
         assert!(title_similarity("Sleep", "Pain") < 0.01);
+    }
+
+    #[test]
+    fn a_one_word_hint_held_by_several_titles_names_none_but_a_word_and_number_does() {
+        let titles = [
+            "IL-6 Signalling",
+            "IL-2 as Emerging Target",
+            "Microglia and Neuroinflammation",
+            "Neuroinflammation Markers",
+        ];
+        let forms: Vec<(Arc<TitleForm>, Vec<Arc<TitleForm>>)> =
+            titles.iter().map(|t| (Arc::new(TitleForm::new(t)), Vec::new())).collect();
+        let topic = TitleForm::new("neuroinflammation").topic_among(&forms, 2);
+        assert!(topic.similarity(&forms[2].0) < 0.7 && topic.similarity(&forms[3].0) < 0.7);
+        assert_eq!(topic.similarity(&TitleForm::new("Neuroinflammation")), 1.0);
+        // "IL-6" is one term ("il", the digit is too short to be one) but two words.
+        assert_eq!(TitleForm::new("IL-6").topic_among(&forms, 2).similarity(&forms[0].0), 0.9);
+        assert_eq!(TitleForm::new("neuroinflammation").topic_among(&forms, 0).similarity(&forms[3].0), 0.9);
     }
 
     #[test]
