@@ -211,7 +211,8 @@ pub fn rank_with(
     let env_kind = target.environment.as_deref();
     let hints: Vec<Hint> =
         target.section_hints.iter().chain(&target.block_hints).flat_map(|h| Hint::parse(h)).collect();
-    let hint_forms: Vec<TitleForm> = hints.iter().map(|h| TitleForm::new(&h.title)).collect();
+    let hint_forms: Vec<TitleForm> =
+        hints.iter().map(|h| TitleForm::new(&h.title).topic_among(forms, w.topic_word_headings)).collect();
     let new_section = wants_new_section(target);
     // A target without hints: the paper's subject (its folder's name) may be a heading.
     let subject = target
@@ -281,7 +282,8 @@ pub fn rank_with(
                 })
                 .filter(|x| x.2 >= w.hint_min)
                 .max_by(|a, b| a.2.total_cmp(&b.2));
-            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.85) {
+            // A new section joining the named one goes after its subsections, not into them.
+            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.85 && !new_section) {
                 score += w.hint_parent * sim;
                 reasons.push(format!("section hint \"{h}\" matches enclosing heading \"{p}\" ({sim:.2})"));
             }
@@ -490,11 +492,14 @@ pub fn title_similarity(hint: &str, title: &str) -> f64 {
 }
 
 /// A title tokenized once for [`title_similarity`]: its words and content terms.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct TitleForm {
     words: Vec<String>,
     /// The title's [`terms`] as a set: sorted, without repeats.
     terms: Vec<String>,
+    /// Whether a title holding all of these terms among others is named by them (0.9);
+    /// false for a one-word hint that several headings hold ([`TitleForm::topic_among`]).
+    names_containing: bool,
 }
 
 impl TitleForm {
@@ -502,7 +507,23 @@ impl TitleForm {
         let mut terms = terms(title);
         terms.sort_unstable();
         terms.dedup();
-        TitleForm { words: words(title), terms }
+        TitleForm { words: words(title), terms, names_containing: true }
+    }
+
+    /// `self` (a hint) as a topic rather than a heading when it is one word that at least
+    /// `headings` of the sections' titles (`forms`) hold among other words: "neuroinflammation"
+    /// in "Microglial Activation and Neuroinflammation" and "Consequences for
+    /// Neuroinflammation" says what the text is about, not which of them receives it. A
+    /// heading that is the word itself is still named by it. `headings` 0 turns this off.
+    fn topic_among(mut self, forms: &[(Arc<TitleForm>, Vec<Arc<TitleForm>>)], headings: usize) -> Self {
+        // One word, not one term: "IL-6" has the one term "il" but says "6" too.
+        let one_word = self.words.iter().filter(|w| !crate::text::is_stopword(w)).count() == 1;
+        if let (true, [term]) = (one_word, self.terms.as_slice()) {
+            let holding =
+                forms.iter().filter(|(f, _)| f.words != self.words && f.terms.binary_search(term).is_ok()).count();
+            self.names_containing = headings == 0 || holding < headings;
+        }
+        self
     }
 
     /// [`title_similarity`] of `self` (the hint) to `title`.
@@ -510,7 +531,10 @@ impl TitleForm {
         if !self.words.is_empty() && self.words == title.words {
             return 1.0;
         }
-        if !self.terms.is_empty() && self.terms.iter().all(|t| title.terms.binary_search(t).is_ok()) {
+        if self.names_containing
+            && !self.terms.is_empty()
+            && self.terms.iter().all(|t| title.terms.binary_search(t).is_ok())
+        {
             return 0.9;
         }
         dice_of_sets(&self.terms, &title.terms)
@@ -1266,6 +1290,24 @@ mod tests {
         assert_eq!(title_similarity("Microglial Activation", "Microglial activation"), 1.0);
         assert_eq!(title_similarity("Activation", "Microglial Activation"), 0.9);
         assert!(title_similarity("Sleep", "Pain") < 0.01);
+    }
+
+    #[test]
+    fn a_one_word_hint_held_by_several_titles_names_none_but_a_word_and_number_does() {
+        let titles = [
+            "IL-6 Signalling",
+            "IL-2 as Emerging Target",
+            "Microglia and Neuroinflammation",
+            "Neuroinflammation Markers",
+        ];
+        let forms: Vec<(Arc<TitleForm>, Vec<Arc<TitleForm>>)> =
+            titles.iter().map(|t| (Arc::new(TitleForm::new(t)), Vec::new())).collect();
+        let topic = TitleForm::new("neuroinflammation").topic_among(&forms, 2);
+        assert!(topic.similarity(&forms[2].0) < 0.7 && topic.similarity(&forms[3].0) < 0.7);
+        assert_eq!(topic.similarity(&TitleForm::new("Neuroinflammation")), 1.0);
+        // "IL-6" is one term ("il", the digit is too short to be one) but two words.
+        assert_eq!(TitleForm::new("IL-6").topic_among(&forms, 2).similarity(&forms[0].0), 0.9);
+        assert_eq!(TitleForm::new("neuroinflammation").topic_among(&forms, 0).similarity(&forms[3].0), 0.9);
     }
 
     #[test]

@@ -224,6 +224,8 @@ pub struct PlaceWeights {
     pub anchor_text: f64,
     #[serde(default)]
     pub hint_min: f64,
+    #[serde(default)]
+    pub topic_word_headings: usize,
     pub relevance: f64,
     pub cites_keys: f64,
     pub same_environment: f64,

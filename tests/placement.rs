@@ -7,18 +7,31 @@ use chapter_integrator::place::{self, Candidate};
 
 const CHAPTER: &str = "ch05-pacing.tex";
 
+/// A second fixture chapter whose headings share words (`fixtures/placement/README.md`).
+const SLEEP: &str = "ch07-sleep.tex";
+
 fn fixture() -> (tempfile::TempDir, Book) {
+    fixture_of(CHAPTER)
+}
+
+/// A book holding only the fixture chapter `name`.
+fn fixture_of(name: &str) -> (tempfile::TempDir, Book) {
     let dir = tempfile::tempdir().unwrap();
-    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(CHAPTER);
-    std::fs::copy(from, dir.path().join(CHAPTER)).unwrap();
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(name);
+    std::fs::copy(from, dir.path().join(name)).unwrap();
     let book = Book::open(dir.path(), "HEAD").unwrap();
     (dir, book)
 }
 
+/// 1-based line of fixture chapter `name` that contains `text`.
+fn line_in(book: &Book, name: &str, text: &str) -> usize {
+    let src = &book.sources[name];
+    src.lines().position(|l| l.contains(text)).map(|i| i + 1).unwrap_or_else(|| panic!("`{text}` not in {name}"))
+}
+
 /// 1-based line of the fixture chapter that contains `text`.
 fn line_of(book: &Book, text: &str) -> usize {
-    let src = &book.sources[CHAPTER];
-    src.lines().position(|l| l.contains(text)).map(|i| i + 1).unwrap_or_else(|| panic!("`{text}` not in fixture"))
+    line_in(book, CHAPTER, text)
 }
 
 fn target(hints: &[&str]) -> Target {
@@ -226,4 +239,50 @@ fn a_blocks_section_hint_places_its_later_snippets() {
     t.block_hints = vec!["Orthostatic Intolerance".into()];
     let c = rank(&book, &t, &[], "sleep after a crash, recovery rest");
     assert_eq!(top(&c).1, "Orthostatic Intolerance");
+}
+
+#[test]
+fn a_one_word_hint_that_several_headings_hold_names_none_of_them() {
+    let (_d, book) = fixture_of(SLEEP);
+    let mut t = target(&["sleep"]);
+    t.file_hint = Some(SLEEP.into());
+    let context = "short lying-down breaks spread across the day";
+    let c = place::rank(&book, SLEEP, &t, &[], context, 5);
+    // "Sleep" is one word of three headings: the snippet's subject decides, not the word.
+    assert_eq!(top(&c), (line_in(&book, SLEEP, "before they feel the need"), "Rest Breaks".into()));
+    assert!(c.iter().all(|x| x.reasons.iter().all(|r| !r.contains("matches heading"))), "{c:?}");
+    // A word that one heading holds still names it.
+    let mut t = target(&["arousals"]);
+    t.file_hint = Some(SLEEP.into());
+    let c = place::rank(&book, SLEEP, &t, &[], context, 5);
+    assert_eq!(top(&c), (line_in(&book, SLEEP, "sleeper noticing them"), "Arousals and Sleep Fragmentation".into()));
+    assert_eq!(
+        c[0].reasons[0],
+        "section hint \"arousals\" matches heading \"Arousals and Sleep Fragmentation\" (0.90)"
+    );
+}
+
+#[test]
+fn a_named_sections_subsection_that_the_snippet_is_closer_to_wins_over_its_lead_in() {
+    let (dir, book) = fixture_of(SLEEP);
+    let mut t = target(&["Sleep Architecture"]);
+    t.file_hint = Some(SLEEP.into());
+    // Without other evidence the named section's own text comes first, its subsection next.
+    let c = place::rank(&book, SLEEP, &t, &[], "", 5);
+    assert_eq!(top(&c), (line_in(&book, SLEEP, "healthy controls of the same age"), "Sleep Architecture".into()));
+    assert_eq!(
+        c[1].reasons[0],
+        "section hint \"Sleep Architecture\" matches enclosing heading \"Sleep Architecture\" (1.00)"
+    );
+    // A snippet closer to a subsection goes there, though its own text shares words too.
+    let context = "frequent awakenings and arousals";
+    let c = place::rank(&book, SLEEP, &t, &[], context, 5);
+    assert_eq!(top(&c), (line_in(&book, SLEEP, "sleeper noticing them"), "Arousals and Sleep Fragmentation".into()));
+    // With the subsections further below their parent's own text (`hint_parent` 3, the old
+    // weight), the lead-in would win.
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::fs::write(dir.path().join("rules/scoring.toml"), "[place]\nhint_parent = 3.0\n").unwrap();
+    let book = Book::open(dir.path(), "HEAD").unwrap();
+    let c = place::rank(&book, SLEEP, &t, &[], context, 5);
+    assert_eq!(top(&c).1, "Sleep Architecture");
 }

@@ -980,6 +980,13 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
             );
         }
     }
+    // An environment field listing several kinds over a block of snippets names each
+    // snippet's own kind, not the first for all.
+    for t in &mut targets {
+        if let Some(kind) = listed_snippet_kind(t, &rules.environments) {
+            t.environment = Some(kind);
+        }
+    }
     // Typst-era guides cite in prose (`(@Douzi2018Sleep)`, unfenced snippet text).
     for key in prose_citations(text) {
         push_key(&mut keys, &key);
@@ -1146,6 +1153,24 @@ fn attach_snippet(
         more.snippet = Some(snippet);
         targets.push(more);
     }
+}
+
+/// The kind of `target`'s snippet when its environment field lists two or more kinds
+/// ("`achievement`, `hypothesis`, `observation`" over a block of three snippets) and the
+/// snippet is exactly one environment of one of them. `None` when the field names one kind
+/// or none (the field's kind then stands) or the snippet is not such an environment.
+fn listed_snippet_kind(target: &Target, envs: &crate::rules::EnvironmentRules) -> Option<String> {
+    let raw = target.environment_raw.as_deref()?;
+    let listed: std::collections::BTreeSet<String> =
+        raw.split([',', '/', ';', '+']).flat_map(|p| p.split(" or ")).filter_map(|p| envs.normalize(p)).collect();
+    if listed.len() < 2 {
+        return None;
+    }
+    let snippet = target.snippet.as_ref()?;
+    let o = crate::outline::Outline::parse(snippet.language.unwrap_or(Markup::Latex), &snippet.text);
+    let [env] = o.envs.as_slice() else { return None };
+    let kind = envs.canonical_of_macro(&env.name);
+    listed.contains(&kind).then_some(kind)
 }
 
 /// A heading written as a field (`Insertion Point: After "X"`): `(name, value)` when the

@@ -401,3 +401,50 @@ fn later_snippets_of_a_block_keep_its_section_hints_as_block_hints() {
         ]
     );
 }
+
+#[test]
+fn an_environment_field_listing_several_kinds_gives_each_snippet_its_own() {
+    let guide = r#"# Integration Guide: Sleep Papers
+
+## Recommended Chapters
+
+### Chapter: Sleep and Rest
+**File:** `ch07-sleep.tex`
+**Section hint:** "Sleep Architecture"
+**Environment types:** `achievement`, `hypothesis`, `observation`
+
+```latex
+\begin{achievement}[Fewer Slow Waves]
+Recordings show less slow-wave sleep~\cite{Lee2023}.
+\end{achievement}
+```
+
+**Hypothesis:** arousals and pain
+```latex
+\begin{hypothesis}[Arousals Amplify Pain]
+Brief arousals may lower pain thresholds~\cite{Lee2023}.
+\end{hypothesis}
+```
+
+**Note:** plain text
+```latex
+Arousals are frequent~\cite{Lee2023}.
+```
+
+### Chapter: Pacing
+**File:** `ch05-pacing.tex`
+**Environment type:** `achievement`
+
+```latex
+\begin{observation}[Timers Help]
+Timers prompt breaks~\cite{Lee2023}.
+\end{observation}
+```
+"#;
+    let g = parse_guide(guide, "g.md", &Rules::builtin());
+    let kinds: Vec<Option<&str>> = g.targets.iter().map(|t| t.environment.as_deref()).collect();
+    // The listed kinds go to the snippets that are one of them; a snippet without an
+    // environment, or a field naming one kind, keeps the field's kind.
+    assert_eq!(kinds, vec![Some("achievement"), Some("hypothesis"), Some("achievement"), Some("achievement")]);
+    assert!(g.targets.iter().take(3).all(|t| t.environment_raw.as_deref().is_some_and(|r| r.contains("observation"))));
+}
