@@ -782,19 +782,27 @@ fn paragraph_topic(hint: &str) -> Option<String> {
     (!terms(&topic).is_empty()).then_some(topic)
 }
 
-/// Whether `lines` may hold the squashed text `wanted`: its longest word is in a line,
-/// lowercased (a necessary condition of a match of [`squash`]ed lines, which hold every word
-/// of `wanted`, the first and last perhaps as parts of words).
-fn may_hold(lines: &[&str], wanted: &str) -> bool {
-    let Some(word) = wanted.split(' ').max_by_key(|w| w.len()).filter(|w| !w.is_empty()) else { return true };
-    lines.iter().any(|line| {
+/// The 0-based lines from which a match of the squashed text `wanted` within three lines
+/// could start: those up to two lines before a line holding its longest word, lowercased (a
+/// match of [`squash`]ed lines holds every word of `wanted`, the first and last perhaps as
+/// parts of words, and no word spans two lines). Every line when `wanted` has no word.
+fn match_starts(lines: &[&str], wanted: &str) -> Vec<usize> {
+    let Some(word) = wanted.split(' ').max_by_key(|w| w.len()).filter(|w| !w.is_empty()) else {
+        return (0..lines.len()).collect();
+    };
+    let holds = |line: &str| {
         if line.is_ascii() {
             // ASCII lowercases byte for byte; `word` is lowercase already.
             line.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
         } else {
             line.to_lowercase().contains(word)
         }
-    })
+    };
+    let mut starts: Vec<usize> =
+        (0..lines.len()).filter(|&h| holds(lines[h])).flat_map(|h| h.saturating_sub(2)..=h).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
 }
 
 /// Whitespace-normalised, lowercased text for finding an anchor in a file.
@@ -878,13 +886,11 @@ fn find_anchor(lines: &[&str], o: &crate::outline::Outline, h: &Hint) -> Option<
                 topic.iter().all(|t| window.contains(t))
             })
             .min_by_key(|&i| h.line.map_or(i, |l| i.abs_diff(l.saturating_sub(1))))
-    } else if !may_hold(lines, &wanted) {
-        // Found within three lines means each word found in a line: one pass without
-        // copying the file rules most files out.
-        None
     } else {
-        // Text may wrap: look in each line joined with the next two.
-        (0..lines.len()).find(|&i| {
+        // Text may wrap: look in each line joined with the next two, starting only where
+        // the anchor's longest word is near (one pass without copying the file rules most
+        // files out).
+        match_starts(lines, &wanted).into_iter().find(|&i| {
             squash(lines[i]).contains(&wanted)
                 || (!squash(lines[i]).is_empty()
                     && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
@@ -1284,6 +1290,19 @@ pub fn new_file_site(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrapped_anchor_is_searched_from_up_to_two_lines_before_its_longest_word() {
+        let lines = ["Intro line.", "Patients showed", "reduced OXYGEN", "uptake at peak.", "", "Oxygen again."];
+        let wanted = squash("showed reduced oxygen uptake");
+        // "reduced", the longest word, is on line 2.
+        assert_eq!(match_starts(&lines, &wanted), [0, 1, 2]);
+        assert_eq!(match_starts(&lines, &squash("oxygen")), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(match_starts(&lines, &squash("peak uptake")), [1, 2, 3]);
+        assert!(match_starts(&lines, &squash("ventilatory threshold")).is_empty());
+        // Non-ASCII lines are lowercased before the search.
+        assert_eq!(match_starts(&["Ça ÉNERGIE", "x"], &squash("énergie")), [0]);
+    }
 
     #[test]
     fn title_similarity_prefers_exact_then_contained() {
