@@ -187,6 +187,8 @@ pub struct Book {
     pub(crate) bib_terms: std::sync::OnceLock<Arc<BibFileTerms>>,
     labels: Mutex<Option<Arc<LabelIndex>>>,
     functions: Mutex<Option<Arc<Vec<String>>>>,
+    /// Files the reachable documents import (see [`Book::imported`]).
+    imported: std::sync::OnceLock<Arc<BTreeSet<String>>>,
     /// Where each label may be defined, by a pattern scan (see [`Book::find_label`]).
     label_sites: std::sync::OnceLock<Arc<LabelSites>>,
     /// The chapter files' terms as ids, tokenized on first need.
@@ -217,6 +219,7 @@ struct Held {
     heading_index: bool,
     typst_functions: bool,
     label_sites: bool,
+    imported: bool,
 }
 
 /// Label name -> the chapter files whose text may define it, by
@@ -390,6 +393,7 @@ impl Book {
             labels: Mutex::new(None),
             functions: Mutex::new(None),
             label_sites: std::sync::OnceLock::new(),
+            imported: std::sync::OnceLock::new(),
             terms: std::sync::OnceLock::new(),
             bib_validated: false,
             heading_titles: std::sync::OnceLock::new(),
@@ -465,6 +469,7 @@ impl Book {
             heading_index: snap.heading_index.is_some(),
             typst_functions: snap.typst_functions.is_some(),
             label_sites: snap.label_sites.is_some(),
+            imported: snap.imported.is_some(),
         };
         let content_docs = std::sync::OnceLock::new();
         if let Some(c) = snap.content {
@@ -516,6 +521,7 @@ impl Book {
             labels: Mutex::new(None),
             functions: Mutex::new(snap.typst_functions.map(Arc::new)),
             label_sites,
+            imported: snap.imported.map(|i| std::sync::OnceLock::from(Arc::new(i))).unwrap_or_default(),
             terms: std::sync::OnceLock::new(),
             bib_validated: snap.bib_validated,
             heading_titles,
@@ -551,6 +557,7 @@ impl Book {
         let heading_index = self.heading_index.get();
         let functions = lock(&self.functions).clone();
         let label_sites = self.label_sites.get();
+        let imported = self.imported.get();
         let news = match held {
             None => true,
             Some(h) => {
@@ -561,6 +568,7 @@ impl Book {
                     || (heading_index.is_some() && !h.heading_index)
                     || (functions.is_some() && !h.typst_functions)
                     || (label_sites.is_some() && !h.label_sites)
+                    || (imported.is_some() && !h.imported)
                     || self.sources.damaged()
             }
         };
@@ -621,6 +629,7 @@ impl Book {
             }),
             typst_functions: functions.as_deref().map(Vec::as_slice),
             label_sites: label_sites.map(|l| &**l),
+            imported: imported.map(|i| &**i),
             heading_index: heading_index.map(|h| &**h),
         };
         crate::snapshot::store(slot, &snapshot);
@@ -821,6 +830,25 @@ impl Book {
                     }
                 }
                 Arc::new(sites)
+            })
+            .clone()
+    }
+
+    /// The files that the reachable documents import (`#import "shared/environments.typ": *`),
+    /// resolved like includes; scanned once (or read from the snapshot).
+    pub fn imported(&self) -> Arc<BTreeSet<String>> {
+        self.imported
+            .get_or_init(|| {
+                let import = Regex::new(r#"#import\s+"([^"]+\.typ)""#).expect("valid pattern");
+                let found = self
+                    .reachable
+                    .iter()
+                    .filter_map(|p| Some((p, self.sources.get(p)?)))
+                    .flat_map(|(p, text)| {
+                        import.captures_iter(text).filter_map(|c| self.resolve_include(p, &c[1])).collect::<Vec<_>>()
+                    })
+                    .collect();
+                Arc::new(found)
             })
             .clone()
     }

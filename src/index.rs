@@ -153,15 +153,7 @@ fn unreachable_files(book: &Book) -> Vec<Finding> {
         return Vec::new();
     }
     // Files a document imports (`#import "shared/environments.typ": *`) are used too.
-    let import = regex::Regex::new(r#"#import\s+"([^"]+\.typ)""#).expect("valid pattern");
-    let imported: BTreeSet<String> = book
-        .reachable
-        .iter()
-        .filter_map(|p| Some((p, book.sources.get(p)?)))
-        .flat_map(|(p, text)| {
-            import.captures_iter(text).filter_map(|c| book.resolve_include(p, &c[1])).collect::<Vec<_>>()
-        })
-        .collect();
+    let imported = book.imported();
     book.chapter_files()
         .filter(|p| !book.reachable.contains(*p) && !imported.contains(*p))
         .filter(|p| {

@@ -109,6 +109,7 @@ pub(crate) struct Snapshot<'a> {
     pub content: Option<ContentParts<'a>>,
     pub typst_functions: Option<Vec<String>>,
     pub label_sites: Option<crate::book::LabelSites>,
+    pub imported: Option<BTreeSet<String>>,
     pub heading_index: Option<crate::resolve::HeadingIndex>,
 }
 
@@ -133,6 +134,7 @@ pub(crate) struct SnapshotRef<'a> {
     pub content: Option<ContentPartsRef<'a>>,
     pub typst_functions: Option<&'a [String]>,
     pub label_sites: Option<&'a crate::book::LabelSites>,
+    pub imported: Option<&'a BTreeSet<String>>,
     pub heading_index: Option<&'a crate::resolve::HeadingIndex>,
 }
 
