@@ -740,12 +740,8 @@ impl Book {
     pub fn heading_titles(&self) -> Arc<HeadingTitles> {
         self.heading_titles
             .get_or_init(|| {
-                let files: Vec<(&String, Markup, &str)> = self
-                    .chapter_files()
-                    .filter_map(|p| Some((p, Markup::from_path(p)?, self.sources.get(p)?.as_str())))
-                    .collect();
-                let heads = crate::text::parallel_map(&files, |(_, m, t)| crate::outline::quick_headings(*m, t));
-                Arc::new(files.iter().map(|(p, ..)| (*p).clone()).zip(heads).collect())
+                let heads = self.scan_chapters(crate::outline::quick_headings);
+                Arc::new(heads.into_iter().map(|(p, h)| (p.clone(), h)).collect())
             })
             .clone()
     }
@@ -813,20 +809,25 @@ impl Book {
             .collect()
     }
 
+    /// `scan` of every chapter file's markup and text, on every core, in path order.
+    fn scan_chapters<T: Send>(&self, scan: impl Fn(Markup, &str) -> T + Sync) -> Vec<(&String, T)> {
+        let files: Vec<(&String, Markup, &str)> = self
+            .chapter_files()
+            .filter_map(|p| Some((p, Markup::from_path(p)?, self.sources.get(p)?.as_str())))
+            .collect();
+        let found = crate::text::parallel_map(&files, |(_, m, t)| scan(*m, t));
+        files.into_iter().map(|(p, ..)| p).zip(found).collect()
+    }
+
     /// Label name -> the chapter files (in path order) whose text may define it, by a
     /// pattern scan of every chapter file on every core on first use (or from the snapshot).
     pub fn label_sites(&self) -> Arc<LabelSites> {
         self.label_sites
             .get_or_init(|| {
-                let files: Vec<(&String, Markup, &str)> = self
-                    .chapter_files()
-                    .filter_map(|p| Some((p, Markup::from_path(p)?, self.sources.get(p)?.as_str())))
-                    .collect();
-                let found = crate::text::parallel_map(&files, |(_, m, t)| crate::outline::quick_labels(*m, t));
                 let mut sites = LabelSites::new();
-                for ((path, ..), labels) in files.iter().zip(found) {
+                for (path, labels) in self.scan_chapters(crate::outline::quick_labels) {
                     for label in labels {
-                        sites.entry(label).or_default().push((*path).clone());
+                        sites.entry(label).or_default().push(path.clone());
                     }
                 }
                 Arc::new(sites)
