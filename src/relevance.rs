@@ -37,15 +37,6 @@ impl Vocabulary {
         self.names.is_empty()
     }
 
-    /// A vocabulary numbering `names` in order (the first name is id 0).
-    pub fn from_names(names: &[String]) -> Self {
-        let mut v = Vocabulary::default();
-        for n in names {
-            v.intern(n);
-        }
-        v
-    }
-
     /// The id of `term`, numbering it when new.
     fn intern(&mut self, term: &str) -> u32 {
         if let Some(&id) = self.ids.get(term) {

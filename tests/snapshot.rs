@@ -19,6 +19,13 @@ fn run(book: &Path, args: &[&str]) -> (String, bool) {
     (stdout(&out), stderr(&out).contains("timing: book from snapshot"))
 }
 
+/// Runs again: the run must read the snapshot and print `expected`.
+fn again_from_snapshot(book: &Path, args: &[&str], expected: &str) {
+    let (again, from_snapshot) = run(book, args);
+    assert!(from_snapshot, "{args:?}: the run did not read the snapshot");
+    assert_eq!(again, expected, "{args:?}");
+}
+
 /// The same run with snapshots off: the reference output.
 fn fresh(book: &Path, args: &[&str]) -> String {
     let out = tool(book).env("CHAPTER_INTEGRATOR_NO_SNAPSHOT", "1").args(args).output().unwrap();
@@ -89,9 +96,7 @@ fn a_new_commit_is_read_afresh() {
     assert_eq!(after, fresh(&book, &args));
     assert!(after.contains("Glutamate Modulators"), "{after}");
     assert_eq!(extensions(&book), ["snapshot", "texts"], "the new commit's snapshot replaces the old one");
-    let (again, from_snapshot) = run(&book, &args);
-    assert!(from_snapshot);
-    assert_eq!(again, after);
+    again_from_snapshot(&book, &args, &after);
 }
 
 #[test]
@@ -126,9 +131,8 @@ fn plan_over_damaged_snapshot(damage: impl Fn(Vec<u8>) -> Vec<u8>) {
     let (out, from_snapshot) = run(&book, &args);
     assert!(!from_snapshot, "a damaged snapshot must not be read");
     assert_eq!(out, reference);
-    let (again, from_snapshot) = run(&book, &args);
-    assert!(from_snapshot, "the damaged snapshot is written anew");
-    assert_eq!(again, reference);
+    // The damaged snapshot is written anew.
+    again_from_snapshot(&book, &args, &reference);
 }
 
 #[test]
@@ -170,9 +174,7 @@ fn a_changed_byte_in_the_texts_is_read_from_the_commit_and_the_texts_written_ane
     assert!(from_snapshot, "the snapshot itself is sound");
     assert_eq!(out, reference, "the damaged text must come from the commit");
     assert_eq!(std::fs::read(&texts).unwrap(), whole, "the texts part is written anew");
-    let (again, from_snapshot) = run(&book, &args);
-    assert!(from_snapshot);
-    assert_eq!(again, reference);
+    again_from_snapshot(&book, &args, &reference);
 }
 
 #[test]
