@@ -120,10 +120,24 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     }
     // `plan` and `diff` report no book-wide findings, so they skip validating every entry.
     let validate = !matches!(s.action, Action::Plan | Action::Diff { .. });
-    let phase = trace::Phase::start("open book");
-    let book = Book::open_with(&root, &s.base, validate)?;
-    phase.done();
-    let status = run_on(&book, s, &cwd, out, err)?;
+    // A run over every guide lists them while the book opens: the walk over the work tree
+    // waits on the file system, opening on git and the parsers.
+    let every_guide =
+        matches!(s.action, Action::Check { changed_since: None, .. } | Action::Plan | Action::Diff { .. })
+            && s.paths.is_empty();
+    let (book, found) = std::thread::scope(|scope| {
+        let found = every_guide.then(|| {
+            let root = root.canonicalize().unwrap_or_else(|_| root.clone());
+            scope.spawn(move || book::find_guides(&root))
+        });
+        let phase = trace::Phase::start("open book");
+        let book = Book::open_with(&root, &s.base, validate);
+        phase.done();
+        let found = found.map(|f| f.join().unwrap_or_else(|_| Err(Error::Usage("listing the guides failed".into()))));
+        (book, found)
+    });
+    let book = book?;
+    let status = run_on(&book, s, &cwd, found.transpose()?, out, err)?;
     // What this run parsed serves the next run on the same commit; an `apply` or
     // `diff --output` that refused to write because of errors writes no snapshot either.
     let refused = status != 0 && matches!(s.action, Action::Diff { output: Some(_) } | Action::Apply { .. });
@@ -136,8 +150,16 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     Ok(status)
 }
 
-/// [`run`] on the opened book.
-fn run_on(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32> {
+/// [`run`] on the opened book. `found`: every guide of the book, when a run that asks for
+/// them listed them already ([`book::find_guides`]).
+fn run_on(
+    book: &Book,
+    s: &Settings,
+    cwd: &Path,
+    found: Option<Vec<PathBuf>>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32> {
     let style = Style { color: s.color && s.format == Format::Text };
     match &s.action {
         Action::Outline => return outline(book, s, cwd, out, style),
@@ -151,7 +173,10 @@ fn run_on(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, err: &mut 
     }
     let inputs: Vec<PathBuf> = match (&s.action, s.paths.is_empty()) {
         (Action::Check { changed_since: Some(rev), .. }, true) => workflow::changed_guides(book, rev)?,
-        (_, true) => book::find_guides(&book.root)?,
+        (_, true) => match found {
+            Some(found) => found,
+            None => book::find_guides(&book.root)?,
+        },
         (_, false) => s.paths.iter().map(|p| cwd.join(p)).collect(),
     };
     let rel = |p: &Path| -> String {
@@ -178,22 +203,28 @@ fn run_on(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, err: &mut 
     }
     let phase = trace::Phase::start("plan guides");
     // Every guide is read first (a broken one stops the run, in input order), then planned.
-    let mut guides = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for input in &inputs {
+    // Read on every core; the first error in input order is the one reported.
+    let read = |input: &PathBuf| -> Result<(Option<PathBuf>, guide::Guide)> {
         let files = guide::locate(input)?;
-        // The same guide named twice (as a folder and as a file) is planned once.
         let key = files
             .guide
             .as_ref()
             .or(files.key_findings.as_ref())
             .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()));
-        if !seen.insert(key) {
-            continue;
-        }
         let mut g = guide::load(&files, &book.rules, &rel)?;
         guide::key_from_folder(&mut g, &files.folder, &book.bib);
-        guides.push(g);
+        Ok((key, g))
+    };
+    let read: Vec<Result<(Option<PathBuf>, guide::Guide)>> =
+        if inputs.len() > 8 { text::parallel_map(&inputs, read) } else { inputs.iter().map(read).collect() };
+    let mut guides = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in read {
+        let (key, g) = r?;
+        // The same guide named twice (as a folder and as a file) is planned once.
+        if seen.insert(key) {
+            guides.push(g);
+        }
     }
     let progress = progress_bar(guides.len() as u64, s.quiet);
     let mut resolver = resolve::Resolver::new(book);

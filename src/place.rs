@@ -1017,6 +1017,13 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
         let Some(o) = book.outline(&file) else { continue };
         let Some(text) = book.sources.get(&file) else { continue };
         let lines: Vec<&str> = text.lines().collect();
+        // Per line (1-based; 0 unused): a comment or a skipped block.
+        let mut dead = vec![false; lines.len() + 2];
+        for &(a, b) in &o.dead {
+            if let Some(range) = dead.get_mut(a..=b.min(lines.len())) {
+                range.fill(true);
+            }
+        }
         let context = book.context_of(&file);
         let children: Vec<(String, usize)> = book.children.get(&file).cloned().unwrap_or_default();
         // Includes that bring in headings end a section's own text; the others extend it.
@@ -1070,7 +1077,7 @@ fn sections_of(book: &Book, path: &str) -> Vec<Section> {
             let in_range = |l: usize| l >= first && l <= last;
             // Comments and skipped blocks say nothing about the section.
             let mut own: Vec<(usize, usize)> = Vec::new();
-            for l in (first..=last.min(lines.len())).filter(|&l| !o.is_dead(l)) {
+            for l in (first..=last.min(lines.len())).filter(|&l| !dead[l]) {
                 match own.last_mut() {
                     Some((_, b)) if *b + 1 == l => *b = l,
                     _ => own.push((l, l)),

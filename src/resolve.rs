@@ -74,8 +74,8 @@ impl HeadingIndex {
 pub struct Resolver<'b> {
     book: &'b Book,
     chapters: Vec<String>,
-    chapter_terms: Vec<Vec<String>>,
-    title_terms: Vec<Vec<String>>,
+    chapter_terms: std::sync::Arc<Vec<NameTerms>>,
+    title_terms: std::sync::Arc<Vec<NameTerms>>,
     /// The headings of each chapter's include closure; built on first need.
     headings: Option<std::sync::Arc<HeadingIndex>>,
     /// Inverse document frequency of each name term over the chapters' names and titles.
@@ -83,7 +83,7 @@ pub struct Resolver<'b> {
     /// The largest IDF: the weight of terms in no chapter name.
     idf_max: f64,
     /// Terms of each chapter's part folders (`part2-pathophysiology/` -> pathophysiology).
-    part_terms: Vec<Vec<String>>,
+    part_terms: std::sync::Arc<Vec<NameTerms>>,
     content: Option<std::sync::Arc<crate::relevance::ContentDocs>>,
     /// Files the current guide's more confident targets resolved to, with their file hints
     /// as normalised for resolution (see [`Resolver::resolve_guide`]).
@@ -162,12 +162,15 @@ impl<'b> Resolver<'b> {
             v.dedup();
             v
         };
-        let chapter_terms = chapter_terms.into_iter().map(sorted).collect();
-        let title_terms = title_terms.into_iter().map(sorted).collect();
-        let part_terms = chapters
-            .iter()
-            .map(|p| sorted(p.split('/').filter(|d| d.starts_with("part")).flat_map(name_terms).collect()))
-            .collect();
+        let weigh = |v: Vec<String>| NameTerms::new(sorted(v), &idf, idf_max);
+        let chapter_terms = std::sync::Arc::new(chapter_terms.into_iter().map(weigh).collect());
+        let title_terms = std::sync::Arc::new(title_terms.into_iter().map(weigh).collect());
+        let part_terms = std::sync::Arc::new(
+            chapters
+                .iter()
+                .map(|p| weigh(p.split('/').filter(|d| d.starts_with("part")).flat_map(name_terms).collect()))
+                .collect(),
+        );
         let mut by_stem: HashMap<String, Vec<String>> = HashMap::new();
         for p in book.chapter_files() {
             let file = p.rsplit('/').next().unwrap_or(p);
@@ -342,17 +345,17 @@ impl<'b> Resolver<'b> {
             v.dedup();
             v
         };
-        let hint_terms = as_set(name_terms(&chapter_slug(name)));
+        let hint_terms = NameTerms::new(as_set(name_terms(&chapter_slug(name))), &self.idf, self.idf_max);
         let number = chapter_number(hint).or_else(|| chapter_number(&target.title_hint));
         let mut heading_terms = terms(&target.title_hint);
         heading_terms.retain(|t| {
             t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ")
         });
-        let heading_terms = as_set(name_terms(&heading_terms.join(" ")));
+        let heading_terms = NameTerms::new(as_set(name_terms(&heading_terms.join(" "))), &self.idf, self.idf_max);
         let hint_dir = crate::text::parent_dir(hint);
         let content = self.content_scores(context);
         let heading_best = self.heading_similarity(&target.section_hints);
-        let sim = |a: &[String], b: &[String]| weighted_dice(a, b, &self.idf, self.idf_max);
+        let sim = |a: &NameTerms, b: &NameTerms| weighted_dice(a, b, &self.idf, self.idf_max);
         // The part folder counts too (`ch06-pathophysiology` -> `part2-pathophysiology/`),
         // below the chapter's own name.
         let name_sims: Vec<f64> = (0..self.chapters.len())
@@ -365,7 +368,8 @@ impl<'b> Resolver<'b> {
             })
             .collect();
         let best_name = name_sims.iter().cloned().fold(0.0, f64::max);
-        let mut scored: Vec<(String, f64)> = self
+        // Chapter indexes with scores: the chapters are sorted, so an index orders as its path.
+        let mut scored: Vec<(usize, f64)> = self
             .chapters
             .iter()
             .enumerate()
@@ -391,15 +395,16 @@ impl<'b> Resolver<'b> {
                 let claimed = is_file_hint && self.claimed.iter().any(|(h, c)| c == p && h != hint);
                 let claimed = if claimed { r.claimed } else { 1.0 };
                 let kept = if left_behind(p) { 0.0 } else { 1.0 };
-                (p.clone(), score * reach(p) * claimed * kept)
+                (i, score * reach(p) * claimed * kept)
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let path = |i: usize| self.chapters[i].clone();
         match scored.first() {
-            Some((p, s)) if *s >= r.threshold => {
-                Resolution::Resolved(ResolvedTarget { path: p.clone(), method: "fuzzy", confidence: round3(*s) })
+            Some(&(i, s)) if s >= r.threshold => {
+                Resolution::Resolved(ResolvedTarget { path: path(i), method: "fuzzy", confidence: round3(s) })
             }
-            _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(p, s)| (p, round3(s))).collect()),
+            _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(i, s)| (path(i), round3(s))).collect()),
         }
     }
 
@@ -560,19 +565,32 @@ fn name_terms(text: &str) -> Vec<String> {
     terms(text).into_iter().map(|t| t.chars().take(7).collect()).collect()
 }
 
+/// A name's terms as a set (sorted, no repeats) with the sum of their IDF weights, so a
+/// similarity looks up weights only for the terms two names share.
+#[derive(Debug, Clone)]
+struct NameTerms {
+    terms: Vec<String>,
+    /// The sum of the terms' IDF (`max` for a term no chapter name has), summed in order.
+    weight: f64,
+}
+
+impl NameTerms {
+    fn new(terms: Vec<String>, idf: &HashMap<String, f64>, max: f64) -> Self {
+        let weight = terms.iter().map(|t| idf.get(t).copied().unwrap_or(max)).sum();
+        NameTerms { terms, weight }
+    }
+}
+
 /// Dice coefficient of two term sets where each term counts by its IDF weight (terms not
 /// in `idf`, i.e. in no chapter name, weigh as the rarest), in `[0, 1]`.
 /// `a` and `b` are term sets: sorted, without repeats. `max` is the weight of terms not in
 /// `idf`.
-fn weighted_dice(a: &[String], b: &[String], idf: &HashMap<String, f64>, max: f64) -> f64 {
-    if a.is_empty() || b.is_empty() {
+fn weighted_dice(a: &NameTerms, b: &NameTerms, idf: &HashMap<String, f64>, max: f64) -> f64 {
+    let (a, b, total) = (&a.terms, &b.terms, a.weight + b.weight);
+    if a.is_empty() || b.is_empty() || total == 0.0 {
         return 0.0;
     }
     let w = |t: &String| idf.get(t).copied().unwrap_or(max);
-    let total: f64 = a.iter().map(w).sum::<f64>() + b.iter().map(w).sum::<f64>();
-    if total == 0.0 {
-        return 0.0;
-    }
     let (mut i, mut j, mut shared) = (0, 0, 0.0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -644,6 +662,7 @@ mod tests {
             v.sort();
             v
         };
+        let set = |t: &str| NameTerms::new(set(t), &idf, 3.0);
         let hint = set("mitochondrial-dysfunction");
         let (immune, energy) = (set("immune dysfunction"), set("energy mitochondrial"));
         assert!(weighted_dice(&hint, &immune, &idf, 3.0) < weighted_dice(&hint, &energy, &idf, 3.0));
