@@ -424,11 +424,6 @@ struct Ranked<'a> {
 /// `**New subsection:**` field, a hint saying so ("add a new subsection", "no current
 /// section discusses ..."), or a snippet that opens with a heading.
 pub fn wants_new_section(target: &Target) -> bool {
-    static SAYS_NEW: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let says_new = SAYS_NEW.get_or_init(|| {
-        regex::Regex::new(r"(?i)\bnew\s+(?:sub)*(?:section|heading)\b|\bno\s+(?:current|existing)\s+(?:sub)*section\b")
-            .unwrap()
-    });
     let snippet_heading = target.snippet.as_ref().is_some_and(|s| {
         s.text
             .lines()
@@ -442,7 +437,9 @@ pub fn wants_new_section(target: &Target) -> bool {
                     || (l.starts_with('#') && l.trim_start_matches('#').starts_with(' '))
             })
     });
-    target.new_section.is_some() || snippet_heading || target.section_hints.iter().any(|h| says_new.is_match(h))
+    target.new_section.is_some()
+        || snippet_heading
+        || target.section_hints.iter().any(|h| crate::guide::says_new_section(h))
 }
 
 /// A raw weighted sum of placement signals as a score in `[0, 1]`: `raw / (raw + half)`
