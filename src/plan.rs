@@ -115,7 +115,15 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
             .follows
             .and_then(|rank| targets.iter().find(|t: &&TargetPlan| t.target.rank == rank))
             .and_then(|t| t.candidates.first());
-        let mut t = plan_target(book, resolution, &guide, target, context, &defined, place::Priors { shift, follows });
+        let mut t = plan_target(
+            book,
+            resolution,
+            &guide,
+            target,
+            context,
+            &defined,
+            place::Priors { shift, follows, adds_sections: guide.adds_sections },
+        );
         if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
             t.review = true;
             if t.status == Status::Insert {

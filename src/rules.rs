@@ -231,6 +231,8 @@ pub struct PlaceWeights {
     pub same_environment: f64,
     #[serde(default)]
     pub subject: f64,
+    #[serde(default)]
+    pub new_section_top: usize,
     pub top: usize,
     #[serde(default = "two")]
     pub score_half: f64,

@@ -286,3 +286,35 @@ fn a_named_sections_subsection_that_the_snippet_is_closer_to_wins_over_its_lead_
     let c = place::rank(&book, SLEEP, &t, &[], context, 5);
     assert_eq!(top(&c).1, "Sleep Architecture");
 }
+
+#[test]
+fn a_section_the_guide_adds_joins_the_section_whose_subsections_are_most_relevant() {
+    const GUT: &str = "ch09-digestion.tex";
+    let (_d, book) = fixture_of(GUT);
+    // The hint names a section the chapter lacks.
+    let mut t = target(&["Migrating Motor Complex"]);
+    t.file_hint = Some(GUT.into());
+    let context = "The migrating motor complex sweeps the gut clean; when it weakens, gastric \
+                   emptying is delayed and colonic transit lengthens, with nausea after meals.";
+    // Read alone, the snippet is nearest to one microbiome subsection.
+    let c = place::rank(&book, GUT, &t, &[], context, 5);
+    assert_eq!(top(&c).1, "Bacterial Overgrowth", "{c:?}");
+    // In a guide that says it adds sections, the target is one of them: a new last
+    // subsection of "Motility", after "Colonic Transit".
+    let priors = place::Priors { adds_sections: true, ..Default::default() };
+    let c = place::rank_with(&book, GUT, &t, &[], context, 5, priors);
+    assert_eq!(top(&c), (line_in(&book, GUT, "stools in some patients"), "Motility".into()));
+    assert!(
+        c[0].reasons[0].starts_with("new section: the subsections of \"Motility\" are the most relevant"),
+        "{:?}",
+        c[0].reasons
+    );
+    // Only sections with subsections compete, not the chapter.
+    assert!(c.iter().all(|x| x.heading_path.len() == 2), "{c:?}");
+    assert_eq!(c.len(), 2);
+    // A hint naming a heading still decides.
+    let mut named = target(&["Diversity"]);
+    named.file_hint = Some(GUT.into());
+    let c = place::rank_with(&book, GUT, &named, &[], context, 5, priors);
+    assert_eq!(top(&c).1, "Diversity");
+}

@@ -149,6 +149,10 @@ pub struct Guide {
     pub avoid: Vec<(String, usize)>,
     /// Certainty the guide states (`**Certainty:** 0.55 (Medium)`), as written.
     pub certainty: Option<String>,
+    /// The guide says it adds sections to the book ([`says_new_section`] anywhere in its
+    /// text: `**Section: X (ADD NEW)**`, "new subsections", "no current section covers"):
+    /// a target of it whose hints name no heading is taken for one of them.
+    pub adds_sections: bool,
     /// What the parser could not understand.
     pub findings: Vec<Finding>,
 }
@@ -334,6 +338,7 @@ fn empty_guide(path: &str) -> Guide {
         key_lines: BTreeMap::new(),
         avoid: Vec::new(),
         certainty: None,
+        adds_sections: false,
         findings: Vec::new(),
     }
 }
@@ -998,7 +1003,22 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
     guide.targets = targets;
     guide.avoid = avoid_lines(text);
     guide.certainty = certainty_line(text, &rules.guide.key_findings.certainty);
+    guide.adds_sections = says_new_section(text);
     guide
+}
+
+/// Whether `text` asks for a section that does not exist yet: "new section", "new
+/// subsection(s)", "new heading", "no current (or existing) section ...", or an `(ADD NEW)`
+/// marker after a section's name (`**Section: Carnitine shuttle (ADD NEW)**`). Any case.
+pub fn says_new_section(text: &str) -> bool {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)\bnew\s+(?:sub)*(?:sections?|headings?)\b|\bno\s+(?:current|existing)\s+(?:sub)*section\b|\(\s*add\s+new\b",
+        )
+        .unwrap()
+    })
+    .is_match(text)
 }
 
 /// Whether a file value (`value` true: "Same as above", "(same file)", "same") or a target

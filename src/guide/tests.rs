@@ -448,3 +448,14 @@ Timers prompt breaks~\cite{Lee2023}.
     assert_eq!(kinds, vec![Some("achievement"), Some("hypothesis"), Some("achievement"), Some("achievement")]);
     assert!(g.targets.iter().take(3).all(|t| t.environment_raw.as_deref().is_some_and(|r| r.contains("observation"))));
 }
+
+#[test]
+fn a_guide_that_names_sections_to_add_adds_sections() {
+    let with = "# Guide\n\n## Priorities\n**Section: Gut motility (ADD NEW)**\n- Add the transit finding\n\n### Primary Target\n**File:** `ch09.tex`\n**Section hint:** \"Motility\"\n";
+    assert!(parse_guide(with, "g.md", &Rules::builtin()).adds_sections);
+    assert!(says_new_section("Two new subsections follow the lead-in"));
+    assert!(says_new_section("No existing section covers butyrate"));
+    // Adding a paragraph or citations adds no section.
+    let without = "# Guide\n\nAdd new paragraph after the lead-in; add new citations to the bibliography.\n\n### Primary Target\n**File:** `ch09.tex`\n";
+    assert!(!parse_guide(without, "g.md", &Rules::builtin()).adds_sections);
+}
