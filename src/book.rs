@@ -183,6 +183,8 @@ pub struct Book {
     stored_outlines: HashMap<String, Box<[u8]>>,
     /// Sections and their relevance index per resolved file (see `place`), built once.
     pub(crate) sections: Mutex<HashMap<String, (Arc<crate::place::SectionIndex>, u64)>>,
+    /// Section indexes encoded for the snapshot's `sections` part: read and built.
+    stored_sections: StoredSections,
     /// Content terms of each .bib file (see `bookkeeping`), built once.
     pub(crate) bib_terms: std::sync::OnceLock<Arc<BibFileTerms>>,
     labels: Mutex<Option<Arc<LabelIndex>>>,
@@ -207,6 +209,18 @@ pub struct Book {
     /// [`crate::snapshot`]); `None` when the book is not read from a git commit.
     snapshot: Option<(crate::snapshot::Slot, Option<Held>)>,
 }
+
+/// The section indexes of the snapshot's `sections` part (see [`crate::snapshot`]), each
+/// encoded on its own: the part as read on first need (its bytes, and where each file's
+/// index sits in them), and those this run built, to be added to it.
+#[derive(Default)]
+struct StoredSections {
+    read: std::sync::OnceLock<Option<SectionsRead>>,
+    built: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+/// A `sections` part as read: its bytes, and where each file's encoded index sits in them.
+type SectionsRead = (Vec<u8>, HashMap<String, std::ops::Range<usize>>);
 
 /// What a snapshot read at opening held: a later one is written only when the run added to
 /// it.
@@ -389,6 +403,7 @@ impl Book {
             outlines: Mutex::new(HashMap::new()),
             stored_outlines: HashMap::new(),
             sections: Mutex::new(HashMap::new()),
+            stored_sections: StoredSections::default(),
             bib_terms: std::sync::OnceLock::new(),
             labels: Mutex::new(None),
             functions: Mutex::new(None),
@@ -517,6 +532,7 @@ impl Book {
             outlines: Mutex::new(HashMap::new()),
             stored_outlines: snap.outlines.into_iter().map(|(p, o)| (p, Box::from(o))).collect(),
             sections: Mutex::new(HashMap::new()),
+            stored_sections: StoredSections::default(),
             bib_terms: std::sync::OnceLock::new(),
             labels: Mutex::new(None),
             functions: Mutex::new(snap.typst_functions.map(Arc::new)),
@@ -537,6 +553,7 @@ impl Book {
     /// outlines, the term table, a validated bibliography.
     pub fn save_snapshot(&self) {
         let Some((slot, held)) = &self.snapshot else { return };
+        self.save_section_indexes(slot, held.is_none());
         // The term table is a part of its own, read only by runs that need it; an older
         // commit's part goes when this commit's snapshot is first written.
         match self.terms.get() {
@@ -783,6 +800,77 @@ impl Book {
         let built = Arc::new(build());
         let _ = self.heading_index.set(built.clone());
         built
+    }
+
+    /// The encoded section index of `path` (see `place`) that the snapshot's `sections`
+    /// part holds; the part is read on first call.
+    pub(crate) fn stored_section_index(&self, path: &str) -> Option<&[u8]> {
+        let (bytes, at) = self.read_sections_part()?;
+        at.get(path).map(|r| &bytes[r.clone()])
+    }
+
+    /// Whether the snapshot's `sections` part holds any section index.
+    pub(crate) fn has_stored_section_indexes(&self) -> bool {
+        self.read_sections_part().is_some_and(|(_, at)| !at.is_empty())
+    }
+
+    /// Keeps the encoded section index of `path`, built by this run, for the snapshot.
+    pub(crate) fn keep_section_index(&self, path: &str, encoded: impl FnOnce() -> Option<Vec<u8>>) {
+        if self.snapshot.is_some() && self.stored_section_index(path).is_none() {
+            if let Some(bytes) = encoded() {
+                lock(&self.stored_sections.built).insert(path.to_string(), bytes);
+            }
+        }
+    }
+
+    fn read_sections_part(&self) -> Option<&SectionsRead> {
+        self.stored_sections
+            .read
+            .get_or_init(|| {
+                let (slot, _) = self.snapshot.as_ref()?;
+                let part = slot.part("sections");
+                let phase = crate::trace::Phase::start("read snapshot sections");
+                let bytes = crate::snapshot::load(&part)?;
+                let (fingerprint, entries) = crate::snapshot::decode_sections(&bytes)?;
+                phase.done();
+                let base = bytes.as_ptr() as usize;
+                let at = entries
+                    .into_iter()
+                    .map(|(p, b)| {
+                        let start = b.as_ptr() as usize - base;
+                        (p, start..start + b.len())
+                    })
+                    .collect();
+                (fingerprint == part.fingerprint).then_some((bytes, at))
+            })
+            .as_ref()
+    }
+
+    /// Writes the `sections` part when this run built section indexes it lacks: those it
+    /// holds go back as they were.
+    /// A first snapshot of a commit that built none takes an older commit's part away.
+    fn save_section_indexes(&self, slot: &crate::snapshot::Slot, first: bool) {
+        let built = lock(&self.stored_sections.built);
+        if built.is_empty() {
+            if first {
+                crate::snapshot::remove(&slot.part("sections"));
+            }
+            return;
+        }
+        let phase = crate::trace::Phase::start("write snapshot sections");
+        let mut entries: Vec<(&str, crate::snapshot::Encoded)> =
+            built.iter().map(|(p, b)| (p.as_str(), crate::snapshot::Encoded(b))).collect();
+        if let Some((bytes, at)) = self.read_sections_part() {
+            entries.extend(
+                at.iter()
+                    .filter(|(p, _)| !built.contains_key(*p))
+                    .map(|(p, r)| (p.as_str(), crate::snapshot::Encoded(&bytes[r.clone()]))),
+            );
+        }
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let part: crate::snapshot::SectionsPartRef = (slot.fingerprint, entries);
+        crate::snapshot::store(&slot.part("sections"), &part);
+        phase.done();
     }
 
     /// [`Book::terms`] when something already needed the whole book's terms.

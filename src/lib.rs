@@ -197,8 +197,11 @@ fn run_on(
         let phase = trace::Phase::start("parse every file");
         book.outline_all();
         book.labels();
-        // Every section index then counts from the one term table.
-        book.terms();
+        // Every section index then counts from the one term table, unless the snapshot
+        // holds the section indexes already.
+        if !book.has_stored_section_indexes() {
+            book.terms();
+        }
         phase.done();
     }
     let phase = trace::Phase::start("plan guides");

@@ -36,6 +36,7 @@ pub struct Candidate {
     pub cites_keys: Vec<String>,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Section {
     path: String,
     heading_path: Vec<String>,
@@ -73,7 +74,15 @@ const SUBJECT_SECTIONS: usize = 3;
 /// How many resolved files' [`SectionIndex`] the book keeps.
 const SECTION_CACHE: usize = 32;
 
-/// The [`SectionIndex`] of `path`, from the book's cache or built now.
+/// A [`SectionIndex`] as the snapshot keeps it: no rules' weights, no title forms.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredSectionIndex {
+    sections: Vec<Section>,
+    bm25: crate::relevance::Bm25Parts,
+}
+
+/// The [`SectionIndex`] of `path`, from the book's cache, read from its snapshot, or built
+/// now.
 fn section_index(book: &Book, path: &str) -> std::sync::Arc<SectionIndex> {
     // Uses are stamped with a running count: the least recently used index goes first.
     let stamp = crate::book::lock(&book.sections).values().map(|(_, s)| *s).max().unwrap_or(0) + 1;
@@ -81,6 +90,40 @@ fn section_index(book: &Book, path: &str) -> std::sync::Arc<SectionIndex> {
         *used = stamp;
         return i.clone();
     }
+    let w = &book.rules.scoring.place;
+    let stored =
+        book.stored_section_index(path).and_then(|bytes| postcard::from_bytes::<StoredSectionIndex>(bytes).ok());
+    let (sections, bm25) = match stored
+        .and_then(|s| Some(s.sections).zip(Bm25::from_parts(s.bm25, w.bm25_k1, w.bm25_b)))
+        .filter(|(sections, bm25)| sections.len() == bm25.len())
+    {
+        Some(read) => read,
+        None => {
+            let (sections, bm25) = build_section_index(book, path);
+            // Encoded as the fields of a StoredSectionIndex, in order.
+            book.keep_section_index(path, || postcard::to_allocvec(&(&sections, bm25.parts())).ok());
+            (sections, bm25)
+        }
+    };
+    // Each distinct title tokenized once: sections share the headings above them.
+    let mut seen: HashMap<String, Arc<TitleForm>> = HashMap::new();
+    let mut form = |t: &String| seen.entry(t.clone()).or_insert_with(|| Arc::new(TitleForm::new(t))).clone();
+    let forms = sections.iter().map(|s| (form(&s.title), s.heading_path.iter().map(&mut form).collect())).collect();
+    let index = std::sync::Arc::new(SectionIndex { sections, bm25, forms });
+    let mut cache = crate::book::lock(&book.sections);
+    // Bounded: a whole-book check resolves to hundreds of files; the targets of one guide
+    // reuse a few.
+    if cache.len() >= SECTION_CACHE {
+        if let Some(oldest) = cache.iter().min_by_key(|(_, (_, used))| *used).map(|(p, _)| p.clone()) {
+            cache.remove(&oldest);
+        }
+    }
+    cache.insert(path.to_string(), (index.clone(), stamp));
+    index
+}
+
+/// The sections of `path` ([`sections_of`]) and their BM25 index.
+fn build_section_index(book: &Book, path: &str) -> (Vec<Section>, Bm25) {
     let w = &book.rules.scoring.place;
     let sections = sections_of(book, path);
     // The whole book's terms when they are tokenized already; else just these files'.
@@ -108,22 +151,8 @@ fn section_index(book: &Book, path: &str) -> std::sync::Arc<SectionIndex> {
             counter.take()
         })
         .collect();
-    // Each distinct title tokenized once: sections share the headings above them.
-    let mut seen: HashMap<String, Arc<TitleForm>> = HashMap::new();
-    let mut form = |t: &String| seen.entry(t.clone()).or_insert_with(|| Arc::new(TitleForm::new(t))).clone();
-    let forms = sections.iter().map(|s| (form(&s.title), s.heading_path.iter().map(&mut form).collect())).collect();
     let bm25 = Bm25::from_ids(docs, terms.vocab.clone(), w.bm25_k1, w.bm25_b);
-    let index = std::sync::Arc::new(SectionIndex { sections, bm25, forms });
-    let mut cache = crate::book::lock(&book.sections);
-    // Bounded: a whole-book check resolves to hundreds of files; the targets of one guide
-    // reuse a few.
-    if cache.len() >= SECTION_CACHE {
-        if let Some(oldest) = cache.iter().min_by_key(|(_, (_, used))| *used).map(|(p, _)| p.clone()) {
-            cache.remove(&oldest);
-        }
-    }
-    cache.insert(path.to_string(), (index.clone(), stamp));
-    index
+    (sections, bm25)
 }
 
 /// A relevance reason to fill in once a candidate is kept: (index in its reasons, section

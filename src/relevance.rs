@@ -247,11 +247,8 @@ pub struct Bm25 {
     /// Per document: `(local id, count)`, sorted by id.
     docs: Vec<Vec<(u32, u32)>>,
     lengths: Vec<f64>,
-    /// Vocabulary id -> local id.
-    local: HashMap<u32, u32>,
-    /// Local id -> vocabulary id.
-    terms: Vec<u32>,
-    vocab: Arc<Vocabulary>,
+    /// The terms the local ids stand for.
+    terms: LocalTerms,
     /// Local id -> number of documents holding the term.
     df: Vec<u32>,
     /// Local id -> `(document, count)` of each document holding the term, by document.
@@ -259,6 +256,33 @@ pub struct Bm25 {
     avg_len: f64,
     k1: f64,
     b: f64,
+}
+
+/// What a [`Bm25`] index's local ids stand for.
+enum LocalTerms {
+    /// Terms of a book's vocabulary: vocabulary id -> local id, and local id -> vocabulary id.
+    Book { vocab: Arc<Vocabulary>, local: HashMap<u32, u32>, terms: Vec<u32> },
+    /// A vocabulary of the index's own, numbered as the local ids (read back from
+    /// [`Bm25Parts`]).
+    Own(Vocabulary),
+}
+
+impl LocalTerms {
+    /// The term of local id `id`.
+    fn name(&self, id: u32) -> &str {
+        match self {
+            LocalTerms::Book { vocab, terms, .. } => vocab.name(terms[id as usize]),
+            LocalTerms::Own(vocab) => vocab.name(id),
+        }
+    }
+}
+
+/// A [`Bm25`] index without a vocabulary: `names[id]` is the term of local id `id`; each
+/// document is `(local id, count)` sorted by id.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Bm25Parts {
+    names: Vec<Box<str>>,
+    docs: Vec<Vec<(u32, u32)>>,
 }
 
 impl Bm25 {
@@ -303,19 +327,69 @@ impl Bm25 {
             lengths.push(len as f64);
             out.push(mine);
         }
-        let avg_len = if out.is_empty() { 1.0 } else { (lengths.iter().sum::<f64>() / out.len() as f64).max(1.0) };
+        Self::indexed(out, lengths, LocalTerms::Book { vocab, local, terms }, df, k1, b)
+    }
+
+    /// [`Bm25`] of documents in local ids (each sorted by id) whose document frequencies
+    /// are counted: the postings built.
+    fn indexed(
+        docs: Vec<Vec<(u32, u32)>>,
+        lengths: Vec<f64>,
+        terms: LocalTerms,
+        df: Vec<u32>,
+        k1: f64,
+        b: f64,
+    ) -> Self {
+        let avg_len = if docs.is_empty() { 1.0 } else { (lengths.iter().sum::<f64>() / docs.len() as f64).max(1.0) };
         let mut postings: Vec<Vec<(u32, u32)>> = df.iter().map(|&n| Vec::with_capacity(n as usize)).collect();
-        for (d, doc) in out.iter().enumerate() {
+        for (d, doc) in docs.iter().enumerate() {
             for &(id, c) in doc {
                 postings[id as usize].push((d as u32, c));
             }
         }
-        Bm25 { docs: out, lengths, local, terms, vocab, df, postings, avg_len, k1, b }
+        Bm25 { docs, lengths, terms, df, postings, avg_len, k1, b }
+    }
+
+    /// How many documents the index holds.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether the index holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The index as a snapshot keeps it: its own terms and documents, no vocabulary.
+    pub fn parts(&self) -> Bm25Parts {
+        let names = (0..self.df.len() as u32).map(|id| self.terms.name(id).into()).collect();
+        Bm25Parts { names, docs: self.docs.clone() }
+    }
+
+    /// The index [`Bm25::parts`] gave, with weights `k1` and `b`; `None` when the parts do
+    /// not fit together (an id outside the names, a document not sorted by id).
+    pub fn from_parts(parts: Bm25Parts, k1: f64, b: f64) -> Option<Self> {
+        let n = parts.names.len();
+        let mut df = vec![0u32; n];
+        let mut lengths = Vec::with_capacity(parts.docs.len());
+        for doc in &parts.docs {
+            if doc.iter().any(|&(id, _)| id as usize >= n) || doc.windows(2).any(|w| w[0].0 >= w[1].0) {
+                return None;
+            }
+            doc.iter().for_each(|&(id, _)| df[id as usize] += 1);
+            lengths.push(doc.iter().map(|&(_, c)| c).sum::<u32>() as f64);
+        }
+        let ids = parts.names.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let vocab = Vocabulary { ids, names: parts.names };
+        Some(Self::indexed(parts.docs, lengths, LocalTerms::Own(vocab), df, k1, b))
     }
 
     /// The local id of a query term.
     fn local_id(&self, term: &str) -> Option<u32> {
-        self.vocab.id(term).and_then(|t| self.local.get(&t).copied())
+        match &self.terms {
+            LocalTerms::Book { vocab, local, .. } => vocab.id(term).and_then(|t| local.get(&t).copied()),
+            LocalTerms::Own(vocab) => vocab.id(term),
+        }
     }
 
     /// The count of term `id` in document `doc`.
@@ -355,7 +429,7 @@ impl Bm25 {
             query.iter().filter_map(|t| self.local_id(t)).filter(|&id| self.count(i, id) > 0).collect();
         shared.sort_unstable();
         shared.dedup();
-        let name = |id: u32| self.vocab.name(self.terms[id as usize]);
+        let name = |id: u32| self.terms.name(id);
         shared.sort_by_key(|&id| (self.df[id as usize], name(id)));
         shared.into_iter().take(limit).map(|id| name(id).to_string()).collect()
     }
@@ -490,6 +564,27 @@ mod tests {
         assert!(s[1] > s[0] && s[1] > s[2], "{s:?}");
         assert_eq!(s[0], 0.0);
         assert_eq!(idx.shared_terms(1, &terms("microglia cytokine"), 5), vec!["cytokine", "microglia"]);
+    }
+
+    #[test]
+    fn an_index_read_back_from_its_parts_scores_as_the_built_one() {
+        let docs = vec![terms("pacing energy envelope pacing"), terms("microglia cytokine brain energy"), Vec::new()];
+        let built = Bm25::new(&docs, 1.2, 0.75);
+        let encoded = postcard::to_allocvec(&built.parts()).unwrap();
+        let read = Bm25::from_parts(postcard::from_bytes(&encoded).unwrap(), 1.2, 0.75).unwrap();
+        assert_eq!(read.len(), 3);
+        for query in ["brain energy pacing", "microglia microglia", "nothing here"] {
+            let q = terms(query);
+            assert_eq!(read.scores(&q), built.scores(&q), "{query}");
+            assert_eq!(read.shared_terms(1, &q, 5), built.shared_terms(1, &q, 5), "{query}");
+        }
+        assert!(read.scores(&terms("pacing"))[0] > 0.0);
+        // Parts that do not fit together are refused: an id outside the names, an unsorted
+        // document.
+        let parts = |docs: Vec<Vec<(u32, u32)>>| Bm25Parts { names: vec!["pacing".into(), "energy".into()], docs };
+        assert!(Bm25::from_parts(parts(vec![vec![(0, 1), (2, 1)]]), 1.2, 0.75).is_none());
+        assert!(Bm25::from_parts(parts(vec![vec![(1, 1), (0, 1)]]), 1.2, 0.75).is_none());
+        assert!(Bm25::from_parts(parts(vec![vec![(0, 2), (1, 1)]]), 1.2, 0.75).is_some());
     }
 
     #[test]

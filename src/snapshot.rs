@@ -9,10 +9,12 @@
 //! edited configuration or a rebuilt tool each start afresh. Rules files are not part of it:
 //! nothing a snapshot holds depends on them.
 //!
-//! Two parts sit beside the snapshot, with the same fingerprint: `.texts`, the file texts
+//! Three parts sit beside the snapshot, with the same fingerprint: `.texts`, the file texts
 //! back to back (the snapshot gives each one's offset, length and checksum; see
-//! [`crate::sources`], which reads them on first use), and `.terms`, the term table of a
-//! whole-book check, read only by runs that need it.
+//! [`crate::sources`], which reads them on first use); `.terms`, the term table of a
+//! whole-book check, read only by runs that need it; and `.sections`, the section index of
+//! each file placement searched (its sections and their BM25 documents, without the
+//! rules' weights), each decoded on first use, the part written anew when a run adds one.
 //!
 //! Snapshots live in the repository's git directory, `.git/chapter-integrator/`, one per
 //! book folder (the next commit's replaces it): never in the work tree, the index or a
@@ -180,6 +182,27 @@ impl Serialize for OutlineBytes<'_> {
 
 /// The outline `bytes` encode ([`OutlineBytes`]), when they read back whole.
 pub(crate) fn decode_outline(bytes: &[u8]) -> Option<Outline> {
+    postcard::from_bytes(bytes).ok()
+}
+
+/// Bytes encoded already, written as they are.
+pub(crate) struct Encoded<'a>(pub &'a [u8]);
+
+impl Serialize for Encoded<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// The section index part: the fingerprint, then each resolved file's section index (see
+/// `place`), encoded on its own, by path.
+pub(crate) type SectionsPart<'a> = (u64, Vec<(String, &'a [u8])>);
+
+/// [`SectionsPart`] for writing.
+pub(crate) type SectionsPartRef<'a> = (u64, Vec<(&'a str, Encoded<'a>)>);
+
+/// The section index part `bytes` hold, when they read back whole.
+pub(crate) fn decode_sections(bytes: &[u8]) -> Option<SectionsPart<'_>> {
     postcard::from_bytes(bytes).ok()
 }
 

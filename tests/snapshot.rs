@@ -53,9 +53,9 @@ fn a_second_run_reads_the_snapshot_and_says_the_same() {
         assert_eq!(first, reference, "{args:?}");
         assert_eq!(second, reference, "{args:?}");
     }
-    // One snapshot per book, its texts beside it (a check of a few guides builds no term
-    // table).
-    assert_eq!(extensions(&book), ["snapshot", "texts"]);
+    // One snapshot per book, its texts and the section indexes placement built beside it (a
+    // check of a few guides builds no term table).
+    assert_eq!(extensions(&book), ["sections", "snapshot", "texts"]);
 }
 
 fn extensions(book: &Path) -> Vec<String> {
@@ -68,16 +68,39 @@ fn a_whole_book_check_keeps_its_term_table_beside_the_snapshot() {
     let args = ["check", "--format", "json"];
     let reference = fresh(&book, &args);
     assert_eq!(run(&book, &args).0, reference);
-    assert_eq!(extensions(&book), ["snapshot", "terms", "texts"]);
+    assert_eq!(extensions(&book), ["sections", "snapshot", "terms", "texts"]);
+    // The next check reads the section indexes; with them, it needs no term table.
     let out = tool(&book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
-    assert!(stderr(&out).contains("timing: read snapshot terms"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("timing: read snapshot sections"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("timing: read snapshot terms"), "{}", stderr(&out));
     assert_eq!(stdout(&out), reference);
-    // A new commit's first snapshot takes the old commit's term table away.
+    // A new commit's first snapshot takes the old commit's term table and section indexes
+    // away.
     std::fs::write(book.join("notes.txt"), "new\n").unwrap();
     git(&book, &["add", "notes.txt"]);
     git(&book, &["commit", "-q", "-m", "notes"]);
     run(&book, &["outline", "--format", "json"]);
     assert_eq!(extensions(&book), ["snapshot", "texts"]);
+}
+
+#[test]
+fn a_changed_byte_in_the_section_indexes_is_never_used_and_the_part_is_written_anew() {
+    let (_d, book) = git_book_with_families();
+    let args = ["check", "--format", "json"];
+    let reference = fresh(&book, &args);
+    run(&book, &args);
+    let sections = part(&book, "sections");
+    let whole = std::fs::read(&sections).unwrap();
+    let mut bytes = whole.clone();
+    // One letter of a heading title kept in a section index.
+    let at = bytes.windows(11).position(|w| w == b"Antagonists").expect("a heading in the section indexes");
+    bytes[at + 2] = b'E';
+    std::fs::write(&sections, &bytes).unwrap();
+    let (out, from_snapshot) = run(&book, &args);
+    assert!(from_snapshot, "the snapshot itself is sound");
+    assert_eq!(out, reference, "the damaged section indexes must not be used");
+    assert_eq!(std::fs::read(&sections).unwrap(), whole, "the section indexes are written anew");
+    again_from_snapshot(&book, &args, &reference);
 }
 
 #[test]
@@ -95,7 +118,7 @@ fn a_new_commit_is_read_afresh() {
     assert_ne!(after, before);
     assert_eq!(after, fresh(&book, &args));
     assert!(after.contains("Glutamate Modulators"), "{after}");
-    assert_eq!(extensions(&book), ["snapshot", "texts"], "the new commit's snapshot replaces the old one");
+    assert_eq!(extensions(&book), ["sections", "snapshot", "texts"], "the new commit's snapshot replaces the old one");
     again_from_snapshot(&book, &args, &after);
 }
 
@@ -112,7 +135,7 @@ fn an_edited_configuration_is_read_afresh() {
     assert_eq!(out, fresh(&book, &args));
 }
 
-/// The file of the snapshot part with `extension` (`snapshot`, `texts`, `terms`).
+/// The file of the snapshot part with `extension` (`snapshot`, `texts`, `terms`, `sections`).
 fn part(book: &Path, extension: &str) -> PathBuf {
     let found = snapshots(book).into_iter().find(|f| f.extension().is_some_and(|e| e == extension));
     found.unwrap_or_else(|| panic!("no .{extension} part in {:?}", snapshots(book)))
@@ -160,7 +183,9 @@ fn one_changed_byte_is_never_used() {
 #[test]
 fn a_changed_byte_in_the_texts_is_read_from_the_commit_and_the_texts_written_anew() {
     let (_d, book) = git_book();
-    let args = ["plan", "--format", "json", KETAMINE];
+    // A diff reads the text of the chapter it changes (a plan may need none: the section
+    // indexes are in the snapshot too).
+    let args = ["diff", KETAMINE];
     let reference = fresh(&book, &args);
     run(&book, &args);
     let texts = part(&book, "texts");
@@ -173,7 +198,7 @@ fn a_changed_byte_in_the_texts_is_read_from_the_commit_and_the_texts_written_ane
     let (out, from_snapshot) = run(&book, &args);
     assert!(from_snapshot, "the snapshot itself is sound");
     assert_eq!(out, reference, "the damaged text must come from the commit");
-    assert_eq!(std::fs::read(&texts).unwrap(), whole, "the texts part is written anew");
+    assert!(std::fs::read(&texts).unwrap() == whole, "the texts part is written anew");
     again_from_snapshot(&book, &args, &reference);
 }
 
@@ -194,7 +219,7 @@ fn a_refused_apply_or_diff_output_writes_no_snapshot() {
     // A diff printed with its errors is what was asked for: that run keeps its snapshot.
     let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_eq!(extensions(&book), ["snapshot", "texts"]);
+    assert_eq!(extensions(&book), ["sections", "snapshot", "texts"]);
 }
 
 #[test]
