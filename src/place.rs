@@ -197,14 +197,19 @@ const SHIFT_SPREAD: i64 = 10;
 /// found in `path` itself; `None` with fewer than two or when they disagree by more than
 /// 10 lines (a stale number is then no evidence of where the others moved).
 pub fn line_shift(book: &Book, path: &str, targets: &[&Target]) -> Option<LineShift> {
-    let (text, o) = (book.sources.get(path)?, book.outline(path)?);
-    let lines: Vec<&str> = text.lines().collect();
-    let mut pairs: Vec<(usize, usize)> = targets
+    // Hints with a line number and its quoted text; the file is read only when there are two.
+    let hints: Vec<Hint> = targets
         .iter()
         .flat_map(|t| t.section_hints.iter().flat_map(|h| Hint::parse(h)))
-        .filter(|h| !h.mentions)
-        .filter_map(|h| Some((find_anchor(&lines, &o, &h)?, h.line?)))
+        .filter(|h| !h.mentions && h.line.is_some() && h.anchor.is_some())
         .collect();
+    if hints.len() < 2 {
+        return None;
+    }
+    let (text, o) = (book.sources.get(path)?, book.outline(path)?);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut pairs: Vec<(usize, usize)> =
+        hints.iter().filter_map(|h| Some((find_anchor(&lines, &o, h)?, h.line?))).collect();
     pairs.sort_unstable();
     pairs.dedup();
     let mut shifts: Vec<i64> = pairs.iter().map(|(found, said)| *found as i64 - *said as i64).collect();

@@ -91,6 +91,9 @@ pub struct Resolver<'b> {
     /// The last file hint resolved, as normalised (`./`, the book root, another machine's
     /// folders removed): what `claimed` compares.
     last_hint: String,
+    /// The content scores of the current guide's contexts (see [`Resolver::content_scores`]):
+    /// a guide naming several files resolves each target twice.
+    content_memo: Vec<(String, Option<Vec<f64>>)>,
     /// File stem (name without extension) -> the chapter files of the book with it, sorted.
     by_stem: std::sync::Arc<HashMap<String, Vec<String>>>,
     /// The book's top folders that hold files (`contents`, `src`).
@@ -193,6 +196,7 @@ impl<'b> Resolver<'b> {
             content: None,
             claimed: Vec::new(),
             last_hint: String::new(),
+            content_memo: Vec::new(),
         }
     }
 
@@ -209,6 +213,7 @@ impl<'b> Resolver<'b> {
     /// two files. Titles ("Chapter: Neurology - Basal Ganglia") claim nothing: they often
     /// name sections of one chapter.
     pub fn resolve_guide(&mut self, targets: &[(&Target, String)]) -> Vec<Resolution> {
+        self.content_memo.clear();
         let mut out: Vec<Resolution> = targets.iter().map(|(t, c)| self.resolve(t, c)).collect();
         let file_name =
             |t: &Target| t.file_hint.as_ref().map(|h| h.trim().to_string()).filter(|h| Markup::from_path(h).is_some());
@@ -497,6 +502,18 @@ impl<'b> Resolver<'b> {
     /// Content relevance of `context` to each chapter (its whole include closure), scaled
     /// so the best chapter has 1.0; `None` when the context is empty.
     fn content_scores(&mut self, context: &str) -> Option<Vec<f64>> {
+        if let Some((_, scores)) = self.content_memo.iter().find(|(c, _)| c == context) {
+            return scores.clone();
+        }
+        let scores = self.content_scores_now(context);
+        if self.content_memo.len() >= 16 {
+            self.content_memo.clear();
+        }
+        self.content_memo.push((context.to_string(), scores.clone()));
+        scores
+    }
+
+    fn content_scores_now(&mut self, context: &str) -> Option<Vec<f64>> {
         let query = terms(context);
         if query.is_empty() {
             return None;
