@@ -169,17 +169,19 @@ pub fn find(book: &Book, path: &str, anchor: &str, near_line: Option<usize>) -> 
             }
         }
         // Emphasis marks and trailing punctuation aside (`*TRPV1 (receptors):*`).
-        let bare = |w: &str| w.trim_matches(['*', '_']).trim_end_matches(['.', ',', ';', ':']).to_string();
+        fn bare(w: &str) -> &str {
+            w.trim_matches(['*', '_']).trim_end_matches(['.', ',', ';', ':'])
+        }
         let same = |a: &str, b: &str| bare(a) == bare(b);
         let found: Vec<usize> = (0..all.len().saturating_sub(words.len() - 1))
             .filter(|&i| {
                 let (l0, _, w0) = all[i];
                 // The first and last quoted words may be parts of the book's words.
-                (bare(w0).ends_with(&bare(words[0])) || same(w0, words[0]))
+                (bare(w0).ends_with(bare(words[0])) || same(w0, words[0]))
                     && (1..words.len()).all(|k| {
                         let w = all[i + k].2;
                         if k == words.len() - 1 {
-                            bare(w).starts_with(&bare(words[k])) || same(w, words[k])
+                            bare(w).starts_with(bare(words[k])) || same(w, words[k])
                         } else {
                             same(w, words[k])
                         }

@@ -2,7 +2,7 @@
 //! size / design / certainty, and the "Integration Points" that become targets when a
 //! literature folder has no guide. Section and field names come from `rules/guide.toml`.
 
-use super::markdown::{blocks, field_is, field_re, quoted_or_whole, strip_md, Block};
+use super::markdown::{blocks, field_captures, field_is, quoted_or_whole, strip_md, Block};
 use super::{Markup, Target};
 use crate::rules::{GuideRules, Rules};
 use crate::text::LineIndex;
@@ -72,7 +72,7 @@ pub fn parse_key_findings(text: &str, rules: &GuideRules) -> KeyFindings {
                     })
                 };
                 for (i, line) in src.lines().enumerate() {
-                    if let Some(c) = field_re().captures(line) {
+                    if let Some(c) = field_captures(line) {
                         let value = strip_md(&c[2]);
                         if field_is(&c[1], &names.sample_size) && kf.sample_size.is_none() {
                             kf.sample_size = Some(value);

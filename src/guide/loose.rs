@@ -13,7 +13,7 @@
 
 use regex::Regex;
 
-use super::markdown::{blocks, field_is, field_re, strip_md, Block};
+use super::markdown::{blocks, field_captures, field_is, strip_md, Block};
 use super::{file_in_text, keys_in_snippet, path_value, section_hints, sniff_markup, Markup, Snippet, Target};
 use crate::rules::{GuideRules, Rules};
 use crate::text::LineIndex;
@@ -178,7 +178,7 @@ fn read_line(part: &mut Part, line: &str, line_no: usize, rules: &Rules) {
         spot_hints(part).extend(section_hints(&spot));
         return;
     }
-    let field = field_re().captures(line).or_else(|| list_field_re().captures(line));
+    let field = field_captures(line).or_else(|| list_field_re().captures(line));
     // In a file list, `2. **`ch19.typ`**` is a path, not a field named by it.
     let field = field.filter(|c| !part.file_list || known(&c[1]));
     if let Some(c) = field {

@@ -80,6 +80,24 @@ pub(crate) fn field_re() -> &'static Regex {
     })
 }
 
+/// [`field_re`]'s captures of `line`; a line without `**` is not searched.
+pub(crate) fn field_captures(line: &str) -> Option<regex::Captures<'_>> {
+    if line.contains("**") {
+        field_re().captures(line)
+    } else {
+        None
+    }
+}
+
+/// [`plain_field_re`]'s captures of `line`; a line without `:` is not searched.
+pub(crate) fn plain_field_captures(line: &str) -> Option<regex::Captures<'_>> {
+    if line.contains(':') {
+        plain_field_re().captures(line)
+    } else {
+        None
+    }
+}
+
 /// A plain `Name: value` line (no bold), for section hints written without markup.
 pub(crate) fn plain_field_re() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();

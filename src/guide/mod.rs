@@ -25,7 +25,7 @@ use crate::text::LineIndex;
 
 use key_findings::targets_from_integration_points;
 pub use key_findings::{parse_key_findings, KeyFindings};
-use markdown::{blocks, field_is, field_re, plain_field_re, quoted_or_whole, strip_md, Block};
+use markdown::{blocks, field_captures, field_is, plain_field_captures, quoted_or_whole, strip_md, Block};
 
 mod key_findings;
 mod loose;
@@ -753,9 +753,9 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                     claim_targets.extend(claims);
                 }
                 for (i, line) in src.lines().enumerate() {
-                    let Some(c) = field_re().captures(line) else {
+                    let Some(c) = field_captures(line) else {
                         if let (Some(t), Some(c)) =
-                            (targets.last_mut().filter(|_| open.is_some()), plain_field_re().captures(line))
+                            (targets.last_mut().filter(|_| open.is_some()), plain_field_captures(line))
                         {
                             // A plain `Section: ...` line inside a target.
                             if field_is(&c[1], &g.fields.section_hint) {
@@ -1428,7 +1428,7 @@ fn avoid_lines(text: &str) -> Vec<(String, usize)> {
 /// The first `**Certainty:**`-like field of a text.
 fn certainty_line(text: &str, names: &[String]) -> Option<String> {
     text.lines().find_map(|line| {
-        let c = field_re().captures(line)?;
+        let c = field_captures(line)?;
         field_is(&c[1], names).then(|| strip_md(&c[2])).filter(|v| !v.is_empty())
     })
 }
