@@ -262,9 +262,66 @@ pub struct Bm25 {
 enum LocalTerms {
     /// Terms of a book's vocabulary: vocabulary id -> local id, and local id -> vocabulary id.
     Book { vocab: Arc<Vocabulary>, local: HashMap<u32, u32>, terms: Vec<u32> },
-    /// A vocabulary of the index's own, numbered as the local ids (read back from
-    /// [`Bm25Parts`]).
-    Own(Vocabulary),
+    /// The index's own terms, numbered as the local ids (read back from [`Bm25Parts`]).
+    Own(OwnTerms),
+}
+
+/// Terms back to back in one string, found by the hash of their text: reading an index
+/// back allocates no string per term.
+struct OwnTerms {
+    text: String,
+    /// Local id -> the end of its term in `text` (its start is the previous one's end).
+    ends: Vec<u32>,
+    /// FxHash of a term -> its local id; terms whose hash another term has are not in it.
+    by_hash: HashMap<u64, u32>,
+    /// Local ids of terms sharing a hash with another (almost never any): searched one by one.
+    shared_hash: Vec<u32>,
+}
+
+impl OwnTerms {
+    fn hash(term: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        term.hash(&mut h);
+        h.finish()
+    }
+
+    fn new(text: String, ends: Vec<u32>) -> Option<Self> {
+        let sound = ends.windows(2).all(|w| w[0] <= w[1])
+            && ends.last().is_none_or(|&e| e as usize == text.len())
+            && ends.iter().all(|&e| text.is_char_boundary(e as usize));
+        if !sound {
+            return None;
+        }
+        let mut terms = OwnTerms { text, ends, by_hash: HashMap::default(), shared_hash: Vec::new() };
+        let mut clashes: Vec<u64> = Vec::new();
+        for id in 0..terms.ends.len() as u32 {
+            let h = Self::hash(terms.name(id));
+            if let Some(other) = terms.by_hash.insert(h, id) {
+                terms.shared_hash.extend([other, id]);
+                clashes.push(h);
+            }
+        }
+        for h in clashes {
+            terms.by_hash.remove(&h);
+        }
+        terms.shared_hash.sort_unstable();
+        terms.shared_hash.dedup();
+        Some(terms)
+    }
+
+    fn name(&self, id: u32) -> &str {
+        let end = self.ends[id as usize] as usize;
+        let start = if id == 0 { 0 } else { self.ends[id as usize - 1] as usize };
+        &self.text[start..end]
+    }
+
+    fn id(&self, term: &str) -> Option<u32> {
+        match self.by_hash.get(&Self::hash(term)) {
+            Some(&id) if self.name(id) == term => Some(id),
+            _ => self.shared_hash.iter().copied().find(|&id| self.name(id) == term),
+        }
+    }
 }
 
 impl LocalTerms {
@@ -272,16 +329,17 @@ impl LocalTerms {
     fn name(&self, id: u32) -> &str {
         match self {
             LocalTerms::Book { vocab, terms, .. } => vocab.name(terms[id as usize]),
-            LocalTerms::Own(vocab) => vocab.name(id),
+            LocalTerms::Own(own) => own.name(id),
         }
     }
 }
 
-/// A [`Bm25`] index without a vocabulary: `names[id]` is the term of local id `id`; each
-/// document is `(local id, count)` sorted by id.
+/// A [`Bm25`] index without a vocabulary: the terms back to back in `names`, local id `id`
+/// ending at `ends[id]`; each document is `(local id, count)` sorted by id.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Bm25Parts {
-    names: Vec<Box<str>>,
+    names: String,
+    ends: Vec<u32>,
     docs: Vec<Vec<(u32, u32)>>,
 }
 
@@ -362,14 +420,20 @@ impl Bm25 {
 
     /// The index as a snapshot keeps it: its own terms and documents, no vocabulary.
     pub fn parts(&self) -> Bm25Parts {
-        let names = (0..self.df.len() as u32).map(|id| self.terms.name(id).into()).collect();
-        Bm25Parts { names, docs: self.docs.clone() }
+        let mut names = String::new();
+        let ends = (0..self.df.len() as u32)
+            .map(|id| {
+                names.push_str(self.terms.name(id));
+                names.len() as u32
+            })
+            .collect();
+        Bm25Parts { names, ends, docs: self.docs.clone() }
     }
 
     /// The index [`Bm25::parts`] gave, with weights `k1` and `b`; `None` when the parts do
     /// not fit together (an id outside the names, a document not sorted by id).
     pub fn from_parts(parts: Bm25Parts, k1: f64, b: f64) -> Option<Self> {
-        let n = parts.names.len();
+        let n = parts.ends.len();
         let mut df = vec![0u32; n];
         let mut lengths = Vec::with_capacity(parts.docs.len());
         for doc in &parts.docs {
@@ -379,16 +443,15 @@ impl Bm25 {
             doc.iter().for_each(|&(id, _)| df[id as usize] += 1);
             lengths.push(doc.iter().map(|&(_, c)| c).sum::<u32>() as f64);
         }
-        let ids = parts.names.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-        let vocab = Vocabulary { ids, names: parts.names };
-        Some(Self::indexed(parts.docs, lengths, LocalTerms::Own(vocab), df, k1, b))
+        let own = OwnTerms::new(parts.names, parts.ends)?;
+        Some(Self::indexed(parts.docs, lengths, LocalTerms::Own(own), df, k1, b))
     }
 
     /// The local id of a query term.
     fn local_id(&self, term: &str) -> Option<u32> {
         match &self.terms {
             LocalTerms::Book { vocab, local, .. } => vocab.id(term).and_then(|t| local.get(&t).copied()),
-            LocalTerms::Own(vocab) => vocab.id(term),
+            LocalTerms::Own(own) => own.id(term),
         }
     }
 
@@ -581,10 +644,18 @@ mod tests {
         assert!(read.scores(&terms("pacing"))[0] > 0.0);
         // Parts that do not fit together are refused: an id outside the names, an unsorted
         // document.
-        let parts = |docs: Vec<Vec<(u32, u32)>>| Bm25Parts { names: vec!["pacing".into(), "energy".into()], docs };
+        let parts = |docs: Vec<Vec<(u32, u32)>>| Bm25Parts { names: "pacingenergy".into(), ends: vec![6, 12], docs };
         assert!(Bm25::from_parts(parts(vec![vec![(0, 1), (2, 1)]]), 1.2, 0.75).is_none());
         assert!(Bm25::from_parts(parts(vec![vec![(1, 1), (0, 1)]]), 1.2, 0.75).is_none());
         assert!(Bm25::from_parts(parts(vec![vec![(0, 2), (1, 1)]]), 1.2, 0.75).is_some());
+        // Term ends past the text or out of order.
+        let bad = Bm25Parts { names: "pacing".into(), ends: vec![6, 12], docs: Vec::new() };
+        assert!(Bm25::from_parts(bad, 1.2, 0.75).is_none());
+        let bad = Bm25Parts { names: "pacingenergy".into(), ends: vec![12, 6], docs: Vec::new() };
+        assert!(Bm25::from_parts(bad, 1.2, 0.75).is_none());
+        // Terms with one hash (here: the same term twice) are still found, the first first.
+        let own = OwnTerms::new("abab".into(), vec![2, 4]).unwrap();
+        assert_eq!((own.id("ab"), own.id("ba"), own.name(1)), (Some(0), None, "ab"));
     }
 
     #[test]
