@@ -243,7 +243,7 @@ pub type LabelSites = HashMap<String, Vec<String>>;
 pub use crate::relevance::ContentDocs;
 
 /// The .bib files holding the bibliography's entries (in the order their first entry comes
-/// by citation key), each with its content terms (see `bookkeeping`).
+/// by citation key), each with its content terms longer than three letters (see `bookkeeping`).
 pub type BibFileTerms = Vec<(String, std::collections::HashSet<String>)>;
 
 /// Chapter file -> its headings as `(level, title)` in order, by

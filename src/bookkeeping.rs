@@ -66,7 +66,16 @@ pub fn choose_bib_file(book: &Book, entry: &str) -> Option<String> {
         let paths: Vec<&String> = book.bib.entries.values().map(|e| &e.path).filter(|p| seen.insert(*p)).collect();
         let with_text: Vec<(&String, &str)> =
             paths.into_iter().filter_map(|p| Some((p, book.sources.get(p)?.as_str()))).collect();
-        let sets = crate::text::parallel_map(&with_text, |(_, text)| terms(text).into_iter().collect());
+        // Only terms longer than three letters are compared (below); each stored once.
+        let sets = crate::text::parallel_map(&with_text, |(_, text)| {
+            let mut set = std::collections::HashSet::new();
+            crate::text::for_each_term(text, |t| {
+                if t.len() > 3 && !set.contains(t) {
+                    set.insert(t.to_string());
+                }
+            });
+            set
+        });
         std::sync::Arc::new(with_text.iter().map(|(p, _)| (*p).clone()).zip(sets).collect())
     });
     let wanted: BTreeSet<String> = terms(entry).into_iter().filter(|t| t.len() > 3).collect();
