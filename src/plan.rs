@@ -270,6 +270,17 @@ fn plan_target(
                 .at(where_.0, Some(where_.1))
                 .help("correct the guide's **File:** line"),
             );
+            // Nothing is inserted, but the closest file's best sections are offered for
+            // review: a stale path from an older layout of the book still says what the
+            // text is about.
+            if let Some((path, score)) = closest.first() {
+                plan.candidates =
+                    place::rank_with(book, path, target, &target.keys, context, book.rules.scoring.place.top, priors);
+                for c in &mut plan.candidates {
+                    c.reasons.insert(0, format!("no file matches the target; {path} is the closest ({score:.2})"));
+                }
+                plan.review = !plan.candidates.is_empty();
+            }
             plan.findings = findings;
             return plan;
         }

@@ -350,12 +350,24 @@ impl<'b> Resolver<'b> {
             v.dedup();
             v
         };
-        let hint_terms = NameTerms::new(as_set(name_terms(&chapter_slug(name))), &self.idf, self.idf_max);
+        // Words that name no chapter's subject: the word "chapter", numbers, extensions.
+        let topical = |t: &String| {
+            t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ")
+        };
+        // A hint in words ("Chapter 8: Mitochondrial Dysfunction", "pediatric ME/CFS
+        // chapter") is a title, not a path: a slash in it separates no folders, and only
+        // its topical words count (a word no chapter name holds weighs as the rarest).
+        let name_hint = if is_file_hint || !hint.contains(char::is_whitespace) {
+            name_terms(&chapter_slug(name))
+        } else {
+            let mut words = terms(hint);
+            words.retain(topical);
+            name_terms(&words.join(" "))
+        };
+        let hint_terms = NameTerms::new(as_set(name_hint), &self.idf, self.idf_max);
         let number = chapter_number(hint).or_else(|| chapter_number(&target.title_hint));
         let mut heading_terms = terms(&target.title_hint);
-        heading_terms.retain(|t| {
-            t != "chapter" && !t.chars().all(|c| c.is_ascii_digit()) && !t.ends_with("tex") && !t.ends_with("typ")
-        });
+        heading_terms.retain(topical);
         let heading_terms = NameTerms::new(as_set(name_terms(&heading_terms.join(" "))), &self.idf, self.idf_max);
         let hint_dir = crate::text::parent_dir(hint);
         let content = self.content_scores(context);
@@ -577,9 +589,17 @@ impl<'b> Resolver<'b> {
 
 /// [`terms`] of a chapter name or title cut to their first seven letters, so that word forms
 /// meet: "metabolic"/"metabolism", "mitochondria"/"mitochondrial", "neurological"/"neurology".
-/// Names are short, so the few words this merges wrongly cost little.
+/// Names are short, so the few words this merges wrongly cost little. A `dys-` word names
+/// the disorder of what it prefixes, which a chapter is named after: "Mitochondrial
+/// Dysfunction" is the subject of "Mitochondrial Function", "dysautonomia" of "Autonomic".
 fn name_terms(text: &str) -> Vec<String> {
-    terms(text).into_iter().map(|t| t.chars().take(7).collect()).collect()
+    terms(text)
+        .into_iter()
+        .map(|t| {
+            let t = t.strip_prefix("dys").filter(|rest| rest.len() >= 4).unwrap_or(&t);
+            t.chars().take(7).collect()
+        })
+        .collect()
 }
 
 /// A name's terms as a set (sorted, no repeats) with the sum of their IDF weights, so a

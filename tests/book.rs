@@ -137,12 +137,13 @@ fn stale_paths_resolve_by_name_slug_or_not_at_all() {
         ("typst/ch04-symptom-management.typ".into(), "fuzzy")
     );
     // The title wins over a chapter number that now belongs to another chapter: "Symptoms"
-    // names ch04 (0.345); ch03 gets no bonus for its number (0.3, it was 0.4).
+    // names ch04 (0.379; the words "Chapter 3" name no subject); ch03 gets no bonus for its
+    // number (0.3, it was 0.4).
     match r.resolve(&target("Chapter 3: Symptoms", "Chapter 3: Symptoms"), "central sensitization pain") {
         Resolution::Unresolved(closest) => assert_eq!(
             closest[..2],
             [
-                ("typst/ch04-symptom-management.typ".to_string(), 0.345),
+                ("typst/ch04-symptom-management.typ".to_string(), 0.379),
                 ("typst/ch03-mechanisms/ch03-mechanisms.typ".to_string(), 0.3)
             ]
         ),
@@ -228,4 +229,44 @@ fn a_typst_hint_never_resolves_to_a_latex_file_the_book_has_left() {
             other => panic!("{hint}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_hint_in_words_is_matched_by_its_subject_words() {
+    let (d, root) = common::copy_book();
+    let main = std::fs::read_to_string(root.join("main.tex")).unwrap().replace(
+        "\\input{chapters/ch02-treatments}\n",
+        "\\input{chapters/ch02-treatments}\n\\input{chapters/ch05-immune-dysfunction}\n\
+         \\input{chapters/ch06-energy-metabolism}\n\\input{chapters/ch07-severe-illness}\n",
+    );
+    common::write(&root, "main.tex", &main);
+    common::write(
+        &root,
+        "chapters/ch05-immune-dysfunction.tex",
+        "\\chapter{Immune System Dysfunction}\nNatural killer cells and cytokines.\n",
+    );
+    common::write(
+        &root,
+        "chapters/ch06-energy-metabolism.tex",
+        "\\chapter{Energy Metabolism and Mitochondrial Function}\nATP production and lactate.\n",
+    );
+    common::write(
+        &root,
+        "chapters/ch07-severe-illness.tex",
+        "\\chapter{Severe ME/CFS}\nCare for people who are bedbound.\n",
+    );
+    let (_d, root) = common::commit_all((d, root));
+    let book = Book::open(&root, "HEAD").unwrap();
+    let mut r = Resolver::new(&book);
+    let path = |res: Resolution| match res {
+        Resolution::Resolved(t) => t.path,
+        other => panic!("not resolved: {other:?}"),
+    };
+    // "Dysfunction" of the mitochondria is the subject of the chapter on their function,
+    // not of another chapter that happens to say "dysfunction" (before: ch05, by that word).
+    let title = "Chapter 9: Mitochondrial Dysfunction";
+    assert_eq!(path(r.resolve(&target(title, title), "")), "chapters/ch06-energy-metabolism.tex");
+    // A slash in words separates no folders: "ME/CFS" is a word of the title (before: only
+    // "CFS chapter" was compared, and nothing matched well enough).
+    assert_eq!(path(r.resolve(&target("severe ME/CFS chapter", ""), "")), "chapters/ch07-severe-illness.tex");
 }

@@ -175,3 +175,32 @@ fn a_guide_without_target_headings_is_planned_in_the_file_it_names() {
     // Planning writes nothing.
     assert_eq!(git(&book, &["status", "--porcelain", "--untracked-files=no"]), "");
 }
+
+#[test]
+fn an_unresolved_target_offers_the_closest_file_for_review_and_inserts_nothing() {
+    let (_d, book) = git_book();
+    let dir = book.join("Literature/stale");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A path from a layout the book no longer has, naming no chapter of today's book.
+    std::fs::write(
+        dir.join("integration-guide.md"),
+        "# Integration Guide: Glia\n\n## Paper Citation Key\n**BibTeX key:** `Nakatomi2014microglia`\n\n\
+         ### Primary Target: Chapter 31 - Glial Biology\n**File:** `contents/part09-old/ch31-glial-biology.tex`\n\n\
+         ```latex\nMicroglial activation seen on PET tracks symptom severity~\\cite{Nakatomi2014microglia}.\n```\n",
+    )
+    .unwrap();
+    let out = tool(&book).args(["plan", "--format", "json", "Literature/stale"]).output().unwrap();
+    assert!(out.status.code().unwrap() <= 1, "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(t["resolved"], serde_json::Value::Null, "{t}");
+    assert_eq!(t["status"], "skipped");
+    assert!(t["findings"].as_array().unwrap().iter().any(|f| f["code"] == "target-unresolved"), "{t}");
+    // The closest file by name and content is offered, marked as a guess.
+    let top = &t["candidates"][0];
+    assert_eq!(top["path"], "typst/ch03-mechanisms/sec-01-neuroinflammation.typ", "{top}");
+    assert!(top["reasons"][0].as_str().unwrap().starts_with("no file matches the target;"), "{top}");
+    // Nothing is inserted.
+    let out = tool(&book).args(["diff", "Literature/stale"]).output().unwrap();
+    assert_eq!(stdout(&out), "", "{}", stderr(&out));
+}

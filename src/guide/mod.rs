@@ -486,6 +486,19 @@ fn rank_field(name: &str, g: &GuideRules) -> Option<usize> {
     .then_some(rank)
 }
 
+/// True for a line that continues the field value on the line before it: text of the
+/// same paragraph, not another field, list item, table row, heading, fence or quote.
+fn continues_value(line: &str) -> bool {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let numbered = RE.get_or_init(|| Regex::new(r"^\d+[.)]\s").unwrap());
+    let t = line.trim();
+    !t.is_empty()
+        && !t.starts_with(['-', '*', '+', '|', '#', '`', '>', '<', '\\'])
+        && !numbered.is_match(t)
+        && field_captures(line).is_none()
+        && plain_field_captures(line).is_none()
+}
+
 /// A file hint from a field value: a backticked span, else a file name in the text, else
 /// the text before a dash or parenthesis (a chapter name, resolved by title).
 fn file_value(value: &str) -> String {
@@ -752,7 +765,8 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                     }
                     claim_targets.extend(claims);
                 }
-                for (i, line) in src.lines().enumerate() {
+                let lines: Vec<&str> = src.lines().collect();
+                for (i, &line) in lines.iter().enumerate() {
                     let Some(c) = field_captures(line) else {
                         if let (Some(t), Some(c)) =
                             (targets.last_mut().filter(|_| open.is_some()), plain_field_captures(line))
@@ -791,7 +805,14 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
                     if let Some(rank) = rank_field(&name, g) {
                         // `**Primary:** ch08-x.tex` / `**Primary target:** `path``: a target
                         // that lasts until the next heading at the current level or above.
-                        let mut t = new_target(Some(rank), value.clone(), line_no, targets.len());
+                        // A value wrapped onto the next lines of its paragraph goes on there
+                        // ("... or the pediatric section of / whichever chapter covers ...").
+                        let mut title = value.clone();
+                        for next in lines[i + 1..].iter().take_while(|l| continues_value(l)) {
+                            title.push(' ');
+                            title.push_str(next.trim());
+                        }
+                        let mut t = new_target(Some(rank), title, line_no, targets.len());
                         t.file_hint = Some(file_value(&value)).filter(|v| !v.is_empty());
                         targets.push(t);
                         open = Some(if current_level == 0 { u8::MAX } else { current_level });

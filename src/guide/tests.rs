@@ -459,3 +459,16 @@ fn a_guide_that_names_sections_to_add_adds_sections() {
     let without = "# Guide\n\nAdd new paragraph after the lead-in; add new citations to the bibliography.\n\n### Primary Target\n**File:** `ch09.tex`\n";
     assert!(!parse_guide(without, "g.md", &Rules::builtin()).adds_sections);
 }
+
+#[test]
+fn a_rank_field_wrapped_onto_the_next_line_keeps_its_words() {
+    let text = "# G\n### Placement\n\n**Primary:** the sleep chapter (ch09 if it exists) or the sleep part of\nwhichever chapter covers daily routines\nSection: naps\n- a list item\n\n```latex\nx\n```\n";
+    let g = parse_guide(text, "g.md", &Rules::builtin());
+    let t = &g.targets[0];
+    assert_eq!(t.file_hint.as_deref(), Some("the sleep chapter"));
+    assert_eq!(
+        t.title_hint,
+        "the sleep chapter (ch09 if it exists) or the sleep part of whichever chapter covers daily routines"
+    );
+    assert_eq!(t.section_hints, vec!["naps"]);
+}
