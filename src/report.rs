@@ -292,6 +292,13 @@ pub fn github_summary(plans: &[GuidePlan], book_findings: &[&Finding]) -> String
 /// Written file by file (the whole book's model is several megabytes of JSON: one value
 /// tree for all of it would double the run's memory), keys in sorted order as elsewhere.
 pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> String {
+    // Each file's findings, in their order: one pass, not one per file.
+    let mut by_file: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
+    for x in findings {
+        if let Some(p) = x.path.as_deref() {
+            by_file.entry(p).or_default().push(x);
+        }
+    }
     let file_json = |f: &String| -> Value {
         {
             let mut headings = Vec::new();
@@ -346,7 +353,7 @@ pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> Stri
                 "references": uses.references.iter().map(|(k, l)| json!({"name": k, "line": l})).collect::<Vec<_>>(),
                 "includes": includes,
                 "entries": entries,
-                "findings": findings.iter().filter(|x| x.path.as_deref() == Some(f.as_str())).map(finding_json).collect::<Vec<_>>(),
+                "findings": by_file.get(f.as_str()).into_iter().flatten().map(|x| finding_json(x)).collect::<Vec<_>>(),
             })
         }
     };
