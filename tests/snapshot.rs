@@ -86,21 +86,27 @@ fn a_whole_book_check_keeps_its_term_table_beside_the_snapshot() {
 #[test]
 fn a_changed_byte_in_the_section_indexes_is_never_used_and_the_part_is_written_anew() {
     let (_d, book) = git_book_with_families();
-    let args = ["check", "--format", "json"];
-    let reference = fresh(&book, &args);
-    run(&book, &args);
-    let sections = part(&book, "sections");
-    let whole = std::fs::read(&sections).unwrap();
-    let mut bytes = whole.clone();
     // One letter of a heading title kept in a section index.
-    let at = bytes.windows(11).position(|w| w == b"Antagonists").expect("a heading in the section indexes");
+    run_over_damaged_part(&book, &["check", "--format", "json"], "sections");
+}
+
+/// Runs `args` once (writing the snapshot), changes one letter of "Antagonists" in the part
+/// with `extension`, runs again: that run reads the snapshot, prints the reference output
+/// and writes the part anew; the run after it reads the snapshot again.
+fn run_over_damaged_part(book: &Path, args: &[&str], extension: &str) {
+    let reference = fresh(book, args);
+    run(book, args);
+    let file = part(book, extension);
+    let whole = std::fs::read(&file).unwrap();
+    let mut bytes = whole.clone();
+    let at = bytes.windows(11).position(|w| w == b"Antagonists").expect("\"Antagonists\" in the part");
     bytes[at + 2] = b'E';
-    std::fs::write(&sections, &bytes).unwrap();
-    let (out, from_snapshot) = run(&book, &args);
+    std::fs::write(&file, &bytes).unwrap();
+    let (out, from_snapshot) = run(book, args);
     assert!(from_snapshot, "the snapshot itself is sound");
-    assert_eq!(out, reference, "the damaged section indexes must not be used");
-    assert_eq!(std::fs::read(&sections).unwrap(), whole, "the section indexes are written anew");
-    again_from_snapshot(&book, &args, &reference);
+    assert_eq!(out, reference, "the damaged .{extension} part must not be used");
+    assert!(std::fs::read(&file).unwrap() == whole, "the .{extension} part is written anew");
+    again_from_snapshot(book, args, &reference);
 }
 
 #[test]
@@ -184,22 +190,8 @@ fn one_changed_byte_is_never_used() {
 fn a_changed_byte_in_the_texts_is_read_from_the_commit_and_the_texts_written_anew() {
     let (_d, book) = git_book();
     // A diff reads the text of the chapter it changes (a plan may need none: the section
-    // indexes are in the snapshot too).
-    let args = ["diff", KETAMINE];
-    let reference = fresh(&book, &args);
-    run(&book, &args);
-    let texts = part(&book, "texts");
-    let whole = std::fs::read(&texts).unwrap();
-    let mut bytes = whole.clone();
-    // One letter of the chapter the guide places into, by its heading's words.
-    let at = bytes.windows(11).position(|w| w == b"Antagonists").expect("chapter text in the texts part");
-    bytes[at + 2] = b'E';
-    std::fs::write(&texts, &bytes).unwrap();
-    let (out, from_snapshot) = run(&book, &args);
-    assert!(from_snapshot, "the snapshot itself is sound");
-    assert_eq!(out, reference, "the damaged text must come from the commit");
-    assert!(std::fs::read(&texts).unwrap() == whole, "the texts part is written anew");
-    again_from_snapshot(&book, &args, &reference);
+    // indexes are in the snapshot too); the letter is in that chapter's heading.
+    run_over_damaged_part(&book, &["diff", KETAMINE], "texts");
 }
 
 #[test]
