@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{copy_book, git, git_book, stderr, stdout, tool};
+use common::{copy_book, git, git_book, stderr, stdout, tool, write};
 
 const KETAMINE: &str = "Literature/treatments/ketamine";
 
@@ -179,16 +179,14 @@ fn a_guide_without_target_headings_is_planned_in_the_file_it_names() {
 #[test]
 fn an_unresolved_target_offers_the_closest_file_for_review_and_inserts_nothing() {
     let (_d, book) = git_book();
-    let dir = book.join("Literature/stale");
-    std::fs::create_dir_all(&dir).unwrap();
     // A path from a layout the book no longer has, naming no chapter of today's book.
-    std::fs::write(
-        dir.join("integration-guide.md"),
+    write(
+        &book,
+        "Literature/stale/integration-guide.md",
         "# Integration Guide: Glia\n\n## Paper Citation Key\n**BibTeX key:** `Nakatomi2014microglia`\n\n\
          ### Primary Target: Chapter 31 - Glial Biology\n**File:** `contents/part09-old/ch31-glial-biology.tex`\n\n\
          ```latex\nMicroglial activation seen on PET tracks symptom severity~\\cite{Nakatomi2014microglia}.\n```\n",
-    )
-    .unwrap();
+    );
     let out = tool(&book).args(["plan", "--format", "json", "Literature/stale"]).output().unwrap();
     assert!(out.status.code().unwrap() <= 1, "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
