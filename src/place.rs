@@ -637,7 +637,7 @@ struct TitleForm {
 
 impl TitleForm {
     fn new(title: &str) -> Self {
-        let mut terms = terms(title);
+        let mut terms = crate::text::title_terms(title);
         terms.sort_unstable();
         terms.dedup();
         TitleForm { words: words(title), terms, names_containing: true }
@@ -1449,6 +1449,10 @@ mod tests {
         assert_eq!(title_similarity("Microglial Activation", "Microglial activation"), 1.0);
         assert_eq!(title_similarity("Activation", "Microglial Activation"), 0.9);
         assert!(title_similarity("Sleep", "Pain") < 0.01);
+        // One-letter words tell cell types and vitamins apart.
+        assert_eq!(title_similarity("T Cell Dysfunction", "T Cell Metabolic Dysfunction"), 0.9);
+        assert_eq!(title_similarity("T Cell Dysfunction", "Clinical Significance of NK Cell Dysfunction"), 0.5);
+        assert_eq!(title_similarity("Vitamin D", "Vitamin B12 and Folate"), 0.4);
     }
 
     #[test]
