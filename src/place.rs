@@ -249,6 +249,20 @@ pub fn rank_with(
         target.section_hints.iter().chain(&target.block_hints).flat_map(|h| Hint::parse(h)).collect();
     let hint_forms: Vec<TitleForm> =
         hints.iter().map(|h| TitleForm::new(&h.title).topic_among(forms, w.topic_word_headings)).collect();
+    // A hint naming a section by number and title ("§15.6 Autonomic Medications") whose
+    // title names a heading is placed by the title: section numbers go stale when chapters
+    // are added or split, as they did when the real book moved to Typst.
+    let hints: Vec<Hint> = hints
+        .into_iter()
+        .zip(&hint_forms)
+        .map(|(mut h, form)| {
+            if h.number.is_some() && !h.title.is_empty() && forms.iter().any(|(f, _)| form.similarity(f) >= w.hint_min)
+            {
+                h.number = None;
+            }
+            h
+        })
+        .collect();
     let new_section = wants_new_section(target);
     // A target without hints: the paper's subject (its folder's name) may be a heading.
     let subject = target
@@ -743,6 +757,14 @@ impl Hint {
         if titles.is_empty() && label.is_none() && anchor.is_none() && env_end.is_none() {
             let cleaned = paren_re.replace_all(hint, " ");
             let cleaned = line_re.replace_all(&cleaned, " ");
+            let cleaned = title_of_directive(&cleaned);
+            // "After §15.6 (Autonomic medications)": with the number gone, the words in
+            // parentheses are the title.
+            let cleaned = if crate::text::terms(&cleaned).is_empty() {
+                paren_re.find_iter(hint).map(|m| m.as_str().trim_matches(['(', ')'])).collect::<Vec<_>>().join(" ")
+            } else {
+                cleaned
+            };
             titles.extend(
                 cleaned
                     .split(" or ")
@@ -800,6 +822,26 @@ fn arrow_path(hint: &str) -> Option<Vec<String>> {
         .filter(|p| !p.is_empty())
         .collect();
     (parts.len() >= 2).then_some(parts)
+}
+
+/// A hint's words without the directive around its title: a leading `EXPAND EXISTING:`,
+/// `ADD NEW:`, `New Section:` (what to do, not which heading) and section numbers
+/// (`§15.7.4`, `Section 3.2`: matched by [`section_number`], not as words of the title).
+/// "EXPAND EXISTING: §15.7.4 Low-Dose Aripiprazole" -> "Low-Dose Aripiprazole".
+fn title_of_directive(hint: &str) -> String {
+    static RES: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
+    let [lead, number] = RES.get_or_init(|| {
+        [
+            regex::Regex::new(
+                r"(?i)^\s*(?:expand|extend|update|revise|add|insert|create)?\s*(?:new|existing)?\s*(?:major\s+)?(?:section|subsection)?\s*:\s*",
+            )
+            .unwrap(),
+            regex::Regex::new(r"(?i)(?:\b(?:after|before|within|in)\s+)?(?:§\s*|\b(?:sub)*sections?\s+|\bsec\.\s*)\d+(?:\.\d+)*\b")
+                .unwrap(),
+        ]
+    });
+    let rest = lead.replace(hint, "");
+    number.replace_all(&rest, " ").trim().to_string()
 }
 
 /// A section number named in a hint: `Section 7.3.2`, `§3.2`, `sec. 4.1`, or a hint opening
@@ -1489,6 +1531,17 @@ mod tests {
         assert_eq!((h[0].title.as_str(), h[0].line), ("MCAS overlap and mast-microglia loop", Some(296)));
         let h = Hint::parse("\\label{sec:pem} in ch03");
         assert_eq!(h[0].label.as_deref(), Some("sec:pem"));
+    }
+
+    #[test]
+    fn a_directive_and_a_section_number_are_not_words_of_the_title() {
+        let h = Hint::parse("EXPAND EXISTING: §15.7.4 Low-Dose Aripiprazole (LDA)");
+        assert_eq!((h[0].title.as_str(), h[0].number.clone()), ("Low-Dose Aripiprazole", Some(vec![15, 7, 4])));
+        let h = Hint::parse("After §15.6 (Autonomic medications)");
+        assert_eq!((h[0].title.as_str(), h[0].number.clone()), ("Autonomic medications", Some(vec![15, 6])));
+        assert_eq!(Hint::parse("New Section: Viral Persistence")[0].title, "Viral Persistence");
+        assert_eq!(Hint::parse("Pacing: heart rate")[0].title, "Pacing: heart rate");
+        assert_eq!(Hint::parse("Section 3.2")[0].title, "");
     }
 
     #[test]

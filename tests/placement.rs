@@ -87,6 +87,21 @@ fn a_section_number_is_counted_in_document_order() {
 }
 
 #[test]
+fn a_stale_section_number_yields_to_the_title_beside_it() {
+    let (_d, book) = fixture();
+    // 5.2 is "Crash Recovery" today; the guide's title names another section, and wins.
+    let c = rank(&book, &target(&["EXPAND EXISTING: §5.2 Activity Thresholds"]), &[], "");
+    assert_eq!(top(&c).1, "Activity Thresholds");
+    assert!(c[0].reasons[0].contains("matches heading \"Activity Thresholds\""), "{:?}", c[0].reasons);
+    // Only a number and the title in parentheses.
+    let c = rank(&book, &target(&["After §5.2 (Activity Thresholds)"]), &[], "");
+    assert_eq!(top(&c).1, "Activity Thresholds");
+    // A title that names no heading leaves the number to place it.
+    let c = rank(&book, &target(&["§5.2 Orthostatic Tables"]), &[], "");
+    assert_eq!(top(&c).1, "Crash Recovery");
+}
+
+#[test]
 fn an_arrow_path_picks_the_same_titled_section_under_the_named_parent() {
     let (_d, book) = fixture();
     let c = rank(&book, &target(&["Crash Recovery → Limitations"]), &[], "");
