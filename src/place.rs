@@ -1065,11 +1065,26 @@ fn find_anchor(lines: &[&str], o: &crate::outline::Outline, h: &Hint) -> Option<
         // Text may wrap: look in each line joined with the next two, starting only where
         // the anchor's longest word is near (one pass without copying the file rules most
         // files out).
-        match_starts(lines, &wanted).into_iter().find(|&i| {
-            squash(lines[i]).contains(&wanted)
+        // A quote shortened with an ellipsis ("chemical sensitivity...reported by 70–90%")
+        // is found by its parts, in order.
+        let wanted = wanted.replace("...", "…");
+        let parts: Vec<&str> = wanted.split('…').map(str::trim).filter(|p| !p.is_empty()).collect();
+        let holds = |text: &str| {
+            let mut rest = text;
+            parts.iter().all(|p| match rest.find(p) {
+                Some(at) => {
+                    rest = &rest[at + p.len()..];
+                    true
+                }
+                None => false,
+            })
+        };
+        let longest = parts.iter().copied().max_by_key(|p| p.len()).unwrap_or("");
+        match_starts(lines, longest).into_iter().find(|&i| {
+            holds(&squash(lines[i]))
                 || (!squash(lines[i]).is_empty()
-                    && squash(&lines[i..(i + 3).min(lines.len())].join(" ")).contains(&wanted)
-                    && !squash(&lines[i + 1..(i + 3).min(lines.len())].join(" ")).contains(&wanted))
+                    && holds(&squash(&lines[i..(i + 3).min(lines.len())].join(" ")))
+                    && !holds(&squash(&lines[i + 1..(i + 3).min(lines.len())].join(" "))))
         })
     };
     found.map(|i| i + 1)

@@ -124,6 +124,20 @@ fn a_stale_line_anchor_is_found_by_its_quoted_text() {
 }
 
 #[test]
+fn a_quote_shortened_with_an_ellipsis_is_found_by_its_parts_in_order() {
+    let (_d, book) = fixture();
+    let sleep = line_of(&book, "Sleep carries most");
+    for quote in ["Sleep carries...return to their baseline", "sleep carries most of the recovery… sooner"] {
+        let c = rank(&book, &target(&[&format!("Line ~5, text: \"{quote}\"")]), &[], "");
+        assert_eq!(top(&c).0, line_of(&book, "to their baseline sooner."), "{quote}");
+        assert!(c[0].reasons[0].contains(&format!("found at line {sleep}, guide said line 5")), "{:?}", c[0].reasons);
+    }
+    // The parts in the other order are not the quote.
+    let c = rank(&book, &target(&["Line ~5, text: \"return to their baseline...Sleep carries\""]), &[], "");
+    assert!(!c[0].reasons[0].contains("found at line"), "{:?}", c[0].reasons);
+}
+
+#[test]
 fn after_the_paragraph_mentioning_a_topic() {
     let (_d, book) = fixture();
     let c = rank(&book, &target(&["after the paragraph mentioning sleep"]), &[], "");
