@@ -765,6 +765,8 @@ impl Hint {
             } else {
                 cleaned
             };
+            // "A or B", "A / B" and "A and/or B" name alternatives ("AMPK/mTOR" is one word).
+            let cleaned = cleaned.replace(" and/or ", " or ").replace(" / ", " or ");
             titles.extend(
                 cleaned
                     .split(" or ")
@@ -1537,6 +1539,11 @@ mod tests {
         assert!(h.iter().all(|h| h.line == Some(76)));
         let h = Hint::parse("Line ~468, existing subsection === TRP Channel Sensitization by ROS");
         assert_eq!((h[0].title.as_str(), h[0].line), ("TRP Channel Sensitization by ROS", Some(468)));
+        let h = Hint::parse("Hypothalamic dysfunction / Sleep-wake regulation and/or AMPK/mTOR signalling");
+        assert_eq!(
+            h.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(),
+            vec!["Hypothalamic dysfunction", "Sleep-wake regulation", "AMPK/mTOR signalling"]
+        );
         let h = Hint::parse("Age-Dependent Recovery or Vicious Cycles section");
         assert_eq!(
             h.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(),
