@@ -275,6 +275,29 @@ pub fn rank_with(
         // A subject many headings share ("Prognosis", "LDN" in a chapter about it) names no
         // one section.
         .filter(|(form, _)| forms.iter().filter(|f| form.similarity(&f.0) >= w.hint_min).count() <= SUBJECT_SECTIONS);
+    let line_weight = match shift {
+        Some(_) => (w.line_shifted, w.line_shifted_half),
+        None => (w.line_prior, LINE_HALF),
+    };
+    // A hint's line number at the heading its title names ("\subsection{Viral Persistence}
+    // (line ~697)") gives that section's line: its subsections, which the title's match
+    // also reaches (`hint_parent`), are as near to it as the section. Per such section: its
+    // heading path, the line and its nearness.
+    let line_named: Vec<(&[String], usize, f64)> = hints
+        .iter()
+        .zip(&hint_forms)
+        .filter(|(h, _)| !h.title.is_empty())
+        .filter_map(|(h, form)| Some((h.line?, form)))
+        .map(|(l, form)| (shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize), form))
+        .flat_map(|(l, form)| {
+            sections
+                .iter()
+                .zip(forms.iter())
+                .filter(|(s, f)| s.path == path && form.similarity(&f.0) >= 0.85)
+                .map(move |(s, _)| (s.heading_path.as_slice(), l, line_nearness(l, s, line_weight.1)))
+                .filter(|x| x.2 >= 0.5)
+        })
+        .collect();
     // Each candidate with, when it is relevant, (index of its relevance reason, section, r):
     // the shared terms are only looked up for the candidates kept.
     let mut out: Vec<Ranked> = sections
@@ -302,29 +325,35 @@ pub fn rank_with(
             }
             // A line number in a hint is a weak prior: lines go stale as the file grows.
             // Corrected by the shift its found anchors measure, it is a strong one.
-            let (weight, half) = match shift {
-                Some(_) => (w.line_shifted, w.line_shifted_half),
-                None => (w.line_prior, LINE_HALF),
-            };
-            if let Some((line, near)) = hints
+            let (weight, half) = line_weight;
+            let inherited = line_named
+                .iter()
+                .filter(|(named, _, _)| s.heading_path.len() > named.len() && s.heading_path.starts_with(named))
+                .map(|&(named, line, near)| (line, near, named.last().map(String::as_str)));
+            if let Some((line, near, enclosing)) = hints
                 .iter()
                 .filter_map(|h| h.line)
                 .filter(|_| s.path == path)
                 .map(|l| shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize))
-                .map(|l| (l, line_nearness(l, s, half)))
+                .map(|l| (l, line_nearness(l, s, half), None))
+                .chain(inherited)
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .filter(|x| x.1 > 0.0)
             {
                 named = true;
                 score += weight * near;
-                reasons.push(match shift {
+                let line_said = match shift {
                     Some(sh) => format!(
-                        "the guide's line ~{}, moved by {} as {} found anchors moved, lies near this section ({near:.2})",
+                        "the guide's line ~{}, moved by {} as {} found anchors moved,",
                         line as i64 - sh.by,
                         sh.by,
                         sh.anchors
                     ),
-                    None => format!("the guide's line ~{line} lies near this section ({near:.2})"),
+                    None => format!("the guide's line ~{line}"),
+                };
+                reasons.push(match enclosing {
+                    Some(title) => format!("{line_said} lies at the enclosing heading \"{title}\" ({near:.2})"),
+                    None => format!("{line_said} lies near this section ({near:.2})"),
                 });
             }
             let parent_sim = hints

@@ -124,6 +124,26 @@ fn a_stale_line_anchor_is_found_by_its_quoted_text() {
 }
 
 #[test]
+fn a_line_number_at_the_named_heading_counts_for_its_subsections_too() {
+    let (_d, book) = fixture();
+    let heading = line_of(&book, "\\section{Crash Recovery}");
+    let hint = format!("\\section{{Crash Recovery}} (line ~{heading})");
+    let c = rank(&book, &target(&[&hint]), &[], "timelines vary widely");
+    assert_eq!(top(&c), (line_of(&book, "Recovery timelines vary"), "Limitations".into()));
+    assert_eq!(
+        c[0].reasons[0],
+        format!("the guide's line ~{heading} lies at the enclosing heading \"Crash Recovery\" (1.00)")
+    );
+    // The section's own candidate keeps its own reason.
+    let own = c.iter().find(|x| x.heading_path.last().is_some_and(|t| t == "Crash Recovery")).expect("own text");
+    assert!(
+        own.reasons.contains(&format!("the guide's line ~{heading} lies near this section (1.00)")),
+        "{:?}",
+        own.reasons
+    );
+}
+
+#[test]
 fn a_quote_shortened_with_an_ellipsis_is_found_by_its_parts_in_order() {
     let (_d, book) = fixture();
     let sleep = line_of(&book, "Sleep carries most");
