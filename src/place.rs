@@ -250,15 +250,22 @@ pub fn rank_with(
     let hint_forms: Vec<TitleForm> =
         hints.iter().map(|h| TitleForm::new(&h.title).topic_among(forms, w.topic_word_headings)).collect();
     // A hint naming a section by number and title ("§15.6 Autonomic Medications") whose
-    // title names a heading is placed by the title: section numbers go stale when chapters
-    // are added or split, as they did when the real book moved to Typst.
+    // title names a heading but not the numbered one is placed by the title: section
+    // numbers go stale when chapters are added or split, as they did when the real book
+    // moved to Typst. A number picking one of two headings the title names stays.
     let hints: Vec<Hint> = hints
         .into_iter()
         .zip(&hint_forms)
         .map(|(mut h, form)| {
-            if h.number.is_some() && !h.title.is_empty() && forms.iter().any(|(f, _)| form.similarity(f) >= w.hint_min)
-            {
-                h.number = None;
+            if let Some(n) = h.number.as_ref().filter(|_| !h.title.is_empty()) {
+                let titled = |f: &TitleForm| form.similarity(f) >= w.hint_min;
+                let numbered_titled = sections
+                    .iter()
+                    .zip(forms.iter())
+                    .any(|(s, (f, _))| !s.number.is_empty() && names_number(n, &s.number) && titled(f));
+                if !numbered_titled && forms.iter().any(|(f, _)| titled(f)) {
+                    h.number = None;
+                }
             }
             h
         })
@@ -671,7 +678,7 @@ pub fn title_similarity(hint: &str, title: &str) -> f64 {
 #[derive(Debug, Clone)]
 struct TitleForm {
     words: Vec<String>,
-    /// The title's [`terms`] as a set: sorted, without repeats.
+    /// The title's [`crate::text::title_terms`] as a set: sorted, without repeats.
     terms: Vec<String>,
     /// Whether a title holding all of these terms among others is named by them (0.9);
     /// false for a one-word hint that several headings hold ([`TitleForm::topic_among`]).
@@ -692,7 +699,7 @@ impl TitleForm {
     /// Neuroinflammation" says what the text is about, not which of them receives it. A
     /// heading that is the word itself is still named by it. `headings` 0 turns this off.
     fn topic_among(mut self, forms: &[(Arc<TitleForm>, Vec<Arc<TitleForm>>)], headings: usize) -> Self {
-        // One word, not one term: "IL-6" has the one term "il" but says "6" too.
+        // One word, not one term: "IL-6" is two words, "il" and "6".
         let one_word = self.words.iter().filter(|w| !crate::text::is_stopword(w)).count() == 1;
         if let (true, [term]) = (one_word, self.terms.as_slice()) {
             let holding =
@@ -720,7 +727,8 @@ impl TitleForm {
 /// One alternative of a section hint: a title to match, a label anchor, a line prior.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hint {
-    /// The title to match against headings (markup and line references removed).
+    /// The title to match against headings (markup, line references, a leading directive
+    /// such as `EXPAND EXISTING:` and section numbers removed).
     pub title: String,
     /// A label the hint names (`\label{sec:x}`, `<sec:x>`, `@sec:x`).
     pub label: Option<String>,
@@ -746,7 +754,9 @@ pub struct Hint {
 
 impl Hint {
     /// Splits a guide's section hint into alternatives: LaTeX sectioning commands and
-    /// Typst heading markers give titles; "A or B" gives two; `(line ~N)` a line prior.
+    /// Typst heading markers give titles; "A or B", "A / B" and "A and/or B" give two;
+    /// `(line ~N)` a line prior; a title in parentheses after a section number
+    /// (`§15.6 (Autonomic medications)`) the title.
     pub fn parse(hint: &str) -> Vec<Hint> {
         static RES: std::sync::OnceLock<[regex::Regex; 4]> = std::sync::OnceLock::new();
         let [line_re, section_re, typst_re, paren_re] = RES.get_or_init(|| {
@@ -788,9 +798,15 @@ impl Hint {
             let cleaned = line_re.replace_all(&cleaned, " ");
             let cleaned = title_of_directive(&cleaned);
             // "After §15.6 (Autonomic medications)": with the number gone, the words in
-            // parentheses are the title.
-            let cleaned = if crate::text::terms(&cleaned).is_empty() {
-                paren_re.find_iter(hint).map(|m| m.as_str().trim_matches(['(', ')'])).collect::<Vec<_>>().join(" ")
+            // parentheses are the title (each its own, "(A) or §15.7 (B)"); not a line
+            // reference or a pointer ("(see Table 4)").
+            let cleaned = if crate::text::title_terms(&cleaned).is_empty() {
+                paren_re
+                    .find_iter(hint)
+                    .map(|m| m.as_str().trim_matches(['(', ')']).trim())
+                    .filter(|p| !line_re.is_match(p) && !p.to_lowercase().starts_with("see "))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             } else {
                 cleaned
             };
@@ -856,8 +872,9 @@ fn arrow_path(hint: &str) -> Option<Vec<String>> {
 }
 
 /// A hint's words without the directive around its title: a leading `EXPAND EXISTING:`,
-/// `ADD NEW:`, `New Section:` (what to do, not which heading) and section numbers
-/// (`§15.7.4`, `Section 3.2`: matched by [`section_number`], not as words of the title).
+/// `ADD NEW:`, `New Section:` (what to do, not which heading) and section numbers in the
+/// forms [`section_number`] reads (`§15.7.4`, `Section 3.2`, a leading `3.2`): a number
+/// is matched as a number, its digits are no words of the title.
 /// "EXPAND EXISTING: §15.7.4 Low-Dose Aripiprazole" -> "Low-Dose Aripiprazole".
 fn title_of_directive(hint: &str) -> String {
     static RES: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
@@ -867,8 +884,10 @@ fn title_of_directive(hint: &str) -> String {
                 r"(?i)^\s*(?:expand|extend|update|revise|add|insert|create)?\s*(?:new|existing)?\s*(?:major\s+)?(?:section|subsection)?\s*:\s*",
             )
             .unwrap(),
-            regex::Regex::new(r"(?i)(?:\b(?:after|before|within|in)\s+)?(?:§\s*|\b(?:sub)*sections?\s+|\bsec\.\s*)\d+(?:\.\d+)*\b")
-                .unwrap(),
+            regex::Regex::new(
+                r"(?i)(?:\b(?:after|before|within|in)\s+)?(?:§\s*|\b(?:sub)*sections?\s+|\bsec\.\s*)\d+(?:\.\d+)*\b|^\s*\d+(?:\.\d+)+\s",
+            )
+            .unwrap(),
         ]
     });
     let rest = lead.replace(hint, "");
@@ -1099,7 +1118,11 @@ fn find_anchor(lines: &[&str], o: &crate::outline::Outline, h: &Hint) -> Option<
         // A quote shortened with an ellipsis ("chemical sensitivity...reported by 70–90%")
         // is found by its parts, in order.
         let wanted = wanted.replace("...", "…");
-        let parts: Vec<&str> = wanted.split('…').map(str::trim).filter(|p| !p.is_empty()).collect();
+        let parts: Vec<&str> =
+            wanted.split('…').map(str::trim).filter(|p| p.chars().any(char::is_alphanumeric)).collect();
+        if parts.is_empty() {
+            return None;
+        }
         let holds = |text: &str| {
             let mut rest = text;
             parts.iter().all(|p| match rest.find(p) {
@@ -1164,6 +1187,11 @@ fn hint_match(
         if let Some(n) = h.number.as_ref().filter(|n| !s.number.is_empty() && names_number(n, &s.number)) {
             let n: Vec<String> = n.iter().map(u32::to_string).collect();
             return (1.0, format!("section hint names section {} (\"{}\")", n.join("."), s.title));
+        }
+        // A number still in the hint is the one its title agrees with (see `rank_with`):
+        // another section of the same title is not named.
+        if h.number.is_some() {
+            continue;
         }
         // A weak match (one shared common word: "interventions", "dysfunction") says
         // nothing about the section.
@@ -1593,6 +1621,10 @@ mod tests {
         assert_eq!(Hint::parse("New Section: Viral Persistence")[0].title, "Viral Persistence");
         assert_eq!(Hint::parse("Pacing: heart rate")[0].title, "Pacing: heart rate");
         assert_eq!(Hint::parse("Section 3.2")[0].title, "");
+        assert_eq!(Hint::parse("3.2 Activity Thresholds")[0].title, "Activity Thresholds");
+        let h = Hint::parse("After §15.6 (Autonomic medications) or §15.7 (Sleep aids)");
+        assert_eq!(h.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(), vec!["Autonomic medications", "Sleep aids"]);
+        assert_eq!(Hint::parse("Section 3.2 (see Table 4)")[0].title, "");
     }
 
     #[test]

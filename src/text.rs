@@ -190,39 +190,19 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
-/// [`terms`] of a title, keeping its one-letter and one-digit words: in a heading they
-/// tell sections apart ("T Cell Dysfunction" is not "NK Cell Dysfunction", "Type 1" not
-/// "Type 2", "Vitamin D" not "Vitamin B"). The letter after an apostrophe ("patient's",
-/// "don't") and the stopword "a" are not such words.
+/// [`terms`] of a title, with its one-digit words and one capital-letter words (but "A"):
+/// in a heading they tell sections apart ("T Cell Dysfunction" is not "NK Cell
+/// Dysfunction", "Type 1" not "Type 2", "Vitamin D" not "Vitamin B"). Lowercase single
+/// letters are not such words: they are elisions ("patient's") and abbreviations ("e.g.").
 pub fn title_terms(title: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = title;
-    while !rest.is_empty() {
-        // Cut the title at each apostrophe and drop the one letter that ends a word there.
-        let (part, after) = match rest.find(['\'', '\u{2019}']) {
-            Some(i) => {
-                let after = &rest[i..];
-                let after = &after[after.chars().next().map_or(0, char::len_utf8)..];
-                let mut chars = after.chars();
-                let tail = match (chars.next(), chars.next()) {
-                    (Some(c), next) if c.is_alphanumeric() && !next.is_some_and(char::is_alphanumeric) => {
-                        &after[c.len_utf8()..]
-                    }
-                    _ => after,
-                };
-                (&rest[..i], tail)
-            }
-            None => (rest, ""),
-        };
-        for_each_word(part, |w| {
-            if w.chars().count() == 1 && w != "a" {
-                out.push(w.to_string());
-            } else if let Some(t) = term_of_word(w) {
-                out.push(t.to_string());
-            }
-        });
-        rest = after;
-    }
+    let mut out = terms(title);
+    out.extend(title.split(|c: char| !c.is_alphanumeric()).filter_map(|w| {
+        let mut chars = w.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if c.is_ascii_digit() || (c.is_uppercase() && c != 'A') => Some(c.to_lowercase().collect()),
+            _ => None,
+        }
+    }));
     out
 }
 
@@ -435,10 +415,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn title_terms_keep_one_letter_words_but_not_after_an_apostrophe() {
-        assert_eq!(title_terms("T Cell Dysfunction"), vec!["t", "cell", "dysfunction"]);
-        assert_eq!(title_terms("Type 1 Diabetes: a Patient's View"), vec!["type", "1", "diabete", "patient", "view"]);
-        assert_eq!(title_terms("Don\u{2019}t Push Through"), vec!["don", "push", "through"]);
+    fn title_terms_keep_digits_and_capital_letters_but_not_elisions_or_abbreviations() {
+        assert_eq!(title_terms("T Cell Dysfunction"), vec!["cell", "dysfunction", "t"]);
+        assert_eq!(title_terms("Type 1 Diabetes: A Patient's View"), vec!["type", "diabete", "patient", "view", "1"]);
+        assert_eq!(title_terms("'T Cell' triggers, e.g. heat"), vec!["cell", "trigger", "heat", "t"]);
+        assert_eq!(title_terms("Don\u{2019}t Push"), vec!["don", "push"]);
         assert_eq!(terms("T Cell Dysfunction"), vec!["cell", "dysfunction"]);
     }
 

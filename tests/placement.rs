@@ -99,6 +99,9 @@ fn a_stale_section_number_yields_to_the_title_beside_it() {
     // A title that names no heading leaves the number to place it.
     let c = rank(&book, &target(&["§5.2 Orthostatic Tables"]), &[], "");
     assert_eq!(top(&c).1, "Crash Recovery");
+    // A number picking one of the two headings the title names stays.
+    let c = rank(&book, &target(&["§5.2.1 Limitations"]), &[], "");
+    assert_eq!(top(&c), (line_of(&book, "Recovery timelines vary"), "Limitations".into()));
 }
 
 #[test]
@@ -152,9 +155,11 @@ fn a_quote_shortened_with_an_ellipsis_is_found_by_its_parts_in_order() {
         assert_eq!(top(&c).0, line_of(&book, "to their baseline sooner."), "{quote}");
         assert!(c[0].reasons[0].contains(&format!("found at line {sleep}, guide said line 5")), "{:?}", c[0].reasons);
     }
-    // The parts in the other order are not the quote.
-    let c = rank(&book, &target(&["Line ~5, text: \"return to their baseline...Sleep carries\""]), &[], "");
-    assert!(!c[0].reasons[0].contains("found at line"), "{:?}", c[0].reasons);
+    // Neither are the parts in the other order, nor a quote of ellipses alone.
+    for quote in ["return to their baseline...Sleep carries", "... …", "...."] {
+        let c = rank(&book, &target(&[&format!("Line ~5, text: \"{quote}\"")]), &[], "");
+        assert!(c.iter().all(|x| x.reasons.iter().all(|r| !r.contains("found at line"))), "{quote}: {c:?}");
+    }
 }
 
 #[test]
