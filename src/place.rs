@@ -71,6 +71,11 @@ pub struct SectionIndex {
 /// A paper's subject matching more section titles than this says nothing about which one.
 const SUBJECT_SECTIONS: usize = 3;
 
+/// A hint's title this similar to a heading names that section nearly exactly: enough for
+/// its subsections to compete under `hint_parent`, and for a line number beside the title
+/// to be that section's line.
+const NAMES_SECTION: f64 = 0.85;
+
 /// How many resolved files' [`SectionIndex`] the book keeps.
 const SECTION_CACHE: usize = 32;
 
@@ -300,7 +305,7 @@ pub fn rank_with(
             sections
                 .iter()
                 .zip(forms.iter())
-                .filter(|(s, f)| s.path == path && form.similarity(&f.0) >= 0.85)
+                .filter(|(s, f)| s.path == path && form.similarity(&f.0) >= NAMES_SECTION)
                 .map(move |(s, _)| (s.heading_path.as_slice(), l, line_nearness(l, s, line_weight.1)))
                 .filter(|x| x.2 >= 0.5)
         })
@@ -374,7 +379,7 @@ pub fn rank_with(
                 .filter(|x| x.2 >= w.hint_min)
                 .max_by(|a, b| a.2.total_cmp(&b.2));
             // A new section joining the named one goes after its subsections, not into them.
-            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= 0.85 && !new_section) {
+            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= NAMES_SECTION && !new_section) {
                 named = true;
                 score += w.hint_parent * sim;
                 reasons.push(format!("section hint \"{h}\" matches enclosing heading \"{p}\" ({sim:.2})"));
