@@ -287,6 +287,8 @@ pub fn rank_with(
         // A subject many headings share ("Prognosis", "LDN" in a chapter about it) names no
         // one section.
         .filter(|(form, _)| forms.iter().filter(|f| form.similarity(&f.0) >= w.hint_min).count() <= SUBJECT_SECTIONS);
+    // A hint's line number, corrected by the shift the guide's found anchors measure.
+    let shifted = |l: usize| shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize);
     let line_weight = match shift {
         Some(_) => (w.line_shifted, w.line_shifted_half),
         None => (w.line_prior, LINE_HALF),
@@ -300,7 +302,7 @@ pub fn rank_with(
         .zip(&hint_forms)
         .filter(|(h, _)| !h.title.is_empty())
         .filter_map(|(h, form)| Some((h.line?, form)))
-        .map(|(l, form)| (shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize), form))
+        .map(|(l, form)| (shifted(l), form))
         .flat_map(|(l, form)| {
             sections
                 .iter()
@@ -346,7 +348,7 @@ pub fn rank_with(
                 .iter()
                 .filter_map(|h| h.line)
                 .filter(|_| s.path == path)
-                .map(|l| shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize))
+                .map(shifted)
                 .map(|l| (l, line_nearness(l, s, half), None))
                 .chain(inherited)
                 .max_by(|a, b| a.1.total_cmp(&b.1))
