@@ -78,8 +78,9 @@ where
     // touched are committed).
     let worker = std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || {
         let stdout = std::io::stdout();
-        let stderr = std::io::stderr();
-        match run(&settings, &mut stdout.lock(), &mut stderr.lock()) {
+        // Standard error is not held locked for the run: the progress bar draws on it from
+        // the threads that plan the guides while this one waits for them.
+        match run(&settings, &mut stdout.lock(), &mut std::io::stderr()) {
             Ok(code) => code,
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "error: {e}");
@@ -555,7 +556,10 @@ fn apply(
         }
         return Ok(0);
     }
-    match git::commit_to_branch(&g.repo(), &branch, base, &commits, force)? {
+    // The repository handle is released before the outcome is handled: reporting it reads
+    // base texts, which lock the same handle.
+    let outcome = git::commit_to_branch(&g.repo(), &branch, base, &commits, force)?;
+    match outcome {
         git::BranchOutcome::Refused(why) => {
             writeln!(err, "{}[branch-refused] {why}", style.bold("error"))
                 .map_err(|e| Error::io("write", "stderr", e))?;

@@ -354,3 +354,54 @@ fn an_uncommitted_same_size_edit_with_its_old_time_is_not_planned_against() {
     // And the user is told the work-tree copy differs.
     assert!(common::stderr(&out).contains("worktree-differs"), "{}", common::stderr(&out));
 }
+
+/// An `apply` that also rewrites a literature folder's README status line (a file that is
+/// not a chapter) returns, and its commit holds the README, the bibliography entry and the
+/// snippet. It used to wait forever on the repository handle it still held.
+#[test]
+fn apply_that_updates_a_readme_status_line_returns() {
+    let (_d, book) = common::git_book_with_families();
+    let before = snapshot(&book);
+    let out = tool(&book)
+        .args(["apply", "Literature/families/bib-supplied"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("branch integrate/bib-supplied\n"), "{}", stdout(&out));
+    assert_eq!(snapshot(&book), before);
+    let changed = git(&book, &["diff", "--name-only", "main", "integrate/bib-supplied"]);
+    assert_eq!(
+        changed,
+        "Literature/families/bib-supplied/README.md\nreferences.bib\ntypst/ch04-symptom-management.typ\n"
+    );
+    let readme = git(&book, &["show", "integrate/bib-supplied:Literature/families/bib-supplied/README.md"]);
+    assert!(!readme.contains("**References.bib entries:** Pending"), "{readme}");
+}
+
+/// `check` and `status` over ten guides finish when standard error is a terminal (the
+/// progress bar draws from the threads that plan the guides); run under a pseudo-terminal
+/// by `script`, which gives the tool a terminal on stdin, stdout and stderr.
+#[test]
+fn check_and_status_under_a_terminal_finish() {
+    let (_d, book) = common::git_book_with_families();
+    let bin = assert_cmd::cargo::cargo_bin("chapter-integrator");
+    let guides = chapter_integrator::book::find_guides(&book).unwrap().len();
+    assert!(guides >= 10, "the pseudo-terminal test needs ten guides or more, the book has {guides}");
+    for (command, last_line) in [("check", format!("checked {guides} guide(s): ")), ("status", "total".to_string())] {
+        let shell = format!("'{}' --color never {command}", bin.display());
+        let out = assert_cmd::Command::new("script")
+            .args(["-qec", &shell, "/dev/null"])
+            .current_dir(&book)
+            .env("SOURCE_DATE_EPOCH", common::EPOCH)
+            .env("TERM", "xterm")
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{command} under a terminal: {:?}\n{text}", out.status);
+        // The progress bar was drawn: the run took the terminal's path.
+        assert!(text.contains(&format!("/{guides} ")), "{command}: no progress bar drawn:\n{text}");
+        assert!(text.contains(&last_line), "{command}: no closing line `{last_line}`:\n{text}");
+    }
+}
