@@ -277,7 +277,7 @@ fn plan_target(
                 plan.candidates =
                     place::rank_with(book, path, target, &target.keys, context, book.rules.scoring.place.top, priors);
                 for c in &mut plan.candidates {
-                    c.reasons.insert(0, format!("no file matches the target; {path} is the closest ({score:.2})"));
+                    c.signals.insert(0, place::Signal::ClosestFile { path: path.clone(), confidence: *score });
                 }
                 plan.review = !plan.candidates.is_empty();
             }
@@ -447,7 +447,6 @@ fn sentence_edit(
     let text = book.base_text(&sentence.path)?;
     let lines: Vec<&str> = text.lines().collect();
     let span = lines.get(sentence.first - 1..sentence.last)?.join("\n");
-    let said = near.map_or(String::new(), |l| format!(", guide said line {l}"));
     let what = match &kind {
         ce::SentenceEdit::AddKeys(keys) => format!("{} added to it", keys.join(", ")),
         ce::SentenceEdit::Rewrite(_) => "rewritten as the guide gives it".into(),
@@ -463,14 +462,18 @@ fn sentence_edit(
             .first()
             .map_or(0.0, |c| c.score)
             .max(place::confidence(book.rules.scoring.place.anchor_text, book.rules.scoring.place.score_half)),
-        reasons: vec![format!("sentence \"{anchor}\" found at line {}{said}: {what}", sentence.first)],
+        signals: vec![place::Signal::Sentence {
+            anchor: anchor.to_string(),
+            found: sentence.first,
+            guide_line: near,
+            edit: what,
+        }],
         cites_keys: Vec::new(),
     };
     // The same quoted text as a paragraph anchor is the same evidence: the edit replaces it.
-    let same_anchor = format!("anchor text \"{anchor}\"");
     plan.candidates.retain(|c| {
         let same_spot = c.path == candidate.path && c.after_line == candidate.after_line;
-        !same_spot && !c.reasons.iter().any(|r| r.starts_with(&same_anchor))
+        !same_spot && !c.signals.iter().any(|s| s.is_anchor_text(&anchor))
     });
     plan.candidates.insert(0, candidate);
     plan.candidates.truncate(book.rules.scoring.place.top);

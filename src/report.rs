@@ -135,7 +135,7 @@ pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
         for (i, c) in t.candidates.iter().enumerate() {
             let _ = writeln!(out, "    {}. {}:{}  score {:.2}", i + 1, c.path, c.after_line, c.score);
             let _ = writeln!(out, "       {}", style.dim(&c.heading_path.join(" › ")));
-            for r in &c.reasons {
+            for r in c.reasons() {
                 let _ = writeln!(out, "       - {r}");
             }
         }

@@ -192,7 +192,7 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
                         r.confidence,
                         c.score
                     );
-                    for reason in &c.reasons {
+                    for reason in c.reasons() {
                         let _ = writeln!(out, "  - {reason}");
                     }
                 }

@@ -61,7 +61,7 @@ fn quoted_alternatives_any_may_match_and_a_missing_one_is_skipped() {
     let c = rank(&book, &target(&["\"Energy Budgets\" or \"Crash Recovery\""]), &[], "");
     // After the section's own text and its environment, before its first subsection.
     assert_eq!(top(&c), (line_of(&book, "\\end{observation}"), "Crash Recovery".into()));
-    assert!(c[0].reasons[0].contains("matches heading \"Crash Recovery\""), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].contains("matches heading \"Crash Recovery\""), "{:?}", c[0].reasons());
 }
 
 #[test]
@@ -70,7 +70,7 @@ fn a_label_anchor_is_exact() {
     for hint in ["after \\label{sec:thresholds}", "the section <sec:thresholds>"] {
         let c = rank(&book, &target(&[hint]), &[], "crash recovery sleep");
         assert_eq!(top(&c), (line_of(&book, "fifteen beats below"), "Activity Thresholds".into()), "{hint}");
-        assert_eq!(c[0].reasons[0], "section hint names label <sec:thresholds> of \"Activity Thresholds\"");
+        assert_eq!(c[0].reasons()[0], "section hint names label <sec:thresholds> of \"Activity Thresholds\"");
     }
 }
 
@@ -80,7 +80,7 @@ fn a_section_number_is_counted_in_document_order() {
     // Chapter 5, section 2; and section 1.2 without the chapter's number.
     let c = rank(&book, &target(&["Section 5.2"]), &[], "");
     assert_eq!(top(&c).1, "Crash Recovery");
-    assert_eq!(c[0].reasons[0], "section hint names section 5.2 (\"Crash Recovery\")");
+    assert_eq!(c[0].reasons()[0], "section hint names section 5.2 (\"Crash Recovery\")");
     let c = rank(&book, &target(&["§1.2"]), &[], "");
     assert_eq!(top(&c), (line_of(&book, "ignore cognitive"), "Limitations".into()));
     assert_eq!(c[0].heading_path[1], "Activity Thresholds");
@@ -92,7 +92,7 @@ fn a_stale_section_number_yields_to_the_title_beside_it() {
     // 5.2 is "Crash Recovery" today; the guide's title names another section, and wins.
     let c = rank(&book, &target(&["EXPAND EXISTING: §5.2 Activity Thresholds"]), &[], "");
     assert_eq!(top(&c).1, "Activity Thresholds");
-    assert!(c[0].reasons[0].contains("matches heading \"Activity Thresholds\""), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].contains("matches heading \"Activity Thresholds\""), "{:?}", c[0].reasons());
     // Only a number and the title in parentheses.
     let c = rank(&book, &target(&["After §5.2 (Activity Thresholds)"]), &[], "");
     assert_eq!(top(&c).1, "Activity Thresholds");
@@ -110,7 +110,7 @@ fn an_arrow_path_picks_the_same_titled_section_under_the_named_parent() {
     let c = rank(&book, &target(&["Crash Recovery → Limitations"]), &[], "");
     assert_eq!(top(&c), (line_of(&book, "Recovery timelines vary"), "Limitations".into()));
     assert_eq!(c[0].heading_path[1], "Crash Recovery");
-    assert!(c[0].reasons[0].contains("along its path"), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].contains("along its path"), "{:?}", c[0].reasons());
     // The other "Limitations" still matches, below it.
     let other = c.iter().find(|x| x.after_line == line_of(&book, "ignore cognitive")).expect("second Limitations");
     assert!(other.score < c[0].score);
@@ -123,7 +123,7 @@ fn a_stale_line_anchor_is_found_by_its_quoted_text() {
     let c = rank(&book, &target(&["After line 6 (\"rest is extended and activity is rebuilt\")"]), &[], "");
     assert_eq!(top(&c).0, line_of(&book, "rather than hours."));
     let found = line_of(&book, "rest is extended");
-    assert!(c[0].reasons[0].contains(&format!("found at line {found}, guide said line 6")), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].contains(&format!("found at line {found}, guide said line 6")), "{:?}", c[0].reasons());
 }
 
 #[test]
@@ -134,15 +134,15 @@ fn a_line_number_at_the_named_heading_counts_for_its_subsections_too() {
     let c = rank(&book, &target(&[&hint]), &[], "timelines vary widely");
     assert_eq!(top(&c), (line_of(&book, "Recovery timelines vary"), "Limitations".into()));
     assert_eq!(
-        c[0].reasons[0],
+        c[0].reasons()[0],
         format!("the guide's line ~{heading} lies at the enclosing heading \"Crash Recovery\" (1.00)")
     );
     // The section's own candidate keeps its own reason.
     let own = c.iter().find(|x| x.heading_path.last().is_some_and(|t| t == "Crash Recovery")).expect("own text");
     assert!(
-        own.reasons.contains(&format!("the guide's line ~{heading} lies near this section (1.00)")),
+        own.reasons().contains(&format!("the guide's line ~{heading} lies near this section (1.00)")),
         "{:?}",
-        own.reasons
+        own.reasons()
     );
 }
 
@@ -153,12 +153,16 @@ fn a_quote_shortened_with_an_ellipsis_is_found_by_its_parts_in_order() {
     for quote in ["Sleep carries...return to their baseline", "sleep carries most of the recovery… sooner"] {
         let c = rank(&book, &target(&[&format!("Line ~5, text: \"{quote}\"")]), &[], "");
         assert_eq!(top(&c).0, line_of(&book, "to their baseline sooner."), "{quote}");
-        assert!(c[0].reasons[0].contains(&format!("found at line {sleep}, guide said line 5")), "{:?}", c[0].reasons);
+        assert!(
+            c[0].reasons()[0].contains(&format!("found at line {sleep}, guide said line 5")),
+            "{:?}",
+            c[0].reasons()
+        );
     }
     // Neither are the parts in the other order, nor a quote of ellipses alone.
     for quote in ["return to their baseline...Sleep carries", "... …", "...."] {
         let c = rank(&book, &target(&[&format!("Line ~5, text: \"{quote}\"")]), &[], "");
-        assert!(c.iter().all(|x| x.reasons.iter().all(|r| !r.contains("found at line"))), "{quote}: {c:?}");
+        assert!(c.iter().all(|x| x.reasons().iter().all(|r| !r.contains("found at line"))), "{quote}: {c:?}");
     }
 }
 
@@ -167,7 +171,7 @@ fn after_the_paragraph_mentioning_a_topic() {
     let (_d, book) = fixture();
     let c = rank(&book, &target(&["after the paragraph mentioning sleep"]), &[], "");
     assert_eq!(top(&c).0, line_of(&book, "to their baseline sooner."));
-    assert!(c[0].reasons[0].starts_with("paragraph on \"sleep\" found at line"), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].starts_with("paragraph on \"sleep\" found at line"), "{:?}", c[0].reasons());
 }
 
 #[test]
@@ -178,7 +182,7 @@ fn a_new_section_goes_after_the_subsections_of_the_section_it_joins() {
     let c = rank(&book, &t, &[], "");
     // After "Limitations" of Activity Thresholds, before \section{Crash Recovery}.
     assert_eq!(top(&c), (line_of(&book, "ignore cognitive"), "Activity Thresholds".into()));
-    assert!(c[0].reasons.iter().any(|r| r.starts_with("the guide asks for a new section")), "{:?}", c[0].reasons);
+    assert!(c[0].reasons().iter().any(|r| r.starts_with("the guide asks for a new section")), "{:?}", c[0].reasons());
     // Without the request the same hint gives the section's own text.
     let c = rank(&book, &target(&["Activity Thresholds"]), &[], "");
     assert_eq!(top(&c).0, line_of(&book, "fifteen beats below"));
@@ -189,10 +193,10 @@ fn without_hints_content_relevance_and_cited_keys_decide() {
     let (_d, book) = fixture();
     let c = rank(&book, &target(&[]), &[], "compression garments raise blood volume when standing");
     assert_eq!(top(&c).1, "Orthostatic Intolerance");
-    assert!(c[0].reasons[0].starts_with("shares terms with the snippet and key findings"), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].starts_with("shares terms with the snippet and key findings"), "{:?}", c[0].reasons());
     let c = rank(&book, &target(&[]), &["Park2019"], "");
     assert_eq!(top(&c).1, "Activity Thresholds");
-    assert!(c[0].reasons.contains(&"already cites Park2019".to_string()), "{:?}", c[0].reasons);
+    assert!(c[0].reasons().contains(&"already cites Park2019".to_string()), "{:?}", c[0].reasons());
 }
 
 #[test]
@@ -201,7 +205,7 @@ fn a_weak_one_word_match_counts_for_nothing() {
     // "Recovery" alone is shared with "Crash Recovery", but "Sleep Hygiene Recovery Plans"
     // names a section the chapter lacks.
     let c = rank(&book, &target(&["Sleep Hygiene Recovery Plans and Routines"]), &[], "");
-    assert!(c.iter().all(|x| x.reasons.iter().all(|r| !r.contains("matches heading"))), "{c:?}");
+    assert!(c.iter().all(|x| x.reasons().iter().all(|r| !r.contains("matches heading"))), "{c:?}");
 }
 
 #[test]
@@ -212,7 +216,7 @@ fn without_hints_the_papers_subject_from_its_folder_name_may_name_a_heading() {
     let c = rank(&book, &t, &[], "");
     assert_eq!(top(&c), (line_of(&book, "a few beats before"), "Heart Rate Ceilings".into()));
     assert_eq!(
-        c[0].reasons[0],
+        c[0].reasons()[0],
         "the paper's subject \"Heart Rate Ceilings\" matches heading \"Heart Rate Ceilings\" (1.00)"
     );
     // An explicit hint wins over the folder's name.
@@ -239,7 +243,7 @@ fn stale_line_numbers_move_as_the_guides_found_anchors_moved() {
         place::Priors { shift: Some(shift), ..Default::default() },
     );
     assert_eq!(top(&c), (line_of(&book, "cognitive and emotional exertion"), "Limitations".into()));
-    assert!(c[0].reasons[0].contains("line ~119, moved by -100 as 2 found anchors moved"), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].contains("line ~119, moved by -100 as 2 found anchors moved"), "{:?}", c[0].reasons());
     // Uncorrected, line 119 lies past the end of the chapter: the last section is nearest.
     let c = rank(&book, &stale, &[], "");
     assert_eq!(top(&c).1, "Orthostatic Intolerance");
@@ -268,7 +272,7 @@ fn a_same_file_target_naming_no_heading_goes_right_after_the_target_it_follows()
     assert_eq!(top(&rank(&book, &follower, &[], context)).1, "Crash Recovery");
     let c = place::rank_with(&book, CHAPTER, &follower, &[], context, 5, priors);
     assert_eq!(top(&c), (first.after_line, "Activity Thresholds".into()));
-    assert!(c[0].reasons[0].contains("right after that target's insertion point"), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].contains("right after that target's insertion point"), "{:?}", c[0].reasons());
     // A hint naming a heading decides instead.
     let named = target(&["Orthostatic Intolerance"]);
     let c = place::rank_with(&book, CHAPTER, &named, &[], context, 5, priors);
@@ -280,10 +284,10 @@ fn after_the_end_of_a_named_environment() {
     let (_d, book) = fixture();
     let c = rank(&book, &target(&["After `\\end{observation}` of the observation on infections"]), &[], "");
     assert_eq!(top(&c), (line_of(&book, "\\end{observation}"), "Crash Recovery".into()));
-    assert!(c[0].reasons[0].starts_with("the observation environment at lines 30-32"), "{:?}", c[0].reasons);
+    assert!(c[0].reasons()[0].starts_with("the observation environment at lines 30-32"), "{:?}", c[0].reasons());
     // No environment of that kind: no anchor.
     let c = rank(&book, &target(&["After \\end{warning} of the infections warning"]), &[], "");
-    assert!(c.iter().all(|c| !c.reasons.iter().any(|r| r.contains("environment at lines"))), "{c:?}");
+    assert!(c.iter().all(|c| !c.reasons().iter().any(|r| r.contains("environment at lines"))), "{c:?}");
 }
 
 #[test]
@@ -304,14 +308,14 @@ fn a_one_word_hint_that_several_headings_hold_names_none_of_them() {
     let c = place::rank(&book, SLEEP, &t, &[], context, 5);
     // "Sleep" is one word of three headings: the snippet's subject decides, not the word.
     assert_eq!(top(&c), (line_in(&book, SLEEP, "before they feel the need"), "Rest Breaks".into()));
-    assert!(c.iter().all(|x| x.reasons.iter().all(|r| !r.contains("matches heading"))), "{c:?}");
+    assert!(c.iter().all(|x| x.reasons().iter().all(|r| !r.contains("matches heading"))), "{c:?}");
     // A word that one heading holds still names it.
     let mut t = target(&["arousals"]);
     t.file_hint = Some(SLEEP.into());
     let c = place::rank(&book, SLEEP, &t, &[], context, 5);
     assert_eq!(top(&c), (line_in(&book, SLEEP, "sleeper noticing them"), "Arousals and Sleep Fragmentation".into()));
     assert_eq!(
-        c[0].reasons[0],
+        c[0].reasons()[0],
         "section hint \"arousals\" matches heading \"Arousals and Sleep Fragmentation\" (0.90)"
     );
 }
@@ -325,7 +329,7 @@ fn a_named_sections_subsection_that_the_snippet_is_closer_to_wins_over_its_lead_
     let c = place::rank(&book, SLEEP, &t, &[], "", 5);
     assert_eq!(top(&c), (line_in(&book, SLEEP, "healthy controls of the same age"), "Sleep Architecture".into()));
     assert_eq!(
-        c[1].reasons[0],
+        c[1].reasons()[0],
         "section hint \"Sleep Architecture\" matches enclosing heading \"Sleep Architecture\" (1.00)"
     );
     // A snippet closer to a subsection goes there, though its own text shares words too.
@@ -359,9 +363,9 @@ fn a_section_the_guide_adds_joins_the_section_whose_subsections_are_most_relevan
     let c = place::rank_with(&book, GUT, &t, &[], context, 5, priors);
     assert_eq!(top(&c), (line_in(&book, GUT, "stools in some patients"), "Motility".into()));
     assert!(
-        c[0].reasons[0].starts_with("new section: the subsections of \"Motility\" are the most relevant"),
+        c[0].reasons()[0].starts_with("new section: the subsections of \"Motility\" are the most relevant"),
         "{:?}",
-        c[0].reasons
+        c[0].reasons()
     );
     // Only sections with subsections compete, not the chapter.
     assert!(c.iter().all(|x| x.heading_path.len() == 2), "{c:?}");

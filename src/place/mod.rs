@@ -18,6 +18,10 @@ use crate::guide::Target;
 use crate::relevance::Bm25;
 use crate::text::{dice_of_sets, terms, words};
 
+mod signal;
+
+pub use signal::Signal;
+
 /// One ranked insertion point.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Candidate {
@@ -29,11 +33,19 @@ pub struct Candidate {
     pub heading_path: Vec<String>,
     /// The weighted sum of the signals as a score in `[0, 1]` (see [`confidence`]).
     pub score: f64,
-    /// Why, one line per contributing signal.
-    pub reasons: Vec<String>,
+    /// Why: one typed signal per contributing signal, printed as `reasons[]` (its words).
+    #[serde(rename = "reasons", serialize_with = "signal::as_reasons")]
+    pub signals: Vec<Signal>,
     /// The section already cites one of the guide's citation keys.
     #[serde(skip)]
     pub cites_keys: Vec<String>,
+}
+
+impl Candidate {
+    /// The reasons a reviewer reads: each signal in words, in order.
+    pub fn reasons(&self) -> Vec<String> {
+        self.signals.iter().map(ToString::to_string).collect()
+    }
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -159,10 +171,6 @@ fn build_section_index(book: &Book, path: &str) -> (Vec<Section>, Bm25) {
     let bm25 = Bm25::from_ids(docs, terms.vocab.clone(), w.bm25_k1, w.bm25_b);
     (sections, bm25)
 }
-
-/// A relevance reason to fill in once a candidate is kept: (index in its reasons, section
-/// index, relevance in `[0, 1]`).
-type PendingRelevance = (usize, usize, f64);
 
 /// Ranks the insertion points for `target` in `path` and the files it includes.
 /// `keys` are the guide's citation keys; `context` the snippet, rationale and key findings.
@@ -319,14 +327,15 @@ pub fn rank_with(
         .enumerate()
         .map(|(i, s)| {
             let mut score = 0.0;
-            let mut reasons = Vec::new();
+            let mut signals = Vec::new();
             let mut relevance = None;
             // Whether a hint, line number or the paper's subject points at this section.
             let mut named = false;
-            let (hint_sim, hint_reason) = hint_match(&hints, &hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min);
-            if hint_sim > 0.0 {
+            if let (hint_sim, Some(hint_signal)) =
+                hint_match(&hints, &hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min)
+            {
                 score += w.hint * hint_sim;
-                reasons.push(hint_reason);
+                signals.push(hint_signal);
                 named = true;
             }
             if let Some((form, name)) = &subject {
@@ -334,7 +343,7 @@ pub fn rank_with(
                 if sim >= w.hint_min {
                     named = true;
                     score += w.subject * sim;
-                    reasons.push(format!("the paper's subject \"{name}\" matches heading \"{}\" ({sim:.2})", s.title));
+                    signals.push(Signal::Subject { subject: name.clone(), heading: s.title.clone(), similarity: sim });
                 }
             }
             // A line number in a hint is a weak prior: lines go stale as the file grows.
@@ -356,19 +365,7 @@ pub fn rank_with(
             {
                 named = true;
                 score += weight * near;
-                let line_said = match shift {
-                    Some(sh) => format!(
-                        "the guide's line ~{}, moved by {} as {} found anchors moved,",
-                        line as i64 - sh.by,
-                        sh.by,
-                        sh.anchors
-                    ),
-                    None => format!("the guide's line ~{line}"),
-                };
-                reasons.push(match enclosing {
-                    Some(title) => format!("{line_said} lies at the enclosing heading \"{title}\" ({near:.2})"),
-                    None => format!("{line_said} lies near this section ({near:.2})"),
-                });
+                signals.push(Signal::Line { line, shift, enclosing: enclosing.map(str::to_string), nearness: near });
             }
             let parent_sim = hints
                 .iter()
@@ -384,31 +381,28 @@ pub fn rank_with(
             if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= NAMES_SECTION && !new_section) {
                 named = true;
                 score += w.hint_parent * sim;
-                reasons.push(format!("section hint \"{h}\" matches enclosing heading \"{p}\" ({sim:.2})"));
+                signals.push(Signal::HintParent { hint: h.clone(), heading: p.clone(), similarity: sim });
             }
             if max_rel > 0.0 && rel[i] > 0.0 {
                 let r = rel[i] / max_rel;
                 score += w.relevance * r;
-                relevance = Some((reasons.len(), i, r));
-                reasons.push(String::new());
+                relevance = Some(i);
+                signals.push(Signal::Relevance { terms: Vec::new(), relevance: r });
             }
             let cites: Vec<String> = keys.iter().filter(|k| s.cites.contains(k)).cloned().collect();
             if !cites.is_empty() {
                 score += w.cites_keys;
-                reasons.push(format!("already cites {}", cites.join(", ")));
+                signals.push(Signal::CitesKeys(cites.clone()));
             }
             if let Some(kind) =
                 env_kind.filter(|k| s.envs.iter().any(|e| book.rules.environments.canonical_of_macro(e) == *k))
             {
                 score += w.same_environment;
-                reasons.push(format!("holds {kind} environments already"));
+                signals.push(Signal::SameEnvironment(kind.to_string()));
             }
             // A new section goes after the subsections of the one it joins, not into its text.
             let after_line = if new_section && s.subtree_after != s.after_line {
-                reasons.push(format!(
-                    "the guide asks for a new section: after this section's subsections (line {})",
-                    s.subtree_after
-                ));
+                signals.push(Signal::AfterSubsections { line: s.subtree_after });
                 s.subtree_after
             } else {
                 s.after_line
@@ -418,7 +412,7 @@ pub fn rank_with(
                 heading_path: &s.heading_path,
                 after_line,
                 score: (score * 1000.0).round() / 1000.0,
-                reasons,
+                signals,
                 cites_keys: cites,
                 relevance,
                 named,
@@ -454,24 +448,16 @@ pub fn rank_with(
             let own = out
                 .iter()
                 .find(|c| c.path == primary.path && c.heading_path == primary.heading_path.as_slice())
-                .map(|c| {
-                    (c.score, c.reasons.clone(), c.cites_keys.clone(), c.relevance.map(|(at, i, r)| (at + 1, i, r)))
-                });
-            let (score, mut reasons, cites_keys, relevance) = own.unwrap_or_default();
-            reasons.insert(
-                0,
-                format!(
-                    "the guide puts this in the file of an earlier target and names no heading here: right after that target's insertion point (line {})",
-                    primary.after_line
-                ),
-            );
+                .map(|c| (c.score, c.signals.clone(), c.cites_keys.clone(), c.relevance));
+            let (score, mut signals, cites_keys, relevance) = own.unwrap_or_default();
+            signals.insert(0, Signal::FollowsEarlierTarget { line: primary.after_line });
             out.retain(|c| !(c.path == primary.path && c.after_line == primary.after_line));
             out.push(Ranked {
                 path: &primary.path,
                 heading_path: &primary.heading_path,
                 after_line: primary.after_line,
                 score: ((score + w.follows) * 1000.0).round() / 1000.0,
-                reasons,
+                signals,
                 cites_keys,
                 relevance,
                 named: true,
@@ -485,14 +471,15 @@ pub fn rank_with(
             heading_path: &a.heading_path,
             after_line: a.after_line,
             score: a.score,
-            reasons: a.reasons.clone(),
+            signals: a.signals.clone(),
             cites_keys: a.cites_keys.clone(),
             relevance: None,
             named: true,
         };
         if let Some(c) = out.iter().find(|c| c.path == a.path && c.heading_path == a.heading_path.as_slice()) {
             ranked.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
-            ranked.reasons.extend(c.reasons.iter().filter(|r| !r.is_empty()).cloned());
+            // The section's relevance is not part of the anchor's evidence.
+            ranked.signals.extend(c.signals.iter().filter(|s| !matches!(s, Signal::Relevance { .. })).cloned());
             ranked.cites_keys = c.cites_keys.clone();
         }
         out.retain(|c| !(c.path == a.path && c.after_line == a.after_line));
@@ -514,18 +501,20 @@ pub fn rank_with(
     out.truncate(limit);
     out.into_iter()
         .map(|c| {
-            let mut reasons = c.reasons;
-            if let Some((at, i, r)) = c.relevance {
-                let shared = bm25.shared_terms(i, &query, 5);
-                reasons[at] =
-                    format!("shares terms with the snippet and key findings: {} (relevance {r:.2})", shared.join(", "));
+            let mut signals = c.signals;
+            if let Some(i) = c.relevance {
+                for signal in &mut signals {
+                    if let Signal::Relevance { terms, .. } = signal {
+                        *terms = bm25.shared_terms(i, &query, 5);
+                    }
+                }
             }
             Candidate {
                 path: c.path.to_string(),
                 after_line: c.after_line,
                 heading_path: c.heading_path.to_vec(),
                 score: confidence(c.score, w.score_half),
-                reasons,
+                signals,
                 cites_keys: c.cites_keys,
             }
         })
@@ -540,9 +529,10 @@ struct Ranked<'a> {
     after_line: usize,
     /// The raw weighted sum (see [`confidence`]).
     score: f64,
-    reasons: Vec<String>,
+    signals: Vec<Signal>,
     cites_keys: Vec<String>,
-    relevance: Option<PendingRelevance>,
+    /// The section whose shared terms the [`Signal::Relevance`] lists, once it is kept.
+    relevance: Option<usize>,
     /// A hint, line number or the paper's subject points at it.
     named: bool,
 }
@@ -595,17 +585,11 @@ fn join_parent(out: &mut Vec<Ranked>, sections: &[Section], rel: &[f64], max_rel
         let (Some(a), s) = (subtree[i], &sections[i]) else { continue };
         let mut c = c;
         let own = if rel[i] > 0.0 { w.relevance * r(i) } else { 0.0 };
-        if let Some((at, _, _)) = c.relevance.take() {
-            c.reasons.remove(at);
+        if c.relevance.take().is_some() {
+            c.signals.retain(|s| !matches!(s, Signal::Relevance { .. }));
         }
         let share = a / best;
-        c.reasons.insert(
-            0,
-            format!(
-                "new section: the subsections of \"{}\" are the most relevant (mean of its {k} best {share:.2}); after the last of them (line {})",
-                s.title, s.subtree_after
-            ),
-        );
+        c.signals.insert(0, Signal::JoinsSection { heading: s.title.clone(), top: k, share, line: s.subtree_after });
         c.score = ((c.score - own + w.relevance * share) * 1000.0).round() / 1000.0;
         c.after_line = s.subtree_after;
         kept.push(c);
@@ -980,16 +964,13 @@ fn env_end_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> V
         if end == 0 {
             continue;
         }
-        let about =
-            if words.is_empty() { String::new() } else { format!(" (\"{topic}\": {shared} of {} words)", words.len()) };
+        let topic = (!words.is_empty()).then(|| (topic.clone(), shared, words.len()));
         out.push(Candidate {
             path: file.clone(),
             after_line: end,
             heading_path: heading_path_at(book, &file, end),
             score: weight,
-            reasons: vec![format!(
-                "the {name} environment at lines {start}-{end} is the one the guide names{about}: insert after it"
-            )],
+            signals: vec![Signal::EnvironmentEnd { name: name.clone(), start, end, topic }],
             cites_keys: Vec::new(),
         });
     }
@@ -1079,15 +1060,18 @@ fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Ve
                 continue;
             }
             let heading_path = heading_path_at(book, &file, after);
-            let said = h.line.map_or(String::new(), |l| format!(", guide said line {l}"));
-            let side = if h.before { "before" } else { "after the paragraph of" };
-            let what = if h.mentions { "paragraph on" } else { "anchor text" };
             out.push(Candidate {
                 path: file.clone(),
                 after_line: after,
                 heading_path,
                 score: weight,
-                reasons: vec![format!("{what} \"{anchor}\" found at line {found}{said}: insert {side} it")],
+                signals: vec![Signal::Anchor {
+                    anchor: anchor.to_string(),
+                    mentions: h.mentions,
+                    found,
+                    guide_line: h.line,
+                    before: h.before,
+                }],
                 cites_keys: Vec::new(),
             });
             break;
@@ -1182,18 +1166,17 @@ fn hint_match(
     title: &TitleForm,
     above: &[Arc<TitleForm>],
     min: f64,
-) -> (f64, String) {
-    let mut best = (0.0, String::new());
+) -> (f64, Option<Signal>) {
+    let mut best = (0.0, None);
     for (h, form) in hints.iter().zip(hint_forms) {
         if let Some(label) = &h.label {
             if s.label.as_deref() == Some(label.as_str()) {
-                return (1.0, format!("section hint names label <{label}> of \"{}\"", s.title));
+                return (1.0, Some(Signal::HintLabel { label: label.clone(), heading: s.title.clone() }));
             }
             continue;
         }
         if let Some(n) = h.number.as_ref().filter(|n| !s.number.is_empty() && names_number(n, &s.number)) {
-            let n: Vec<String> = n.iter().map(u32::to_string).collect();
-            return (1.0, format!("section hint names section {} (\"{}\")", n.join("."), s.title));
+            return (1.0, Some(Signal::HintNumber { number: n.clone(), heading: s.title.clone() }));
         }
         // A number still in the hint is the one its title agrees with (see `rank_with`):
         // another section of the same title is not named.
@@ -1207,7 +1190,7 @@ fn hint_match(
             continue;
         }
         if h.path.is_empty() {
-            best = (sim, format!("section hint \"{}\" matches heading \"{}\" ({sim:.2})", h.title, s.title));
+            best = (sim, Some(Signal::HintTitle { hint: h.title.clone(), heading: s.title.clone(), similarity: sim }));
             continue;
         }
         let parents = &above[..above.len().saturating_sub(1)];
@@ -1219,15 +1202,14 @@ fn hint_match(
             sim *= 0.8;
         }
         if sim > best.0 {
-            let along = if on_path { "along" } else { "not along" };
-            let path = h.path.join(" → ");
-            best = (
-                sim,
-                format!(
-                    "section hint \"{path} → {}\" matches heading \"{}\" {along} its path ({sim:.2})",
-                    h.title, s.title
-                ),
-            );
+            let signal = Signal::HintPath {
+                path: h.path.clone(),
+                hint: h.title.clone(),
+                heading: s.title.clone(),
+                along: on_path,
+                similarity: sim,
+            };
+            best = (sim, Some(signal));
         }
     }
     best
