@@ -275,3 +275,24 @@ fn diff_output_with_nothing_to_write_leaves_the_file_alone() {
     );
     assert_eq!(std::fs::read_to_string(book.join("mine.patch")).unwrap(), "my own notes\n");
 }
+#[test]
+fn init_never_writes_through_a_symlink() {
+    let (dir, book) = git_book();
+    std::fs::remove_file(book.join("chapter-integrator.toml")).unwrap();
+    let outside = dir.path().join("created-outside.toml");
+    std::os::unix::fs::symlink(&outside, book.join("chapter-integrator.toml")).unwrap();
+    commit(&book, "dangling config link");
+    let before = (snapshot(&book), refs(&book));
+    for args in [&["--book", ".", "init"][..], &["--book", ".", "init", "--force"]] {
+        let out = tool(&book).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out)
+                .ends_with("chapter-integrator.toml is a symlink; it is not written through (remove it first)\n"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!outside.exists(), "{args:?} wrote outside the repository");
+        assert_eq!((snapshot(&book), refs(&book)), before);
+    }
+}
