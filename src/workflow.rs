@@ -59,7 +59,9 @@ pub fn changed_guides(book: &Book, rev: &str) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     out.dedup();
-    Ok(out.into_iter().filter(|p| p.is_file()).collect())
+    // Not only regular files: a guide committed as a symlink to a device or to outside the
+    // book stays, so reading it gives its finding instead of dropping it unseen.
+    Ok(out.into_iter().filter(|p| p.exists() && !p.is_dir()).collect())
 }
 
 /// Where a guide stands against the book.

@@ -144,6 +144,13 @@ fn check_changed_since_never_echoes_a_guide_linked_to_proc() {
     let text = stdout(&out) + &stderr(&out);
     assert!(text.contains("error[path-outside-book] Literature/environ/integration-guide.md"), "{text}");
     assert!(!text.contains("MARKER-SECRET-VALUE") && !text.contains("CI_SECRET_FOR_TEST"), "{text}");
+    // A guide committed as a symlink to a device is reported too, not dropped.
+    std::fs::create_dir_all(book.join("Literature/zero")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", book.join("Literature/zero/integration-guide.md")).unwrap();
+    commit(&book, "zero");
+    let out = tool(&book).args(["check", "--changed-since", "HEAD~1"]).timeout(TIMEOUT).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("error[path-outside-book] Literature/zero/integration-guide.md"), "{}", stdout(&out));
 }
 
 #[test]
