@@ -203,7 +203,7 @@ fn relative_to(path: &Path, root: &Path) -> PathBuf {
 
 /// What an output path must not be: the git directory (`.git` and a linked work tree's
 /// common directory), a file the repository tracks (in its index or its base commit), or
-/// one of `inputs` (the run's own input files, real paths).
+/// one of the run's own input files.
 pub struct Protected<'a> {
     /// The repository's git directories, real paths.
     pub git_dirs: Vec<PathBuf>,
@@ -211,8 +211,8 @@ pub struct Protected<'a> {
     pub workdir: Option<PathBuf>,
     /// Whether a work-tree path (relative to `workdir`, `/` separators) is tracked.
     pub tracked: &'a dyn Fn(&str) -> bool,
-    /// The run's inputs, real paths.
-    pub inputs: &'a [PathBuf],
+    /// Whether a real path is one of the run's input files.
+    pub is_input: &'a dyn Fn(&Path) -> bool,
 }
 
 /// Whether the tool may write the output file `path` (`diff --output`, `apply --summary`):
@@ -251,7 +251,7 @@ pub fn may_write(path: &Path, protected: &Protected) -> Result<()> {
             return refuse("is a file tracked by the repository");
         }
     }
-    if protected.inputs.contains(&real) {
+    if (protected.is_input)(&real) {
         return refuse("is one of this run's input files");
     }
     Ok(())

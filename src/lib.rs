@@ -412,16 +412,21 @@ fn run_on(
 /// # Errors
 /// [`Error::Usage`] naming the path and why (see [`disk::may_write`]).
 fn may_write(book: &Book, path: &Path, read: &[PathBuf]) -> Result<()> {
-    let mut inputs: Vec<PathBuf> = read.to_vec();
-    let own = [book::CONFIG_FILE.to_string()].into_iter().chain(book.sources.keys().cloned());
     let rules = book.config.rules.dir.clone().unwrap_or_else(|| "rules".into());
-    let rules = rules::FILES.iter().map(|f| format!("{rules}/{f}"));
-    inputs.extend(own.chain(rules).filter_map(|rel| book.root.join(rel).canonicalize().ok()));
+    let is_input = |real: &Path| {
+        read.iter().any(|r| r == real)
+            || real.strip_prefix(&book.root).is_ok_and(|rel| {
+                let rel = text::slash_path(rel);
+                rel == book::CONFIG_FILE
+                    || book.sources.contains_key(&rel)
+                    || rel.strip_prefix(&format!("{rules}/")).is_some_and(|f| rules::FILES.contains(&f))
+            })
+    };
     let Some(g) = &book.git else {
         let tracked = |_: &str| false;
         return disk::may_write(
             path,
-            &disk::Protected { git_dirs: Vec::new(), workdir: None, tracked: &tracked, inputs: &inputs },
+            &disk::Protected { git_dirs: Vec::new(), workdir: None, tracked: &tracked, is_input: &is_input },
         );
     };
     let repo = g.repo();
@@ -440,7 +445,7 @@ fn may_write(book: &Book, path: &Path, read: &[PathBuf]) -> Result<()> {
     };
     disk::may_write(
         path,
-        &disk::Protected { git_dirs, workdir: Some(g.workdir.clone()), tracked: &tracked, inputs: &inputs },
+        &disk::Protected { git_dirs, workdir: Some(g.workdir.clone()), tracked: &tracked, is_input: &is_input },
     )
 }
 

@@ -261,6 +261,13 @@ fn outputs_are_never_the_git_dir_tracked_files_or_inputs() {
             assert_eq!((snapshot(&book), refs(&book)), before, "{args:?}");
         }
     }
+    // Outside git, the book's own files are the run's inputs.
+    let (_d, book) = common::copy_book();
+    let main = std::fs::read(book.join("main.tex")).unwrap();
+    let out = tool(&book).args(["diff", KETAMINE, "--output", "main.tex"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out), "error: main.tex: is one of this run's input files; it was not written\n");
+    assert_eq!(std::fs::read(book.join("main.tex")).unwrap(), main);
 }
 
 #[test]
