@@ -232,6 +232,18 @@ fn a_config_or_rules_folder_symlinked_outside_is_a_finding_and_is_not_read() {
         "{}",
         stdout(&out)
     );
+    // One rules file linked out of a rules folder of the book.
+    std::fs::remove_file(book.join("rules")).unwrap();
+    std::fs::create_dir_all(book.join("rules")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("rules/scoring.toml"), book.join("rules/scoring.toml")).unwrap();
+    commit(&book, "linked rules file");
+    let out = tool(&book).args(["check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("error[path-outside-book] rules/scoring.toml: the file's real path is outside"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
