@@ -22,16 +22,12 @@ fn main() {
     let mut markups: Vec<Markup> = book.document_files().iter().filter_map(|p| Markup::from_path(p)).collect();
     markups.sort();
     markups.dedup();
-    let rel = |p: &Path| {
-        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        abs.strip_prefix(&book.root).map(|r| r.to_string_lossy().replace('\\', "/")).unwrap_or_default()
-    };
     let (mut total, mut clean) = (0usize, 0usize);
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     let mut examples: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for path in find_guides(&book.root).expect("guides listed") {
         let Ok(files) = guide::locate(&path) else { continue };
-        let Ok(g) = guide::load(&files, &book.rules, &rel) else { continue };
+        let Ok(g) = guide::load(&files, &book.rules, &book.root) else { continue };
         for t in &g.targets {
             let Some(s) = &t.snippet else { continue };
             for &m in &markups {

@@ -285,15 +285,20 @@ impl Book {
     /// As [`Book::open`].
     pub fn open_with(root: &Path, base_rev: &str, validate_bibliography: bool) -> Result<Book> {
         let root = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
-        let (config, config_bytes) = read_config(&root)?;
+        let (config, mut config_bytes, mut refused) = read_config(&root)?;
         let dir = config.rules.dir.clone().unwrap_or_else(|| "rules".into());
         let dir = crate::text::normalize_rel(&dir).ok_or_else(|| Error::Config {
             path: root.join(CONFIG_FILE),
             message: format!("[rules] dir = \"{dir}\" points outside the book"),
         })?;
-        let rules_dir = root.join(dir);
-        let mut rules = Rules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
-        let phrasing = PhrasingRules::load(rules_dir.is_dir().then_some(rules_dir.as_path()))?;
+        let rules_dir = rules_dir(&root, &dir, &mut refused);
+        // What was refused decides what the snapshot holds (its findings, the rules
+        // left out), so it is part of the snapshot's fingerprint.
+        for f in &refused {
+            config_bytes.extend(format!("\0{}: {}", f.path.as_deref().unwrap_or(""), f.message).bytes());
+        }
+        let mut rules = Rules::load(rules_dir.as_deref())?;
+        let phrasing = PhrasingRules::load(rules_dir.as_deref())?;
         if let Some(t) = config.resolve.threshold {
             rules.scoring.resolve.threshold = t;
         }
@@ -324,7 +329,7 @@ impl Book {
             phase.done();
             return Ok(book);
         }
-        let mut findings = Vec::new();
+        let mut findings = refused;
         let literature = config.book.literature();
         let in_literature = |p: &str| literature.iter().any(|l| p == l || p.starts_with(&format!("{l}/")));
         let wanted = |p: &str| {
@@ -1193,14 +1198,15 @@ impl Book {
                 let bytes = repo.find_blob(entry.id()).ok()?.content().to_vec();
                 bytes
             }
-            None => std::fs::read(self.root.join(rel)).ok()?,
+            None => crate::disk::read_in(&self.root, &self.root.join(rel)).ok()?,
         };
         String::from_utf8(bytes).ok()
     }
 
-    /// The text of a book file as it is on disk (for comparing with the base revision).
+    /// The text of a book file as it is on disk (for comparing with the base revision);
+    /// `None` unless it is a regular file inside the book ([`crate::disk::read_in`]).
     pub fn disk_text(&self, rel: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.root.join(rel)).ok()
+        crate::disk::read_in(&self.root, &self.root.join(rel)).ok()
     }
 }
 
@@ -1213,13 +1219,21 @@ pub fn nest(stack: &mut Vec<(i32, String)>, level: i32, title: &str) {
 }
 
 /// The book's configuration, and the file's bytes (empty when there is none) for the
-/// snapshot fingerprint: read once, so both describe the same file.
-fn read_config(root: &Path) -> Result<(Config, Vec<u8>)> {
+/// snapshot fingerprint: read once, so both describe the same file. A configuration file
+/// that leads outside the book or is not a regular file is not read: the default
+/// configuration and the finding saying why ([`crate::disk::read_in`]).
+fn read_config(root: &Path) -> Result<(Config, Vec<u8>, Vec<Finding>)> {
     let path = root.join(CONFIG_FILE);
-    if !path.is_file() {
-        return Ok((Config::default(), Vec::new()));
+    if !path.exists() {
+        return Ok((Config::default(), Vec::new(), Vec::new()));
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    let bytes = match crate::disk::read_in(root, &path) {
+        Ok(bytes) => bytes,
+        Err(crate::disk::Refusal::Unreadable(e)) => return Err(Error::io("read", &path, e)),
+        Err(refused) => return Ok((Config::default(), Vec::new(), refused.finding(CONFIG_FILE).into_iter().collect())),
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Error::io("read", &path, std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())))?;
     let config = toml::from_str(&text).map_err(|e: toml::de::Error| {
         let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
         Error::Config {
@@ -1227,7 +1241,32 @@ fn read_config(root: &Path) -> Result<(Config, Vec<u8>)> {
             message: format!("{}{}", line.map(|l| format!("line {l}: ")).unwrap_or_default(), e.message()),
         }
     })?;
-    Ok((config, text.into_bytes()))
+    Ok((config, text.into_bytes(), Vec::new()))
+}
+
+/// The book's rules folder `dir` (relative to `root`, already normalised), when it exists
+/// and it and each rules file in it are regular files inside the book; else `None`, with a
+/// finding in `refused` for each one that is not ([`crate::disk::inside`]): the built-in
+/// rules are used then.
+fn rules_dir(root: &Path, dir: &str, refused: &mut Vec<Finding>) -> Option<PathBuf> {
+    let path = root.join(dir);
+    if !path.is_dir() {
+        return None;
+    }
+    if !path.canonicalize().is_ok_and(|real| real.starts_with(root)) {
+        refused.extend(crate::disk::Refusal::Outside.finding(dir));
+        return None;
+    }
+    let before = refused.len();
+    for name in crate::rules::FILES {
+        let file = path.join(name);
+        if file.exists() {
+            if let Err(r) = crate::disk::inside(root, &file) {
+                refused.extend(r.finding(&format!("{dir}/{name}")));
+            }
+        }
+    }
+    (refused.len() == before).then_some(path)
 }
 
 fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
@@ -1378,7 +1417,7 @@ impl CleanFiles {
         if !same {
             return None;
         }
-        std::fs::read(&path).ok().filter(|b| b.len() as u32 == st.size)
+        crate::disk::read_regular(&path).ok().filter(|b| b.len() as u32 == st.size)
     }
 
     /// Elsewhere the blob is always read.
@@ -1448,7 +1487,7 @@ fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>>
                 stack.push(path);
             } else if ft.is_file() && wanted(&rel) {
                 out.push(RawFile {
-                    bytes: std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?,
+                    bytes: crate::disk::read_regular(&path).map_err(|e| Error::io("read", &path, e))?,
                     path: rel,
                     link: false,
                 });

@@ -89,17 +89,13 @@ pub fn find_inputs(root: &Path, include_hidden: &[String]) -> Result<Vec<(PathBu
 
 /// Parses one inventoried file as `plan` would read it: an `integration-guide.md` with its
 /// folder's key findings, any other guide alone, a key-findings file alone; a file naming
-/// no key gets the one its folder's name points at in `bib`.
+/// no key gets the one its folder's name points at in `bib`. Only files inside the book at
+/// `root` (a real path) are read ([`crate::disk::read_in`]).
 ///
 /// # Errors
 /// [`crate::error::Error::Io`] when a file cannot be read.
-pub fn read(
-    path: &Path,
-    kind: Kind,
-    rules: &Rules,
-    bib: &crate::bib::Bibliography,
-    rel: &dyn Fn(&Path) -> String,
-) -> Result<Entry> {
+pub fn read(path: &Path, kind: Kind, rules: &Rules, bib: &crate::bib::Bibliography, root: &Path) -> Result<Entry> {
+    let rel = |p: &Path| crate::disk::shown(root, p);
     let files = match kind {
         Kind::IntegrationGuide => guide::locate(path)?,
         Kind::KeyFindings => GuideFiles {
@@ -108,17 +104,23 @@ pub fn read(
             folder: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         },
     };
-    let mut guide = guide::load(&files, rules, rel)?;
+    let mut guide = guide::load(&files, rules, root)?;
     guide::key_from_folder(&mut guide, &files.folder, bib);
     let readme = files.folder.join("README.md");
     let mut readme_status = Vec::new();
     // The README belongs to a literature folder (beside an `integration-guide.md` or
     // key-findings file), not to a folder of standalone guides.
     let own_folder = crate::bookkeeping::in_own_folder(&path.to_string_lossy());
-    if own_folder && readme.is_file() {
-        let text =
-            String::from_utf8_lossy(&std::fs::read(&readme).map_err(|e| crate::error::Error::io("read", &readme, e))?)
-                .into_owned();
+    let readme_text = match (own_folder && readme.is_file()).then(|| crate::disk::read_in(root, &readme)) {
+        None => None,
+        Some(Ok(bytes)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Some(Err(crate::disk::Refusal::Unreadable(e))) => return Err(crate::error::Error::io("read", &readme, e)),
+        Some(Err(refused)) => {
+            guide.findings.extend(refused.finding(&rel(&readme)));
+            None
+        }
+    };
+    if let Some(text) = readme_text {
         let (status, findings) = readme_facts(&text, &rel(&readme), &files.folder);
         readme_status = status;
         // Reported once per folder: with the guide, or with key findings when there is none.

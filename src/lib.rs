@@ -14,6 +14,7 @@ pub mod check;
 pub mod citation_edit;
 pub mod cli;
 pub mod diff;
+pub mod disk;
 pub mod edit;
 pub mod error;
 pub mod finding;
@@ -180,15 +181,12 @@ fn run_on(
         },
         (_, false) => s.paths.iter().map(|p| cwd.join(p)).collect(),
     };
-    let rel = |p: &Path| -> String {
-        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        abs.strip_prefix(&book.root).map(text::slash_path).unwrap_or_else(|_| text::slash_path(p))
-    };
-    // Findings show the line they point at: book files as planned, guides from disk.
+    // Findings show the line they point at: book files as planned, guides from disk (only
+    // regular files inside the book).
     let source_line = |path: &str, line: usize| -> Option<String> {
         let text = match book.sources.get(path) {
             Some(t) => t.clone(),
-            None => String::from_utf8_lossy(&std::fs::read(book.root.join(path)).ok()?).into_owned(),
+            None => String::from_utf8_lossy(&disk::read_in(&book.root, &book.root.join(path)).ok()?).into_owned(),
         };
         text.lines().nth(line.checked_sub(1)?).map(str::to_string)
     };
@@ -208,23 +206,31 @@ fn run_on(
     let phase = trace::Phase::start("plan guides");
     // Every guide is read first (a broken one stops the run, in input order), then planned.
     // Read on every core; the first error in input order is the one reported.
-    let read = |input: &PathBuf| -> Result<(Option<PathBuf>, guide::Guide)> {
+    // A guide as read: the path it is known by (to plan it once), and the files read for it.
+    type ReadGuide = (Option<PathBuf>, guide::Guide, Vec<PathBuf>);
+    let read = |input: &PathBuf| -> Result<ReadGuide> {
         let files = guide::locate(input)?;
         let key = files
             .guide
             .as_ref()
             .or(files.key_findings.as_ref())
             .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()));
-        let mut g = guide::load(&files, &book.rules, &rel)?;
+        let mut g = guide::load(&files, &book.rules, &book.root)?;
         guide::key_from_folder(&mut g, &files.folder, &book.bib);
-        Ok((key, g))
+        let read = files.guide.iter().chain(&files.key_findings).cloned().chain([files.folder.join("README.md")]);
+        let read = read.chain(g.bib_entries.iter().map(|e| book.root.join(&e.source)));
+        let read = read.filter_map(|p| p.canonicalize().ok()).collect();
+        Ok((key, g, read))
     };
-    let read: Vec<Result<(Option<PathBuf>, guide::Guide)>> =
+    let read: Vec<Result<ReadGuide>> =
         if inputs.len() > 8 { text::parallel_map(&inputs, read) } else { inputs.iter().map(read).collect() };
     let mut guides = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
+    // Every file the guides were read from: no output may overwrite one.
+    let mut read_files = Vec::new();
     for r in read {
-        let (key, g) = r?;
+        let (key, g, files) = r?;
+        read_files.extend(files);
         // The same guide named twice (as a folder and as a file) is planned once.
         if seen.insert(key) {
             guides.push(g);
@@ -283,12 +289,22 @@ fn run_on(
             Ok(i32::from(failed))
         }
         Action::Diff { output } => {
+            if let Some(path) = output {
+                may_write(book, path, &read_files)?;
+            }
             let (patch, change_failed) = diff_of(book, &plans, s, err, style, source)?;
             match output {
                 // Nothing is written when the plan has errors.
                 Some(_) if failed || change_failed => {
                     writeln!(err, "the patch file was not written: fix the errors above first")
                         .map_err(|e| Error::io("write", "stderr", e))?;
+                }
+                // Nor when there is nothing to write: an existing file is left as it is.
+                Some(path) if patch.is_empty() => {
+                    if !s.quiet {
+                        writeln!(err, "nothing to write: every target is already applied or has nothing to insert; {} was not written", path.display())
+                            .map_err(|e| Error::io("write", "stderr", e))?;
+                    }
                 }
                 Some(path) => std::fs::write(path, &patch).map_err(|e| Error::io("write", path, e))?,
                 None => match s.format {
@@ -381,9 +397,57 @@ fn run_on(
             if !accept_low_confidence {
                 plan::leave_out_low_confidence(&mut plans);
             }
+            if let Some(path) = summary {
+                may_write(book, path, &read_files)?;
+            }
             apply(book, &plans, (branch.as_deref(), *force, summary.as_deref()), s, out, err, (style, source))
         }
     }
+}
+
+/// Whether an output file the user named (`diff --output`, `apply --summary`) may be
+/// written: not inside a git directory, not a file the repository tracks (in its index, its
+/// HEAD or the base commit), not one of the run's inputs (`read`: the guides' files, real
+/// paths; the configuration, the rules and every file of the book).
+///
+/// # Errors
+/// [`Error::Usage`] naming the path and why (see [`disk::may_write`]).
+fn may_write(book: &Book, path: &Path, read: &[PathBuf]) -> Result<()> {
+    let rules = book.config.rules.dir.clone().unwrap_or_else(|| "rules".into());
+    let is_input = |real: &Path| {
+        read.iter().any(|r| r == real)
+            || real.strip_prefix(&book.root).is_ok_and(|rel| {
+                let rel = text::slash_path(rel);
+                rel == book::CONFIG_FILE
+                    || book.sources.contains_key(&rel)
+                    || rel.strip_prefix(&format!("{rules}/")).is_some_and(|f| rules::FILES.contains(&f))
+            })
+    };
+    let Some(g) = &book.git else {
+        let tracked = |_: &str| false;
+        return disk::may_write(
+            path,
+            &disk::Protected { git_dirs: Vec::new(), workdir: None, tracked: &tracked, is_input: &is_input },
+        );
+    };
+    let repo = g.repo();
+    let git_dirs = [repo.path(), repo.commondir()].iter().filter_map(|d| d.canonicalize().ok()).collect();
+    let index = repo.index().ok();
+    let trees: Vec<git2::Tree> = [
+        repo.head().ok().and_then(|h| h.peel_to_tree().ok()),
+        g.base.and_then(|b| repo.find_commit(b).ok()?.tree().ok()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let tracked = |rel: &str| {
+        index.as_ref().is_some_and(|i| i.get_path(Path::new(rel), 0).is_some())
+            || trees.iter().any(|t| t.get_path(Path::new(rel)).is_ok())
+    };
+    disk::may_write(
+        path,
+        &disk::Protected { git_dirs, workdir: Some(g.workdir.clone()), tracked: &tracked, is_input: &is_input },
+    )
 }
 
 /// A JSON document as printed: pretty, with a final newline.
@@ -671,14 +735,10 @@ fn guides(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Sty
             }
         }
     }
-    let rel = |p: &Path| -> String {
-        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        abs.strip_prefix(&book.root).map(text::slash_path).unwrap_or_else(|_| text::slash_path(p))
-    };
     let progress = progress_bar(inputs.len() as u64, s.quiet);
     let mut entries = Vec::new();
     for (path, kind) in &inputs {
-        entries.push(inventory::read(path, *kind, &book.rules, &book.bib, &rel)?);
+        entries.push(inventory::read(path, *kind, &book.rules, &book.bib, &book.root)?);
         progress.inc(1);
     }
     progress.finish_and_clear();

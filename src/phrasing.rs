@@ -119,7 +119,7 @@ impl PhrasingRules {
         let mut rules = parse(BUILTIN, Path::new("rules/phrasing.toml"))?;
         let mut source = "rules/phrasing.toml".to_string();
         if let Some(path) = book_rules.map(|d| d.join("phrasing.toml")).filter(|p| p.is_file()) {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+            let text = crate::rules::read_text(&path)?;
             for rule in parse(&text, &path)? {
                 match rules.iter_mut().find(|r| r.code == rule.code) {
                     Some(slot) => *slot = rule,

@@ -242,6 +242,9 @@ pub struct PlaceWeights {
     pub bm25_b: f64,
 }
 
+/// The files a book's rules folder may hold, each overriding the built-in one.
+pub const FILES: [&str; 4] = ["guide.toml", "environments.toml", "scoring.toml", "phrasing.toml"];
+
 impl Rules {
     /// The built-in rules, with no book overrides.
     ///
@@ -277,13 +280,20 @@ fn merged(builtin: &str, dir: Option<&Path>, name: &str) -> Result<toml::Value> 
     if let Some(dir) = dir {
         let path = dir.join(name);
         if path.is_file() {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+            let text = read_text(&path)?;
             let over: toml::Value =
                 toml::from_str(&text).map_err(|e| Error::Config { path: path.clone(), message: e.to_string() })?;
             merge(&mut base, over);
         }
     }
     Ok(base)
+}
+
+/// A rules file's text, read only when it is a regular file ([`crate::disk::read_regular`]).
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let bytes = crate::disk::read_regular(path).map_err(|e| Error::io("read", path, e))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Error::io("read", path, std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())))
 }
 
 fn merge(base: &mut toml::Value, over: toml::Value) {

@@ -218,7 +218,8 @@ pub(crate) type TermsPartRef<'a> = (u64, TermParts<'a>);
 /// [`decode`]).
 pub(crate) fn load(slot: &Slot) -> Option<Vec<u8>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(&slot.path).ok()?;
+    // Only a regular file: a FIFO or device put in its place is never waited on.
+    let mut file = crate::disk::open_regular(&slot.path).ok()?;
     // The fingerprint is written first: a stale snapshot is refused before reading it all.
     // Ten bytes hold any u64 as postcard writes it (a varint of 7 bits a byte).
     let mut head = [0u8; 10];
@@ -297,7 +298,7 @@ pub(crate) fn store_texts<'a>(
 /// The text part in `part`, opened, when it carries the part's fingerprint.
 pub(crate) fn open_texts(part: &Slot) -> Option<std::fs::File> {
     use std::io::Read;
-    let mut file = std::fs::File::open(&part.path).ok()?;
+    let mut file = crate::disk::open_regular(&part.path).ok()?;
     let mut head = [0u8; 8];
     file.read_exact(&mut head).ok()?;
     (u64::from_le_bytes(head) == part.fingerprint).then_some(file)

@@ -59,7 +59,9 @@ pub fn changed_guides(book: &Book, rev: &str) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     out.dedup();
-    Ok(out.into_iter().filter(|p| p.is_file()).collect())
+    // Not only regular files: a guide committed as a symlink to a device or to outside the
+    // book stays, so reading it gives its finding instead of dropping it unseen.
+    Ok(out.into_iter().filter(|p| p.exists() && !p.is_dir()).collect())
 }
 
 /// Where a guide stands against the book.
@@ -267,14 +269,39 @@ pub fn config_template(book: &Book) -> String {
 }
 
 /// Writes `chapter-integrator.toml` into the book root, refusing to overwrite unless `force`.
+/// Only a regular file is written or overwritten: a symlink in its place (dangling or not)
+/// is never written through, even with `force`.
 ///
 /// # Errors
-/// [`Error::Usage`] when the file exists and `force` is false; [`Error::Io`] on write failure.
+/// [`Error::Usage`] when the file exists and `force` is false, or it is a symlink or not a
+/// regular file; [`Error::Io`] on write failure.
 pub fn init(book: &Book, force: bool) -> Result<PathBuf> {
     let path = book.root.join(crate::book::CONFIG_FILE);
-    if path.exists() && !force {
-        return Err(Error::Usage(format!("{} exists; pass --force to overwrite it", path.display())));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // A symlink swapped in after the check below fails the open instead of being followed.
+        options.custom_flags(libc::O_NOFOLLOW);
     }
-    std::fs::write(&path, config_template(book)).map_err(|e| Error::io("write", &path, e))?;
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Error::Usage(format!(
+                "{} is a symlink; it is not written through (remove it first)",
+                path.display()
+            )));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::Usage(format!("{} exists and is not a regular file", path.display())));
+        }
+        Ok(_) if !force => {
+            return Err(Error::Usage(format!("{} exists; pass --force to overwrite it", path.display())));
+        }
+        Ok(_) => options.truncate(true),
+        Err(_) => options.create_new(true),
+    };
+    let write = |mut file: std::fs::File| std::io::Write::write_all(&mut file, config_template(book).as_bytes());
+    options.open(&path).and_then(write).map_err(|e| Error::io("write", &path, e))?;
     Ok(path)
 }

@@ -104,3 +104,34 @@ pub fn assert_applies(book: &Path, patch: &str) {
     apply.stdin.take().unwrap().write_all(patch.as_bytes()).unwrap();
     assert!(apply.wait().unwrap().success(), "the patch does not apply:\n{patch}");
 }
+
+/// Every byte git and the user could see: HEAD, index, refs other than the tool's, and
+/// every work-tree file with its mode. The tool's own book snapshots
+/// (`.git/chapter-integrator/`, a cache git ignores) are not the user's.
+pub fn snapshot(root: &Path) -> std::collections::BTreeMap<String, (u32, Vec<u8>)> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if meta.is_dir() {
+                if rel != ".git/objects" && rel != ".git/logs" && rel != ".git/refs" && rel != ".git/chapter-integrator"
+                {
+                    stack.push(p);
+                }
+            } else if meta.file_type().is_symlink() {
+                out.insert(rel, (0, std::fs::read_link(&p).unwrap().to_string_lossy().as_bytes().to_vec()));
+            } else {
+                let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+                // A FIFO or device is recorded by its mode alone: reading it could block.
+                let bytes = if meta.is_file() { std::fs::read(&p).unwrap() } else { Vec::new() };
+                out.insert(rel, (mode, bytes));
+            }
+        }
+    }
+    out.insert("refs:main".into(), (0, git(root, &["rev-parse", "main"]).into_bytes()));
+    out
+}

@@ -227,15 +227,36 @@ pub fn is_guide_name(lower_name: &str) -> bool {
         && lower_name.find("integration").is_some_and(|i| lower_name[i + "integration".len()..].contains("guide"))
 }
 
-/// Reads a guide and its key findings. `rel` turns an absolute path into the path shown
-/// to users (relative to the book root).
+/// Reads a guide and its key findings from the book at `root` (a real path). Paths are
+/// shown relative to it ([`crate::disk::shown`]).
+///
+/// Only regular files inside the book are read ([`crate::disk::read_in`]): a guide or
+/// key-findings file that is a symlink leading out of the book (or sits in a folder that is
+/// one), or is not a regular file, gives a guide holding only that `path-outside-book` or
+/// `file-not-regular` finding; such a `.bib` file of the folder gives the finding and no
+/// entries.
 ///
 /// # Errors
 /// [`Error::Io`] when a file cannot be read. Content problems are findings in the result.
-pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) -> Result<Guide> {
+pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
+    let rel = |p: &Path| crate::disk::shown(root, p);
+    for p in files.guide.iter().chain(&files.key_findings) {
+        if let Err(refusal) = crate::disk::inside(root, p) {
+            if let Some(f) = refusal.finding(&rel(p)) {
+                let path = rel(files.guide.as_ref().unwrap_or(p));
+                let mut g = empty_guide(&path);
+                g.slug = slug_of(files, &path);
+                g.findings.push(f);
+                return Ok(g);
+            }
+        }
+    }
     let mut not_utf8 = Vec::new();
     let mut read = |p: &Path| -> Result<String> {
-        let bytes = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
+        let bytes = crate::disk::read_in(root, p).map_err(|r| match r {
+            crate::disk::Refusal::Unreadable(e) => Error::io("read", p, e),
+            refused => Error::Usage(format!("{}: {refused}; it was not read", rel(p))),
+        })?;
         if std::str::from_utf8(&bytes).is_err() {
             not_utf8.push(rel(p));
         }
@@ -264,7 +285,7 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             }
             // The key is usually not in key-findings.md: the folder's guide or README has it.
             if g.citation_keys.is_empty() {
-                g.citation_keys = sibling_keys(&files.folder, rules);
+                g.citation_keys = sibling_keys(&files.folder, rules, root);
             }
             (rel_path, g)
         }
@@ -296,7 +317,14 @@ pub fn load(files: &GuideFiles, rules: &Rules, rel: &dyn Fn(&Path) -> String) ->
             .unwrap_or_default();
         bibs.sort();
         for bib in bibs {
-            let bytes = std::fs::read(&bib).map_err(|e| Error::io("read", &bib, e))?;
+            let bytes = match crate::disk::read_in(root, &bib) {
+                Ok(bytes) => bytes,
+                Err(crate::disk::Refusal::Unreadable(e)) => return Err(Error::io("read", &bib, e)),
+                Err(refused) => {
+                    guide.findings.extend(refused.finding(&rel(&bib)));
+                    continue;
+                }
+            };
             let text = String::from_utf8_lossy(&bytes);
             for (key, entry) in bibtex_entries(&text) {
                 if !guide.bib_entries.iter().any(|e| e.key == key) {
@@ -345,11 +373,12 @@ fn empty_guide(path: &str) -> Guide {
 
 /// Citation keys of a literature folder's integration guide, else of its README (its
 /// `**BibTeX key:**` fields, key tables and `@Key` citations); empty when neither has any.
-fn sibling_keys(folder: &Path, rules: &Rules) -> Vec<String> {
+/// Only files inside the book at `root` are read ([`crate::disk::read_in`]).
+fn sibling_keys(folder: &Path, rules: &Rules, root: &Path) -> Vec<String> {
     let guide = locate(folder).ok().and_then(|f| f.guide);
     let readme = Some(folder.join("README.md")).filter(|p| p.is_file());
     for file in [guide, readme].into_iter().flatten() {
-        let Ok(bytes) = std::fs::read(&file) else { continue };
+        let Ok(bytes) = crate::disk::read_in(root, &file) else { continue };
         let keys = parse_guide(&String::from_utf8_lossy(&bytes), "", rules).citation_keys;
         if !keys.is_empty() {
             return keys;
