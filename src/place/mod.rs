@@ -8,6 +8,8 @@
 //! the section text, sections already citing the guide's keys, and sections holding
 //! environments of the same kind. Every signal that contributes is given as a reason.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::book::Book;
@@ -137,7 +139,6 @@ pub fn rank_with(
     limit: usize,
     priors: Priors,
 ) -> Vec<Candidate> {
-    let shift = priors.shift;
     let w = &book.rules.scoring.place;
     let index = section_index(book, path);
     let (sections, bm25, forms) = (&index.sections, &index.bm25, &index.forms);
@@ -147,176 +148,38 @@ pub fn rank_with(
     let query = terms(&topic_text(context, &book.rules.environments));
     let rel = bm25.scores(&query);
     let max_rel = rel.iter().cloned().fold(0.0, f64::max);
-    let env_kind = target.environment.as_deref();
-    let hints: Vec<Hint> =
-        target.section_hints.iter().chain(&target.block_hints).flat_map(|h| Hint::parse(h)).collect();
-    let hint_forms: Vec<TitleForm> =
-        hints.iter().map(|h| TitleForm::new(&h.title).topic_among(forms, w.topic_word_headings)).collect();
-    // A hint naming a section by number and title ("§15.6 Autonomic Medications") whose
-    // title names a heading but not the numbered one is placed by the title: section
-    // numbers go stale when chapters are added or split, as they did when the real book
-    // moved to Typst. A number picking one of two headings the title names stays.
-    let hints: Vec<Hint> = hints
-        .into_iter()
-        .zip(&hint_forms)
-        .map(|(mut h, form)| {
-            if let Some(n) = h.number.as_ref().filter(|_| !h.title.is_empty()) {
-                let titled = |f: &TitleForm| form.similarity(f) >= w.hint_min;
-                let numbered_titled = sections
-                    .iter()
-                    .zip(forms.iter())
-                    .any(|(s, (f, _))| !s.number.is_empty() && names_number(n, &s.number) && titled(f));
-                if !numbered_titled && forms.iter().any(|(f, _)| titled(f)) {
-                    h.number = None;
-                }
-            }
-            h
-        })
-        .collect();
-    let new_section = wants_new_section(target);
-    // A target without hints: the paper's subject (its folder's name) may be a heading.
-    let subject = target
-        .section_hints
-        .is_empty()
-        .then(|| crate::text::parent_dir(&target.source).rsplit('/').next().and_then(crate::guide::paper_subject))
-        .flatten()
-        .filter(|_| w.subject > 0.0)
-        .map(|s| (TitleForm::new(&s), s))
-        // A subject many headings share ("Prognosis", "LDN" in a chapter about it) names no
-        // one section.
-        .filter(|(form, _)| forms.iter().filter(|f| form.similarity(&f.0) >= w.hint_min).count() <= SUBJECT_SECTIONS);
-    // A hint's line number, corrected by the shift the guide's found anchors measure.
-    let shifted = |l: usize| shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize);
-    let line_weight = match shift {
+    let (hints, hint_forms) = section_hints(target, sections, forms, w);
+    let line_weight = match priors.shift {
         Some(_) => (w.line_shifted, w.line_shifted_half),
         None => (w.line_prior, LINE_HALF),
     };
-    // A hint's line number at the heading its title names ("\subsection{Viral Persistence}
-    // (line ~697)") gives that section's line: its subsections, which the title's match
-    // also reaches (`hint_parent`), are as near to it as the section. Per such section: its
-    // heading path, the line and its nearness.
-    let line_named: Vec<(&[String], usize, f64)> = hints
-        .iter()
-        .zip(&hint_forms)
-        .filter(|(h, _)| !h.title.is_empty())
-        .filter_map(|(h, form)| Some((h.line?, form)))
-        .map(|(l, form)| (shifted(l), form))
-        .flat_map(|(l, form)| {
-            sections
-                .iter()
-                .zip(forms.iter())
-                .filter(|(s, f)| s.path == path && form.similarity(&f.0) >= NAMES_SECTION)
-                .map(move |(s, _)| (s.heading_path.as_slice(), l, line_nearness(l, s, line_weight.1)))
-                .filter(|x| x.2 >= 0.5)
-        })
-        .collect();
-    // Each candidate with, when it is relevant, (index of its relevance reason, section, r):
-    // the shared terms are only looked up for the candidates kept.
-    let mut out: Vec<Ranked> = sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut score = 0.0;
-            let mut signals = Vec::new();
-            let mut relevance = None;
-            // Whether a hint, line number or the paper's subject points at this section.
-            let mut named = false;
-            if let (hint_sim, Some(hint_signal)) =
-                hint_match(&hints, &hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min)
-            {
-                score += w.hint * hint_sim;
-                signals.push(hint_signal);
-                named = true;
-            }
-            if let Some((form, name)) = &subject {
-                let sim = form.similarity(&forms[i].0);
-                if sim >= w.hint_min {
-                    named = true;
-                    score += w.subject * sim;
-                    signals.push(Signal::Subject { subject: name.clone(), heading: s.title.clone(), similarity: sim });
-                }
-            }
-            // A line number in a hint is a weak prior: lines go stale as the file grows.
-            // Corrected by the shift its found anchors measure, it is a strong one.
-            let (weight, half) = line_weight;
-            let inherited = line_named
-                .iter()
-                .filter(|(named, _, _)| s.heading_path.len() > named.len() && s.heading_path.starts_with(named))
-                .map(|&(named, line, near)| (line, near, named.last().map(String::as_str)));
-            if let Some((line, near, enclosing)) = hints
-                .iter()
-                .filter_map(|h| h.line)
-                .filter(|_| s.path == path)
-                .map(shifted)
-                .map(|l| (l, line_nearness(l, s, half), None))
-                .chain(inherited)
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .filter(|x| x.1 > 0.0)
-            {
-                named = true;
-                score += weight * near;
-                signals.push(Signal::Line { line, shift, enclosing: enclosing.map(str::to_string), nearness: near });
-            }
-            let parent_sim = hints
-                .iter()
-                .zip(&hint_forms)
-                .map(|(h, f)| (&h.title, f))
-                .filter(|(t, _)| !t.is_empty())
-                .flat_map(|(h, hf)| {
-                    s.heading_path.iter().zip(&forms[i].1).rev().skip(1).map(move |(p, pf)| (h, p, hf.similarity(pf)))
-                })
-                .filter(|x| x.2 >= w.hint_min)
-                .max_by(|a, b| a.2.total_cmp(&b.2));
-            // A new section joining the named one goes after its subsections, not into them.
-            if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= NAMES_SECTION && !new_section) {
-                named = true;
-                score += w.hint_parent * sim;
-                signals.push(Signal::HintParent { hint: h.clone(), heading: p.clone(), similarity: sim });
-            }
-            if max_rel > 0.0 && rel[i] > 0.0 {
-                let r = rel[i] / max_rel;
-                score += w.relevance * r;
-                relevance = Some(i);
-                signals.push(Signal::Relevance { terms: Vec::new(), relevance: r });
-            }
-            let cites: Vec<String> = keys.iter().filter(|k| s.cites.contains(k)).cloned().collect();
-            if !cites.is_empty() {
-                score += w.cites_keys;
-                signals.push(Signal::CitesKeys(cites.clone()));
-            }
-            if let Some(kind) =
-                env_kind.filter(|k| s.envs.iter().any(|e| book.rules.environments.canonical_of_macro(e) == *k))
-            {
-                score += w.same_environment;
-                signals.push(Signal::SameEnvironment(kind.to_string()));
-            }
-            // A new section goes after the subsections of the one it joins, not into its text.
-            let after_line = if new_section && s.subtree_after != s.after_line {
-                signals.push(Signal::AfterSubsections { line: s.subtree_after });
-                s.subtree_after
-            } else {
-                s.after_line
-            };
-            Ranked {
-                path: &s.path,
-                heading_path: &s.heading_path,
-                after_line,
-                score: (score * 1000.0).round() / 1000.0,
-                signals,
-                cites_keys: cites,
-                relevance,
-                named,
-            }
-        })
-        .collect();
-    let mut anchors = anchor_candidates(book, path, &hints, w.anchor_text);
-    anchors.extend(env_end_candidates(book, path, &hints, w.anchor_text));
+    let mut ranking = Ranking {
+        book,
+        path,
+        keys,
+        env_kind: target.environment.as_deref(),
+        subject: paper_subject(target, forms, w),
+        line_named: Vec::new(),
+        hints,
+        hint_forms,
+        forms,
+        rel: &rel,
+        max_rel,
+        shift: priors.shift,
+        line_weight,
+        new_section: wants_new_section(target),
+    };
+    ranking.line_named = ranking.line_named_sections(sections);
+    let mut out: Vec<Ranked> = sections.iter().enumerate().map(|(i, s)| ranking.score_section(i, s)).collect();
+    let hints = &ranking.hints;
+    let mut anchors = anchor_candidates(book, path, hints, w.anchor_text);
+    anchors.extend(env_end_candidates(book, path, hints, w.anchor_text));
     // A section the guide adds that nothing places joins the one whose subsections are about
     // it (a target that itself asks for a new section keeps the after-its-subsections rule
     // below: on the gold benchmark this moved two of them further from the maintainer's spot).
     let joins = w.new_section_top > 0
         && priors.adds_sections
-        && !new_section
+        && !ranking.new_section
         && max_rel > 0.0
         && anchors.is_empty()
         && priors.follows.is_none()
@@ -324,57 +187,10 @@ pub fn rank_with(
     if joins {
         join_parent(&mut out, sections, &rel, max_rel, w);
     }
-    let in_file = |p: &&Candidate| out.iter().any(|c| c.path == p.path);
-    if let Some(primary) = priors.follows.filter(in_file).filter(|_| anchors.is_empty() && w.follows > 0.0) {
-        // The heading's own words after "Same file —" may still name a section.
-        let title = target.title_hint.split_once(" — ").map_or("", |(_, t)| t);
-        let title_form = TitleForm::new(title);
-        let named = sections.iter().enumerate().any(|(i, s)| {
-            hint_match(&hints, &hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min).0 > 0.0
-                || title_form.similarity(&forms[i].0) >= w.hint_min
-        });
-        if !named {
-            // The section holding that spot adds its own signals.
-            let own = out
-                .iter()
-                .find(|c| c.path == primary.path && c.heading_path == primary.heading_path.as_slice())
-                .map(|c| (c.score, c.signals.clone(), c.cites_keys.clone(), c.relevance));
-            let (score, mut signals, cites_keys, relevance) = own.unwrap_or_default();
-            signals.insert(0, Signal::FollowsEarlierTarget { line: primary.after_line });
-            out.retain(|c| !(c.path == primary.path && c.after_line == primary.after_line));
-            out.push(Ranked {
-                path: &primary.path,
-                heading_path: &primary.heading_path,
-                after_line: primary.after_line,
-                score: ((score + w.follows) * 1000.0).round() / 1000.0,
-                signals,
-                cites_keys,
-                relevance,
-                named: true,
-            });
-        }
+    if let Some(primary) = priors.follows.filter(|_| anchors.is_empty() && w.follows > 0.0) {
+        ranking.follow_earlier(&mut out, sections, target, primary);
     }
-    // A found anchor outranks every section; the section holding it adds its own signals.
-    for a in &anchors {
-        let mut ranked = Ranked {
-            path: &a.path,
-            heading_path: &a.heading_path,
-            after_line: a.after_line,
-            score: a.score,
-            signals: a.signals.clone(),
-            cites_keys: a.cites_keys.clone(),
-            relevance: None,
-            named: true,
-        };
-        if let Some(c) = out.iter().find(|c| c.path == a.path && c.heading_path == a.heading_path.as_slice()) {
-            ranked.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
-            // The section's relevance is not part of the anchor's evidence.
-            ranked.signals.extend(c.signals.iter().filter(|s| !matches!(s, Signal::Relevance { .. })).cloned());
-            ranked.cites_keys = c.cites_keys.clone();
-        }
-        out.retain(|c| !(c.path == a.path && c.after_line == a.after_line));
-        out.push(ranked);
-    }
+    add_anchors(&mut out, &anchors);
     out.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
@@ -409,6 +225,276 @@ pub fn rank_with(
             }
         })
         .collect()
+}
+
+/// The target's section and block hints, parsed, with their title forms. A hint naming a
+/// section by number and title ("§15.6 Autonomic Medications") whose title names a heading
+/// but not the numbered one loses its number and is placed by the title: section numbers go
+/// stale when chapters are added or split, as they did when the real book moved to Typst. A
+/// number picking one of two headings the title names stays.
+fn section_hints(
+    target: &Target,
+    sections: &[Section],
+    forms: &[(Arc<TitleForm>, Vec<Arc<TitleForm>>)],
+    w: &crate::rules::PlaceWeights,
+) -> (Vec<Hint>, Vec<TitleForm>) {
+    let hints: Vec<Hint> =
+        target.section_hints.iter().chain(&target.block_hints).flat_map(|h| Hint::parse(h)).collect();
+    let hint_forms: Vec<TitleForm> =
+        hints.iter().map(|h| TitleForm::new(&h.title).topic_among(forms, w.topic_word_headings)).collect();
+    let hints = hints
+        .into_iter()
+        .zip(&hint_forms)
+        .map(|(mut h, form)| {
+            if let Some(n) = h.number.as_ref().filter(|_| !h.title.is_empty()) {
+                let titled = |f: &TitleForm| form.similarity(f) >= w.hint_min;
+                let numbered_titled = sections
+                    .iter()
+                    .zip(forms.iter())
+                    .any(|(s, (f, _))| !s.number.is_empty() && names_number(n, &s.number) && titled(f));
+                if !numbered_titled && forms.iter().any(|(f, _)| titled(f)) {
+                    h.number = None;
+                }
+            }
+            h
+        })
+        .collect();
+    (hints, hint_forms)
+}
+
+/// For a target without section hints: the paper's subject (its folder's name) as a title
+/// that may be a heading, unless more than [`SUBJECT_SECTIONS`] headings share it
+/// ("Prognosis", "LDN" in a chapter about it names no one section).
+fn paper_subject(
+    target: &Target,
+    forms: &[(Arc<TitleForm>, Vec<Arc<TitleForm>>)],
+    w: &crate::rules::PlaceWeights,
+) -> Option<(TitleForm, String)> {
+    target
+        .section_hints
+        .is_empty()
+        .then(|| crate::text::parent_dir(&target.source).rsplit('/').next().and_then(crate::guide::paper_subject))
+        .flatten()
+        .filter(|_| w.subject > 0.0)
+        .map(|s| (TitleForm::new(&s), s))
+        .filter(|(form, _)| forms.iter().filter(|f| form.similarity(&f.0) >= w.hint_min).count() <= SUBJECT_SECTIONS)
+}
+
+/// What scoring each section of one target needs: the target's parsed hints and the file's
+/// sections' title forms and relevance.
+struct Ranking<'a> {
+    book: &'a Book,
+    path: &'a str,
+    keys: &'a [String],
+    env_kind: Option<&'a str>,
+    hints: Vec<Hint>,
+    hint_forms: Vec<TitleForm>,
+    forms: &'a [(Arc<TitleForm>, Vec<Arc<TitleForm>>)],
+    /// BM25 relevance per section, and its maximum.
+    rel: &'a [f64],
+    max_rel: f64,
+    subject: Option<(TitleForm, String)>,
+    /// Per section a hint's line number names by its title: its heading path, the line and
+    /// its nearness ([`Ranking::line_named_sections`]).
+    line_named: Vec<(&'a [String], usize, f64)>,
+    shift: Option<LineShift>,
+    /// `(weight, half distance)` of a hint's line number.
+    line_weight: (f64, f64),
+    new_section: bool,
+}
+
+impl<'a> Ranking<'a> {
+    /// A hint's line number, corrected by the shift the guide's found anchors measure.
+    fn shifted(&self, l: usize) -> usize {
+        self.shift.map_or(l, |sh| (l as i64 + sh.by).max(1) as usize)
+    }
+
+    /// A hint's line number at the heading its title names ("\subsection{Viral Persistence}
+    /// (line ~697)") gives that section's line: its subsections, which the title's match
+    /// also reaches (`hint_parent`), are as near to it as the section. Per such section: its
+    /// heading path, the line and its nearness.
+    fn line_named_sections(&self, sections: &'a [Section]) -> Vec<(&'a [String], usize, f64)> {
+        let half = self.line_weight.1;
+        self.hints
+            .iter()
+            .zip(&self.hint_forms)
+            .filter(|(h, _)| !h.title.is_empty())
+            .filter_map(|(h, form)| Some((self.shifted(h.line?), form)))
+            .flat_map(|(l, form)| {
+                sections
+                    .iter()
+                    .zip(self.forms.iter())
+                    .filter(move |(s, f)| s.path == self.path && form.similarity(&f.0) >= NAMES_SECTION)
+                    .map(move |(s, _)| (s.heading_path.as_slice(), l, line_nearness(l, s, half)))
+                    .filter(|x| x.2 >= 0.5)
+            })
+            .collect()
+    }
+
+    /// Section `i` (`s`) as a candidate with every signal that points at it.
+    fn score_section(&self, i: usize, s: &'a Section) -> Ranked<'a> {
+        let w = &self.book.rules.scoring.place;
+        let (forms, hints, hint_forms) = (self.forms, &self.hints, &self.hint_forms);
+        let mut score = 0.0;
+        let mut signals = Vec::new();
+        let mut relevance = None;
+        // Whether a hint, line number or the paper's subject points at this section.
+        let mut named = false;
+        if let (hint_sim, Some(hint_signal)) = hint_match(hints, hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min) {
+            score += w.hint * hint_sim;
+            signals.push(hint_signal);
+            named = true;
+        }
+        if let Some((form, name)) = &self.subject {
+            let sim = form.similarity(&forms[i].0);
+            if sim >= w.hint_min {
+                named = true;
+                score += w.subject * sim;
+                signals.push(Signal::Subject { subject: name.clone(), heading: s.title.clone(), similarity: sim });
+            }
+        }
+        if let Some((weight, signal)) = self.line_signal(s) {
+            named = true;
+            score += weight;
+            signals.push(signal);
+        }
+        let parent_sim = hints
+            .iter()
+            .zip(hint_forms)
+            .map(|(h, f)| (&h.title, f))
+            .filter(|(t, _)| !t.is_empty())
+            .flat_map(|(h, hf)| {
+                s.heading_path.iter().zip(&forms[i].1).rev().skip(1).map(move |(p, pf)| (h, p, hf.similarity(pf)))
+            })
+            .filter(|x| x.2 >= w.hint_min)
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        // A new section joining the named one goes after its subsections, not into them.
+        if let Some((h, p, sim)) = parent_sim.filter(|x| x.2 >= NAMES_SECTION && !self.new_section) {
+            named = true;
+            score += w.hint_parent * sim;
+            signals.push(Signal::HintParent { hint: h.clone(), heading: p.clone(), similarity: sim });
+        }
+        if self.max_rel > 0.0 && self.rel[i] > 0.0 {
+            let r = self.rel[i] / self.max_rel;
+            score += w.relevance * r;
+            relevance = Some(i);
+            signals.push(Signal::Relevance { terms: Vec::new(), relevance: r });
+        }
+        let cites: Vec<String> = self.keys.iter().filter(|k| s.cites.contains(k)).cloned().collect();
+        if !cites.is_empty() {
+            score += w.cites_keys;
+            signals.push(Signal::CitesKeys(cites.clone()));
+        }
+        let envs = &self.book.rules.environments;
+        if let Some(kind) = self.env_kind.filter(|k| s.envs.iter().any(|e| envs.canonical_of_macro(e) == *k)) {
+            score += w.same_environment;
+            signals.push(Signal::SameEnvironment(kind.to_string()));
+        }
+        // A new section goes after the subsections of the one it joins, not into its text.
+        let after_line = if self.new_section && s.subtree_after != s.after_line {
+            signals.push(Signal::AfterSubsections { line: s.subtree_after });
+            s.subtree_after
+        } else {
+            s.after_line
+        };
+        Ranked {
+            path: &s.path,
+            heading_path: &s.heading_path,
+            after_line,
+            score: (score * 1000.0).round() / 1000.0,
+            signals,
+            cites_keys: cites,
+            relevance,
+            named,
+        }
+    }
+
+    /// The nearest of the hints' line numbers to section `s`, or the line its enclosing
+    /// heading was named at: `(weighted nearness, signal)`. A line number in a hint is a
+    /// weak prior (lines go stale as the file grows); corrected by the shift its found
+    /// anchors measure, it is a strong one.
+    fn line_signal(&self, s: &Section) -> Option<(f64, Signal)> {
+        let (weight, half) = self.line_weight;
+        let inherited = self
+            .line_named
+            .iter()
+            .filter(|(named, _, _)| s.heading_path.len() > named.len() && s.heading_path.starts_with(named))
+            .map(|&(named, line, near)| (line, near, named.last().map(String::as_str)));
+        let (line, near, enclosing) = self
+            .hints
+            .iter()
+            .filter_map(|h| h.line)
+            .filter(|_| s.path == self.path)
+            .map(|l| self.shifted(l))
+            .map(|l| (l, line_nearness(l, s, half), None))
+            .chain(inherited)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .filter(|x| x.1 > 0.0)?;
+        let signal = Signal::Line { line, shift: self.shift, enclosing: enclosing.map(str::to_string), nearness: near };
+        Some((weight * near, signal))
+    }
+
+    /// A target that shares the file of an earlier one (`primary`, its best candidate) and
+    /// whose hints and heading name no heading goes right after that target's insertion
+    /// point; the section holding that spot adds its own signals.
+    fn follow_earlier(&self, out: &mut Vec<Ranked<'a>>, sections: &[Section], target: &Target, primary: &'a Candidate) {
+        let w = &self.book.rules.scoring.place;
+        if !out.iter().any(|c| c.path == primary.path) {
+            return;
+        }
+        // The heading's own words after "Same file —" may still name a section.
+        let title = target.title_hint.split_once(" — ").map_or("", |(_, t)| t);
+        let title_form = TitleForm::new(title);
+        let forms = self.forms;
+        let named = sections.iter().enumerate().any(|(i, s)| {
+            hint_match(&self.hints, &self.hint_forms, s, &forms[i].0, &forms[i].1, w.hint_min).0 > 0.0
+                || title_form.similarity(&forms[i].0) >= w.hint_min
+        });
+        if named {
+            return;
+        }
+        let own = out
+            .iter()
+            .find(|c| c.path == primary.path && c.heading_path == primary.heading_path.as_slice())
+            .map(|c| (c.score, c.signals.clone(), c.cites_keys.clone(), c.relevance));
+        let (score, mut signals, cites_keys, relevance) = own.unwrap_or_default();
+        signals.insert(0, Signal::FollowsEarlierTarget { line: primary.after_line });
+        out.retain(|c| !(c.path == primary.path && c.after_line == primary.after_line));
+        out.push(Ranked {
+            path: &primary.path,
+            heading_path: &primary.heading_path,
+            after_line: primary.after_line,
+            score: ((score + w.follows) * 1000.0).round() / 1000.0,
+            signals,
+            cites_keys,
+            relevance,
+            named: true,
+        });
+    }
+}
+
+/// A found anchor outranks every section; the section holding it adds its own signals
+/// (not its relevance: the anchor is the evidence of where in it the text goes).
+fn add_anchors<'a>(out: &mut Vec<Ranked<'a>>, anchors: &'a [Candidate]) {
+    for a in anchors {
+        let mut ranked = Ranked {
+            path: &a.path,
+            heading_path: &a.heading_path,
+            after_line: a.after_line,
+            score: a.score,
+            signals: a.signals.clone(),
+            cites_keys: a.cites_keys.clone(),
+            relevance: None,
+            named: true,
+        };
+        if let Some(c) = out.iter().find(|c| c.path == a.path && c.heading_path == a.heading_path.as_slice()) {
+            ranked.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
+            ranked.signals.extend(c.signals.iter().filter(|s| !matches!(s, Signal::Relevance { .. })).cloned());
+            ranked.cites_keys = c.cites_keys.clone();
+        }
+        out.retain(|c| !(c.path == a.path && c.after_line == a.after_line));
+        out.push(ranked);
+    }
 }
 
 /// A candidate while ranking: borrowing its file and heading path from the section (or
