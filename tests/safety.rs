@@ -354,3 +354,61 @@ fn an_uncommitted_same_size_edit_with_its_old_time_is_not_planned_against() {
     // And the user is told the work-tree copy differs.
     assert!(common::stderr(&out).contains("worktree-differs"), "{}", common::stderr(&out));
 }
+
+/// Every ref of the repository with its target (`git for-each-ref`), but `except`.
+fn refs_but(root: &Path, except: &str) -> String {
+    let all = git(root, &["for-each-ref", "--format=%(refname) %(objectname)"]);
+    all.lines().filter(|l| l.split(' ').next() != Some(except)).map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn two_guides_supplying_the_same_missing_entry_append_it_once() {
+    let (_d, book) = common::git_book_with_families();
+    let supplied = std::fs::read_to_string(book.join("Literature/families/bib-supplied/refs.bib")).unwrap();
+    let guide = |file: &str, section: &str, snippet: &str| {
+        format!("# G\n\n**BibTeX key:** `Haldorsen2025teens`\n\n### Primary Target: t\n**File:** `{file}`\n**Section hint:** \"{section}\"\n\n{snippet}\n")
+    };
+    common::write(&book, "Literature/dup-a/refs.bib", &supplied);
+    common::write(
+        &book,
+        "Literature/dup-a/integration-guide.md",
+        &guide(
+            "typst/ch04-symptom-management.typ",
+            "Sleep",
+            "```typst\n#observation(title: [Evenings])[\n  Standing up is harder in the evening @Haldorsen2025teens.\n] <obs:dup-a-evenings>\n```",
+        ),
+    );
+    common::write(&book, "Literature/dup-b/refs.bib", &supplied);
+    common::write(
+        &book,
+        "Literature/dup-b/integration-guide.md",
+        &guide(
+            "chapters/ch02-treatments.tex",
+            "Pacing and Energy Management",
+            "```latex\nEvening plans may need more rest~\\cite{Haldorsen2025teens}.\n```",
+        ),
+    );
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "two guides"]);
+    let before = snapshot(&book);
+    let refs = refs_but(&book, "refs/heads/ci/dup");
+    let out = tool(&book)
+        .args(["apply", "--branch", "ci/dup", "--accept-low-confidence", "Literature/dup-a", "Literature/dup-b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(snapshot(&book), before);
+    assert_eq!(refs_but(&book, "refs/heads/ci/dup"), refs);
+    let bib = git(&book, &["show", "ci/dup:references.bib"]);
+    assert_eq!(bib.matches("@article{Haldorsen2025teens,").count(), 1, "{bib}");
+    // One commit per guide; the entry goes in with the first and is not added again.
+    assert_eq!(git(&book, &["rev-list", "--count", "main..ci/dup"]), "2\n");
+    let first = git(&book, &["diff", "--name-only", "ci/dup~2", "ci/dup~1"]);
+    let second = git(&book, &["diff", "--name-only", "ci/dup~1", "ci/dup"]);
+    assert_eq!(first, "references.bib\ntypst/ch04-symptom-management.typ\n");
+    assert_eq!(second, "chapters/ch02-treatments.tex\n");
+    // `diff` of both shows the entry once too.
+    let out = tool(&book).args(["diff", "Literature/dup-a", "Literature/dup-b"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).matches("+@article{Haldorsen2025teens,").count(), 1, "{}", stdout(&out));
+}
