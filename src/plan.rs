@@ -256,6 +256,21 @@ fn plan_target(
             plan.findings = findings;
             return plan;
         }
+        Resolution::InSubmodule(path, submodule) => {
+            findings.push(
+                Finding::new(
+                    "target-in-submodule",
+                    Severity::Error,
+                    format!(
+                        "{rank} target `{path}` is inside the git submodule `{submodule}`; its files belong to another repository and are not edited"
+                    ),
+                )
+                .at(where_.0, Some(where_.1))
+                .help(format!("apply the guide in the repository of `{submodule}`, or name a chapter file of this book")),
+            );
+            plan.findings = findings;
+            return plan;
+        }
         Resolution::Unresolved(closest) => {
             let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
             findings.push(

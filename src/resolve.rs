@@ -38,6 +38,9 @@ pub enum Resolution {
     Outside(String),
     /// The hint names a file that cannot be a target, and why.
     NotChapter(String, &'static str),
+    /// The hint names a path inside a git submodule: `(hint, submodule)`, both relative to
+    /// the book root. The submodule's files are another repository's; no other file stands in.
+    InSubmodule(String, String),
 }
 
 /// The headings of the book's files as term sets, for matching section hints against
@@ -273,6 +276,9 @@ impl<'b> Resolver<'b> {
             return Resolution::Outside(hint.to_string());
         }
         self.last_hint = hint.to_string();
+        if let Some((p, sub)) = normalize_rel(hint).and_then(|p| self.book.submodule_of(&p).map(|s| (p, s))) {
+            return Resolution::InSubmodule(p, sub);
+        }
         if let Some(p) = normalize_rel(hint).filter(|p| self.book.not_text.contains(p)) {
             return Resolution::NotChapter(p, "is not UTF-8 text");
         }

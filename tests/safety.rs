@@ -412,3 +412,56 @@ fn two_guides_supplying_the_same_missing_entry_append_it_once() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out).matches("+@article{Haldorsen2025teens,").count(), 1, "{}", stdout(&out));
 }
+
+#[test]
+fn a_target_inside_a_git_submodule_is_a_finding_naming_it_and_nothing_stands_in() {
+    let (_d, book) = git_book();
+    // A submodule at `vendor/extra` holding a file named like one of the book's chapters:
+    // without the check the target would be "moved" to typst/ch03-mechanisms/.
+    let sub = book.join("vendor/extra");
+    std::fs::create_dir_all(&sub).unwrap();
+    git(&sub, &["init", "-q", "-b", "main"]);
+    common::write(&sub, "ch03-mechanisms.typ", "= Someone else's chapter\n");
+    git(&sub, &["add", "-A"]);
+    git(&sub, &["-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "sub"]);
+    common::write(&book, ".gitmodules", "[submodule \"vendor/extra\"]\n\tpath = vendor/extra\n\turl = ./extra\n");
+    common::write(
+        &book,
+        "Literature/sub/integration-guide.md",
+        "# G\n\n**BibTeX key:** `Younger2014ldn`\n\n### Primary Target: t\n**File:** `vendor/extra/ch03-mechanisms.typ`\n**Section hint:** \"Neuroinflammation\"\n\n```typst\nLow doses calm glial cells @Younger2014ldn.\n```\n",
+    );
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "submodule"]);
+    assert!(git(&book, &["ls-tree", "HEAD", "vendor/extra"]).starts_with("160000 commit "));
+    let before = snapshot(&book);
+    let refs = git(&book, &["for-each-ref"]);
+    let out = tool(&book).args(["plan", "--format", "json", "Literature/sub"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(t["resolved"], serde_json::Value::Null, "{t}");
+    assert_eq!(t["status"], "skipped");
+    assert_eq!(t["candidates"], serde_json::json!([]), "{t}");
+    let codes: Vec<&str> = t["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["target-in-submodule"], "{t}");
+    assert_eq!(
+        t["findings"][0]["message"],
+        "primary target `vendor/extra/ch03-mechanisms.typ` is inside the git submodule `vendor/extra`; its files belong to another repository and are not edited"
+    );
+    // The submodule folder itself is no target either.
+    let guide = std::fs::read_to_string(book.join("Literature/sub/integration-guide.md")).unwrap();
+    common::write(&book, "Literature/sub/integration-guide.md", &guide.replace("/ch03-mechanisms.typ", ""));
+    let out = tool(&book).args(["plan", "Literature/sub"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("error[target-in-submodule] Literature/sub/integration-guide.md:5: primary target `vendor/extra` is inside the git submodule `vendor/extra`"),
+        "{}",
+        stdout(&out)
+    );
+    common::write(&book, "Literature/sub/integration-guide.md", &guide);
+    let out = tool(&book).args(["apply", "--branch", "ci/sub", "Literature/sub"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing was written"), "{}", stderr(&out));
+    assert_eq!(snapshot(&book), before);
+    assert_eq!(git(&book, &["for-each-ref"]), refs);
+}
