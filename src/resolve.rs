@@ -425,9 +425,9 @@ impl<'b> Resolver<'b> {
         let path = |i: usize| self.chapters[i].clone();
         match scored.first() {
             Some(&(i, s)) if s >= r.threshold => {
-                Resolution::Resolved(ResolvedTarget { path: path(i), method: "fuzzy", confidence: round3(s) })
+                Resolution::Resolved(ResolvedTarget { path: path(i), method: "fuzzy", confidence: confidence_of(s) })
             }
-            _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(i, s)| (path(i), round3(s))).collect()),
+            _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(i, s)| (path(i), confidence_of(s))).collect()),
         }
     }
 
@@ -679,6 +679,14 @@ fn best_by_path<'a>(files: &[&'a String], hint: &str, reach: &dyn Fn(&str) -> f6
         best.entry((-((reach(f) * 10.0) as i64), -common, -same_name)).or_insert(f);
     }
     best.into_values().next()
+}
+
+/// A fuzzy score as a confidence in `[0, 1]`, to three decimals. The score ranks the
+/// chapters as it is; only its confidence is capped: the chapter-number and folder priors
+/// add up to 0.2 on top of weights summing to 1 (a file hint with trailing words can name
+/// the file, its folder and its number at once).
+fn confidence_of(score: f64) -> f64 {
+    round3(score.clamp(0.0, 1.0))
 }
 
 fn round3(x: f64) -> f64 {
