@@ -362,6 +362,9 @@ impl Book {
             }
             match String::from_utf8(bytes) {
                 Ok(text) => {
+                    if Markup::from_path(&path) == Some(Markup::Typst) {
+                        findings.extend(crate::outline::nesting::finding(&path, &text));
+                    }
                     sources.insert(path, text);
                 }
                 Err(_) => {

@@ -465,3 +465,71 @@ fn a_target_inside_a_git_submodule_is_a_finding_naming_it_and_nothing_stands_in(
     assert_eq!(snapshot(&book), before);
     assert_eq!(git(&book, &["for-each-ref"]), refs);
 }
+
+#[test]
+fn a_typst_file_nested_thousands_deep_is_a_finding_not_an_abort() {
+    let (_d, book) = git_book();
+    // Each form nests 5,000 levels on line 4: calls, operator chains, strong/emph.
+    let forms = [
+        format!("{}x{}", "#strong[".repeat(5000), "]".repeat(5000)),
+        format!("#let a = {}1", "-".repeat(5000)),
+        format!("{}x{}", "_*".repeat(5000), "*_".repeat(5000)),
+    ];
+    for (i, form) in forms.iter().enumerate() {
+        common::write(&book, &format!("typst/deep{i}.typ"), &format!("= Deep\n\n== Part\n{form}\n"));
+    }
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "deep"]);
+    let expected = |i: usize| {
+        serde_json::json!({
+            "code": "nesting-too-deep", "severity": "warning", "path": format!("typst/deep{i}.typ"), "line": 4,
+            "message": "the Typst markup nests deeper than 256 levels here; the file is not parsed: only its headings are read, and nothing is inserted inside it",
+            "help": "flatten the nesting (split the construct, or generate it with a loop)",
+        })
+    };
+    for i in 0..forms.len() {
+        let file = format!("typst/deep{i}.typ");
+        let out = tool(&book).args(["outline", "--format", "json", &file, "--book", "."]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["files"][0]["findings"], serde_json::json!([expected(i)]));
+        // Its headings, by a line scan.
+        let titles: Vec<(&str, u64)> = doc["files"][0]["headings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["title"].as_str().unwrap(), h["line"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(titles, [("Deep", 1), ("Part", 3)]);
+    }
+    let out = tool(&book).args(["check", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deep: Vec<&serde_json::Value> =
+        doc["book_findings"].as_array().unwrap().iter().filter(|f| f["code"] == "nesting-too-deep").collect();
+    assert_eq!(deep, (0..forms.len()).map(expected).collect::<Vec<_>>().iter().collect::<Vec<_>>());
+    // The rest of the book is still worked on: a guide applies, and only its branch moves.
+    let before = snapshot(&book);
+    let refs = refs_but(&book, "refs/heads/ci/k");
+    let out = tool(&book).args(["apply", "--branch", "ci/k", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(snapshot(&book), before);
+    assert_eq!(refs_but(&book, "refs/heads/ci/k"), refs);
+    assert_eq!(
+        git(&book, &["diff", "--name-only", "main", "ci/k"]),
+        format!("{NMDA}\ntypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n")
+    );
+    // A guide's Typst snippet nested as deep is not parsed either: an error, nothing inserted.
+    common::write(
+        &book,
+        "Literature/deep/integration-guide.md",
+        &format!(
+            "# G\n\n**BibTeX key:** `Younger2014ldn`\n\n### Primary Target: t\n**File:** `typst/ch04-symptom-management.typ`\n**Section hint:** \"Sleep\"\n\n```typst\n#observation[\n{}x @Younger2014ldn.{}\n]\n```\n",
+            "#emph[".repeat(3000),
+            "]".repeat(3000)
+        ),
+    );
+    let out = tool(&book).args(["plan", "Literature/deep"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("error[snippet-unbalanced] Literature/deep/integration-guide.md:9: the rendered snippet is not valid: the guide's Typst snippet does not parse: the markup nests deeper than 256 levels (line 2 of the snippet)"), "{}", stdout(&out));
+}
