@@ -401,9 +401,9 @@ pub fn parallel_map_states<T: Sync, S: Send, R: Send>(
         (done, state)
     };
     let per_thread: Vec<(Vec<(usize, R)>, S)> = std::thread::scope(|scope| {
-        // The parsers recurse over nested markup: a known stack, as large as the nesting
-        // they are given allows (see `outline::nesting::MAX_NESTING`); a thread that cannot
-        // have it gets the default.
+        // The parsers recurse once per level of nesting: a stack far larger than the
+        // nesting `outline::nesting::MAX_NESTING` lets through needs, whatever the default
+        // (RUST_MIN_STACK) is; a thread that cannot have it gets the default.
         let spawn = || {
             std::thread::Builder::new()
                 .stack_size(WORKER_STACK)
