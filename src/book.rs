@@ -367,6 +367,9 @@ impl Book {
             }
             match String::from_utf8(bytes) {
                 Ok(text) => {
+                    if Markup::from_path(&path) == Some(Markup::Typst) {
+                        findings.extend(crate::outline::nesting::finding(&path, &text));
+                    }
                     sources.insert(path, text);
                 }
                 Err(_) => {
@@ -704,6 +707,30 @@ impl Book {
             return Some(path.to_string());
         }
         self.symlinks.get(path).filter(|t| self.sources.contains_key(t)).cloned()
+    }
+
+    /// The git submodule holding book path `path` (the submodule's book-relative path, which
+    /// may be `path` itself), by the base tree: a submodule is a commit entry there, and its
+    /// files are in another repository, never read or written. `None` when no folder on the
+    /// way is a submodule, or the book is not read from git.
+    pub fn submodule_of(&self, path: &str) -> Option<String> {
+        let g = self.git.as_ref()?;
+        let repo = g.repo();
+        let tree = repo.find_commit(g.base?).ok()?.tree().ok()?;
+        let mut at = String::new();
+        for part in path.split('/') {
+            if !at.is_empty() {
+                at.push('/');
+            }
+            at.push_str(part);
+            // Only a folder of the tree can hold a submodule further down.
+            match tree.get_path(Path::new(&g.repo_path(&at))).ok()?.kind() {
+                Some(git2::ObjectType::Commit) => return Some(at),
+                Some(git2::ObjectType::Tree) => {}
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Chapter files (.tex, .typ; .md too in a Markdown book, i.e. when a configured root

@@ -256,6 +256,21 @@ fn plan_target(
             plan.findings = findings;
             return plan;
         }
+        Resolution::InSubmodule(path, submodule) => {
+            findings.push(
+                Finding::new(
+                    "target-in-submodule",
+                    Severity::Error,
+                    format!(
+                        "{rank} target `{path}` is inside the git submodule `{submodule}`; its files belong to another repository and are not edited"
+                    ),
+                )
+                .at(where_.0, Some(where_.1))
+                .help(format!("apply the guide in the repository of `{submodule}`, or name a chapter file of this book")),
+            );
+            plan.findings = findings;
+            return plan;
+        }
         Resolution::Unresolved(closest) => {
             let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
             findings.push(
@@ -602,8 +617,12 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
     // Bookkeeping goes with guides that insert something: new entries at the end of
     // their .bib file, README status lines.
     let mut line_edits: Vec<&crate::bookkeeping::LineEdit> = Vec::new();
+    // Two guides citing the same missing key both supply its entry; it is appended once,
+    // by the first guide, or the book would define the key twice and fail to compile.
+    // Keys compare ignoring letter case, as the bibliography lookup does.
+    let mut appended = std::collections::BTreeSet::new();
     for plan in plans.iter().filter(|p| p.targets.iter().any(|t| t.status == Status::Insert)) {
-        for a in &plan.additions {
+        for a in plan.additions.iter().filter(|a| appended.insert(a.key.to_lowercase())) {
             let end = book.sources.get(&a.bib_path).map_or(0, |t| t.lines().count());
             per_file.entry(a.bib_path.clone()).or_default().push(Insertion {
                 after_line: end,

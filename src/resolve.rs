@@ -38,6 +38,9 @@ pub enum Resolution {
     Outside(String),
     /// The hint names a file that cannot be a target, and why.
     NotChapter(String, &'static str),
+    /// The hint names a path inside a git submodule: `(hint, submodule)`, both relative to
+    /// the book root. The submodule's files are another repository's; no other file stands in.
+    InSubmodule(String, String),
 }
 
 /// The headings of the book's files as term sets, for matching section hints against
@@ -273,6 +276,9 @@ impl<'b> Resolver<'b> {
             return Resolution::Outside(hint.to_string());
         }
         self.last_hint = hint.to_string();
+        if let Some((p, sub)) = normalize_rel(hint).and_then(|p| self.book.submodule_of(&p).map(|s| (p, s))) {
+            return Resolution::InSubmodule(p, sub);
+        }
         if let Some(p) = normalize_rel(hint).filter(|p| self.book.not_text.contains(p)) {
             return Resolution::NotChapter(p, "is not UTF-8 text");
         }
@@ -419,9 +425,9 @@ impl<'b> Resolver<'b> {
         let path = |i: usize| self.chapters[i].clone();
         match scored.first() {
             Some(&(i, s)) if s >= r.threshold => {
-                Resolution::Resolved(ResolvedTarget { path: path(i), method: "fuzzy", confidence: round3(s) })
+                Resolution::Resolved(ResolvedTarget { path: path(i), method: "fuzzy", confidence: confidence_of(s) })
             }
-            _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(i, s)| (path(i), round3(s))).collect()),
+            _ => Resolution::Unresolved(scored.into_iter().take(3).map(|(i, s)| (path(i), confidence_of(s))).collect()),
         }
     }
 
@@ -673,6 +679,14 @@ fn best_by_path<'a>(files: &[&'a String], hint: &str, reach: &dyn Fn(&str) -> f6
         best.entry((-((reach(f) * 10.0) as i64), -common, -same_name)).or_insert(f);
     }
     best.into_values().next()
+}
+
+/// A fuzzy score as a confidence in `[0, 1]`, to three decimals. The score ranks the
+/// chapters as it is; only its confidence is capped: the chapter-number and folder priors
+/// add up to 0.2 on top of weights summing to 1 (a file hint with trailing words can name
+/// the file, its folder and its number at once).
+fn confidence_of(score: f64) -> f64 {
+    round3(score.clamp(0.0, 1.0))
 }
 
 fn round3(x: f64) -> f64 {

@@ -64,6 +64,7 @@ impl Slot {
 
 /// The slot of the book in `git` at `base`, with configuration file bytes `config`.
 /// `None` when snapshots are off, the base tree or the tool's executable cannot be read.
+/// Temporary files that killed runs left in the snapshot folder are removed on the way.
 pub fn slot(git: &GitBase, base: git2::Oid, config: &[u8]) -> Option<Slot> {
     if std::env::var_os(OFF_VARIABLE).is_some_and(|v| !v.is_empty() && v != "0") {
         return None;
@@ -74,6 +75,7 @@ pub fn slot(git: &GitBase, base: git2::Oid, config: &[u8]) -> Option<Slot> {
     let dir = repo.path().join("chapter-integrator");
     drop(tree);
     drop(repo);
+    remove_stale_temporaries(&dir);
     // This build of the tool: a hash of the sources it was built from (build.rs), and the
     // executable's size (another compiler or profile).
     let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
@@ -304,15 +306,44 @@ pub(crate) fn open_texts(part: &Slot) -> Option<std::fs::File> {
     (u64::from_le_bytes(head) == part.fingerprint).then_some(file)
 }
 
+/// The prefix of the temporary files [`write_atomically`] writes before renaming them.
+const TEMPORARY_PREFIX: &str = ".snapshot-";
+
+/// How long a temporary file of [`write_atomically`] may go unmodified before it counts as
+/// left behind by a run that was killed (no destructor ran to remove it): ten minutes. A
+/// live writer streams in 1 MiB pieces, so even a 20 MB part is modified every few
+/// milliseconds; ten minutes leaves room for a stopped or very slow machine.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes the temporary files in the snapshot folder `dir` that runs killed while writing
+/// left behind (see [`STALE_AFTER`]); nothing else in the folder is touched, and failures
+/// are ignored as for [`store`].
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(TEMPORARY_PREFIX) {
+            continue;
+        }
+        // The entry itself (a symlink is not followed), and only a regular file.
+        let Ok(meta) = entry.metadata() else { continue };
+        let stale = meta.modified().ok().and_then(|m| now.duration_since(m).ok()).is_some_and(|age| age > STALE_AFTER);
+        if meta.is_file() && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes a file through `write`: to a temporary file of a unique name beside `path` first
-/// (removed again when the run ends before the rename), then renamed over `path`, so a reader
+/// (removed again when the run ends before the rename; one a killed run left is removed by
+/// the next run's [`slot`], see [`remove_stale_temporaries`]), then renamed over `path`, so a reader
 /// sees the old file or the new one, never half of one. Failures are ignored and give `None`
 /// (a read-only repository simply has no snapshots).
 fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn std::io::Write) -> Option<()>) -> Option<()> {
     use std::io::Write;
     let dir = path.parent()?;
     std::fs::create_dir_all(dir).ok()?;
-    let tmp = tempfile::Builder::new().prefix(".snapshot-").tempfile_in(dir).ok()?;
+    let tmp = tempfile::Builder::new().prefix(TEMPORARY_PREFIX).tempfile_in(dir).ok()?;
     // Written as it is encoded: the snapshot is never whole in memory a second time.
     let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
     write(&mut out)?;

@@ -360,6 +360,10 @@ pub fn join_rel(dir: &str, rel: &str) -> Option<String> {
     }
 }
 
+/// Stack size of [`parallel_map`]'s threads, in bytes: 64 MiB of address space (only the
+/// pages touched are committed), 32 times the default.
+const WORKER_STACK: usize = 64 << 20;
+
 /// `f` over `items` on all available cores (scoped threads), results in item order. Items
 /// are handed out one at a time, so a few large ones do not leave a core idle.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -397,7 +401,16 @@ pub fn parallel_map_states<T: Sync, S: Send, R: Send>(
         (done, state)
     };
     let per_thread: Vec<(Vec<(usize, R)>, S)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        // The parsers recurse once per level of nesting: a stack far larger than the
+        // nesting `outline::nesting::MAX_NESTING` lets through needs, whatever the default
+        // (RUST_MIN_STACK) is; a thread that cannot have it gets the default.
+        let spawn = || {
+            std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, work)
+                .unwrap_or_else(|_| scope.spawn(work))
+        };
+        let handles: Vec<_> = (0..threads).map(|_| spawn()).collect();
         handles.into_iter().map(|h| h.join().expect("worker threads do not panic")).collect()
     });
     let mut all = Vec::with_capacity(items.len());

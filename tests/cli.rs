@@ -202,3 +202,27 @@ fn an_unresolved_target_offers_the_closest_file_for_review_and_inserts_nothing()
     let out = tool(&book).args(["diff", "Literature/stale"]).output().unwrap();
     assert_eq!(stdout(&out), "", "{}", stderr(&out));
 }
+
+#[test]
+fn a_resolution_confidence_is_at_most_one() {
+    let (_d, book) = git_book();
+    // Trailing words after the file name: fuzzy, with the folder and chapter number priors.
+    write(
+        &book,
+        "Literature/junk/integration-guide.md",
+        "# G\n\n**BibTeX key:** `Younger2014ldn`\n\n### Primary Target: Chapter 2 Treatments\n\
+         **File:** `chapters/ch02-treatments.tex (section 2)`\n**Section hint:** \"Pacing and Energy Management\"\n\n\
+         ```latex\nLow doses help~\\cite{Younger2014ldn}.\n```\n",
+    );
+    let out = tool(&book).args(["plan", "--format", "json", "Literature/junk"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(
+        t["resolved"],
+        serde_json::json!({"path": "chapters/ch02-treatments.tex", "method": "fuzzy", "confidence": 1.0}),
+        "{t}"
+    );
+    assert_eq!(t["findings"][0]["code"], "target-resolved-loosely", "{t}");
+    assert!(t["findings"][0]["message"].as_str().unwrap().ends_with("(found by fuzzy, confidence 1.00)"), "{t}");
+}

@@ -5,6 +5,7 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
 use common::{git, git_book, snapshot, stderr, stdout, tool};
 
@@ -374,4 +375,183 @@ fn check_and_status_under_a_terminal_finish() {
         assert!(text.contains(&format!("/{guides} ")), "{command}: no progress bar drawn:\n{text}");
         assert!(text.contains(&last_line), "{command}: no closing line `{last_line}`:\n{text}");
     }
+}
+
+/// Every ref of the repository with its target (`git for-each-ref`), but `except`.
+fn refs_but(root: &Path, except: &str) -> String {
+    let all = git(root, &["for-each-ref", "--format=%(refname) %(objectname)"]);
+    all.lines().filter(|l| l.split(' ').next() != Some(except)).map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn two_guides_supplying_the_same_missing_entry_append_it_once() {
+    let (_d, book) = common::git_book_with_families();
+    let supplied = std::fs::read_to_string(book.join("Literature/families/bib-supplied/refs.bib")).unwrap();
+    let guide = |file: &str, section: &str, snippet: &str| {
+        format!("# G\n\n**BibTeX key:** `Haldorsen2025teens`\n\n### Primary Target: t\n**File:** `{file}`\n**Section hint:** \"{section}\"\n\n{snippet}\n")
+    };
+    common::write(&book, "Literature/dup-a/refs.bib", &supplied);
+    common::write(
+        &book,
+        "Literature/dup-a/integration-guide.md",
+        &guide(
+            "typst/ch04-symptom-management.typ",
+            "Sleep",
+            "```typst\n#observation(title: [Evenings])[\n  Standing up is harder in the evening @Haldorsen2025teens.\n] <obs:dup-a-evenings>\n```",
+        ),
+    );
+    common::write(&book, "Literature/dup-b/refs.bib", &supplied);
+    common::write(
+        &book,
+        "Literature/dup-b/integration-guide.md",
+        &guide(
+            "chapters/ch02-treatments.tex",
+            "Pacing and Energy Management",
+            "```latex\nEvening plans may need more rest~\\cite{Haldorsen2025teens}.\n```",
+        ),
+    );
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "two guides"]);
+    let before = snapshot(&book);
+    let refs = refs_but(&book, "refs/heads/ci/dup");
+    let out = tool(&book)
+        .args(["apply", "--branch", "ci/dup", "--accept-low-confidence", "Literature/dup-a", "Literature/dup-b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(snapshot(&book), before);
+    assert_eq!(refs_but(&book, "refs/heads/ci/dup"), refs);
+    let bib = git(&book, &["show", "ci/dup:references.bib"]);
+    assert_eq!(bib.matches("@article{Haldorsen2025teens,").count(), 1, "{bib}");
+    // One commit per guide; the entry goes in with the first and is not added again.
+    assert_eq!(git(&book, &["rev-list", "--count", "main..ci/dup"]), "2\n");
+    let first = git(&book, &["diff", "--name-only", "ci/dup~2", "ci/dup~1"]);
+    let second = git(&book, &["diff", "--name-only", "ci/dup~1", "ci/dup"]);
+    assert_eq!(first, "references.bib\ntypst/ch04-symptom-management.typ\n");
+    assert_eq!(second, "chapters/ch02-treatments.tex\n");
+    // `diff` of both shows the entry once too.
+    let out = tool(&book).args(["diff", "Literature/dup-a", "Literature/dup-b"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).matches("+@article{Haldorsen2025teens,").count(), 1, "{}", stdout(&out));
+}
+
+#[test]
+fn a_target_inside_a_git_submodule_is_a_finding_naming_it_and_nothing_stands_in() {
+    let (_d, book) = git_book();
+    // A submodule at `vendor/extra` holding a file named like one of the book's chapters:
+    // without the check the target would be "moved" to typst/ch03-mechanisms/.
+    let sub = book.join("vendor/extra");
+    std::fs::create_dir_all(&sub).unwrap();
+    git(&sub, &["init", "-q", "-b", "main"]);
+    common::write(&sub, "ch03-mechanisms.typ", "= Someone else's chapter\n");
+    git(&sub, &["add", "-A"]);
+    git(&sub, &["-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "sub"]);
+    common::write(&book, ".gitmodules", "[submodule \"vendor/extra\"]\n\tpath = vendor/extra\n\turl = ./extra\n");
+    common::write(
+        &book,
+        "Literature/sub/integration-guide.md",
+        "# G\n\n**BibTeX key:** `Younger2014ldn`\n\n### Primary Target: t\n**File:** `vendor/extra/ch03-mechanisms.typ`\n**Section hint:** \"Neuroinflammation\"\n\n```typst\nLow doses calm glial cells @Younger2014ldn.\n```\n",
+    );
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "submodule"]);
+    assert!(git(&book, &["ls-tree", "HEAD", "vendor/extra"]).starts_with("160000 commit "));
+    let before = snapshot(&book);
+    let refs = git(&book, &["for-each-ref"]);
+    let out = tool(&book).args(["plan", "--format", "json", "Literature/sub"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(t["resolved"], serde_json::Value::Null, "{t}");
+    assert_eq!(t["status"], "skipped");
+    assert_eq!(t["candidates"], serde_json::json!([]), "{t}");
+    let codes: Vec<&str> = t["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["target-in-submodule"], "{t}");
+    assert_eq!(
+        t["findings"][0]["message"],
+        "primary target `vendor/extra/ch03-mechanisms.typ` is inside the git submodule `vendor/extra`; its files belong to another repository and are not edited"
+    );
+    // The submodule folder itself is no target either.
+    let guide = std::fs::read_to_string(book.join("Literature/sub/integration-guide.md")).unwrap();
+    common::write(&book, "Literature/sub/integration-guide.md", &guide.replace("/ch03-mechanisms.typ", ""));
+    let out = tool(&book).args(["plan", "Literature/sub"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("error[target-in-submodule] Literature/sub/integration-guide.md:5: primary target `vendor/extra` is inside the git submodule `vendor/extra`"),
+        "{}",
+        stdout(&out)
+    );
+    common::write(&book, "Literature/sub/integration-guide.md", &guide);
+    let out = tool(&book).args(["apply", "--branch", "ci/sub", "Literature/sub"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing was written"), "{}", stderr(&out));
+    assert_eq!(snapshot(&book), before);
+    assert_eq!(git(&book, &["for-each-ref"]), refs);
+}
+
+#[test]
+fn a_typst_file_nested_thousands_deep_is_a_finding_not_an_abort() {
+    let (_d, book) = git_book();
+    // Each form nests 5,000 levels on line 4: calls, operator chains, strong/emph.
+    let forms = [
+        format!("{}x{}", "#strong[".repeat(5000), "]".repeat(5000)),
+        format!("#let a = {}1", "-".repeat(5000)),
+        format!("{}x{}", "_*".repeat(5000), "*_".repeat(5000)),
+    ];
+    for (i, form) in forms.iter().enumerate() {
+        common::write(&book, &format!("typst/deep{i}.typ"), &format!("= Deep\n\n== Part\n{form}\n"));
+    }
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-q", "-m", "deep"]);
+    let expected = |i: usize| {
+        serde_json::json!({
+            "code": "nesting-too-deep", "severity": "warning", "path": format!("typst/deep{i}.typ"), "line": 4,
+            "message": "the Typst markup nests deeper than 256 levels here; the file is not parsed: only its headings are read, and nothing is inserted inside it",
+            "help": "flatten the nesting (split the construct, or generate it with a loop)",
+        })
+    };
+    for i in 0..forms.len() {
+        let file = format!("typst/deep{i}.typ");
+        let out = tool(&book).args(["outline", "--format", "json", &file, "--book", "."]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["files"][0]["findings"], serde_json::json!([expected(i)]));
+        // Its headings, by a line scan.
+        let titles: Vec<(&str, u64)> = doc["files"][0]["headings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["title"].as_str().unwrap(), h["line"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(titles, [("Deep", 1), ("Part", 3)]);
+    }
+    let out = tool(&book).args(["check", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deep: Vec<&serde_json::Value> =
+        doc["book_findings"].as_array().unwrap().iter().filter(|f| f["code"] == "nesting-too-deep").collect();
+    assert_eq!(deep, (0..forms.len()).map(expected).collect::<Vec<_>>().iter().collect::<Vec<_>>());
+    // The rest of the book is still worked on: a guide applies, and only its branch moves.
+    let before = snapshot(&book);
+    let refs = refs_but(&book, "refs/heads/ci/k");
+    let out = tool(&book).args(["apply", "--branch", "ci/k", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(snapshot(&book), before);
+    assert_eq!(refs_but(&book, "refs/heads/ci/k"), refs);
+    assert_eq!(
+        git(&book, &["diff", "--name-only", "main", "ci/k"]),
+        format!("{NMDA}\ntypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n")
+    );
+    // A guide's Typst snippet nested as deep is not parsed either: an error, nothing inserted.
+    common::write(
+        &book,
+        "Literature/deep/integration-guide.md",
+        &format!(
+            "# G\n\n**BibTeX key:** `Younger2014ldn`\n\n### Primary Target: t\n**File:** `typst/ch04-symptom-management.typ`\n**Section hint:** \"Sleep\"\n\n```typst\n#observation[\n{}x @Younger2014ldn.{}\n]\n```\n",
+            "#emph[".repeat(3000),
+            "]".repeat(3000)
+        ),
+    );
+    let out = tool(&book).args(["plan", "Literature/deep"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("error[snippet-unbalanced] Literature/deep/integration-guide.md:9: the rendered snippet is not valid: the guide's Typst snippet does not parse: the markup nests deeper than 256 levels (line 2 of the snippet)"), "{}", stdout(&out));
 }

@@ -221,3 +221,22 @@ fn snapshots_can_be_turned_off() {
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     assert!(!book.join(".git/chapter-integrator").exists());
 }
+
+#[test]
+fn a_temporary_file_a_killed_run_left_is_removed_by_the_next_run() {
+    let (_d, book) = git_book();
+    let args = ["plan", "--format", "json", KETAMINE];
+    let (expected, _) = run(&book, &args);
+    let dir = book.join(".git/chapter-integrator");
+    // What a run killed while writing leaves: a temporary file last written long ago; and
+    // one a live run is writing now, which stays.
+    let stale = dir.join(".snapshot-Kd3xQ9");
+    std::fs::write(&stale, vec![7u8; 1 << 16]).unwrap();
+    let past = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(past).unwrap();
+    let live = dir.join(".snapshot-Zp81aB");
+    std::fs::write(&live, b"partial").unwrap();
+    // The next run has nothing to write (the snapshot is current) and still removes it.
+    again_from_snapshot(&book, &args, &expected);
+    assert_eq!(snapshots(&book), [live, part(&book, "sections"), part(&book, "snapshot"), part(&book, "texts")]);
+}

@@ -13,6 +13,7 @@
 
 mod latex;
 mod markdown;
+pub mod nesting;
 mod typst;
 
 use regex::Regex;

@@ -40,6 +40,9 @@ use crate::text::LineIndex;
 
 /// Outlines a Typst file.
 pub(super) fn outline(text: &str) -> Outline {
+    if super::nesting::too_deep(text).is_some() {
+        return unparsed(text);
+    }
     let mut o = empty(Markup::Typst, text);
     let root = typst_syntax::parse(text);
     let idx = LineIndex::new(text);
@@ -159,6 +162,29 @@ pub(super) fn outline(text: &str) -> Outline {
             stack.push((child, at, child_context));
         }
     }
+    o
+}
+
+/// The outline of a text nested too deeply to be parsed (see [`super::nesting`]): its
+/// headings by a line scan (a `=` line that is not indented), and the whole file blocked,
+/// so an insertion goes before its first line or after its last, never inside the nesting.
+fn unparsed(text: &str) -> Outline {
+    let mut o = empty(Markup::Typst, text);
+    for (i, line) in text.lines().enumerate() {
+        let depth = line.chars().take_while(|&c| c == '=').count();
+        if depth > 0 && line[depth..].starts_with(' ') {
+            let (title, label) = split_trailing_label(line[depth..].trim());
+            o.headings.push(Heading {
+                level: depth as i32 - 1,
+                title: title.to_string(),
+                label,
+                line: i + 1,
+                short_title: None,
+                numbered: true,
+            });
+        }
+    }
+    o.blocked.push((1, o.line_count));
     o
 }
 

@@ -113,6 +113,10 @@ pub fn render(
 /// unclosed label) written `\<`, found by the parser's "unclosed label" errors; a
 /// `snippet-escaped` info finding when any was changed. At most 50 repairs.
 fn escape_stray_angles(mut text: String, findings: &mut Vec<Finding>, where_: (&str, usize)) -> String {
+    // Too deep to parse: [`typst_error`] says so.
+    if crate::outline::nesting::too_deep(&text).is_some() {
+        return text;
+    }
     let mut fixed = 0;
     while fixed < 50 {
         let source = typst_syntax::Source::detached(text.clone());
@@ -217,6 +221,11 @@ fn latex_labels_in_place(text: String, findings: &mut Vec<Finding>, where_: (&st
 
 /// The first Typst syntax error in `text`: 1-based line and message.
 pub fn typst_error(text: &str) -> Option<(usize, String)> {
+    // Nested too deeply for the parser's recursion: not parsed at all.
+    if let Some(line) = crate::outline::nesting::too_deep(text) {
+        let max = crate::outline::nesting::MAX_NESTING;
+        return Some((line, format!("the markup nests deeper than {max} levels")));
+    }
     // A numbered source, so error spans map back to byte ranges.
     let source = typst_syntax::Source::detached(text);
     let err = source.root().errors().into_iter().next()?;
