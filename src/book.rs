@@ -272,8 +272,9 @@ impl Book {
     ///
     /// # Errors
     /// [`Error::Config`] for a malformed `chapter-integrator.toml` or rules file;
-    /// [`Error::Git`] when `base_rev` does not resolve in a repository that has commits;
-    /// [`Error::Io`] when the root cannot be listed.
+    /// [`Error::Git`] when the repository holding the book cannot be opened (a malformed
+    /// `.git/config`, "dubious ownership") or `base_rev` does not resolve in one that has
+    /// commits; [`Error::Io`] when the root cannot be listed.
     pub fn open(root: &Path, base_rev: &str) -> Result<Book> {
         Self::open_with(root, base_rev, true)
     }
@@ -1234,7 +1235,13 @@ fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
     // Reading a blob re-hashes it by default (SHA-1 with collision detection: a fifth of
     // the time to read a large book). git itself does not verify objects on read either.
     git2::opts::strict_hash_verification(false);
-    let Ok(repo) = git2::Repository::discover(root) else { return Ok(None) };
+    // Only a book in no repository is read from disk: a repository git cannot open (a
+    // malformed config, "dubious ownership") is an error, not a book without git.
+    let repo = match git2::Repository::discover(root) {
+        Ok(repo) => repo,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(Error::git(format!("open the git repository holding {}", root.display()), e)),
+    };
     let Some(workdir) = repo.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_path_buf())) else {
         return Ok(None);
     };

@@ -545,7 +545,7 @@ fn apply(
                     .map_err(|e| Error::io("write", "stderr", e))?;
             }
         }
-        commits.push(git::CommitSpec { message: commit_message(&plans[k]), files });
+        commits.push(git::CommitSpec { message: commit_message(&plans[k]), files, guide: plans[k].guide.path.clone() });
         shown.push(k);
     }
     if commits.is_empty() {
@@ -709,7 +709,7 @@ fn commit_message(p: &GuidePlan) -> String {
         };
         m.push_str(&format!("- {}: {what}\n", guide::describe_rank(t.target.rank)));
     }
-    m.push_str(&format!("\nIntegration-Guide: {}\n", p.guide.path));
+    m.push_str(&format!("\n{}: {}\n", git::GUIDE_TRAILER, p.guide.path));
     for k in &p.guide.citation_keys {
         m.push_str(&format!("Citation-Key: {k}\n"));
     }

@@ -4,42 +4,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
-use common::{git, git_book, stderr, stdout, tool};
+use common::{git, git_book, snapshot, stderr, stdout, tool};
 
 const KETAMINE: &str = "Literature/treatments/ketamine";
 const NMDA: &str = "chapters/ch02/sec-nmda-antagonists.tex";
-
-/// Every byte git and the user could see: HEAD, index, refs other than the tool's, and
-/// every work-tree file with its mode. The tool's own book snapshots
-/// (`.git/chapter-integrator/`, a cache git ignores) are not the user's.
-fn snapshot(root: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
-            let meta = std::fs::symlink_metadata(&p).unwrap();
-            if meta.is_dir() {
-                if rel != ".git/objects" && rel != ".git/logs" && rel != ".git/refs" && rel != ".git/chapter-integrator"
-                {
-                    stack.push(p);
-                }
-            } else if meta.file_type().is_symlink() {
-                out.insert(rel, (0, std::fs::read_link(&p).unwrap().to_string_lossy().as_bytes().to_vec()));
-            } else {
-                out.insert(rel, (meta.permissions().mode(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.insert("refs:main".into(), (0, git(root, &["rev-parse", "main"]).into_bytes()));
-    out
-}
 
 #[test]
 fn no_command_touches_work_tree_index_or_head() {
