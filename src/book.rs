@@ -1317,8 +1317,8 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     phase.done();
     let phase = crate::trace::Phase::start("read index");
     // Attributes may convert line endings or run filters on checkout: then only the blob is
-    // the base text.
-    let clean = if attributes { None } else { clean_in_work_tree(g) };
+    // the base text. A `.gitattributes` in the base tree may differ from the work tree's.
+    let clean = if attributes { None } else { clean_in_work_tree(g, &listed) };
     phase.done();
     let prefix = g.prefix.clone();
     // Each thread opens the repository: a handle is not shared between threads.
@@ -1345,9 +1345,8 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
 /// (`git status`): the index records the blob and the file's size and modification time at
 /// checkout, and the file still has them. Reading those from disk skips inflating the
 /// blob. Files modified in the same second as the index was written ("racily clean") are
-/// not trusted, and nothing is trusted when checkout filters may change bytes
-/// (`core.autocrlf`, a `.gitattributes` file in the book or the folders above it, the
-/// repository's `info/attributes`).
+/// not trusted, nor is a file git may convert on checkout (`core.autocrlf`, or a converting
+/// attribute by git's own lookup for its path; see [`converted_on_checkout`]).
 struct CleanFiles {
     workdir: PathBuf,
     /// Repository path -> the index's record of it.
@@ -1395,33 +1394,36 @@ impl CleanFiles {
     }
 }
 
-fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
+/// [`CleanFiles`] for the `listed` book files (paths relative to the book) that git checks
+/// out unconverted.
+fn clean_in_work_tree(g: &GitBase, listed: &[(String, git2::Oid, bool)]) -> Option<CleanFiles> {
     let repo = g.repo();
     let config = repo.config().ok()?;
-    // `.gitattributes` in the work tree's root or the folders down to the book, or the
-    // repository's own attributes file.
-    let mut folders = vec![g.workdir.clone()];
-    for part in g.prefix.split('/').filter(|p| !p.is_empty()) {
-        let next = folders[folders.len() - 1].join(part);
-        folders.push(next);
-    }
-    let attributes =
-        folders.iter().any(|f| f.join(".gitattributes").exists()) || repo.path().join("info/attributes").exists();
     // Any value but false (true, input) may mean the blob and the file differ.
     let autocrlf = config.get_string("core.autocrlf").map(|v| v.to_lowercase());
     let autocrlf = match autocrlf {
         Ok(v) => !matches!(v.as_str(), "false" | "no" | "off" | "0" | ""),
         Err(_) => false,
     };
-    if autocrlf || attributes {
+    if autocrlf {
         return None;
     }
+    // git's own attribute lookup for each path (the `.gitattributes` files of its folders in
+    // the work tree and the index, `core.attributesFile`, the repository's shared
+    // `info/attributes`), so that what is read from disk is what the commit will change.
+    let unconverted: std::collections::HashSet<String> = listed
+        .iter()
+        .filter(|(_, _, link)| !link)
+        .map(|(path, ..)| if g.prefix.is_empty() { path.clone() } else { format!("{}/{path}", g.prefix) })
+        .filter(|path| !converted_on_checkout(&repo, path))
+        .collect();
     let index = repo.index().ok()?;
     let written = std::fs::metadata(repo.path().join("index")).ok()?.modified().ok()?;
     let written = written.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i32;
     let entries = index
         .iter()
         .filter(|e| e.mtime.seconds() < written)
+        .filter(|e| std::str::from_utf8(&e.path).is_ok_and(|p| unconverted.contains(p)))
         .filter_map(|e| {
             let path = String::from_utf8(e.path).ok()?;
             let stat = Stat {
@@ -1435,6 +1437,25 @@ fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
         })
         .collect();
     Some(CleanFiles { workdir: g.workdir.clone(), entries })
+}
+
+/// Whether git may check `repo_path` out with other bytes than its blob: an attribute that
+/// converts line endings or runs a filter (`text`, `eol`, `crlf`, `filter`, `ident`,
+/// `working-tree-encoding`; gitattributes(5)) is set for it, looked up as checkout does
+/// (work tree first) and as the index has them (the base tree's own `.gitattributes` files
+/// are [`read_tree`]'s guard). A lookup that fails counts as set.
+fn converted_on_checkout(repo: &git2::Repository, repo_path: &str) -> bool {
+    const CONVERTING: [&str; 6] = ["text", "eol", "crlf", "filter", "ident", "working-tree-encoding"];
+    let flags = [git2::AttrCheckFlags::FILE_THEN_INDEX, git2::AttrCheckFlags::INDEX_ONLY];
+    let path = Path::new(repo_path);
+    flags.iter().any(|&flags| {
+        CONVERTING.iter().any(|name| match repo.get_attr(path, name, flags) {
+            Ok(value) => {
+                !matches!(git2::AttrValue::from_string(value), git2::AttrValue::Unspecified | git2::AttrValue::False)
+            }
+            Err(_) => true,
+        })
+    })
 }
 
 fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>> {

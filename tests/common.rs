@@ -111,7 +111,8 @@ pub fn assert_applies(book: &Path, patch: &str) {
 /// temp dir holding it and what lies beside it): HEAD, index, config, every ref and reflog
 /// and every other file with its mode; the tool's own branches (`integrate/...`) aside. The
 /// object store (new objects change nothing anyone sees) and the tool's book snapshots
-/// (`.git/chapter-integrator/`, a cache git ignores) are not the user's.
+/// (`.git/chapter-integrator/`, `.git/worktrees/*/chapter-integrator/`: a cache git
+/// ignores) are not the user's.
 pub fn snapshot(root: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
     snapshot_except(root, &["integrate"])
 }
@@ -123,6 +124,7 @@ pub fn snapshot_except(root: &Path, changing: &[&str]) -> BTreeMap<String, (u32,
         let in_git = |tail: &str| rel.ends_with(tail) && (rel == tail || rel.ends_with(&format!("/{tail}")));
         in_git(".git/objects")
             || in_git(".git/chapter-integrator")
+            || (rel.contains(".git/worktrees/") && rel.ends_with("/chapter-integrator"))
             || changing.iter().any(|b| {
                 let b = b.trim_end_matches('/');
                 [format!(".git/refs/heads/{b}"), format!(".git/logs/refs/heads/{b}")].iter().any(|p| in_git(p))

@@ -208,3 +208,89 @@ fn the_snapshot_sees_other_branches() {
     git(&book, &["branch", "other"]);
     assert_ne!(snapshot(d.path()), before);
 }
+
+const NMDA: &str = "chapters/ch02/sec-nmda-antagonists.tex";
+
+/// Checks `NMDA` out again so the work tree has what the attributes in effect make of it.
+fn check_out_again(worktree: &Path, path: &str) {
+    std::fs::remove_file(worktree.join(path)).unwrap();
+    git(worktree, &["checkout", "--", path]);
+    assert!(std::fs::read_to_string(worktree.join(path)).unwrap().contains("\r\n"), "{path} has no CRLF");
+    // An older modification time, recorded in the index: the file is clean by git's test
+    // (not "racily clean", which would make the tool read the blob anyway).
+    let file = std::fs::File::options().write(true).open(worktree.join(path)).unwrap();
+    file.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000)).unwrap();
+    git(worktree, &["update-index", "--refresh"]);
+}
+
+/// `diff` and the commit of `apply` (run in `book`) change the same lines: the patch's added
+/// and removed lines per file are the commit's `--numstat`, and only the insertions (5 lines
+/// in `NMDA`, 7 in the Typst section) with no carriage return added.
+fn assert_diff_and_commit_agree(dir: &Path, book: &Path) {
+    let before = snapshot(dir);
+    let out = tool(book).args(["diff", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("worktree-differs"), "{}", stderr(&out));
+    let patch = stdout(&out);
+    assert!(!patch.contains('\r'), "{patch}");
+    let mut counted = String::new();
+    for file in patch.split("diff --git ").skip(1) {
+        let path = file.lines().find_map(|l| l.strip_prefix("+++ b/")).unwrap();
+        let added = file.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count();
+        let removed = file.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count();
+        counted.push_str(&format!("{added}\t{removed}\t{path}\n"));
+    }
+    let prefix = git(book, &["rev-parse", "--show-prefix"]).trim_end().to_string();
+    let nmda = format!("{prefix}{NMDA}");
+    let typ = format!("{prefix}typst/ch03-mechanisms/sec-01-neuroinflammation.typ");
+    assert_eq!(counted, format!("5\t0\t{nmda}\n7\t0\t{typ}\n"));
+    let out = tool(book).args(["apply", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_same(&before, &snapshot(dir), "diff and apply");
+    assert_eq!(git(book, &["diff", "--numstat", "HEAD", "integrate/ketamine"]), counted);
+}
+
+#[test]
+fn core_attributes_file_line_endings_are_not_a_whole_file_change() {
+    let (d, book) = git_book();
+    let attributes = d.path().join("attributes");
+    std::fs::write(&attributes, "*.tex text eol=crlf\n").unwrap();
+    git(&book, &["config", "core.attributesFile", attributes.to_str().unwrap()]);
+    check_out_again(&book, NMDA);
+    assert_diff_and_commit_agree(d.path(), &book);
+}
+
+#[test]
+fn nested_gitattributes_line_endings_are_not_a_whole_file_change() {
+    let (d, book) = git_book();
+    // Not committed (so not in the base tree): git applies it on checkout all the same.
+    std::fs::write(book.join("chapters/ch02/.gitattributes"), "*.tex text eol=crlf\n").unwrap();
+    check_out_again(&book, NMDA);
+    assert_diff_and_commit_agree(d.path(), &book);
+}
+
+#[test]
+fn gitattributes_above_a_book_folder_are_git_own() {
+    // The book is a folder of the repository; the attributes file sits at its root.
+    let (d, book) = common::copy_book();
+    let repo = d.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    std::fs::rename(&book, repo.join("book")).unwrap();
+    let book = repo.join("book");
+    std::fs::write(repo.join(".gitattributes"), "book/chapters/**/*.tex text eol=crlf\n").unwrap();
+    common::commit_all((tempfile::tempdir().unwrap(), repo.clone()));
+    check_out_again(&repo, &format!("book/{NMDA}"));
+    assert_diff_and_commit_agree(d.path(), &book);
+}
+
+#[test]
+fn a_linked_work_tree_shared_attributes_are_git_own() {
+    let (d, book) = git_book();
+    let other = d.path().join("wt2");
+    git(&book, &["worktree", "add", "-q", "--detach", other.to_str().unwrap(), "main"]);
+    // The repository's own attributes, shared by every work tree.
+    std::fs::create_dir_all(book.join(".git/info")).unwrap();
+    std::fs::write(book.join(".git/info/attributes"), "*.tex text eol=crlf\n").unwrap();
+    check_out_again(&other, NMDA);
+    assert_diff_and_commit_agree(d.path(), &other);
+}
