@@ -294,3 +294,40 @@ fn a_linked_work_tree_shared_attributes_are_git_own() {
     check_out_again(&other, NMDA);
     assert_diff_and_commit_agree(d.path(), &other);
 }
+
+#[test]
+fn a_nul_byte_in_a_snippet_is_an_error_and_nothing_is_inserted() {
+    let (d, book) = git_book();
+    let guide = book.join(KETAMINE).join("integration-guide.md");
+    let text = std::fs::read_to_string(&guide).unwrap();
+    let text = text.replacen("has eased pain", "has eased\0pain", 1);
+    std::fs::write(&guide, text).unwrap();
+    git(&book, &["commit", "-q", "-am", "guide with a NUL byte"]);
+    let nul = "error[text-nul] Literature/treatments/ketamine/integration-guide.md:19: the primary target's snippet \
+               holds a NUL byte; inserted into chapters/ch02/sec-nmda-antagonists.tex it would make the file binary, \
+               so nothing is inserted";
+    let err = run_unchanged(d.path(), &book, &["diff", KETAMINE], 1, &[]);
+    assert!(err.contains(nul), "{err}");
+    let err = run_unchanged(d.path(), &book, &["apply", KETAMINE], 1, &[]);
+    assert!(err.contains(nul), "{err}");
+    assert!(err.ends_with("nothing was written: fix the errors above first\n"), "{err}");
+    assert_eq!(git(&book, &["branch", "--list", "integrate/*"]), "");
+}
+
+#[test]
+fn a_nul_byte_in_a_supplied_bibliography_entry_is_an_error_and_nothing_is_written() {
+    let (d, book) = common::git_book_with_families();
+    let rel = "Literature/families/batch/EXERTION_INTEGRATION_GUIDE.md";
+    let text = std::fs::read_to_string(book.join(rel)).unwrap();
+    std::fs::write(book.join(rel), text.replacen("Daily Activity", "Daily\0Activity", 1)).unwrap();
+    git(&book, &["commit", "-q", "-am", "entry with a NUL byte"]);
+    let err = run_unchanged(d.path(), &book, &["apply", rel], 1, &[]);
+    assert!(
+        err.contains(&format!(
+            "error[text-nul] {rel}: the bibliography entry `Lindahl2024diary` it supplies holds a NUL byte; \
+             inserted into references.bib it would make the file binary, so nothing is inserted"
+        )),
+        "{err}"
+    );
+    assert!(err.ends_with("nothing was written: fix the errors above first\n"), "{err}");
+}
