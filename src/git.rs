@@ -151,9 +151,7 @@ pub fn commit_to_branch(
         }
     }
     if let Some(tip) = existing {
-        if !force {
-            return Ok(BranchOutcome::Refused(format!("branch `{branch}` already exists; pass --force to rebuild it")));
-        }
+        // Whose commits the branch holds decides first: `--force` would not help otherwise.
         let guides: Vec<&str> = commits.iter().map(|c| c.guide.as_str()).collect();
         match foreign_commit(repo, tip, base, &guides)? {
             Some((foreign, None)) => {
@@ -165,8 +163,13 @@ pub fn commit_to_branch(
             Some((foreign, Some(guide))) => {
                 return Ok(BranchOutcome::Refused(format!(
                     "branch `{branch}` has commit {} made by chapter-integrator for another guide ({guide}); \
-                     --force only replaces commits for the same guide: pass --branch NAME",
+                     it is only rebuilt for that guide: pass --branch NAME",
                     &foreign.to_string()[..12]
+                )))
+            }
+            None if !force => {
+                return Ok(BranchOutcome::Refused(format!(
+                    "branch `{branch}` already exists; pass --force to rebuild it"
                 )))
             }
             None => {}

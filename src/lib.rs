@@ -229,6 +229,7 @@ fn run_on(
             guides.push(g);
         }
     }
+    guide::distinct_slugs(&mut guides);
     let progress = progress_bar(guides.len() as u64, s.quiet);
     let mut resolver = resolve::Resolver::new(book);
     let plan_one = |resolver: &mut resolve::Resolver, g: &guide::Guide| {

@@ -331,3 +331,82 @@ fn a_nul_byte_in_a_supplied_bibliography_entry_is_an_error_and_nothing_is_writte
     );
     assert!(err.ends_with("nothing was written: fix the errors above first\n"), "{err}");
 }
+
+/// A copy of the ketamine guide in `Literature/treatments/<folder>`, its snippet labels
+/// suffixed with `tag` so that it inserts text of its own; committed.
+fn ketamine_copy(book: &Path, folder: &str, tag: &str) -> String {
+    let rel = format!("Literature/treatments/{folder}");
+    let text = std::fs::read_to_string(book.join(KETAMINE).join("integration-guide.md")).unwrap();
+    let text = text
+        .replace("hyp:ketamine-central-sensitization", &format!("hyp:ketamine-{tag}"))
+        .replace("obs:ketamine-microglia", &format!("obs:ketamine-{tag}"));
+    common::write(book, &format!("{rel}/integration-guide.md"), &text);
+    git(book, &["add", "-A"]);
+    git(book, &["commit", "-q", "-m", &format!("guide {folder}")]);
+    rel
+}
+
+#[test]
+fn folders_differing_in_non_ascii_letters_get_their_own_branches() {
+    let (_d, book) = git_book();
+    let a = ketamine_copy(&book, "Studie_Müde", "a");
+    let b = ketamine_copy(&book, "Studie_Möde", "b");
+    let c = ketamine_copy(&book, "Усталость", "c");
+    for rel in [&a, &b, &c] {
+        let out = tool(&book).args(["apply", rel]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{rel}: {}", stderr(&out));
+    }
+    assert_eq!(
+        git(&book, &["for-each-ref", "--format=%(refname)", "refs/heads/integrate"]),
+        "refs/heads/integrate/studie-möde\nrefs/heads/integrate/studie-müde\nrefs/heads/integrate/усталость\n"
+    );
+}
+
+#[test]
+fn force_replaces_only_commits_made_for_the_same_guide() {
+    let (d, book) = git_book();
+    let a = ketamine_copy(&book, "Fatigue Study", "a");
+    let b = ketamine_copy(&book, "fatigue-study", "b");
+    assert_eq!(tool(&book).args(["apply", &a]).output().unwrap().status.code(), Some(0));
+    let tip = git(&book, &["rev-parse", "integrate/fatigue-study"]);
+    for args in [&["apply", &b][..], &["apply", &b, "--force"]] {
+        let err = run_unchanged(d.path(), &book, args, 1, &[]);
+        assert_eq!(
+            err.lines().last().unwrap(),
+            format!(
+                "error[branch-refused] branch `integrate/fatigue-study` has commit {} made by chapter-integrator \
+                 for another guide ({a}/integration-guide.md); it is only rebuilt for that guide: pass --branch NAME",
+                &tip[..12]
+            )
+        );
+    }
+    // The guide it was made for still rebuilds it.
+    let out = tool(&book).args(["apply", &a, "--force"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn guides_of_one_run_with_one_slug_get_distinct_slugs() {
+    let (_d, book) = git_book();
+    let a = ketamine_copy(&book, "Fatigue Study", "a");
+    let b = ketamine_copy(&book, "fatigue-study", "b");
+    let c = ketamine_copy(&book, "fatigue-study-2", "c");
+    let out = tool(&book).args(["plan", "--format", "json", &b, &c, &a]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let slugs: Vec<(&str, &str)> = doc["guides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["guide"].as_str().unwrap(), g["slug"].as_str().unwrap()))
+        .collect();
+    let guide = |rel: &str| format!("{rel}/integration-guide.md");
+    assert_eq!(
+        slugs,
+        vec![
+            (guide(&b).as_str(), "fatigue-study-3"),
+            (guide(&c).as_str(), "fatigue-study-2"),
+            (guide(&a).as_str(), "fatigue-study"),
+        ]
+    );
+}
