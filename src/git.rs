@@ -273,9 +273,9 @@ fn clashing_ref(repo: &Repository, refname: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// Why `refname` is in use, as `git branch -f` judges it (`find_shared_symref` in git's
-/// `branch.c`): checked out, being rebased or being bisected in the main or any linked work
-/// tree, a symbolic ref chain (`HEAD -> master -> main`) followed to its end. `None`: free.
+/// Why `refname` is in use, as `git branch -f` judges it (`prepare_checked_out_branches`
+/// in git's `branch.c`): checked out, being rebased or bisected, or to be moved by a
+/// `rebase --update-refs`, in the main or any linked work tree, a symbolic ref chain (`HEAD -> master -> main`) followed to its end. `None`: free.
 fn in_use(repo: &Repository, refname: &str) -> Option<String> {
     let common = repo.commondir().to_path_buf();
     let own = repo.path().canonicalize().ok();
@@ -303,6 +303,12 @@ fn in_use(repo: &Repository, refname: &str) -> Option<String> {
             if start.is_some_and(|s| resolves_through(repo, &s, refname)) {
                 return Some(format!("{what}{where_}"));
             }
+        }
+        // `rebase --update-refs` moves these branches when it ends: lines of ref name, old
+        // and new id (git's `sequencer.c`).
+        let updated = read(dir.join("rebase-merge/update-refs")).unwrap_or_default();
+        if updated.lines().step_by(3).any(|r| resolves_through(repo, r.trim(), refname)) {
+            return Some(format!("is to be moved by a rebase --update-refs{where_}"));
         }
     }
     None

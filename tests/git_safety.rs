@@ -410,3 +410,22 @@ fn guides_of_one_run_with_one_slug_get_distinct_slugs() {
         ]
     );
 }
+
+#[test]
+fn a_branch_a_rebase_will_move_is_refused() {
+    let (d, book) = git_book();
+    assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
+    git(&book, &["checkout", "-q", "-b", "topic", "integrate/ketamine"]);
+    common::write(&book, "notes.txt", "mine\n");
+    git(&book, &["add", "notes.txt"]);
+    git(&book, &["commit", "-q", "-m", "my notes"]);
+    // The rebase of `topic` stops after its first step; it will move `integrate/ketamine`.
+    assert!(!git_may_fail(&book, &["rebase", "-q", "--force-rebase", "--update-refs", "--exec", "false", "main"]));
+    assert!(book.join(".git/rebase-merge/update-refs").exists());
+    let err = run_unchanged(d.path(), &book, &["apply", KETAMINE, "--base", "main", "--force"], 1, &[]);
+    assert_eq!(
+        err.lines().last().unwrap(),
+        "error[branch-refused] branch `integrate/ketamine` is to be moved by a rebase --update-refs; the tool never \
+         writes to a branch in use"
+    );
+}
