@@ -272,8 +272,9 @@ impl Book {
     ///
     /// # Errors
     /// [`Error::Config`] for a malformed `chapter-integrator.toml` or rules file;
-    /// [`Error::Git`] when `base_rev` does not resolve in a repository that has commits;
-    /// [`Error::Io`] when the root cannot be listed.
+    /// [`Error::Git`] when the repository holding the book cannot be opened (a malformed
+    /// `.git/config`, "dubious ownership") or `base_rev` does not resolve in one that has
+    /// commits; [`Error::Io`] when the root cannot be listed.
     pub fn open(root: &Path, base_rev: &str) -> Result<Book> {
         Self::open_with(root, base_rev, true)
     }
@@ -1300,7 +1301,13 @@ fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
     // Reading a blob re-hashes it by default (SHA-1 with collision detection: a fifth of
     // the time to read a large book). git itself does not verify objects on read either.
     git2::opts::strict_hash_verification(false);
-    let Ok(repo) = git2::Repository::discover(root) else { return Ok(None) };
+    // Only a book in no repository is read from disk: a repository git cannot open (a
+    // malformed config, "dubious ownership") is an error, not a book without git.
+    let repo = match git2::Repository::discover(root) {
+        Ok(repo) => repo,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(Error::git(format!("open the git repository holding {}", root.display()), e)),
+    };
     let Some(workdir) = repo.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_path_buf())) else {
         return Ok(None);
     };
@@ -1376,7 +1383,7 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
     phase.done();
     let phase = crate::trace::Phase::start("read index");
     // Attributes may convert line endings or run filters on checkout: then only the blob is
-    // the base text.
+    // the base text. A `.gitattributes` in the base tree may differ from the work tree's.
     let clean = if attributes { None } else { clean_in_work_tree(g) };
     phase.done();
     let prefix = g.prefix.clone();
@@ -1404,9 +1411,12 @@ fn read_tree(g: &GitBase, base: git2::Oid, wanted: &dyn Fn(&str) -> bool) -> Res
 /// (`git status`): the index records the blob and the file's size and modification time at
 /// checkout, and the file still has them. Reading those from disk skips inflating the
 /// blob. Files modified in the same second as the index was written ("racily clean") are
-/// not trusted, and nothing is trusted when checkout filters may change bytes
-/// (`core.autocrlf`, a `.gitattributes` file in the book or the folders above it, the
-/// repository's `info/attributes`).
+/// not trusted, nor is anything when `core.autocrlf` may convert line endings; and a file's
+/// bytes are used only when they hash to its blob id. Attributes from any source (nested or
+/// untracked `.gitattributes`, `core.attributesFile`, the `info/attributes` linked work trees
+/// share, filters) may have converted a checked-out file without changing its stat: hashing
+/// costs about what inflating the blob would (measured on a 4,000-file book), where git2's
+/// per-path attribute lookup (no attribute session in its API) costs ten times that.
 struct CleanFiles {
     workdir: PathBuf,
     /// Repository path -> the index's record of it.
@@ -1444,7 +1454,9 @@ impl CleanFiles {
         if !same {
             return None;
         }
-        crate::disk::read_regular(&path).ok().filter(|b| b.len() as u32 == st.size)
+        let bytes = crate::disk::read_regular(&path).ok().filter(|b| b.len() as u32 == st.size)?;
+        // The base text must be the blob byte for byte, or diff and commit disagree.
+        (git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()? == id).then_some(bytes)
     }
 
     /// Elsewhere the blob is always read.
@@ -1457,22 +1469,13 @@ impl CleanFiles {
 fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
     let repo = g.repo();
     let config = repo.config().ok()?;
-    // `.gitattributes` in the work tree's root or the folders down to the book, or the
-    // repository's own attributes file.
-    let mut folders = vec![g.workdir.clone()];
-    for part in g.prefix.split('/').filter(|p| !p.is_empty()) {
-        let next = folders[folders.len() - 1].join(part);
-        folders.push(next);
-    }
-    let attributes =
-        folders.iter().any(|f| f.join(".gitattributes").exists()) || repo.path().join("info/attributes").exists();
     // Any value but false (true, input) may mean the blob and the file differ.
     let autocrlf = config.get_string("core.autocrlf").map(|v| v.to_lowercase());
     let autocrlf = match autocrlf {
         Ok(v) => !matches!(v.as_str(), "false" | "no" | "off" | "0" | ""),
         Err(_) => false,
     };
-    if autocrlf || attributes {
+    if autocrlf {
         return None;
     }
     let index = repo.index().ok()?;

@@ -236,6 +236,7 @@ fn run_on(
             guides.push(g);
         }
     }
+    guide::distinct_slugs(&mut guides);
     let progress = progress_bar(guides.len() as u64, s.quiet);
     let mut resolver = resolve::Resolver::new(book);
     let plan_one = |resolver: &mut resolve::Resolver, g: &guide::Guide| {
@@ -610,7 +611,7 @@ fn apply(
                     .map_err(|e| Error::io("write", "stderr", e))?;
             }
         }
-        commits.push(git::CommitSpec { message: commit_message(&plans[k]), files });
+        commits.push(git::CommitSpec { message: commit_message(&plans[k]), files, guide: plans[k].guide.path.clone() });
         shown.push(k);
     }
     if commits.is_empty() {
@@ -773,7 +774,7 @@ fn commit_message(p: &GuidePlan) -> String {
         };
         m.push_str(&format!("- {}: {what}\n", guide::describe_rank(t.target.rank)));
     }
-    m.push_str(&format!("\nIntegration-Guide: {}\n", p.guide.path));
+    m.push_str(&format!("\n{}: {}\n", git::GUIDE_TRAILER, p.guide.path));
     for k in &p.guide.citation_keys {
         m.push_str(&format!("Citation-Key: {k}\n"));
     }

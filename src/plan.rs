@@ -303,6 +303,13 @@ fn plan_target(
     let path = plan.resolved.as_ref().map(|r| r.path.clone()).unwrap_or_default();
     plan.candidates =
         place::rank_with(book, &path, target, &target.keys, context, book.rules.scoring.place.top, priors);
+    if let Some(snippet) = target.snippet.as_ref().filter(|s| s.text.contains('\0')) {
+        let line = snippet.line + snippet.text[..snippet.text.find('\0').unwrap_or(0)].matches('\n').count() + 1;
+        let into = plan.candidates.first().map_or(path.as_str(), |c| c.path.as_str());
+        findings.push(nul_finding(&format!("the {rank} target's snippet"), into).at(where_.0, Some(line)));
+        plan.findings = findings;
+        return plan;
+    }
     if let Some(mut edited) = sentence_edit(book, &path, target, defined, &mut plan, &mut findings) {
         edited.findings = findings;
         return edited;
@@ -407,6 +414,17 @@ fn plan_target(
     }
     plan.findings = findings;
     plan
+}
+
+/// `text-nul`: `what` (text to be inserted into `path`) holds a NUL byte, which would make
+/// git and every editor take the file for binary.
+fn nul_finding(what: &str, path: &str) -> Finding {
+    Finding::new(
+        "text-nul",
+        Severity::Error,
+        format!("{what} holds a NUL byte; inserted into {path} it would make the file binary, so nothing is inserted"),
+    )
+    .help("remove the NUL byte (an editor's \"show invisibles\" finds it) from the guide")
 }
 
 /// Leaves out of `plans` every target marked for review ([`TargetPlan::review`]) that would
@@ -621,8 +639,14 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
     // by the first guide, or the book would define the key twice and fail to compile.
     // Keys compare ignoring letter case, as the bibliography lookup does.
     let mut appended = std::collections::BTreeSet::new();
+    let mut findings = Vec::new();
     for plan in plans.iter().filter(|p| p.targets.iter().any(|t| t.status == Status::Insert)) {
         for a in plan.additions.iter().filter(|a| appended.insert(a.key.to_lowercase())) {
+            if a.text.contains('\0') {
+                let what = format!("the bibliography entry `{}` it supplies", a.key);
+                findings.push(nul_finding(&what, &a.bib_path).at(a.source.clone(), None));
+                continue;
+            }
             let end = book.sources.get(&a.bib_path).map_or(0, |t| t.lines().count());
             per_file.entry(a.bib_path.clone()).or_default().push(Insertion {
                 after_line: end,
@@ -634,7 +658,6 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
         line_edits.extend(plan.readme.iter());
     }
     let mut files = BTreeMap::new();
-    let mut findings = Vec::new();
     let mut new_files = std::collections::BTreeSet::new();
     for plan in plans {
         for t in plan.targets.iter().filter(|t| t.status == Status::Insert) {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // reason: each test binary uses a different subset of the helpers
 
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -105,11 +107,30 @@ pub fn assert_applies(book: &Path, patch: &str) {
     assert!(apply.wait().unwrap().success(), "the patch does not apply:\n{patch}");
 }
 
-/// Every byte git and the user could see: HEAD, index, refs other than the tool's, and
-/// every work-tree file with its mode. The tool's own book snapshots
-/// (`.git/chapter-integrator/`, a cache git ignores) are not the user's.
-pub fn snapshot(root: &Path) -> std::collections::BTreeMap<String, (u32, Vec<u8>)> {
-    let mut out = std::collections::BTreeMap::new();
+/// Every byte git and the user could see under `root` (a repository's work tree, or the
+/// temp dir holding it and what lies beside it): HEAD, index, config, every ref and reflog
+/// and every other file with its mode; the tool's own branches (`integrate/...`) aside. The
+/// object store (new objects change nothing anyone sees) and the tool's book snapshots
+/// (`.git/chapter-integrator/`, `.git/worktrees/*/chapter-integrator/`: a cache git
+/// ignores) are not the user's.
+pub fn snapshot(root: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
+    snapshot_except(root, &["integrate"])
+}
+
+/// [`snapshot`] with only the branches `changing` (names below `refs/heads/`, or folders of
+/// them) left out: every other branch, the tool's included, is compared.
+pub fn snapshot_except(root: &Path, changing: &[&str]) -> BTreeMap<String, (u32, Vec<u8>)> {
+    let skipped = |rel: &str| {
+        let in_git = |tail: &str| rel.ends_with(tail) && (rel == tail || rel.ends_with(&format!("/{tail}")));
+        in_git(".git/objects")
+            || in_git(".git/chapter-integrator")
+            || (rel.contains(".git/worktrees/") && rel.ends_with("/chapter-integrator"))
+            || changing.iter().any(|b| {
+                let b = b.trim_end_matches('/');
+                [format!(".git/refs/heads/{b}"), format!(".git/logs/refs/heads/{b}")].iter().any(|p| in_git(p))
+            })
+    };
+    let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).unwrap() {
@@ -117,21 +138,33 @@ pub fn snapshot(root: &Path) -> std::collections::BTreeMap<String, (u32, Vec<u8>
             let p = e.path();
             let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
             let meta = std::fs::symlink_metadata(&p).unwrap();
+            if skipped(&rel) {
+                continue;
+            }
             if meta.is_dir() {
-                if rel != ".git/objects" && rel != ".git/logs" && rel != ".git/refs" && rel != ".git/chapter-integrator"
-                {
-                    stack.push(p);
-                }
+                out.insert(format!("{rel}/"), (meta.permissions().mode(), Vec::new()));
+                stack.push(p);
             } else if meta.file_type().is_symlink() {
                 out.insert(rel, (0, std::fs::read_link(&p).unwrap().to_string_lossy().as_bytes().to_vec()));
             } else {
-                let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
                 // A FIFO or device is recorded by its mode alone: reading it could block.
                 let bytes = if meta.is_file() { std::fs::read(&p).unwrap() } else { Vec::new() };
-                out.insert(rel, (mode, bytes));
+                out.insert(rel, (meta.permissions().mode(), bytes));
             }
         }
     }
-    out.insert("refs:main".into(), (0, git(root, &["rev-parse", "main"]).into_bytes()));
     out
+}
+
+/// Asserts two [`snapshot`]s are equal, naming the paths that differ rather than printing
+/// every byte.
+pub fn assert_same(before: &BTreeMap<String, (u32, Vec<u8>)>, after: &BTreeMap<String, (u32, Vec<u8>)>, what: &str) {
+    let differ: Vec<&String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(differ.is_empty(), "{what} changed {differ:?}");
 }

@@ -467,8 +467,7 @@ fn split_camel(s: &str) -> String {
     out
 }
 
-/// Branch slug: the literature folder's name, else the guide file's stem, lowercased, with
-/// runs of other characters turned into `-`.
+/// Branch slug: the literature folder's name, else the guide file's stem, by [`branch_slug`].
 fn slug_of(files: &GuideFiles, rel_path: &str) -> String {
     let from_folder = files
         .guide
@@ -479,7 +478,51 @@ fn slug_of(files: &GuideFiles, rel_path: &str) -> String {
             let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
             name.trim_end_matches(".md").to_string()
         });
-    slugify(&raw)
+    branch_slug(&raw)
+}
+
+/// A branch name part from a folder or file name: NFC-normalised and lowercased, letters
+/// and digits of every script kept with their combining marks (git allows them in ref names,
+/// `git check-ref-format`), other runs become one `-`; `guide` when nothing is left.
+pub fn branch_slug(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::new();
+    for c in raw.nfc() {
+        if c.is_alphanumeric() || (unicode_normalization::char::is_combining_mark(c) && !out.is_empty()) {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    // Letters git refuses in a ref name are none of these, but a name it refuses is never
+    // made: the ASCII slug stands in.
+    if out.is_empty() || !git2::Reference::is_valid_name(&format!("refs/heads/{out}")) {
+        return slugify(raw);
+    }
+    out
+}
+
+/// Makes the slugs of `guides` (one run's) distinct: of guides sharing a slug, the one
+/// with the first path keeps it and the others get `-2`, `-3`, ... in path order (a number
+/// another guide's slug already holds is skipped).
+pub fn distinct_slugs(guides: &mut [Guide]) {
+    let mut order: Vec<usize> = (0..guides.len()).collect();
+    order.sort_by(|&a, &b| guides[a].path.cmp(&guides[b].path));
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let all: BTreeSet<String> = guides.iter().map(|g| g.slug.clone()).collect();
+    for i in order {
+        let slug = guides[i].slug.clone();
+        if taken.insert(slug.clone()) {
+            continue;
+        }
+        let mut n = 2;
+        while all.contains(&format!("{slug}-{n}")) || taken.contains(&format!("{slug}-{n}")) {
+            n += 1;
+        }
+        guides[i].slug = format!("{slug}-{n}");
+        taken.insert(guides[i].slug.clone());
+    }
 }
 
 /// Lowercase ASCII slug: alphanumerics kept, other runs become one `-`.

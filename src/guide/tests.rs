@@ -472,3 +472,18 @@ fn a_rank_field_wrapped_onto_the_next_line_keeps_its_words() {
     );
     assert_eq!(t.section_hints, vec!["naps"]);
 }
+
+#[test]
+fn branch_slugs_keep_letters_of_every_script() {
+    assert_eq!(branch_slug("Keller_2024_MetabolicResponses"), "keller-2024-metabolicresponses");
+    assert_eq!(branch_slug("Studie_Müde"), "studie-müde");
+    assert_ne!(branch_slug("Studie_Müde"), branch_slug("Studie_Möde"));
+    assert_eq!(branch_slug("Усталость 2024"), "усталость-2024");
+    assert_eq!(branch_slug("疲劳_研究"), "疲劳-研究");
+    // Decomposed (as macOS names files) and composed forms are one slug.
+    assert_eq!(branch_slug("Cafe\u{301}_Study"), branch_slug("Café_Study"));
+    assert_eq!(branch_slug("— …"), "guide");
+    for s in ["studie-müde", "усталость-2024", "疲劳-研究"] {
+        assert!(git2::Reference::is_valid_name(&format!("refs/heads/integrate/{s}")), "{s}");
+    }
+}
