@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding};
 
 /// One bibliography entry as found in a file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -69,8 +69,7 @@ impl Bibliography {
             if let Some(first) = self.entries.get(&entry.key) {
                 self.findings.push(
                     Finding::new(
-                        "bib-duplicate-key",
-                        Severity::Warning,
+                        Code::BibDuplicateKey,
                         format!(
                             "citation key `{}` is defined again; the entry at {}:{} wins",
                             entry.key, first.path, first.line
@@ -136,8 +135,7 @@ impl ScannedFile {
             {
                 out.findings.push(
                     Finding::new(
-                        "bib-entry-unparsed",
-                        Severity::Warning,
+                        Code::BibEntryUnparsed,
                         format!("bibliography entry `{}` could not be parsed; its key is still known", chunk.key),
                     )
                     .at(path, Some(chunk.line))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::bib::Bibliography;
 use crate::error::{Error, Result};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::guide::Markup;
 use crate::outline::Outline;
 use crate::phrasing::PhrasingRules;
@@ -356,8 +356,7 @@ impl Book {
                     }
                     None => findings.push(
                         Finding::new(
-                            "path-outside-book",
-                            Severity::Warning,
+                            Code::IncludeOutsideBook,
                             format!("symlink points outside the book (to `{target}`); it is not followed"),
                         )
                         .at(path, None)
@@ -376,13 +375,9 @@ impl Book {
                 Err(_) => {
                     not_text.insert(path.clone());
                     findings.push(
-                        Finding::new(
-                            "file-not-utf8",
-                            Severity::Warning,
-                            "file is not UTF-8 text; it is left out of the book",
-                        )
-                        .at(path, None)
-                        .help("convert the file to UTF-8"),
+                        Finding::new(Code::FileNotUtf8, "file is not UTF-8 text; it is left out of the book")
+                            .at(path, None)
+                            .help("convert the file to UTF-8"),
                     );
                 }
             }
@@ -691,8 +686,7 @@ impl Book {
         for path in missing {
             bib.findings.push(
                 Finding::new(
-                    "bib-file-missing",
-                    Severity::Error,
+                    Code::BibFileMissing,
                     format!("bibliography file `{path}` named in {CONFIG_FILE} does not exist"),
                 )
                 .at(CONFIG_FILE, None),
@@ -1145,8 +1139,7 @@ impl Book {
             if !self.sources.contains_key(root) {
                 self.findings.push(
                     Finding::new(
-                        "root-missing",
-                        Severity::Error,
+                        Code::RootMissing,
                         format!("root document `{root}` named in {CONFIG_FILE} is not a chapter file of the book"),
                     )
                     .at(CONFIG_FILE, None)
@@ -1162,21 +1155,16 @@ impl Book {
                 None if target.contains("..") && join_rel(parent_dir(from), target).is_none() => {
                     self.findings.push(
                         Finding::new(
-                            "path-outside-book",
-                            Severity::Warning,
+                            Code::IncludeOutsideBook,
                             format!("include `{target}` points outside the book; it is not followed"),
                         )
                         .at(from.clone(), Some(*line)),
                     );
                 }
                 None => self.findings.push(
-                    Finding::new(
-                        "include-missing",
-                        Severity::Warning,
-                        format!("included file `{target}` is not in the book"),
-                    )
-                    .at(from.clone(), Some(*line))
-                    .help("fix the include path, or add the file"),
+                    Finding::new(Code::IncludeMissing, format!("included file `{target}` is not in the book"))
+                        .at(from.clone(), Some(*line))
+                        .help("fix the include path, or add the file"),
                 ),
             }
         }
@@ -1204,7 +1192,7 @@ impl Book {
         if !self.reachable.is_empty() {
             let reachable = &self.reachable;
             self.findings.retain(|f| {
-                !matches!(f.code.as_str(), "include-missing" | "path-outside-book")
+                !matches!(f.code, Code::IncludeMissing | Code::IncludeOutsideBook)
                     || f.line.is_none()
                     || f.path.as_ref().is_none_or(|p| reachable.contains(p))
             });

@@ -4,7 +4,7 @@
 
 use crate::bib::KeyStatus;
 use crate::book::Book;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::guide::Guide;
 
 /// `citation-key-missing` / `citation-key-case` / `citation-key-added`: every citation key
@@ -23,10 +23,7 @@ pub fn citation_keys(book: &Book, guide: &Guide, added: &[crate::bookkeeping::Bi
         match book.bib.status(key) {
             KeyStatus::Found => {}
             KeyStatus::CaseMismatch(actual) => out.push(
-                Finding::new(
-                    "citation-key-case",
-                    Severity::Warning,
-                    format!(
+                Finding::new(Code::CitationKeyCase, format!(
                         "citation key `{key}` matches bibliography entry `{actual}` only when letter case is ignored; the inserted text cites `{actual}`"
                     ),
                 )
@@ -35,18 +32,12 @@ pub fn citation_keys(book: &Book, guide: &Guide, added: &[crate::bookkeeping::Bi
             ),
             KeyStatus::Missing => match added.iter().find(|a| a.key == *key) {
                 Some(a) => out.push(
-                    Finding::new(
-                        "citation-key-added",
-                        Severity::Info,
-                        format!("citation key `{key}` is not in the bibliography; its entry from {} is added to {}", a.source, a.bib_path),
+                    Finding::new(Code::CitationKeyAdded, format!("citation key `{key}` is not in the bibliography; its entry from {} is added to {}", a.source, a.bib_path),
                     )
                     .at(&guide.path, line),
                 ),
                 None => out.push(
-                    Finding::new(
-                        "citation-key-missing",
-                        Severity::Error,
-                        format!("citation key `{key}` has no bibliography entry in the book"),
+                    Finding::new(Code::CitationKeyMissing, format!("citation key `{key}` has no bibliography entry in the book"),
                     )
                     .at(&guide.path, line)
                     .help(match similar_keys(book, key).as_slice() {
@@ -98,8 +89,7 @@ pub fn worktree_drift(book: &Book, path: &str) -> Option<Finding> {
     (unify(&disk) != unify(base.as_bytes())).then(|| {
         let base = book.git.as_ref().map_or("the base revision", |g| g.base_rev.as_str());
         Finding::new(
-            "worktree-differs",
-            Severity::Warning,
+            Code::WorktreeDiffers,
             format!(
                 "the work-tree copy of {path} has uncommitted edits; the diff is made against {base}, without them"
             ),

@@ -18,7 +18,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding};
 
 /// Why a file on disk was not read.
 #[derive(Debug)]
@@ -39,8 +39,7 @@ impl Refusal {
         match self {
             Refusal::Outside => Some(
                 Finding::new(
-                    "path-outside-book",
-                    Severity::Error,
+                    Code::PathOutsideBook,
                     "the file's real path is outside the book (through a symlink, or as named); it is not read",
                 )
                 .at(rel, None)
@@ -48,8 +47,7 @@ impl Refusal {
             ),
             Refusal::NotRegular(kind) => Some(
                 Finding::new(
-                    "file-not-regular",
-                    Severity::Error,
+                    Code::FileNotRegular,
                     format!("the file is not a regular file but a {kind}; it is not read"),
                 )
                 .at(rel, None)

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bib::KeyStatus;
 use crate::book::Book;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::guide::Markup;
 use crate::outline::Outline;
 
@@ -106,12 +106,9 @@ pub fn uses_health(book: &Book, files: &[String]) -> Vec<Finding> {
                 out.push(undefined_reference(path, key, *line));
                 continue;
             }
-            let finding = Finding::new(
-                "citation-undefined",
-                Severity::Warning,
-                format!("citation key `{key}` has no bibliography entry"),
-            )
-            .at(path.clone(), Some(*line));
+            let finding =
+                Finding::new(Code::CitationUndefined, format!("citation key `{key}` has no bibliography entry"))
+                    .at(path.clone(), Some(*line));
             out.push(match (status, longer_key(book, key)) {
                 (KeyStatus::CaseMismatch(actual), _) => {
                     finding.help(format!("the bibliography has `{actual}`: fix the case"))
@@ -163,25 +160,17 @@ fn unreachable_files(book: &Book) -> Vec<Finding> {
             })
         })
         .map(|p| {
-            Finding::new(
-                "file-unreachable",
-                Severity::Info,
-                "no root document includes this file; it is not part of the book",
-            )
-            .at(p.clone(), None)
-            .help("include it where it belongs, or delete it")
+            Finding::new(Code::FileUnreachable, "no root document includes this file; it is not part of the book")
+                .at(p.clone(), None)
+                .help("include it where it belongs, or delete it")
         })
         .collect()
 }
 
 fn undefined_reference(path: &str, name: &str, line: usize) -> Finding {
-    Finding::new(
-        "reference-undefined",
-        Severity::Warning,
-        format!("cross-reference to `{name}`, a label no document file defines"),
-    )
-    .at(path, Some(line))
-    .help("define the label, or fix the reference")
+    Finding::new(Code::ReferenceUndefined, format!("cross-reference to `{name}`, a label no document file defines"))
+        .at(path, Some(line))
+        .help("define the label, or fix the reference")
 }
 
 /// `label-duplicate` findings: within each root's document (the root and what it
@@ -201,8 +190,7 @@ fn duplicate_labels(book: &Book) -> Vec<Finding> {
                 match first.get(label) {
                     Some((p, l)) => out.push(
                         Finding::new(
-                            "label-duplicate",
-                            Severity::Warning,
+                            Code::LabelDuplicate,
                             format!("label `{label}` is defined again; the first definition is at {p}:{l}"),
                         )
                         .at(path.clone(), Some(*line))

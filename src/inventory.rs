@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::error::Result;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::guide::{self, Guide, GuideFiles};
 use crate::render::{snippet_labels, snippet_title};
 use crate::rules::Rules;
@@ -157,8 +157,7 @@ pub fn readme_facts(text: &str, rel_path: &str, folder: &Path) -> (Vec<(String, 
             if !folder.join(name).exists() {
                 findings.push(
                     Finding::new(
-                        "readme-file-missing",
-                        Severity::Info,
+                        Code::ReadmeFileMissing,
                         format!("the README lists `{name}`, which is not in the folder"),
                     )
                     .at(rel_path, Some(i + 1))

@@ -502,7 +502,11 @@ fn print_findings(
     source: report::SourceLine,
 ) -> Result<()> {
     for p in plans {
-        for f in p.all_findings().into_iter().filter(|f| is_shown(f, s) || (!s.quiet && f.code == "already-applied")) {
+        for f in p
+            .all_findings()
+            .into_iter()
+            .filter(|f| is_shown(f, s) || (!s.quiet && f.code == finding::Code::AlreadyApplied))
+        {
             err.write_all(report::finding_text(f, style, source).as_bytes())
                 .map_err(|e| Error::io("write", "stderr", e))?;
         }

@@ -12,7 +12,7 @@ use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::guide::Guide;
 
 const BUILTIN: &str = include_str!("../rules/phrasing.toml");
@@ -145,8 +145,7 @@ impl PhrasingRules {
             if let Some(m) = find(text, phrase) {
                 out.push(
                     Finding::new(
-                        "phrasing-avoid",
-                        Severity::Warning,
+                        Code::PhrasingAvoid,
                         format!("the snippet says `{m}`, which the guide's line {line} says to avoid"),
                     )
                     .at(where_.0, Some(where_.1))
@@ -177,7 +176,8 @@ impl PhrasingRules {
                         .replace("{suggestion}", suggestion)
                         .replace("{certainty}", certainty.map_or("unknown", Certainty::name));
                     out.push(
-                        Finding::new(rule.code.clone(), level, message)
+                        Finding::new(Code::Phrasing(rule.code.clone()), message)
+                            .with_severity(level)
                             .at(where_.0, Some(where_.1))
                             .help(format!("{} (rule `{}` in {})", rule.fix, rule.code, self.source)),
                     );
@@ -233,10 +233,10 @@ mod tests {
         let rules = PhrasingRules::load(None).unwrap();
         let low = guide("# G\n**Certainty:** Low\n");
         let text = "This trial proves that ketamine cures fatigue in all patients.";
-        let codes: Vec<String> = rules.check(text, &low, ("g.md", 9)).into_iter().map(|f| f.code).collect();
+        let codes: Vec<String> = rules.check(text, &low, ("g.md", 9)).into_iter().map(|f| f.code.to_string()).collect();
         assert_eq!(codes, vec!["phrasing-proves", "phrasing-cures", "phrasing-all-patients"]);
         let high = guide("# G\n**Certainty:** High\n");
-        let codes: Vec<String> = rules.check(text, &high, ("g.md", 9)).into_iter().map(|f| f.code).collect();
+        let codes: Vec<String> = rules.check(text, &high, ("g.md", 9)).into_iter().map(|f| f.code.to_string()).collect();
         assert_eq!(codes, vec!["phrasing-all-patients"]);
         let calm = "Small studies suggest ketamine may improve fatigue in some patients.";
         assert!(rules.check(calm, &low, ("g.md", 9)).is_empty());

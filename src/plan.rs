@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::book::Book;
 use crate::check;
 use crate::edit::{self, Insertion};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::guide::{describe_rank, Guide, Markup, Target};
 use crate::place::{self, Candidate};
 use crate::render::{self, snippet_labels, snippet_title};
@@ -128,10 +128,7 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
             t.review = true;
             if t.status == Status::Insert {
                 t.findings.push(
-                    Finding::new(
-                        "placement-low-confidence",
-                        Severity::Info,
-                        format!(
+                    Finding::new(Code::PlacementLowConfidence, format!(
                             "{} target: the best insertion point ({}:{}) scores {:.2}, below {:.2}: review it before applying",
                             describe_rank(target.rank),
                             best.path,
@@ -151,8 +148,8 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
     let any_resolved = targets.iter().any(|t| t.resolved.is_some());
     for t in &mut targets {
         for f in &mut t.findings {
-            if f.code == "target-unresolved" {
-                f.severity = if any_resolved { Severity::Warning } else { Severity::Error };
+            if f.code == Code::TargetUnresolved {
+                f.set_severity(if any_resolved { Severity::Warning } else { Severity::Error });
             }
         }
     }
@@ -218,8 +215,7 @@ fn plan_target(
             if r.method != "exact" {
                 findings.push(
                     Finding::new(
-                        "target-resolved-loosely",
-                        Severity::Warning,
+                        Code::TargetResolvedLoosely,
                         format!(
                             "{rank} target `{hint}` does not exist; using {} (found by {}, confidence {:.2})",
                             r.path, r.method, r.confidence
@@ -233,10 +229,7 @@ fn plan_target(
         }
         Resolution::Outside(path) => {
             findings.push(
-                Finding::new(
-                    "path-outside-book",
-                    Severity::Error,
-                    format!("{rank} target `{path}` points outside the book; nothing outside the book root is read or written"),
+                Finding::new(Code::PathOutsideBook, format!("{rank} target `{path}` points outside the book; nothing outside the book root is read or written"),
                 )
                 .at(where_.0, Some(where_.1))
                 .help("name a chapter file inside the book"),
@@ -244,24 +237,29 @@ fn plan_target(
             plan.findings = findings;
             return plan;
         }
-        Resolution::NotChapter(path, why) => {
-            let message = format!("{rank} target `{path}` {why}");
-            let finding = if why.contains("UTF-8") {
-                Finding::new("target-not-text", Severity::Error, message).help("convert the file to UTF-8")
-            } else {
-                Finding::new("target-not-chapter", Severity::Error, message)
+        Resolution::NotChapter(path) => {
+            let message = format!("{rank} target `{path}` is not a chapter file (.tex, .typ)");
+            findings.push(
+                Finding::new(Code::TargetNotChapter, message)
                     .help("name the chapter file the content belongs in")
-            };
-            findings.push(finding.at(where_.0, Some(where_.1)));
+                    .at(where_.0, Some(where_.1)),
+            );
+            plan.findings = findings;
+            return plan;
+        }
+        Resolution::NotText(path) => {
+            let message = format!("{rank} target `{path}` is not UTF-8 text");
+            findings.push(
+                Finding::new(Code::TargetNotText, message)
+                    .help("convert the file to UTF-8")
+                    .at(where_.0, Some(where_.1)),
+            );
             plan.findings = findings;
             return plan;
         }
         Resolution::InSubmodule(path, submodule) => {
             findings.push(
-                Finding::new(
-                    "target-in-submodule",
-                    Severity::Error,
-                    format!(
+                Finding::new(Code::TargetInSubmodule, format!(
                         "{rank} target `{path}` is inside the git submodule `{submodule}`; its files belong to another repository and are not edited"
                     ),
                 )
@@ -275,8 +273,7 @@ fn plan_target(
             let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
             findings.push(
                 Finding::new(
-                    "target-unresolved",
-                    Severity::Error,
+                    Code::TargetUnresolved,
                     format!(
                         "{rank} target `{hint}` matches no file of the book well enough; closest: {}",
                         if names.is_empty() { "none".into() } else { names.join(", ") }
@@ -317,8 +314,7 @@ fn plan_target(
     let Some(best) = plan.candidates.first().cloned() else {
         findings.push(
             Finding::new(
-                "no-insertion-point",
-                Severity::Error,
+                Code::NoInsertionPoint,
                 format!("{rank} target: {path} has no place where text may be inserted"),
             )
             .at(where_.0, Some(where_.1)),
@@ -341,7 +337,7 @@ fn plan_target(
             None => format!("the chosen section already cites {}", best.cites_keys.join(", ")),
         };
         findings.push(
-            Finding::new("already-applied", Severity::Info, format!("{rank} target is already applied: {why}"))
+            Finding::new(Code::AlreadyApplied, format!("{rank} target is already applied: {why}"))
                 .at(where_.0, Some(where_.1)),
         );
         plan.status = Status::AlreadyApplied;
@@ -351,8 +347,7 @@ fn plan_target(
     for (label, p, line) in &existing {
         findings.push(
             Finding::new(
-                "label-collision",
-                Severity::Error,
+                Code::LabelCollision,
                 format!("label `{label}` of the {rank} target's snippet is already defined at {p}:{line}"),
             )
             .at(where_.0, Some(where_.1))
@@ -362,8 +357,7 @@ fn plan_target(
     let Some(snippet) = &target.snippet else {
         findings.push(
             Finding::new(
-                "snippet-missing",
-                Severity::Warning,
+                Code::SnippetMissing,
                 format!("{rank} target has no snippet; nothing is inserted into {path}"),
             )
             .at(where_.0, Some(where_.1))
@@ -420,8 +414,7 @@ fn plan_target(
 /// git and every editor take the file for binary.
 fn nul_finding(what: &str, path: &str) -> Finding {
     Finding::new(
-        "text-nul",
-        Severity::Error,
+        Code::TextNul,
         format!("{what} holds a NUL byte; inserted into {path} it would make the file binary, so nothing is inserted"),
     )
     .help("remove the NUL byte (an editor's \"show invisibles\" finds it) from the guide")
@@ -435,8 +428,8 @@ pub fn leave_out_low_confidence(plans: &mut [GuidePlan]) {
         t.status = Status::Skipped;
         t.insertion = None;
         t.new_file = None;
-        for f in t.findings.iter_mut().filter(|f| f.code == "placement-low-confidence") {
-            f.severity = Severity::Warning;
+        for f in t.findings.iter_mut().filter(|f| f.code == Code::PlacementLowConfidence) {
+            f.set_severity(Severity::Warning);
             f.message = format!(
                 "{}; not applied (pass --accept-low-confidence to apply it)",
                 f.message.trim_end_matches(": review it before applying")
@@ -528,8 +521,7 @@ fn sentence_edit(
     if !keys.is_empty() && keys.iter().all(|k| cites(k)) {
         findings.push(
             Finding::new(
-                "already-applied",
-                Severity::Info,
+                Code::AlreadyApplied,
                 format!(
                     "{} target is already applied: the sentence at {}:{} cites {}",
                     describe_rank(target.rank),
@@ -587,8 +579,7 @@ pub fn refuse_clashing_labels(plans: &mut [GuidePlan]) {
                     let rank = describe_rank(t.target.rank);
                     t.findings.push(
                         Finding::new(
-                            "label-collision",
-                            Severity::Error,
+                            Code::LabelCollision,
                             format!(
                                 "label `{label}` of the {rank} target's snippet is also inserted by {}",
                                 first[&label]
@@ -664,7 +655,7 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
             if let Some((path, text)) = &t.new_file {
                 if files.contains_key(path) || book.sources.contains_key(path) {
                     findings.push(
-                        Finding::new("edit-failed", Severity::Error, "two targets would create the same new file")
+                        Finding::new(Code::EditFailed, "two targets would create the same new file")
                             .at(path.clone(), None),
                     );
                     continue;
@@ -697,10 +688,7 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
             });
             if overlaps {
                 findings.push(
-                    Finding::new(
-                        "edit-overlap",
-                        Severity::Warning,
-                        format!(
+                    Finding::new(Code::EditOverlap, format!(
                             "two targets change line {} of {path}; the later one is left out (apply it after this one lands)",
                             ins.after_line + 1
                         ),
@@ -713,9 +701,7 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
         }
         let inserts = kept;
         let Some(old) = book.base_text(&path) else {
-            findings.push(
-                Finding::new("edit-failed", Severity::Error, "the file to edit is not in the book").at(path, None),
-            );
+            findings.push(Finding::new(Code::EditFailed, "the file to edit is not in the book").at(path, None));
             continue;
         };
         let old = &old;
@@ -724,7 +710,7 @@ pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
                 files.insert(path, (old.clone(), new));
             }
             Ok(_) => {}
-            Err(msg) => findings.push(Finding::new("edit-failed", Severity::Error, msg).at(path, None)),
+            Err(msg) => findings.push(Finding::new(Code::EditFailed, msg).at(path, None)),
         }
     }
     Changes { files, new_files, findings }

@@ -240,7 +240,7 @@ pub fn github_annotations(findings: &[&Finding], repo_path: &dyn Fn(&str) -> Str
         if let Some(l) = f.line {
             props.push(format!("line={l}"));
         }
-        props.push(format!("title={}", prop(&f.code)));
+        props.push(format!("title={}", prop(f.code.as_str())));
         let help = f.help.as_ref().map(|h| format!(" ({h})")).unwrap_or_default();
         let _ = writeln!(out, "::{kind} {}::{}", props.join(","), data(&format!("{}{help}", f.message)));
     }

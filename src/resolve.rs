@@ -36,8 +36,10 @@ pub enum Resolution {
     Unresolved(Vec<(String, f64)>),
     /// The hint points outside the book root; nothing there is read.
     Outside(String),
-    /// The hint names a file that cannot be a target, and why.
-    NotChapter(String, &'static str),
+    /// The hint names a file of the book that is not a chapter file (.tex, .typ).
+    NotChapter(String),
+    /// The hint names a chapter file that is not UTF-8 text.
+    NotText(String),
     /// The hint names a path inside a git submodule: `(hint, submodule)`, both relative to
     /// the book root. The submodule's files are another repository's; no other file stands in.
     InSubmodule(String, String),
@@ -280,7 +282,7 @@ impl<'b> Resolver<'b> {
             return Resolution::InSubmodule(p, sub);
         }
         if let Some(p) = normalize_rel(hint).filter(|p| self.book.not_text.contains(p)) {
-            return Resolution::NotChapter(p, "is not UTF-8 text");
+            return Resolution::NotText(p);
         }
         // A file that is not a chapter (a guide, a .bib) is not redirected to a look-alike.
         let last = hint.rsplit('/').next().unwrap_or(hint);
@@ -288,7 +290,7 @@ impl<'b> Resolver<'b> {
             !stem.is_empty() && ext.len() <= 4 && ext.chars().all(|c| c.is_ascii_alphanumeric())
         });
         if has_ext && Markup::from_path(last).is_none_or(|m| m == Markup::Markdown) {
-            return Resolution::NotChapter(hint.to_string(), "is not a chapter file (.tex, .typ)");
+            return Resolution::NotChapter(hint.to_string());
         }
         let reach = |p: &str| {
             if self.book.reachable.is_empty() || self.book.reachable.contains(p) {

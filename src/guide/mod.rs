@@ -19,7 +19,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::rules::{GuideRules, Rules};
 use crate::text::LineIndex;
 
@@ -278,7 +278,7 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
             let mut g = read_guide(&read(p)?, &rel_path, rules, false);
             if let Some(kf) = key_findings.as_ref().filter(|_| g.targets.is_empty()) {
                 g.targets = targets_from_integration_points(kf, &rel_path, rules);
-                g.findings.retain(|f| f.code != "target-file-missing");
+                g.findings.retain(|f| f.code != Code::TargetFileMissing);
             }
             if g.citation_keys.is_empty() {
                 g.citation_keys = key_findings.as_ref().map(|kf| keys_in_text(&kf.text)).unwrap_or_default();
@@ -293,8 +293,7 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
     for p in not_utf8 {
         guide.findings.push(
             Finding::new(
-                "guide-not-utf8",
-                Severity::Error,
+                Code::GuideNotUtf8,
                 "the file is not UTF-8 text; its invalid bytes would be inserted as U+FFFD",
             )
             .at(p, None)
@@ -340,14 +339,14 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
     guide.key_findings = key_findings;
     if guide.targets.is_empty() {
         guide.findings.push(
-            Finding::new("guide-no-targets", Severity::Error, "the guide names no target chapter")
+            Finding::new(Code::GuideNoTargets, "the guide names no target chapter")
                 .at(&path, Some(1))
                 .help("add a `### Primary Target:` heading with a `**File:**` line, or an Integration Points section to key-findings.md"),
         );
     }
     if guide.citation_keys.is_empty() {
         guide.findings.push(
-            Finding::new("guide-no-citation-keys", Severity::Warning, "the guide names no citation key")
+            Finding::new(Code::GuideNoCitationKeys, "the guide names no citation key")
                 .at(&path, Some(1))
                 .help("add `**BibTeX key:** `Key2024`` under `## Paper Citation Key`"),
         );
@@ -426,12 +425,9 @@ pub fn key_from_folder(guide: &mut Guide, folder: &Path, bib: &crate::bib::Bibli
     }
     let Some(name) = folder.file_name().map(|n| n.to_string_lossy().to_string()) else { return };
     let Some(key) = key_from_folder_name(&name, bib) else { return };
-    guide.findings.retain(|f| f.code != "guide-no-citation-keys");
+    guide.findings.retain(|f| f.code != Code::GuideNoCitationKeys);
     guide.findings.push(
-        Finding::new(
-            "citation-key-from-folder",
-            Severity::Info,
-            format!("the guide names no citation key; using `{key}`, the bibliography entry the folder name `{name}` points at"),
+        Finding::new(Code::CitationKeyFromFolder, format!("the guide names no citation key; using `{key}`, the bibliography entry the folder name `{name}` points at"),
         )
         .at(&guide.path, Some(1))
         .help("name the key in the guide (`**BibTeX key:** `Key2024``)"),
@@ -933,10 +929,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
             Block::Code { info, text: code, line, fenced, closed } => {
                 if !closed {
                     guide.findings.push(
-                        Finding::new(
-                            "snippet-fence-unclosed",
-                            Severity::Error,
-                            "this code fence is never closed: everything after it up to the end of the guide is part of it",
+                        Finding::new(Code::SnippetFenceUnclosed, "this code fence is never closed: everything after it up to the end of the guide is part of it",
                         )
                         .at(path, Some(line))
                         .help("close the fence with ``` on its own line"),
@@ -1019,8 +1012,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
             (None, Some(f)) => {
                 guide.findings.push(
                     Finding::new(
-                        "target-file-inferred",
-                        Severity::Warning,
+                        Code::TargetFileInferred,
                         format!(
                             "target {} names no file; using `{f}` from the target before it",
                             describe_rank(t.rank)
@@ -1043,7 +1035,7 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
             && t.section_hints.is_empty()
             && t.environment_raw.is_none()
             && targets.len() > 1
-            && guide.findings.iter().any(|f| f.code == "target-file-inferred")
+            && guide.findings.iter().any(|f| f.code == Code::TargetFileInferred)
     });
     if header_default {
         let line = targets[0].line;
@@ -1051,11 +1043,10 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
         for (i, t) in targets.iter_mut().enumerate() {
             t.rank = i + 1;
         }
-        for f in guide.findings.iter_mut().filter(|f| f.code == "target-file-inferred") {
+        for f in guide.findings.iter_mut().filter(|f| f.code == Code::TargetFileInferred) {
             let Some(t) = targets.iter().find(|t| Some(t.line) == f.line) else { continue };
             *f = Finding::new(
-                "target-file-default",
-                Severity::Info,
+                Code::TargetFileDefault,
                 format!(
                     "the {} target names no file; using `{}`, named at line {line} for the guide's targets",
                     describe_rank(t.rank),
@@ -1068,13 +1059,9 @@ fn read_guide(text: &str, path: &str, rules: &Rules, loose: bool) -> Guide {
     for t in &mut targets {
         if t.file_hint.is_none() {
             guide.findings.push(
-                Finding::new(
-                    "target-file-missing",
-                    Severity::Error,
-                    format!("the {} target names no file", describe_rank(t.rank)),
-                )
-                .at(path, Some(t.line))
-                .help("add a `**File:** `path/to/chapter`` line to the target"),
+                Finding::new(Code::TargetFileMissing, format!("the {} target names no file", describe_rank(t.rank)))
+                    .at(path, Some(t.line))
+                    .help("add a `**File:** `path/to/chapter`` line to the target"),
             );
         }
     }
@@ -1223,8 +1210,7 @@ fn table_keys(
         if found.is_empty() {
             findings.push(
                 Finding::new(
-                    "guide-table-key-missing",
-                    Severity::Warning,
+                    Code::GuideTableKeyMissing,
                     format!("table row has no citation key in its `{}` column", header[col]),
                 )
                 .at(path, Some(first_line + i))

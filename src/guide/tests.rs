@@ -1,6 +1,7 @@
 //! Tests of guide parsing.
 
 use super::*;
+use crate::finding::Severity;
 use crate::rules::Rules;
 
 const GUIDE: &str = r#"# Integration Guide: Test

@@ -25,10 +25,7 @@ pub const MAX_NESTING: usize = 256;
 pub fn finding(path: &str, text: &str) -> Option<crate::finding::Finding> {
     let line = too_deep(text)?;
     Some(
-        crate::finding::Finding::new(
-            "nesting-too-deep",
-            crate::finding::Severity::Warning,
-            format!(
+        crate::finding::Finding::new(crate::finding::Code::NestingTooDeep, format!(
                 "the Typst markup nests deeper than {MAX_NESTING} levels here; the file is not parsed: only its headings are read, and nothing is inserted inside it"
             ),
         )

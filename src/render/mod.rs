@@ -11,7 +11,7 @@
 
 use regex::Regex;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::guide::{Markup, Snippet};
 use crate::rules::EnvironmentRules;
 
@@ -60,13 +60,9 @@ pub fn render(
         (Markup::Latex, Markup::Typst) => {
             if let Some(problem) = latex_balance(&text) {
                 findings.push(
-                    Finding::new(
-                        "snippet-unbalanced",
-                        Severity::Error,
-                        format!("the guide's LaTeX snippet is not valid: {problem}"),
-                    )
-                    .at(where_.0, Some(where_.1))
-                    .help("fix the snippet in the guide"),
+                    Finding::new(Code::SnippetUnbalanced, format!("the guide's LaTeX snippet is not valid: {problem}"))
+                        .at(where_.0, Some(where_.1))
+                        .help("fix the snippet in the guide"),
                 );
                 return Rendered { text: String::new(), findings };
             }
@@ -75,8 +71,7 @@ pub fn render(
         (from, to) => {
             findings.push(
                 Finding::new(
-                    "snippet-unrenderable",
-                    Severity::Error,
+                    Code::SnippetUnrenderable,
                     format!("a {from:?} snippet cannot be rendered into a {to:?} file yet"),
                 )
                 .at(where_.0, Some(where_.1))
@@ -97,13 +92,9 @@ pub fn render(
     };
     if let Some(problem) = problem {
         findings.push(
-            Finding::new(
-                "snippet-unbalanced",
-                Severity::Error,
-                format!("the rendered snippet is not valid: {problem}"),
-            )
-            .at(where_.0, Some(where_.1))
-            .help("fix the snippet in the guide"),
+            Finding::new(Code::SnippetUnbalanced, format!("the rendered snippet is not valid: {problem}"))
+                .at(where_.0, Some(where_.1))
+                .help("fix the snippet in the guide"),
         );
     }
     Rendered { text: out, findings }
@@ -136,8 +127,7 @@ fn escape_stray_angles(mut text: String, findings: &mut Vec<Finding>, where_: (&
     if fixed > 0 {
         findings.push(
             Finding::new(
-                "snippet-escaped",
-                Severity::Info,
+                Code::SnippetEscaped,
                 format!("{fixed} `<` that would open an unclosed Typst label written as `\\<`"),
             )
             .at(where_.0, Some(where_.1)),
@@ -208,10 +198,7 @@ fn latex_labels_in_place(text: String, findings: &mut Vec<Finding>, where_: (&st
     }
     if moved > 0 {
         findings.push(
-            Finding::new(
-                "snippet-label-moved",
-                Severity::Info,
-                format!("{moved} `\\label` moved where `\\ref` gets the environment's number (inside it, after a float's caption)"),
+            Finding::new(Code::SnippetLabelMoved, format!("{moved} `\\label` moved where `\\ref` gets the environment's number (inside it, after a float's caption)"),
             )
             .at(where_.0, Some(where_.1)),
         );
@@ -574,8 +561,7 @@ impl Converter<'_> {
         if !self.defined.is_empty() && !self.defined.contains(&func) {
             self.findings.push(
                 Finding::new(
-                    "environment-unknown",
-                    Severity::Warning,
+                    Code::EnvironmentUnknown,
                     format!("the book defines no Typst function `{func}` for environment `{name}`"),
                 )
                 .at(self.where_.0, Some(self.where_.1))
@@ -589,10 +575,7 @@ impl Converter<'_> {
         let args = title.map(|t| format!("(title: [{t}])")).unwrap_or_default();
         if let Some(bad) = label.as_deref().filter(|l| !typst_label_ok(l)) {
             self.findings.push(
-                Finding::new(
-                    "snippet-label-invalid",
-                    Severity::Error,
-                    format!(
+                Finding::new(Code::SnippetLabelInvalid, format!(
                         "label `{bad}` cannot be written as a Typst label: it contains {} (only letters, digits, `_`, `-`, `:`, `.` are allowed)",
                         invalid_label_chars(bad)
                     ),
@@ -684,13 +667,9 @@ impl Converter<'_> {
 
     fn unconverted(&mut self, what: &str) -> String {
         self.findings.push(
-            Finding::new(
-                "snippet-unconverted",
-                Severity::Warning,
-                format!("`{what}` has no Typst form yet; it is kept as raw text"),
-            )
-            .at(self.where_.0, Some(self.where_.1))
-            .help("edit the inserted text by hand, or give a Typst snippet"),
+            Finding::new(Code::SnippetUnconverted, format!("`{what}` has no Typst form yet; it is kept as raw text"))
+                .at(self.where_.0, Some(self.where_.1))
+                .help("edit the inserted text by hand, or give a Typst snippet"),
         );
         format!("`{what}`")
     }
