@@ -356,7 +356,7 @@ impl Book {
                     }
                     None => findings.push(
                         Finding::new(
-                            Code::IncludeOutsideBook,
+                            Code::SymlinkOutsideBook,
                             format!("symlink points outside the book (to `{target}`); it is not followed"),
                         )
                         .at(path, None)

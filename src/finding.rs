@@ -112,6 +112,8 @@ pub enum Code {
     SnippetUnconverted,
     /// `snippet-unrenderable`: The snippet's markup cannot be rendered into the target file's markup yet.
     SnippetUnrenderable,
+    /// `symlink-outside-book`: A file of the book is a symlink whose target is outside the book; it is not read.
+    SymlinkOutsideBook,
     /// `target-file-default`: A target names no file; the `**File:**` line given before the guide's targets is used.
     TargetFileDefault,
     /// `target-file-inferred`: A target names no file; the file of the target before it is used.
@@ -179,6 +181,7 @@ impl Code {
         Code::SnippetUnbalanced,
         Code::SnippetUnconverted,
         Code::SnippetUnrenderable,
+        Code::SymlinkOutsideBook,
         Code::TargetFileDefault,
         Code::TargetFileInferred,
         Code::TargetFileMissing,
@@ -233,6 +236,7 @@ impl Code {
             Code::SnippetUnbalanced => "snippet-unbalanced",
             Code::SnippetUnconverted => "snippet-unconverted",
             Code::SnippetUnrenderable => "snippet-unrenderable",
+            Code::SymlinkOutsideBook => "symlink-outside-book",
             Code::TargetFileDefault => "target-file-default",
             Code::TargetFileInferred => "target-file-inferred",
             Code::TargetFileMissing => "target-file-missing",
@@ -287,6 +291,7 @@ impl Code {
             | Code::GuideTableKeyMissing
             | Code::IncludeMissing
             | Code::IncludeOutsideBook
+            | Code::SymlinkOutsideBook
             | Code::LabelDuplicate
             | Code::NestingTooDeep
             | Code::PhrasingAvoid

@@ -236,7 +236,8 @@ mod tests {
         let codes: Vec<String> = rules.check(text, &low, ("g.md", 9)).into_iter().map(|f| f.code.to_string()).collect();
         assert_eq!(codes, vec!["phrasing-proves", "phrasing-cures", "phrasing-all-patients"]);
         let high = guide("# G\n**Certainty:** High\n");
-        let codes: Vec<String> = rules.check(text, &high, ("g.md", 9)).into_iter().map(|f| f.code.to_string()).collect();
+        let codes: Vec<String> =
+            rules.check(text, &high, ("g.md", 9)).into_iter().map(|f| f.code.to_string()).collect();
         assert_eq!(codes, vec!["phrasing-all-patients"]);
         let calm = "Small studies suggest ketamine may improve fatigue in some patients.";
         assert!(rules.check(calm, &low, ("g.md", 9)).is_empty());

@@ -165,7 +165,10 @@ fn symlinked_chapters_are_edited_at_their_target_and_links_out_are_refused() {
     );
     let out = tool(&book).args(["check", "-v"]).output().unwrap();
     let text = stdout(&out);
-    assert!(text.contains("warning[path-outside-book] chapters/escape.tex: symlink points outside the book"), "{text}");
+    assert!(
+        text.contains("warning[symlink-outside-book] chapters/escape.tex: symlink points outside the book"),
+        "{text}"
+    );
     assert!(!text.contains("Outside"), "{text}");
 }
 
