@@ -3,7 +3,7 @@
 //! literature folder has no guide. Section and field names come from `rules/guide.toml`.
 
 use super::markdown::{blocks, field_captures, field_is, quoted_or_whole, strip_md, Block};
-use super::{Markup, Target};
+use super::model::{Markup, Target};
 use crate::rules::{GuideRules, Rules};
 use crate::text::LineIndex;
 use serde::Serialize;
@@ -147,7 +147,7 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rule
             for d in &p.details {
                 let (head, rest) = d.split_once(':').unwrap_or((d.as_str(), ""));
                 if head.contains('"') || head.contains('“') {
-                    detail_hints.extend(super::section_hints(head.trim()));
+                    detail_hints.extend(super::fields::section_hints(head.trim()));
                 } else if head.trim().eq_ignore_ascii_case("could support") && !rest.trim().is_empty() {
                     detail_hints.push(rest.trim().to_string());
                 }

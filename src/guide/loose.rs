@@ -13,8 +13,11 @@
 
 use regex::Regex;
 
+use super::fields::{file_in_text, path_value, section_hints};
+use super::keys::keys_in_snippet;
 use super::markdown::{blocks, field_captures, field_is, strip_md, Block};
-use super::{file_in_text, keys_in_snippet, path_value, section_hints, sniff_markup, Markup, Snippet, Target};
+use super::model::{Markup, Snippet, Target};
+use super::snippet::sniff_markup;
 use crate::rules::{GuideRules, Rules};
 use crate::text::LineIndex;
 
