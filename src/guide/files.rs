@@ -146,38 +146,7 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
             .help("convert the file to UTF-8"),
         );
     }
-    // A literature folder's own .bib files supply entries too (`new-refs.bib`).
-    let own_folder = files
-        .guide
-        .as_ref()
-        .is_none_or(|g| g.file_name().is_some_and(|n| n.eq_ignore_ascii_case("integration-guide.md")))
-        || files.folder.join("key-findings.md").is_file();
-    if own_folder {
-        let mut bibs: Vec<PathBuf> = std::fs::read_dir(&files.folder)
-            .map(|d| {
-                d.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "bib"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        bibs.sort();
-        for bib in bibs {
-            let bytes = match crate::disk::read_in(root, &bib) {
-                Ok(bytes) => bytes,
-                Err(crate::disk::Refusal::Unreadable(e)) => return Err(Error::io("read", &bib, e)),
-                Err(refused) => {
-                    guide.findings.extend(refused.finding(&rel(&bib)));
-                    continue;
-                }
-            };
-            let text = String::from_utf8_lossy(&bytes);
-            for (key, entry) in bibtex_entries(&text) {
-                if !guide.bib_entries.iter().any(|e| e.key == key) {
-                    guide.bib_entries.push(SuppliedEntry { key, text: entry, source: rel(&bib) });
-                }
-            }
-        }
-    }
+    add_folder_entries(&mut guide, files, root)?;
     for t in guide.targets.iter_mut().filter(|t| t.keys.is_empty()) {
         t.keys = guide.citation_keys.clone();
     }
@@ -198,6 +167,48 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
         );
     }
     Ok(guide)
+}
+
+/// Adds the entries of a literature folder's own .bib files (`new-refs.bib`) to `guide`,
+/// keeping the first entry of each key; a .bib file that is not a regular file inside the
+/// book is a finding instead. A standalone guide (not `integration-guide.md`, in a folder
+/// without `key-findings.md`) has no folder of its own: nothing is added.
+///
+/// # Errors
+/// [`Error::Io`] when a .bib file cannot be read.
+fn add_folder_entries(guide: &mut Guide, files: &GuideFiles, root: &Path) -> Result<()> {
+    let own_folder = files
+        .guide
+        .as_ref()
+        .is_none_or(|g| g.file_name().is_some_and(|n| n.eq_ignore_ascii_case("integration-guide.md")))
+        || files.folder.join("key-findings.md").is_file();
+    if own_folder {
+        let mut bibs: Vec<PathBuf> = std::fs::read_dir(&files.folder)
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "bib"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        bibs.sort();
+        for bib in bibs {
+            let bytes = match crate::disk::read_in(root, &bib) {
+                Ok(bytes) => bytes,
+                Err(crate::disk::Refusal::Unreadable(e)) => return Err(Error::io("read", &bib, e)),
+                Err(refused) => {
+                    guide.findings.extend(refused.finding(&crate::disk::shown(root, &bib)));
+                    continue;
+                }
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            for (key, entry) in bibtex_entries(&text) {
+                if !guide.bib_entries.iter().any(|e| e.key == key) {
+                    guide.bib_entries.push(SuppliedEntry { key, text: entry, source: crate::disk::shown(root, &bib) });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Citation keys of a literature folder's integration guide, else of its README (its
