@@ -139,7 +139,7 @@ pub struct Guide {
     pub avoid: Vec<(String, usize)>,
     /// Certainty the guide states (`**Certainty:** 0.55 (Medium)`), as written.
     pub certainty: Option<String>,
-    /// The guide says it adds sections to the book ([`says_new_section`] anywhere in its
+    /// The guide says it adds sections to the book ([`says_new_section`](super::says_new_section) anywhere in its
     /// text: `**Section: X (ADD NEW)**`, "new subsections", "no current section covers"):
     /// a target of it whose hints name no heading is taken for one of them.
     pub adds_sections: bool,
