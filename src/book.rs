@@ -340,7 +340,7 @@ impl Book {
         let phase = crate::trace::Phase::start("read files");
         let raw = match git.as_ref().and_then(|g| g.base.map(|b| (g, b))) {
             Some((g, base)) => read_tree(g, base, &wanted)?,
-            None => read_disk(&root, &wanted)?,
+            None => read_disk(&root, &literature, &wanted)?,
         };
         phase.done();
         let mut sources = BTreeMap::new();
@@ -1487,63 +1487,49 @@ fn clean_in_work_tree(g: &GitBase) -> Option<CleanFiles> {
     Some(CleanFiles { workdir: g.workdir.clone(), entries })
 }
 
-fn read_disk(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>> {
+/// The book's files on disk, for a book with no git base: those [`crate::walk::files`]
+/// finds that `wanted` keeps, in the order the base tree would list them (by path as a
+/// string), so that a book read from disk gives its findings in the same order.
+fn read_disk(root: &Path, literature: &[String], wanted: &dyn Fn(&str) -> bool) -> Result<Vec<RawFile>> {
     let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("list", &dir, e))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if name.starts_with('.') || name == "target" || name == "node_modules" {
-                continue;
-            }
-            let path = entry.path();
-            let Ok(ft) = entry.file_type() else { continue };
-            // Symlinked folders are not followed: they may lead out of the book.
-            let rel = slash_path(path.strip_prefix(root).unwrap_or(&path));
-            if ft.is_dir() {
-                stack.push(path);
-            } else if ft.is_file() && wanted(&rel) {
-                out.push(RawFile {
-                    bytes: crate::disk::read_regular(&path).map_err(|e| Error::io("read", &path, e))?,
-                    path: rel,
-                    link: false,
-                });
-            } else if ft.is_symlink() && wanted(&rel) {
-                let target = std::fs::read_link(&path).map_err(|e| Error::io("read", &path, e))?;
-                out.push(RawFile { path: rel, bytes: target.to_string_lossy().into_owned().into_bytes(), link: true });
-            }
+    for found in crate::walk::files(root, root, literature)? {
+        let rel = slash_path(found.path.strip_prefix(root).unwrap_or(&found.path));
+        if !wanted(&rel) {
+            continue;
+        }
+        let path = &found.path;
+        if found.link {
+            let target = std::fs::read_link(path).map_err(|e| Error::io("read", path, e))?;
+            out.push(RawFile { path: rel, bytes: target.to_string_lossy().into_owned().into_bytes(), link: true });
+        } else {
+            out.push(RawFile {
+                bytes: crate::disk::read_regular(path).map_err(|e| Error::io("read", path, e))?,
+                path: rel,
+                link: false,
+            });
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
-/// Every integration guide of the book on disk: files named `integration-guide.md` or
-/// `*integration*guide*.md` (case-insensitive), hidden folders and `target/` skipped; sorted.
+/// Every integration guide of the book on disk: regular files named `integration-guide.md`
+/// or `*integration*guide*.md` (case-insensitive) that [`crate::walk::files`] finds, the
+/// literature roots taken from the book's configuration (so a hidden literature root is
+/// walked); sorted.
 ///
 /// # Errors
-/// [`Error::Io`] when a folder cannot be listed.
+/// [`Error::Io`] when a folder cannot be listed; [`Error::Config`] for a malformed
+/// `chapter-integrator.toml`.
 pub fn find_guides(root: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("list", &dir, e))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if name.starts_with('.') || name == "target" || name == "node_modules" {
-                continue;
-            }
-            let Ok(ft) = entry.file_type() else { continue };
-            if ft.is_dir() {
-                stack.push(entry.path());
-            } else if ft.is_file() && crate::guide::is_guide_name(&name.to_lowercase()) {
-                out.push(entry.path());
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    let real = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
+    let (config, _, _) = read_config(&real)?;
+    let found = crate::walk::files(root, &real, &config.book.literature())?;
+    Ok(found
+        .into_iter()
+        .filter(|f| !f.link && crate::guide::is_guide_name(&f.name().to_lowercase()))
+        .map(|f| f.path)
+        .collect())
 }
 
 /// Locks one of the book's caches. A cache poisoned by a panicking thread is still
