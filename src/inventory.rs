@@ -58,33 +58,22 @@ pub struct Entry {
     pub readme_status: Vec<(String, String)>,
 }
 
-/// Every integration guide and key-findings file under `root`, sorted by path. Hidden
-/// folders, `target` and `node_modules` are skipped unless listed in `include_hidden`
-/// (folder names, e.g. from the config's literature roots).
+/// Every integration guide and key-findings file under `start` (regular files only), by
+/// [`crate::walk::files`] with the book `root` (a real path) and its `literature` roots:
+/// a hidden literature root is walked. Sorted by path.
 ///
 /// # Errors
 /// [`crate::error::Error::Io`] when a folder cannot be listed.
-pub fn find_inputs(root: &Path, include_hidden: &[String]) -> Result<Vec<(PathBuf, Kind)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| crate::error::Error::io("list", &dir, e))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            let skipped = name.starts_with('.') || name == "target" || name == "node_modules";
-            if skipped && !include_hidden.contains(&name) {
-                continue;
-            }
-            let Ok(ft) = entry.file_type() else { continue };
-            if ft.is_dir() {
-                stack.push(entry.path());
-            } else if let Some(kind) = Kind::of(&name).filter(|_| ft.is_file()) {
-                out.push((entry.path(), kind));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+pub fn find_inputs(start: &Path, root: &Path, literature: &[String]) -> Result<Vec<(PathBuf, Kind)>> {
+    let found = crate::walk::files(start, root, literature)?;
+    Ok(found
+        .into_iter()
+        .filter(|f| !f.link)
+        .filter_map(|f| {
+            let kind = Kind::of(&f.name())?;
+            Some((f.path, kind))
+        })
+        .collect())
 }
 
 /// Parses one inventoried file as `plan` would read it: an `integration-guide.md` with its

@@ -35,6 +35,7 @@ pub mod snapshot;
 pub mod sources;
 pub mod text;
 pub mod trace;
+pub mod walk;
 pub mod workflow;
 
 use std::ffi::OsString;
@@ -724,12 +725,12 @@ fn guides(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Sty
     let hidden: Vec<String> = book.config.book.literature();
     let mut inputs = Vec::new();
     if s.paths.is_empty() {
-        inputs = inventory::find_inputs(&book.root, &hidden)?;
+        inputs = inventory::find_inputs(&book.root, &book.root, &hidden)?;
     } else {
         for p in &s.paths {
             let abs = cwd.join(p);
             if abs.is_dir() {
-                inputs.extend(inventory::find_inputs(&abs, &hidden)?);
+                inputs.extend(inventory::find_inputs(&abs, &book.root, &hidden)?);
             } else {
                 let name = abs.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
                 let kind = inventory::Kind::of(&name).unwrap_or(inventory::Kind::IntegrationGuide);

@@ -113,6 +113,50 @@ fn book_root_and_guides_are_found() {
     );
 }
 
+/// A guide under a hidden literature root the configuration names (`.staging`) is one of
+/// the book's guides for every command: `guides` lists it, `check` checks it (the CI gate
+/// sees what `guides` sees) and `status` reports it; a hidden folder the configuration does
+/// not name stays out of all three.
+#[test]
+fn a_hidden_literature_root_is_walked_by_guides_check_and_status() {
+    let (_d, root) = common::copy_book();
+    let ldn = "Literature/treatments/low-dose-naltrexone";
+    std::fs::create_dir_all(root.join(".staging")).unwrap();
+    std::fs::rename(root.join(ldn), root.join(".staging/ldn")).unwrap();
+    std::fs::create_dir_all(root.join(".scratch/old")).unwrap();
+    std::fs::copy(root.join(".staging/ldn/integration-guide.md"), root.join(".scratch/old/integration-guide.md"))
+        .unwrap();
+    let config = std::fs::read_to_string(root.join("chapter-integrator.toml")).unwrap();
+    let config = config.replace("literature = [\"Literature\"]", "literature = [\"Literature\", \".staging\"]");
+    common::write(&root, "chapter-integrator.toml", &config);
+    let (_d, root) = common::commit_all((_d, root));
+    let staged = ".staging/ldn/integration-guide.md";
+    let ketamine = "Literature/treatments/ketamine/integration-guide.md";
+    let names: Vec<String> = find_guides(&root)
+        .unwrap()
+        .iter()
+        .map(|g| g.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/"))
+        .collect();
+    assert_eq!(names, vec![staged, ketamine]);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = common::tool(&root).args(["--format", "json"]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", common::stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let listed = |v: &serde_json::Value| -> Vec<String> {
+        v["guides"].as_array().unwrap().iter().map(|g| g["guide"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(
+        listed(&json(&["guides"])),
+        vec![staged, ".staging/ldn/key-findings.md", ketamine, "Literature/treatments/ketamine/key-findings.md"]
+    );
+    assert_eq!(listed(&json(&["check"])), vec![staged, ketamine]);
+    assert_eq!(listed(&json(&["status"])), vec![staged, ketamine]);
+    let out = common::tool(&root).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(common::stdout(&out).lines().last().unwrap(), "checked 2 guide(s): 0 error(s), 2 warning(s)");
+}
+
 #[test]
 fn stale_paths_resolve_by_name_slug_or_not_at_all() {
     let (_d, root) = common::git_book();

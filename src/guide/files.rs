@@ -35,12 +35,7 @@ pub struct GuideFiles {
 pub fn locate(path: &Path) -> Result<GuideFiles> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
     if meta.is_dir() {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| Error::io("list", path, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        names.sort();
+        let names = crate::walk::files_in(path)?;
         let lower = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
         let guide = names
             .iter()
