@@ -16,6 +16,11 @@ use crate::plan::{GuidePlan, TargetPlan};
 /// Version of the JSON output shape; bumped on incompatible changes.
 pub const SCHEMA: u32 = 1;
 
+/// A JSON document as printed: pretty (two-space indent), with a final newline.
+pub fn json_text<T: serde::Serialize + ?Sized>(doc: &T) -> String {
+    serde_json::to_string_pretty(doc).expect("JSON documents serialize") + "\n"
+}
+
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {

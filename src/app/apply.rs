@@ -1,0 +1,185 @@
+//! `apply`: commits each guide's change on a new branch (one commit per guide that changes
+//! something), without touching the work tree, the index or the checked-out branch;
+//! optionally writes a review summary for the pull request.
+//!
+//! What it leaves out: the edits (`crate::plan::changes`) and the commits (`crate::git`).
+
+use std::io::Write;
+use std::path::Path;
+
+use super::Ui;
+use crate::book::Book;
+use crate::cli::Format;
+use crate::error::{Error, Result};
+use crate::plan::{self, GuidePlan};
+use crate::{check, diff, git, guide, report, workflow};
+
+/// Where `apply` commits: `--branch` (else one named after the guides), `--force`, and
+/// `--summary` (the review summary's file).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Target<'a> {
+    /// The branch to create.
+    pub branch: Option<&'a str>,
+    /// Replace the branch when it holds only the same guides' commits.
+    pub force: bool,
+    /// Where the review summary goes.
+    pub summary: Option<&'a Path>,
+}
+
+/// Commits the plans; status 1 when a finding is at or above `--fail-on`, an edit failed
+/// (nothing is written then) or the branch was refused.
+///
+/// # Errors
+/// [`Error::Usage`] when the book is in no git repository or has no base commit;
+/// [`Error::Git`] / [`Error::Io`] when committing or writing fails.
+pub(super) fn run(
+    book: &Book,
+    plans: &[GuidePlan],
+    target: Target,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    ui: Ui,
+) -> Result<i32> {
+    let (s, style) = (ui.s, ui.style);
+    let Some(g) = &book.git else {
+        return Err(Error::Usage(format!(
+            "apply needs the book in a git repository; {} is not in one",
+            book.root.display()
+        )));
+    };
+    let Some(base) = g.base else {
+        return Err(Error::Usage(format!(
+            "apply needs a base commit holding the book: `{}` has no commits yet or does not contain {}; commit the book first",
+            g.base_rev,
+            if g.prefix.is_empty() { "the book" } else { g.prefix.as_str() }
+        )));
+    };
+    super::print_findings(plans, err, ui)?;
+    let all: Vec<&GuidePlan> = plans.iter().collect();
+    let edits = plan::changes(book, &all);
+    for f in &edits.findings {
+        super::write_finding(err, f, ui)?;
+    }
+    let book_errors = book.findings.iter().chain(book.bib.findings.iter()).any(|f| f.severity >= s.fail_on);
+    if !edits.findings.is_empty()
+        || book_errors
+        || plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on))
+    {
+        writeln!(err, "nothing was written: fix the errors above first")
+            .map_err(|e| Error::io("write", "stderr", e))?;
+        return Ok(1);
+    }
+    let branch = branch_name(book, plans, target.branch);
+    let mut commits = Vec::new();
+    let mut shown = Vec::new();
+    for k in 0..plans.len() {
+        let upto: Vec<&GuidePlan> = plans[..=k].iter().collect();
+        let before: Vec<&GuidePlan> = plans[..k].iter().collect();
+        let now = plan::changes(book, &upto);
+        let prev = plan::changes(book, &before);
+        if now.files == prev.files {
+            continue;
+        }
+        let files: Vec<(String, Vec<u8>)> =
+            now.files.iter().map(|(p, (_, new))| (g.repo_path(p), new.as_bytes().to_vec())).collect();
+        for p in now.files.keys() {
+            if let Some(f) = check::worktree_drift(book, p) {
+                super::write_finding(err, &f, ui)?;
+            }
+        }
+        commits.push(git::CommitSpec { message: commit_message(&plans[k]), files, guide: plans[k].guide.path.clone() });
+        shown.push(k);
+    }
+    if commits.is_empty() {
+        if !s.quiet {
+            writeln!(out, "nothing to do: every target is already applied or has nothing to insert")
+                .map_err(|e| Error::io("write", "stdout", e))?;
+        }
+        return Ok(0);
+    }
+    // The repository handle is released before the outcome is handled: reporting it reads
+    // base texts, which lock the same handle.
+    let outcome = git::commit_to_branch(&g.repo(), &branch, base, &commits, target.force)?;
+    match outcome {
+        git::BranchOutcome::Refused(why) => {
+            writeln!(err, "{}[branch-refused] {why}", style.bold("error"))
+                .map_err(|e| Error::io("write", "stderr", e))?;
+            if s.format == Format::Json {
+                let doc =
+                    serde_json::json!({"schema": report::SCHEMA, "branch": branch, "refused": why, "commits": []});
+                super::write_out(out, &report::json_text(&doc))?;
+            }
+            Ok(1)
+        }
+        git::BranchOutcome::Written(oids) => {
+            let all: Vec<&GuidePlan> = plans.iter().collect();
+            let changes = plan::changes(book, &all);
+            let (files, add, del) = diff::stat(changes.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
+            if let Some(path) = target.summary {
+                // Pull-request bodies are limited (65,536 characters on GitHub).
+                let md = workflow::review_summary(plans, &branch, (files, add, del), 60_000);
+                std::fs::write(path, md).map_err(|e| Error::io("write", path, e))?;
+            }
+            let text = match s.format {
+                Format::Json => {
+                    let doc = serde_json::json!({
+                        "schema": report::SCHEMA, "branch": branch,
+                        "commits": oids.iter().zip(&shown).map(|(o, k)| serde_json::json!({"id": o.to_string(), "guide": plans[*k].guide.path})).collect::<Vec<_>>(),
+                        "files_changed": files, "insertions": add, "deletions": del,
+                    });
+                    report::json_text(&doc)
+                }
+                Format::Text | Format::Github => {
+                    let mut text = format!("branch {}\n", style.bold(&branch));
+                    for (o, k) in oids.iter().zip(&shown) {
+                        text.push_str(&format!("commit {} {}\n", o, plans[*k].guide.path));
+                    }
+                    text.push_str(&format!("{files} file(s) changed, {add} line(s) added, {del} removed\n"));
+                    text
+                }
+            };
+            super::write_out(out, &text)?;
+            Ok(0)
+        }
+    }
+}
+
+/// `--branch`, else the configured prefix and the guides' slugs (`integrate/<slug>`,
+/// `integrate/<first>-and-<n>-more`).
+fn branch_name(book: &Book, plans: &[GuidePlan], branch: Option<&str>) -> String {
+    let prefix = &book.config.branch.prefix;
+    match branch {
+        Some(b) => b.to_string(),
+        None => match plans {
+            [one] => format!("{prefix}{}", one.guide.slug),
+            [first, rest @ ..] => format!("{prefix}{}-and-{}-more", first.guide.slug, rest.len()),
+            [] => format!("{prefix}guides"),
+        },
+    }
+}
+
+/// Subject naming the guide and keys, a body with each target's place, and trailers
+/// (`Integration-Guide: path`, one `Citation-Key: key` per key).
+fn commit_message(p: &GuidePlan) -> String {
+    let keys = p.guide.citation_keys.join(", ");
+    let mut m =
+        format!("Integrate {}{}\n\n", p.guide.slug, if keys.is_empty() { String::new() } else { format!(" ({keys})") });
+    m.push_str(&format!("Guide: {}\n", p.guide.path));
+    m.push_str(&format!("Citation keys: {keys}\n"));
+    m.push_str("Targets:\n");
+    for t in &p.targets {
+        let what = match &t.insertion {
+            Some((path, ins)) if t.status == plan::Status::Insert => {
+                let heading = t.candidates.first().map(|c| c.heading_path.join(" > ")).unwrap_or_default();
+                format!("{path} after line {} ({heading})", ins.after_line)
+            }
+            _ => format!("{:?}", t.status).to_lowercase(),
+        };
+        m.push_str(&format!("- {}: {what}\n", guide::describe_rank(t.target.rank)));
+    }
+    m.push_str(&format!("\n{}: {}\n", git::GUIDE_TRAILER, p.guide.path));
+    for k in &p.guide.citation_keys {
+        m.push_str(&format!("Citation-Key: {k}\n"));
+    }
+    m
+}
