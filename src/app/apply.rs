@@ -2,8 +2,13 @@
 //! something), without touching the work tree, the index or the checked-out branch;
 //! optionally writes a review summary for the pull request.
 //!
-//! What it leaves out: the edits (`crate::plan::changes`) and the commits (`crate::git`).
+//! The commits come from one pass over the guides ([`crate::plan::ChangeSet`]): each guide's
+//! edits are added to those of the guides before it, and its commit replaces the files
+//! whose content that changes. The final state gives the summary's counts.
+//!
+//! What it leaves out: the edits (`crate::plan`) and the commits (`crate::git`).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -11,6 +16,7 @@ use super::Ui;
 use crate::book::Book;
 use crate::cli::Format;
 use crate::error::{Error, Result};
+use crate::finding::Finding;
 use crate::plan::{self, GuidePlan};
 use crate::{check, diff, git, guide, report, workflow};
 
@@ -55,8 +61,7 @@ pub(super) fn run(
         )));
     };
     super::print_findings(plans, err, ui)?;
-    let all: Vec<&GuidePlan> = plans.iter().collect();
-    let edits = plan::changes(book, &all);
+    let (steps, edits) = steps(book, plans);
     for f in &edits.findings {
         super::write_finding(err, f, ui)?;
     }
@@ -72,23 +77,14 @@ pub(super) fn run(
     let branch = branch_name(book, plans, target.branch);
     let mut commits = Vec::new();
     let mut shown = Vec::new();
-    for k in 0..plans.len() {
-        let upto: Vec<&GuidePlan> = plans[..=k].iter().collect();
-        let before: Vec<&GuidePlan> = plans[..k].iter().collect();
-        let now = plan::changes(book, &upto);
-        let prev = plan::changes(book, &before);
-        if now.files == prev.files {
-            continue;
+    for step in steps {
+        for f in &step.drift {
+            super::write_finding(err, f, ui)?;
         }
-        let files: Vec<(String, Vec<u8>)> =
-            now.files.iter().map(|(p, (_, new))| (g.repo_path(p), new.as_bytes().to_vec())).collect();
-        for p in now.files.keys() {
-            if let Some(f) = check::worktree_drift(book, p) {
-                super::write_finding(err, &f, ui)?;
-            }
-        }
-        commits.push(git::CommitSpec { message: commit_message(&plans[k]), files, guide: plans[k].guide.path.clone() });
-        shown.push(k);
+        let files = step.files.into_iter().map(|(p, new)| (g.repo_path(&p), new.into_bytes())).collect();
+        let p = &plans[step.guide];
+        commits.push(git::CommitSpec { message: commit_message(p), files, guide: p.guide.path.clone() });
+        shown.push(step.guide);
     }
     if commits.is_empty() {
         if !s.quiet {
@@ -112,9 +108,7 @@ pub(super) fn run(
             Ok(1)
         }
         git::BranchOutcome::Written(oids) => {
-            let all: Vec<&GuidePlan> = plans.iter().collect();
-            let changes = plan::changes(book, &all);
-            let (files, add, del) = diff::stat(changes.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
+            let (files, add, del) = diff::stat(edits.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
             if let Some(path) = target.summary {
                 // Pull-request bodies are limited (65,536 characters on GitHub).
                 let md = workflow::review_summary(plans, &branch, (files, add, del), 60_000);
@@ -142,6 +136,49 @@ pub(super) fn run(
             Ok(0)
         }
     }
+}
+
+/// One guide's commit: the files its edits change on top of the guides before it.
+struct Step {
+    /// Index of the guide in the plans.
+    guide: usize,
+    /// `(book path, new content)` of each file whose content this guide changes, in path
+    /// order; the commit's tree is its parent's with these files replaced.
+    files: Vec<(String, String)>,
+    /// `worktree-differs` findings for every file changed so far, in path order.
+    drift: Vec<Finding>,
+}
+
+/// One pass over the guides: each guide's edits added to those before it
+/// ([`plan::ChangeSet`]), a [`Step`] for each guide that changes a file, and the
+/// [`plan::Changes`] of them all.
+fn steps(book: &Book, plans: &[GuidePlan]) -> (Vec<Step>, plan::Changes) {
+    let mut set = plan::ChangeSet::new(book);
+    let mut steps = Vec::new();
+    // Each file's work-tree drift is looked at once, and reported with every commit.
+    let mut drift: BTreeMap<String, Option<Finding>> = BTreeMap::new();
+    for (k, p) in plans.iter().enumerate() {
+        set.add(p);
+        let changed = set.settle();
+        if changed.is_empty() {
+            continue;
+        }
+        let now = set.files();
+        // A file whose edits stopped changing it keeps its content from the commit before.
+        let files = changed
+            .into_iter()
+            .filter_map(|path| {
+                let new = now.get(&path)?.1.clone();
+                Some((path, new))
+            })
+            .collect();
+        for path in now.keys() {
+            drift.entry(path.clone()).or_insert_with(|| check::worktree_drift(book, path));
+        }
+        let drift = now.keys().filter_map(|path| drift[path].clone()).collect();
+        steps.push(Step { guide: k, files, drift });
+    }
+    (steps, set.finish())
 }
 
 /// `--branch`, else the configured prefix and the guides' slugs (`integrate/<slug>`,
