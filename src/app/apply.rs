@@ -18,7 +18,8 @@ use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::plan::{self, GuidePlan};
-use crate::{check, diff, git, guide, report, workflow};
+use crate::report::{self, json};
+use crate::{check, diff, git, guide, workflow};
 
 /// Where `apply` commits: `--branch` (else one named after the guides), `--force`, and
 /// `--summary` (the review summary's file).
@@ -101,41 +102,73 @@ pub(super) fn run(
             writeln!(err, "{}[branch-refused] {why}", style.bold("error"))
                 .map_err(|e| Error::io("write", "stderr", e))?;
             if s.format == Format::Json {
-                let doc =
-                    serde_json::json!({"schema": report::SCHEMA, "branch": branch, "refused": why, "commits": []});
+                let doc = json::ApplyDoc {
+                    branch: &branch,
+                    commits: Vec::new(),
+                    deletions: None,
+                    files_changed: None,
+                    insertions: None,
+                    refused: Some(&why),
+                    schema: report::SCHEMA,
+                };
                 super::write_out(out, &report::json_text(&doc))?;
             }
             Ok(1)
         }
         git::BranchOutcome::Written(oids) => {
-            let (files, add, del) = diff::stat(edits.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
-            if let Some(path) = target.summary {
-                // Pull-request bodies are limited (65,536 characters on GitHub).
-                let md = workflow::review_summary(plans, &branch, (files, add, del), 60_000);
-                std::fs::write(path, md).map_err(|e| Error::io("write", path, e))?;
-            }
-            let text = match s.format {
-                Format::Json => {
-                    let doc = serde_json::json!({
-                        "schema": report::SCHEMA, "branch": branch,
-                        "commits": oids.iter().zip(&shown).map(|(o, k)| serde_json::json!({"id": o.to_string(), "guide": plans[*k].guide.path})).collect::<Vec<_>>(),
-                        "files_changed": files, "insertions": add, "deletions": del,
-                    });
-                    report::json_text(&doc)
-                }
-                Format::Text | Format::Github => {
-                    let mut text = format!("branch {}\n", style.bold(&branch));
-                    for (o, k) in oids.iter().zip(&shown) {
-                        text.push_str(&format!("commit {} {}\n", o, plans[*k].guide.path));
-                    }
-                    text.push_str(&format!("{files} file(s) changed, {add} line(s) added, {del} removed\n"));
-                    text
-                }
-            };
-            super::write_out(out, &text)?;
-            Ok(0)
+            let made: Vec<(git2::Oid, &GuidePlan)> = oids.into_iter().zip(shown.iter().map(|k| &plans[*k])).collect();
+            written(plans, &branch, &made, &edits, target.summary, out, ui)
         }
     }
+}
+
+/// Reports the commits `made` on `branch` (each with its guide), with the counts of
+/// `edits`, and writes the review summary to `summary` when asked.
+///
+/// # Errors
+/// [`Error::Io`] when the summary or stdout cannot be written.
+fn written(
+    plans: &[GuidePlan],
+    branch: &str,
+    made: &[(git2::Oid, &GuidePlan)],
+    edits: &plan::Changes,
+    summary: Option<&Path>,
+    out: &mut dyn Write,
+    ui: Ui,
+) -> Result<i32> {
+    let (files, add, del) = diff::stat(edits.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
+    if let Some(path) = summary {
+        // Pull-request bodies are limited (65,536 characters on GitHub).
+        let md = workflow::review_summary(plans, branch, (files, add, del), 60_000);
+        std::fs::write(path, md).map_err(|e| Error::io("write", path, e))?;
+    }
+    let text = match ui.s.format {
+        Format::Json => {
+            let doc = json::ApplyDoc {
+                branch,
+                commits: made
+                    .iter()
+                    .map(|(o, p)| json::CommitJson { guide: &p.guide.path, id: o.to_string() })
+                    .collect(),
+                deletions: Some(del),
+                files_changed: Some(files),
+                insertions: Some(add),
+                refused: None,
+                schema: report::SCHEMA,
+            };
+            report::json_text(&doc)
+        }
+        Format::Text | Format::Github => {
+            let mut text = format!("branch {}\n", ui.style.bold(branch));
+            for (o, p) in made {
+                text.push_str(&format!("commit {} {}\n", o, p.guide.path));
+            }
+            text.push_str(&format!("{files} file(s) changed, {add} line(s) added, {del} removed\n"));
+            text
+        }
+    };
+    super::write_out(out, &text)?;
+    Ok(0)
 }
 
 /// One guide's commit: the files its edits change on top of the guides before it.

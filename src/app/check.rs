@@ -12,7 +12,7 @@ use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::plan::GuidePlan;
-use crate::report;
+use crate::report::{self, json};
 
 /// Prints the findings; status 1 when a guide's or the book's finding is at or above
 /// `--fail-on`. `health`: the book-wide findings of a whole-book check (else empty).
@@ -34,13 +34,14 @@ pub(super) fn run(
     let book_failed = book_findings.iter().any(|f| f.severity >= s.fail_on);
     match s.format {
         Format::Json => {
-            let doc = serde_json::json!({
-                "schema": report::SCHEMA,
-                "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>(),
-                "book_findings": book_findings.iter().map(|f| report::finding_json(f)).collect::<Vec<_>>(),
-                "summary": summary_json(plans, &book_findings),
-                "diff": if diff { Some(super::diff::diff_of(book, plans, err, ui)?.0) } else { None },
-            });
+            let (errors, warnings) = super::count(plans, &book_findings);
+            let doc = json::CheckDoc {
+                book_findings: json::FindingJson::all(book_findings.iter().copied()),
+                diff: if diff { Some(super::diff::diff_of(book, plans, err, ui)?.0) } else { None },
+                guides: json::GuideJson::all(plans),
+                schema: report::SCHEMA,
+                summary: json::CheckSummary { errors, guides: plans.len(), warnings },
+            };
             super::write_out(out, &report::json_text(&doc))?;
         }
         Format::Github => github(book, plans, &book_findings, out, ui)?,
@@ -91,9 +92,4 @@ fn github(book: &Book, plans: &[GuidePlan], book_findings: &[&Finding], out: &mu
             .map_err(|e| Error::io("write", PathBuf::from(&path), e))?;
     }
     Ok(())
-}
-
-fn summary_json(plans: &[GuidePlan], book: &[&Finding]) -> serde_json::Value {
-    let (errors, warnings) = super::count(plans, book);
-    serde_json::json!({"guides": plans.len(), "errors": errors, "warnings": warnings})
 }

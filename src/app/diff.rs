@@ -11,7 +11,8 @@ use crate::book::Book;
 use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::plan::{self, GuidePlan};
-use crate::{check, diff, report};
+use crate::report::{self, json};
+use crate::{check, diff};
 
 /// Prints the diff (or writes it to `output`); status 1 when a finding is at or above
 /// `--fail-on` or an edit failed. Nothing is written to `output` then, nor when there is
@@ -53,7 +54,7 @@ pub(super) fn run(
         Some(path) => std::fs::write(path, &patch).map_err(|e| Error::io("write", path, e))?,
         None => match s.format {
             Format::Json => {
-                let doc = serde_json::json!({"schema": report::SCHEMA, "diff": patch, "guides": plans.iter().map(report::guide_json).collect::<Vec<_>>()});
+                let doc = json::DiffDoc { diff: &patch, guides: json::GuideJson::all(plans), schema: report::SCHEMA };
                 super::write_out(out, &report::json_text(&doc))?;
             }
             Format::Text | Format::Github => super::write_out(out, &report::diff_text(&patch, ui.style))?,

@@ -45,10 +45,10 @@ pub(super) fn run(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, st
     }
     progress.finish_and_clear();
     let text = match s.format {
-        Format::Json => report::json_text(&serde_json::json!({
-            "schema": report::SCHEMA,
-            "guides": entries.iter().map(inventory::entry_json).collect::<Vec<_>>(),
-        })),
+        Format::Json => report::json_text(&report::json::GuidesDoc {
+            guides: entries.iter().map(inventory::entry_json).collect(),
+            schema: report::SCHEMA,
+        }),
         Format::Text | Format::Github => inventory::entries_text(&entries, style),
     };
     super::write_out(out, &text)?;
