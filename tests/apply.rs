@@ -238,3 +238,23 @@ fn each_commit_of_a_run_holds_the_guides_up_to_it() {
     assert!(a < b, "{text}");
     assert!(text.contains("hyp:series-c") && text.contains("hyp:ketamine-central-sensitization"), "{text}");
 }
+
+#[test]
+fn apply_json_documents_keep_their_keys() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["apply", KETAMINE, "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = git(&book, &["rev-parse", "integrate/ketamine"]);
+    let expected = format!(
+        "{{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [\n    {{\n      \"guide\": \"{KETAMINE}/integration-guide.md\",\n      \"id\": \"{}\"\n    }}\n  ],\n  \"deletions\": 0,\n  \"files_changed\": 2,\n  \"insertions\": 12,\n  \"schema\": 1\n}}\n",
+        id.trim()
+    );
+    assert_eq!(stdout(&out), expected);
+    // Refused: no counts, the reason instead, and no commits.
+    let out = tool(&book).args(["apply", KETAMINE, "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [],\n  \"refused\": \"branch `integrate/ketamine` already exists; pass --force to rebuild it\",\n  \"schema\": 1\n}\n"
+    );
+}
