@@ -39,6 +39,18 @@ pub fn replace_line(original: &str, line: usize, text: &str) -> Option<String> {
     Some(lines.concat())
 }
 
+/// Whether `later` edits lines `earlier` edits, `earlier` being sorted before it (by line,
+/// stably): a replacement's lines take no other edit, and a replacement at the point of an
+/// earlier one would end inside it. Insertions at the same point do not overlap. The one
+/// rule for both outcomes: planning leaves the later edit out (`edit-overlap`), [`apply`]
+/// refuses the set (`edit-failed`).
+pub fn overlaps(earlier: &Insertion, later: &Insertion) -> bool {
+    let (a, b) = (earlier.after_line, earlier.after_line + earlier.replaces);
+    let (c, d) = (later.after_line, later.after_line + later.replaces);
+    (earlier.replaces > 0 && c >= a && c < b)
+        || (later.replaces > 0 && a >= c && a < d && (earlier.replaces > 0 || a > c))
+}
+
 /// Applies `insertions` to `original`.
 ///
 /// # Errors
@@ -57,7 +69,7 @@ pub fn apply(original: &str, insertions: &[Insertion]) -> Result<String, String>
         ));
     }
     for w in sorted.windows(2) {
-        if w[0].replaces > 0 && w[1].after_line < w[0].after_line + w[0].replaces {
+        if overlaps(w[0], w[1]) {
             return Err(format!("two edits change line {}", w[1].after_line.max(w[0].after_line + 1)));
         }
     }
@@ -183,6 +195,16 @@ c
             &[r(1, 1, "B")]
         )
         .is_err());
+    }
+
+    #[test]
+    fn overlap_is_a_replacement_taking_a_later_edit_s_line() {
+        let r = |after_line, replaces| Insertion { after_line, text: "R".into(), tight: true, replaces };
+        assert!(!overlaps(&ins(1, "X"), &ins(1, "Y")));
+        assert!(!overlaps(&ins(1, "X"), &r(1, 1)));
+        assert!(overlaps(&r(1, 2), &ins(2, "X")));
+        assert!(!overlaps(&r(1, 2), &ins(3, "X")));
+        assert!(overlaps(&r(1, 1), &r(1, 1)));
     }
 
     #[test]

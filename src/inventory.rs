@@ -7,12 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
-
 use crate::error::Result;
 use crate::finding::{Code, Finding};
 use crate::guide::{self, Guide, GuideFiles};
-use crate::render::{snippet_labels, snippet_title};
+use crate::report::json::EntryJson;
 use crate::rules::Rules;
 
 /// What kind of literature input a file is.
@@ -158,39 +156,27 @@ pub fn readme_facts(text: &str, rel_path: &str, folder: &Path) -> (Vec<(String, 
     (status, findings)
 }
 
-/// One entry as JSON: the `plan` guide object without candidates, plus `kind`, phrasing,
-/// bibliography entries the guide supplies and the README's status lines.
-pub fn entry_json(e: &Entry) -> Value {
+/// One entry as JSON ([`EntryJson`]): the `plan` guide object without candidates, plus
+/// `kind`, phrasing, bibliography entries the guide supplies and the README's status lines.
+pub fn entry_json(e: &Entry) -> EntryJson<'_> {
+    use crate::report::json::{
+        AvoidJson, FindingJson, InventoryTargetJson, PhrasingJson, ReadmeStatusJson, SuppliedJson,
+    };
     let g = &e.guide;
-    json!({
-        "guide": g.path,
-        "kind": e.kind.as_str(),
-        "slug": g.slug,
-        "citation_keys": g.citation_keys,
-        "targets": g.targets.iter().map(|t| json!({
-            "rank": t.rank,
-            "file_hint": t.file_hint,
-            "title_hint": t.title_hint,
-            "section_hints": t.section_hints,
-            "environment": t.environment,
-            "environment_raw": t.environment_raw,
-            "citation_keys": t.keys,
-            "line": t.line,
-            "snippet": t.snippet.as_ref().map(|s| json!({
-                "language": s.language,
-                "labels": snippet_labels(s),
-                "title": snippet_title(s),
-                "line": s.line,
-            })),
-        })).collect::<Vec<_>>(),
-        "phrasing": {
-            "avoid": g.avoid.iter().map(|(p, l)| json!({"text": p, "line": l})).collect::<Vec<_>>(),
-            "certainty": g.certainty,
+    EntryJson {
+        bib_entries: g.bib_entries.iter().map(|e| SuppliedJson { key: &e.key, source: &e.source }).collect(),
+        citation_keys: &g.citation_keys,
+        findings: FindingJson::all(&g.findings),
+        guide: &g.path,
+        kind: e.kind.as_str(),
+        phrasing: PhrasingJson {
+            avoid: g.avoid.iter().map(|(text, line)| AvoidJson { line: *line, text }).collect(),
+            certainty: g.certainty.as_deref(),
         },
-        "bib_entries": g.bib_entries.iter().map(|e| json!({"key": e.key, "source": e.source})).collect::<Vec<_>>(),
-        "readme_status": e.readme_status.iter().map(|(f, v)| json!({"field": f, "value": v})).collect::<Vec<_>>(),
-        "findings": g.findings.iter().map(crate::report::finding_json).collect::<Vec<_>>(),
-    })
+        readme_status: e.readme_status.iter().map(|(field, value)| ReadmeStatusJson { field, value }).collect(),
+        slug: &g.slug,
+        targets: g.targets.iter().map(InventoryTargetJson::of).collect(),
+    }
 }
 
 /// Entries as text: one block per file with keys, targets and findings.

@@ -6,9 +6,13 @@
 
 use std::collections::BTreeMap;
 
+mod changes;
+
+pub use changes::{changes, ChangeSet, Changes};
+
 use crate::book::Book;
 use crate::check;
-use crate::edit::{self, Insertion};
+use crate::edit::Insertion;
 use crate::finding::{Code, Finding, Severity};
 use crate::guide::{describe_rank, Guide, Markup, Target};
 use crate::place::{self, Candidate};
@@ -599,119 +603,4 @@ pub fn refuse_clashing_labels(plans: &mut [GuidePlan]) {
             }
         }
     }
-}
-
-/// The new content of every file the plans change: `path -> (old, new)`, in path order.
-/// Every insertion of every given plan is computed against the file as it is now and
-/// applied once; `apply` builds one commit per guide from growing prefixes of the plans.
-pub struct Changes {
-    /// `path -> (old text, new text)` for files that change (old text empty for new files).
-    pub files: BTreeMap<String, (String, String)>,
-    /// The files of `files` that are created.
-    pub new_files: std::collections::BTreeSet<String>,
-    /// Findings from applying edits (insertions that could not be applied).
-    pub findings: Vec<Finding>,
-}
-
-/// Applies the insertions of `plans` (all of them) to the book's files.
-pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
-    let mut per_file: BTreeMap<String, Vec<Insertion>> = BTreeMap::new();
-    for plan in plans {
-        for t in &plan.targets {
-            if let (Status::Insert, Some((path, ins))) = (t.status, &t.insertion) {
-                per_file.entry(path.clone()).or_default().push(ins.clone());
-            }
-        }
-    }
-    // Bookkeeping goes with guides that insert something: new entries at the end of
-    // their .bib file, README status lines.
-    let mut line_edits: Vec<&crate::bookkeeping::LineEdit> = Vec::new();
-    // Two guides citing the same missing key both supply its entry; it is appended once,
-    // by the first guide, or the book would define the key twice and fail to compile.
-    // Keys compare ignoring letter case, as the bibliography lookup does.
-    let mut appended = std::collections::BTreeSet::new();
-    let mut findings = Vec::new();
-    for plan in plans.iter().filter(|p| p.targets.iter().any(|t| t.status == Status::Insert)) {
-        for a in plan.additions.iter().filter(|a| appended.insert(a.key.to_lowercase())) {
-            if a.text.contains('\0') {
-                let what = format!("the bibliography entry `{}` it supplies", a.key);
-                findings.push(nul_finding(&what, &a.bib_path).at(a.source.clone(), None));
-                continue;
-            }
-            let end = book.sources.get(&a.bib_path).map_or(0, |t| t.lines().count());
-            per_file.entry(a.bib_path.clone()).or_default().push(Insertion {
-                after_line: end,
-                text: a.text.clone(),
-                tight: false,
-                replaces: 0,
-            });
-        }
-        line_edits.extend(plan.readme.iter());
-    }
-    let mut files = BTreeMap::new();
-    let mut new_files = std::collections::BTreeSet::new();
-    for plan in plans {
-        for t in plan.targets.iter().filter(|t| t.status == Status::Insert) {
-            if let Some((path, text)) = &t.new_file {
-                if files.contains_key(path) || book.sources.contains_key(path) {
-                    findings.push(
-                        Finding::new(Code::EditFailed, "two targets would create the same new file")
-                            .at(path.clone(), None),
-                    );
-                    continue;
-                }
-                files.insert(path.clone(), (String::new(), text.clone()));
-                new_files.insert(path.clone());
-            }
-        }
-    }
-    for e in line_edits {
-        let Some(old) = book.base_text(&e.path) else { continue };
-        match edit::replace_line(&old, e.line, &e.text) {
-            Some(new) if new != old => {
-                files.insert(e.path.clone(), (old, new));
-            }
-            _ => {}
-        }
-    }
-    for (path, mut inserts) in per_file {
-        // Two targets editing the same lines (two claims in one sentence): the first edit
-        // stays, the later ones are left out and said so; the rest of the file still changes.
-        inserts.sort_by_key(|i| i.after_line);
-        let mut kept: Vec<Insertion> = Vec::with_capacity(inserts.len());
-        for ins in inserts {
-            let overlaps = kept.iter().any(|k| {
-                let (a, b) = (k.after_line, k.after_line + k.replaces);
-                let (c, d) = (ins.after_line, ins.after_line + ins.replaces);
-                (k.replaces > 0 && c >= a && c < b)
-                    || (ins.replaces > 0 && a >= c && a < d && (k.replaces > 0 || a > c))
-            });
-            if overlaps {
-                findings.push(
-                    Finding::new(Code::EditOverlap, format!(
-                            "two targets change line {} of {path}; the later one is left out (apply it after this one lands)",
-                            ins.after_line + 1
-                        ),
-                    )
-                    .at(path.clone(), Some(ins.after_line + 1)),
-                );
-                continue;
-            }
-            kept.push(ins);
-        }
-        let inserts = kept;
-        let Some(old) = book.base_text(&path) else {
-            findings.push(Finding::new(Code::EditFailed, "the file to edit is not in the book").at(path, None));
-            continue;
-        };
-        let old = &old;
-        match edit::apply(old, &inserts) {
-            Ok(new) if new != *old => {
-                files.insert(path, (old.clone(), new));
-            }
-            Ok(_) => {}
-            Err(msg) => findings.push(Finding::new(Code::EditFailed, msg).at(path, None)),
-        }
-    }
-    Changes { files, new_files, findings }
 }

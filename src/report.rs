@@ -4,17 +4,22 @@
 //! finding objects. Paths are relative to the book root with `/` separators. Text output
 //! is meant for people; nothing printed depends on time or randomness.
 
-use std::fmt::Write as _;
+pub mod json;
 
-use serde_json::{json, Value};
+use std::fmt::Write as _;
 
 use crate::book::Book;
 use crate::finding::{Finding, Severity};
 use crate::guide::describe_rank;
-use crate::plan::{GuidePlan, TargetPlan};
+use crate::plan::GuidePlan;
 
 /// Version of the JSON output shape; bumped on incompatible changes.
 pub const SCHEMA: u32 = 1;
+
+/// A JSON document as printed: pretty (two-space indent), with a final newline.
+pub fn json_text<T: serde::Serialize + ?Sized>(doc: &T) -> String {
+    serde_json::to_string_pretty(doc).expect("JSON documents serialize") + "\n"
+}
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
@@ -51,51 +56,9 @@ impl Style {
     }
 }
 
-/// A finding as JSON.
-pub fn finding_json(f: &Finding) -> Value {
-    json!({"code": f.code, "severity": f.severity, "message": f.message, "path": f.path, "line": f.line, "help": f.help})
-}
-
-fn target_json(t: &TargetPlan) -> Value {
-    let tg = &t.target;
-    json!({
-        "rank": tg.rank,
-        "file_hint": tg.file_hint,
-        "title_hint": tg.title_hint,
-        "section_hints": tg.section_hints,
-        "environment": tg.environment,
-        "environment_raw": tg.environment_raw,
-        "snippet": tg.snippet.as_ref().map(|s| json!({
-            "language": s.language,
-            "labels": t.labels,
-            "title": t.title,
-            "line": s.line,
-        })),
-        "resolved": t.resolved,
-        "candidates": t.candidates,
-        "review": t.review,
-        "status": t.status,
-        "insertion": t.insertion.as_ref().map(|(p, i)| json!({"path": p, "after_line": i.after_line, "replaces": i.replaces, "text": i.text})),
-        "new_file": t.new_file.as_ref().map(|(p, text)| json!({"path": p, "text": text})),
-        "findings": t.findings.iter().map(finding_json).collect::<Vec<_>>(),
-    })
-}
-
-/// One guide's plan as JSON (the object of `guides[]`).
-pub fn guide_json(p: &GuidePlan) -> Value {
-    json!({
-        "guide": p.guide.path,
-        "slug": p.guide.slug,
-        "citation_keys": p.guide.citation_keys,
-        "targets": p.targets.iter().map(target_json).collect::<Vec<_>>(),
-        "findings": p.findings.iter().map(finding_json).collect::<Vec<_>>(),
-    })
-}
-
-/// The `plan --format json` document.
+/// The `plan --format json` document ([`json::PlanDoc`]).
 pub fn plans_json(plans: &[GuidePlan]) -> String {
-    let doc = json!({"schema": SCHEMA, "guides": plans.iter().map(guide_json).collect::<Vec<_>>()});
-    serde_json::to_string_pretty(&doc).expect("JSON values serialize") + "\n"
+    json_text(&json::PlanDoc { guides: json::GuideJson::all(plans), schema: SCHEMA })
 }
 
 /// A plan as text for people.
@@ -285,12 +248,10 @@ pub fn github_summary(plans: &[GuidePlan], book_findings: &[&Finding]) -> String
     out
 }
 
-/// The `outline` document: `{"schema", "roots", "files": [{"path", "reachable", "headings",
-/// "environments", "labels", "citations", "references", "includes", "entries",
-/// "findings"}], "summary"}`; lines are 1-based, `entries` is filled for .bib files only.
-///
-/// Written file by file (the whole book's model is several megabytes of JSON: one value
-/// tree for all of it would double the run's memory), keys in sorted order as elsewhere.
+/// The `outline` document ([`json::OutlineDoc`]): `{"schema", "roots", "files": [{"path",
+/// "reachable", "headings", "environments", "labels", "citations", "references",
+/// "includes", "entries", "findings"}], "summary"}`; lines are 1-based, `entries` is filled
+/// for .bib files only. Each file is built as it is written.
 pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> String {
     // Each file's findings, in their order: one pass, not one per file.
     let mut by_file: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
@@ -299,88 +260,20 @@ pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> Stri
             by_file.entry(p).or_default().push(x);
         }
     }
-    let file_json = |f: &String| -> Value {
-        {
-            let mut headings = Vec::new();
-            let mut environments = Vec::new();
-            let mut labels = Vec::new();
-            let mut includes = Vec::new();
-            if let Some(o) = book.outline(f) {
-                headings = o
-                    .headings
-                    .iter()
-                    .map(|h| {
-                        let mut v = json!({"level": h.level, "title": h.title, "label": h.label, "line": h.line});
-                        if let Some(short) = &h.short_title {
-                            v["short_title"] = json!(short);
-                        }
-                        if !h.numbered {
-                            v["numbered"] = json!(false);
-                        }
-                        v
-                    })
-                    .collect();
-                environments = o
-                    .envs
-                    .iter()
-                    .map(|e| json!({"name": e.name, "title": e.title, "label": e.label, "line": e.start, "end_line": e.end}))
-                    .collect();
-                labels = o.labels.iter().map(|(l, line)| json!({"name": l, "line": line})).collect();
-                includes = o
-                    .includes
-                    .iter()
-                    .map(
-                        |i| json!({"target": i.target, "resolved": book.resolve_include(f, &i.target), "line": i.line}),
-                    )
-                    .collect();
-            }
-            let uses = book.uses(f);
-            let entries: Vec<Value> = if f.ends_with(".bib") {
-                crate::bib::entries_in(f, &book.sources[f])
-                    .iter()
-                    .map(|e| json!({"key": e.key, "type": e.kind, "line": e.line}))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            json!({
-                "path": f,
-                "reachable": book.reachable.contains(f),
-                "headings": headings,
-                "environments": environments,
-                "labels": labels,
-                "citations": uses.citations.iter().map(|(k, l)| json!({"key": k, "line": l})).collect::<Vec<_>>(),
-                "references": uses.references.iter().map(|(k, l)| json!({"name": k, "line": l})).collect::<Vec<_>>(),
-                "includes": includes,
-                "entries": entries,
-                "findings": by_file.get(f.as_str()).into_iter().flatten().map(|x| finding_json(x)).collect::<Vec<_>>(),
-            })
-        }
-    };
-    let pretty = |v: &Value| serde_json::to_string_pretty(v).expect("JSON values serialize");
-    let indent = |text: String, by: &str| text.lines().collect::<Vec<_>>().join(&format!("\n{by}"));
-    let mut out = String::from("{\n  \"files\": [");
-    for (i, f) in files.iter().enumerate() {
-        out.push_str(if i == 0 { "\n    " } else { ",\n    " });
-        out.push_str(&indent(pretty(&file_json(f)), "    "));
-    }
-    out.push_str(if files.is_empty() { "],\n" } else { "\n  ],\n" });
     let listed: std::collections::BTreeSet<&String> = files.iter().collect();
-    let rest: Vec<Value> =
-        findings.iter().filter(|x| x.path.as_ref().is_none_or(|p| !listed.contains(p))).map(finding_json).collect();
-    let summary = json!({
-        "chapter_files": book.chapter_files().count(),
-        "reachable_files": book.reachable.len(),
-        "labels": book.labels().len(),
-        "bibliography_entries": book.bib.len(),
-    });
-    for (key, value) in
-        [("findings", json!(rest)), ("roots", json!(book.roots)), ("schema", json!(SCHEMA)), ("summary", summary)]
-    {
-        let _ = write!(out, "  \"{key}\": {}", indent(pretty(&value), "  "));
-        out.push_str(if key == "summary" { "\n}\n" } else { ",\n" });
-    }
-    out
+    let rest = findings.iter().filter(|x| x.path.as_ref().is_none_or(|p| !listed.contains(p)));
+    json_text(&json::OutlineDoc {
+        files: json::OutlineFiles { book, files, by_file },
+        findings: json::FindingJson::all(rest),
+        roots: &book.roots,
+        schema: SCHEMA,
+        summary: json::OutlineSummary {
+            bibliography_entries: book.bib.len(),
+            chapter_files: book.chapter_files().count(),
+            labels: book.labels().len(),
+            reachable_files: book.reachable.len(),
+        },
+    })
 }
 
 /// The `outline` as text: each file with its headings (indented by level, with labels),

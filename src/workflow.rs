@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::finding::Severity;
 use crate::guide::{describe_rank, is_guide_name};
 use crate::plan::{GuidePlan, Status};
+use crate::report::json;
 
 /// Guides added or modified between `rev` and the base revision (a ```key-findings.md``` or
 /// other file in a literature folder counts for that folder's guide), as absolute paths.
@@ -65,8 +66,7 @@ pub fn changed_guides(book: &Book, rev: &str) -> Result<Vec<PathBuf>> {
 }
 
 /// Where a guide stands against the book.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuideState {
     /// Every target with content is already in the book.
     Applied,
@@ -79,6 +79,25 @@ pub enum GuideState {
 }
 
 impl GuideState {
+    /// The state's code in JSON (`status.state`): `applied`, `partly-applied`, `pending`,
+    /// `cannot-apply`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            GuideState::Applied => "applied",
+            GuideState::PartlyApplied => "partly-applied",
+            GuideState::Pending => "pending",
+            GuideState::CannotApply(_) => "cannot-apply",
+        }
+    }
+
+    /// Why the guide cannot be applied (`status.reason` in JSON), for `cannot-apply` only.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            GuideState::CannotApply(why) => Some(why),
+            _ => None,
+        }
+    }
+
     /// The state's name as printed.
     pub fn name(&self) -> &'static str {
         match self {
@@ -119,7 +138,7 @@ pub fn topic(guide_path: &str, literature: &[String]) -> String {
 }
 
 /// The status dashboard as JSON: every guide with its topic and state, counts per topic.
-pub fn status_json(rows: &[(String, String, GuideState)]) -> serde_json::Value {
+pub fn status_json(rows: &[(String, String, GuideState)]) -> json::StatusDoc<'_> {
     let mut topics: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for (_, t, st) in rows {
         *topics.entry(t).or_default().entry(st.name()).or_default() += 1;
@@ -128,12 +147,11 @@ pub fn status_json(rows: &[(String, String, GuideState)]) -> serde_json::Value {
     for (_, _, st) in rows {
         *totals.entry(st.name()).or_default() += 1;
     }
-    serde_json::json!({
-        "schema": crate::report::SCHEMA,
-        "guides": rows.iter().map(|(g, t, st)| serde_json::json!({"guide": g, "topic": t, "status": st})).collect::<Vec<_>>(),
-        "topics": topics,
-        "totals": totals,
-    })
+    let guides = rows.iter().map(|(guide, topic, st)| {
+        let status = json::StateJson { reason: st.reason(), state: st.code() };
+        json::StatusGuideJson { guide, status, topic }
+    });
+    json::StatusDoc { guides: guides.collect(), schema: crate::report::SCHEMA, topics, totals }
 }
 
 /// The status dashboard as text: counts per topic, then the guides that need attention.

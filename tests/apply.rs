@@ -176,3 +176,85 @@ fn a_low_confidence_target_is_left_out_unless_accepted() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(git(&book, &["diff", "--name-only", "main", "integrate/pacing-note"]), "chapters/ch02-treatments.tex\n");
 }
+
+/// A small guide of our own for `chapters/ch02/sec-nmda-antagonists.tex`, citing `key` in
+/// a hypothesis labelled `label`, placed under `section`.
+fn series_guide(key: &str, label: &str, section: &str) -> String {
+    format!(
+        "# Integration Guide: {label}\n\n## Paper Citation Key\n**BibTeX key:** `{key}`\n\n\
+         ## Recommended Chapters for Integration\n\n### Primary Target: sec-nmda-antagonists.tex\n\
+         **File:** `chapters/ch02/sec-nmda-antagonists.tex`\n**Section hint:** \"{section}\"\n\
+         **Environment type:** hypothesis\n\n**Suggested LaTeX:**\n```latex\n\
+         \\begin{{hypothesis}}[A note on {label}]\n\\label{{hyp:{label}}}\n\
+         A short remark on {label} that cites~\\cite{{{key}}}.\n\\end{{hypothesis}}\n```\n"
+    )
+}
+
+#[test]
+fn each_commit_of_a_run_holds_the_guides_up_to_it() {
+    let (_d, book) = common::copy_book();
+    let series = "Literature/test-series";
+    // Two guides at the same section (insertions at one point), one at another, and the
+    // ketamine guide editing two more files.
+    common::write(
+        &book,
+        &format!("{series}/a-first/integration-guide.md"),
+        &series_guide("Nijs2012sensitization", "series-a", "Safety Considerations"),
+    );
+    common::write(
+        &book,
+        &format!("{series}/b-second/integration-guide.md"),
+        &series_guide("Goudsmit2012pacing", "series-b", "Safety Considerations"),
+    );
+    common::write(
+        &book,
+        &format!("{series}/c-third/integration-guide.md"),
+        &series_guide("IOM2015beyond", "series-c", "NMDA Receptor Antagonists"),
+    );
+    let (_d, book) = common::commit_all((_d, book));
+    let guides =
+        [format!("{series}/a-first"), format!("{series}/b-second"), KETAMINE.to_string(), format!("{series}/c-third")];
+    let args = |branch: &str, upto: usize| {
+        let mut a: Vec<String> = vec!["apply".into()];
+        a.extend(guides[..upto].iter().cloned());
+        a.extend(["--branch".into(), branch.into(), "--accept-low-confidence".into()]);
+        a
+    };
+    let out = tool(&book).args(args("all", 4)).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(git(&book, &["rev-list", "--count", "main..all"]).trim(), "4");
+    assert!(stdout(&out).ends_with("2 file(s) changed, 27 line(s) added, 0 removed\n"), "{}", stdout(&out));
+    // The k-th commit's tree is the tree of a run over the first k guides alone.
+    for k in 1..=4 {
+        let branch = format!("upto-{k}");
+        let out = tool(&book).args(args(&branch, k)).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let nth = format!("all~{}^{{tree}}", 4 - k);
+        assert_eq!(git(&book, &["rev-parse", &format!("{branch}^{{tree}}")]), git(&book, &["rev-parse", &nth]), "{k}");
+    }
+    // Both at the same point, in guide order, the first guide's block first.
+    let text = git(&book, &["show", "all:chapters/ch02/sec-nmda-antagonists.tex"]);
+    let (a, b) = (text.find("hyp:series-a").unwrap(), text.find("hyp:series-b").unwrap());
+    assert!(a < b, "{text}");
+    assert!(text.contains("hyp:series-c") && text.contains("hyp:ketamine-central-sensitization"), "{text}");
+}
+
+#[test]
+fn apply_json_documents_keep_their_keys() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["apply", KETAMINE, "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = git(&book, &["rev-parse", "integrate/ketamine"]);
+    let expected = format!(
+        "{{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [\n    {{\n      \"guide\": \"{KETAMINE}/integration-guide.md\",\n      \"id\": \"{}\"\n    }}\n  ],\n  \"deletions\": 0,\n  \"files_changed\": 2,\n  \"insertions\": 12,\n  \"schema\": 1\n}}\n",
+        id.trim()
+    );
+    assert_eq!(stdout(&out), expected);
+    // Refused: no counts, the reason instead, and no commits.
+    let out = tool(&book).args(["apply", KETAMINE, "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [],\n  \"refused\": \"branch `integrate/ketamine` already exists; pass --force to rebuild it\",\n  \"schema\": 1\n}\n"
+    );
+}
