@@ -171,9 +171,8 @@ pub(super) fn outline(text: &str) -> Outline {
 fn unparsed(text: &str) -> Outline {
     let mut o = empty(Markup::Typst, text);
     for (i, line) in text.lines().enumerate() {
-        let depth = line.chars().take_while(|&c| c == '=').count();
-        if depth > 0 && line[depth..].starts_with(' ') {
-            let (title, label) = split_trailing_label(line[depth..].trim());
+        if let Some((depth, rest)) = super::patterns::line_heading(line, '=') {
+            let (title, label) = split_trailing_label(rest.trim());
             o.headings.push(Heading {
                 level: depth as i32 - 1,
                 title: title.to_string(),

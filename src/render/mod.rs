@@ -13,6 +13,7 @@ use regex::Regex;
 
 use crate::finding::{Code, Finding};
 use crate::guide::{Markup, Snippet};
+use crate::outline::patterns;
 use crate::rules::EnvironmentRules;
 
 /// A snippet rendered for one target file.
@@ -26,9 +27,13 @@ pub struct Rendered {
 
 /// Labels a snippet defines (`\label{x}`, Typst `<x>`).
 pub fn snippet_labels(snippet: &Snippet) -> Vec<String> {
+    let typst;
     let re = match snippet.language {
-        Some(Markup::Typst) => Regex::new(r"(?m)<([A-Za-z][A-Za-z0-9_:.\-]*)>\s*$").unwrap(),
-        _ => Regex::new(r"\\label\s*\{([^}]+)\}").unwrap(),
+        Some(Markup::Typst) => {
+            typst = Regex::new(r"(?m)<([A-Za-z][A-Za-z0-9_:.\-]*)>\s*$").unwrap();
+            &typst
+        }
+        _ => patterns::latex_label(),
     };
     re.captures_iter(&snippet.text).map(|c| c[1].trim().to_string()).collect()
 }
@@ -142,14 +147,14 @@ fn escape_stray_angles(mut text: String, findings: &mut Vec<Finding>, where_: (&
 /// float, else right after `\begin{..}[..]`). A `snippet-label-moved` info finding when
 /// anything moved.
 fn latex_labels_in_place(text: String, findings: &mut Vec<Finding>, where_: (&str, usize)) -> String {
-    static RES: std::sync::OnceLock<[Regex; 3]> = std::sync::OnceLock::new();
-    let [label_re, caption_re, after_end_re] = RES.get_or_init(|| {
+    static RES: std::sync::OnceLock<[Regex; 2]> = std::sync::OnceLock::new();
+    let [caption_re, after_end_re] = RES.get_or_init(|| {
         [
-            Regex::new(r"\\label\s*\{[^}]*\}").unwrap(),
             Regex::new(r"\\caption\s*(?:\[[^\]]*\])?\s*\{").unwrap(),
-            Regex::new(r"\\end\{([^}]+)\}[ \t]*\n?[ \t]*(\\label\s*\{[^}]*\})").unwrap(),
+            Regex::new(&format!(r"\\end\{{([^}}]+)\}}[ \t]*\n?[ \t]*({})", patterns::LATEX_LABEL)).unwrap(),
         ]
     });
+    let label_re = patterns::latex_label();
     let mut out = text;
     let mut moved = 0;
     // A label after `\end{env}`: take it out and put it back inside.
@@ -499,11 +504,12 @@ impl Converter<'_> {
     /// `\section{T}\label{x} rest` -> `== T <x>` (Typst levels: `=` chapter, `==` section,
     /// ...); `\paragraph{T}` -> a bold run-in title.
     fn sectioning(&mut self, line: &str) -> Option<String> {
-        static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-        let re = RE.get_or_init(|| {
-            Regex::new(r"^\\(chapter|section|subsection|subsubsection|paragraph)\*?\s*(?:\[[^\]]*\])?\s*\{").unwrap()
-        });
-        let c = re.captures(line)?;
+        // A sectioning command starting the line with its title's brace on it; `\part` has
+        // no Typst form and stays for [`Self::inline`] to report.
+        let c = patterns::latex_heading().captures(line)?;
+        if c.get(0)?.start() != 0 || &c[1] == "part" || &c[4] != "{" {
+            return None;
+        }
         let start = c.get(0)?.end() - 1;
         let (title, used) = braced(&line[start..])?;
         let mut rest = line[start + used..].trim().to_string();
@@ -540,7 +546,8 @@ impl Converter<'_> {
 
     fn environment_flat(&mut self, name: &str, title: Option<&str>, body: &str) -> String {
         static LABEL: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-        let label_re = LABEL.get_or_init(|| Regex::new(r"\\label\s*\{([^}]+)\}\s*").unwrap());
+        // The label and the space after it: the body goes on without a blank line.
+        let label_re = LABEL.get_or_init(|| Regex::new(&format!(r"{}\s*", patterns::LATEX_LABEL)).unwrap());
         match name {
             "table" | "table*" | "figure" | "figure*" => return self.float(body),
             "tabular" | "tabular*" | "tabularx" | "longtable" => return self.tabular(name, body),
@@ -591,14 +598,14 @@ impl Converter<'_> {
     /// A LaTeX float (`table`, `figure`) -> `#figure(content, caption: [..]) <label>`; the
     /// content is its `tabular` (as [`Self::tabular`]) or `\includegraphics` (as `image`).
     fn float(&mut self, body: &str) -> String {
-        static RES: std::sync::OnceLock<[Regex; 3]> = std::sync::OnceLock::new();
-        let [caption_re, label_re, graphics_re] = RES.get_or_init(|| {
+        static RES: std::sync::OnceLock<[Regex; 2]> = std::sync::OnceLock::new();
+        let [caption_re, graphics_re] = RES.get_or_init(|| {
             [
                 Regex::new(r"\\caption\s*(?:\[[^\]]*\])?\s*\{").unwrap(),
-                Regex::new(r"\\label\s*\{([^}]+)\}").unwrap(),
                 Regex::new(r"\\includegraphics\s*(?:\[[^\]]*\])?\s*\{([^}]+)\}").unwrap(),
             ]
         });
+        let label_re = patterns::latex_label();
         let caption =
             caption_re.find(body).and_then(|m| braced(&body[m.end() - 1..])).map(|(c, _)| self.inline(c.trim()));
         let label = label_re.captures(body).map(|c| c[1].trim().to_string());
