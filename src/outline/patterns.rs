@@ -6,8 +6,8 @@
 //!
 //! What is left out: what a caller does with a match (which sectioning commands it takes,
 //! whether it reads the first include on a line or all) stays with the caller; Typst
-//! headings proper come from `typst-syntax` ([`super::typst`]), Markdown ones from
-//! pulldown-cmark ([`super::markdown`]); a heading or label named in a guide's prose hint
+//! headings proper come from `typst-syntax` (`outline/typst.rs`), Markdown ones from
+//! pulldown-cmark (`outline/markdown.rs`); a heading or label named in a guide's prose hint
 //! (`after == Energy envelope, ...`) is read by [`crate::place`]'s hint patterns.
 
 use regex::{Captures, Regex};

@@ -44,6 +44,38 @@ fn escape_line_start(line: &str) -> String {
     }
 }
 
+/// The body of environment `name` whose `\begin` line went on with `rest`, up to its
+/// matching `\end` (which may be on the `\begin` line itself), taking lines from
+/// `lines[*i..]`; and the text after the `\end` on its line.
+fn environment_body(name: &str, rest: &str, lines: &[&str], i: &mut usize) -> (String, String) {
+    let (open, close) = (format!("\\begin{{{name}}}"), format!("\\end{{{name}}}"));
+    let mut depth = 1 + rest.matches(&open).count();
+    depth -= rest.matches(&close).count().min(depth);
+    let mut body: Vec<&str> = Vec::new();
+    let mut rest_after = String::new();
+    if depth == 0 {
+        let cut = rest.rfind(&close).unwrap_or(rest.len());
+        body.push(&rest[..cut]);
+        rest_after = rest[(cut + close.len()).min(rest.len())..].trim().to_string();
+    } else {
+        body.push(rest);
+    }
+    while depth > 0 && *i < lines.len() {
+        let l = lines[*i];
+        *i += 1;
+        depth += l.matches(&open).count();
+        depth -= l.matches(&close).count().min(depth);
+        if depth == 0 {
+            let cut = l.rfind(&close).unwrap_or(0);
+            body.push(&l[..cut]);
+            rest_after = l[cut + close.len()..].trim().to_string();
+            break;
+        }
+        body.push(l);
+    }
+    (body.join("\n"), rest_after)
+}
+
 /// Deepest nesting of commands and environments the converter follows.
 pub(super) const MAX_DEPTH: usize = 64;
 
@@ -98,34 +130,8 @@ impl Converter<'_> {
                     });
                     continue;
                 }
-                // Collect the environment's body up to its matching `\end` (which may be on
-                // the `\begin` line itself).
-                let (open, close) = (format!("\\begin{{{name}}}"), format!("\\end{{{name}}}"));
-                let mut depth = 1 + rest.matches(&open).count();
-                depth -= rest.matches(&close).count().min(depth);
-                let mut body: Vec<&str> = Vec::new();
-                let mut rest_after = String::new();
-                if depth == 0 {
-                    let cut = rest.rfind(&close).unwrap_or(rest.len());
-                    body.push(&rest[..cut]);
-                    rest_after = rest[(cut + close.len()).min(rest.len())..].trim().to_string();
-                } else {
-                    body.push(rest.as_str());
-                }
-                while depth > 0 && i < lines.len() {
-                    let l = lines[i];
-                    i += 1;
-                    depth += l.matches(&open).count();
-                    depth -= l.matches(&close).count().min(depth);
-                    if depth == 0 {
-                        let cut = l.rfind(&close).unwrap_or(0);
-                        body.push(&l[..cut]);
-                        rest_after = l[cut + close.len()..].trim().to_string();
-                        break;
-                    }
-                    body.push(l);
-                }
-                out.push(self.environment(&name, title.as_deref(), &body.join("\n")));
+                let (body, rest_after) = environment_body(&name, &rest, &lines, &mut i);
+                out.push(self.environment(&name, title.as_deref(), &body));
                 if !rest_after.is_empty() {
                     out.push(self.inline(&rest_after));
                 }

@@ -7,6 +7,39 @@
 use super::convert::Converter;
 use super::latex_syntax::braced;
 
+/// LaTeX math symbols by command name and their Typst math names.
+const SYMBOLS: &[(&str, &str)] = &[
+    ("times", "times"),
+    ("cdot", "dot"),
+    ("leq", "<="),
+    ("le", "<="),
+    ("geq", ">="),
+    ("ge", ">="),
+    ("neq", "!="),
+    ("pm", "plus.minus"),
+    ("approx", "approx"),
+    ("sim", "tilde"),
+    ("to", "->"),
+    ("rightarrow", "->"),
+    ("leftarrow", "<-"),
+    ("infty", "infinity"),
+    ("circ", "compose"),
+    ("uparrow", "arrow.t"),
+    ("downarrow", "arrow.b"),
+    ("mu", "mu"),
+    ("ldots", "..."),
+    ("quad", "quad"),
+    ("qquad", "wide"),
+    ("cdots", "dots.c"),
+    ("ll", "<<"),
+    ("gg", ">>"),
+    ("propto", "prop"),
+    ("Delta", "Delta"),
+    ("degree", "degree"),
+    ("circ", "compose"),
+    ("uparrow", "arrow.t"),
+];
+
 impl Converter<'_> {
     /// Inline math (`$...$`, `\(...\)` content) as Typst: `VO$_{2}$`-style bare scripts as
     /// text sub/superscripts, else `$...$` with the math converted.
@@ -22,37 +55,6 @@ impl Converter<'_> {
     /// Converts LaTeX math to Typst math: `\alpha` -> `alpha`, `_{x}` -> `_(x)`,
     /// `\text{x}` -> `"x"`, `\frac{a}{b}` -> `(a)/(b)`, multi-letter words quoted.
     pub(super) fn math(&mut self, m: &str) -> String {
-        const SYMBOLS: &[(&str, &str)] = &[
-            ("times", "times"),
-            ("cdot", "dot"),
-            ("leq", "<="),
-            ("le", "<="),
-            ("geq", ">="),
-            ("ge", ">="),
-            ("neq", "!="),
-            ("pm", "plus.minus"),
-            ("approx", "approx"),
-            ("sim", "tilde"),
-            ("to", "->"),
-            ("rightarrow", "->"),
-            ("leftarrow", "<-"),
-            ("infty", "infinity"),
-            ("circ", "compose"),
-            ("uparrow", "arrow.t"),
-            ("downarrow", "arrow.b"),
-            ("mu", "mu"),
-            ("ldots", "..."),
-            ("quad", "quad"),
-            ("qquad", "wide"),
-            ("cdots", "dots.c"),
-            ("ll", "<<"),
-            ("gg", ">>"),
-            ("propto", "prop"),
-            ("Delta", "Delta"),
-            ("degree", "degree"),
-            ("circ", "compose"),
-            ("uparrow", "arrow.t"),
-        ];
         let mut out = String::new();
         let mut rest = m;
         while let Some(c) = rest.chars().next() {
@@ -119,20 +121,7 @@ impl Converter<'_> {
                 rest = &rest[c.len_utf8()..];
             }
         }
-        // Symbols are followed by a space; the source may have one too: one is enough
-        // (outside quoted text).
-        let mut tidy = String::with_capacity(out.len());
-        let mut quoted = false;
-        for c in out.trim_end().chars() {
-            if c == '"' {
-                quoted = !quoted;
-            }
-            if c == ' ' && !quoted && tidy.ends_with(' ') {
-                continue;
-            }
-            tidy.push(c);
-        }
-        tidy
+        single_spaces(&out)
     }
 }
 
@@ -155,4 +144,21 @@ fn is_greek(name: &str) -> bool {
         "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
     ];
     GREEK.contains(&name)
+}
+
+/// `out` without trailing space and with runs of spaces outside quoted text made one:
+/// symbols are followed by a space, and the source may have one too.
+fn single_spaces(out: &str) -> String {
+    let mut tidy = String::with_capacity(out.len());
+    let mut quoted = false;
+    for c in out.trim_end().chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c == ' ' && !quoted && tidy.ends_with(' ') {
+            continue;
+        }
+        tidy.push(c);
+    }
+    tidy
 }

@@ -8,6 +8,12 @@
 //! not know is kept visibly in raw backticks and reported as `snippet-unconverted`. Output
 //! is validated: Typst parses without errors (typst-syntax), LaTeX balances braces and
 //! environments. Generated snippets and Markdown targets are not rendered yet.
+//!
+//! Layout: this file holds [`render`] and what plans read off a snippet (its labels and
+//! title); `convert` the LaTeX -> Typst walk, with `environment`, `math` and
+//! `citation` for those constructs; `latex_labels` the label moves for LaTeX targets;
+//! `latex_syntax` the brace and argument readers they share; `validate` the checks of
+//! the result.
 
 mod citation;
 mod convert;
