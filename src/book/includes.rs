@@ -105,7 +105,7 @@ impl Book {
 
     pub(super) fn link_includes(&mut self) {
         let typst = Regex::new(r#"^[ \t]*#include\s+"([^"]+)""#).unwrap();
-        let latex = Regex::new(r"\\(?:input|include|subfile)\s*(?:\{([^}]+)\}|\s+([^\s{}%\\]+))").unwrap();
+        let latex = crate::outline::patterns::latex_include();
         let documentclass = Regex::new(r"(?m)^[ \t]*\\documentclass").unwrap();
         let files: Vec<String> = self.chapter_files().cloned().collect();
         let mut raw: Vec<(String, String, usize)> = Vec::new();

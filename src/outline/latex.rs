@@ -7,6 +7,7 @@
 
 use regex::Regex;
 
+use super::patterns::{include_target, latex_heading, latex_heading_level, latex_include, latex_label};
 use super::{empty, Env, Heading, Include, Outline};
 use crate::guide::Markup;
 use crate::text::LineIndex;
@@ -72,9 +73,6 @@ fn delimited(s: &str, open: char, close: char) -> Option<(&str, &str)> {
 }
 
 struct Patterns {
-    heading: Regex,
-    label: Regex,
-    include: Regex,
     begin: Regex,
     end: Regex,
     cite: Regex,
@@ -85,10 +83,6 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static RES: std::sync::OnceLock<Patterns> = std::sync::OnceLock::new();
     RES.get_or_init(|| Patterns {
-        heading: Regex::new(r"\\(part|chapter|section|subsection|subsubsection|paragraph)(\*?)\s*(\[[^\]]*\])?\s*(\{|$)")
-            .unwrap(),
-        label: Regex::new(r"\\label\s*\{([^}]+)\}").unwrap(),
-        include: Regex::new(r"\\(?:input|include|subfile)\s*(?:\{([^}]+)\}|\s+([^\s{}%]+))").unwrap(),
         begin: Regex::new(r"\\begin\s*\{([^}]+)\}").unwrap(),
         end: Regex::new(r"\\end\s*\{([^}]+)\}").unwrap(),
         // natbib (\citep, \citet, \citeauthor), biblatex (\parencite, \textcite, \autocite,
@@ -104,150 +98,209 @@ fn patterns() -> &'static Patterns {
 
 /// Outlines a LaTeX file.
 pub(super) fn outline(text: &str) -> Outline {
-    let mut o = empty(Markup::Latex, text);
-    let p = patterns();
     let lines: Vec<&str> = text.lines().collect();
-    let in_definition = definition_lines(&lines);
-    // The document's text as TeX sees it, line for line: comments and skipped blocks blank.
-    let mut clean: Vec<&str> = Vec::with_capacity(lines.len());
-    // Stack of open environments: (name, start line, label, title).
-    let mut stack: Vec<(String, usize, Option<String>, Option<String>)> = Vec::new();
-    let mut skip: Option<(String, usize)> = None; // inside \iffalse or a verbatim-like env
-                                                  // Last line of the last heading's title (it may run over lines).
-    let mut heading_end = 0;
-    let mut i = 0;
-    while i < lines.len() {
-        let n = i + 1;
-        let raw = lines[i];
-        i += 1;
-        if let Some((end, start)) = &skip {
-            let closes = if end == "\\fi" {
-                strip_latex_comment(raw).trim_start().starts_with("\\fi")
-            } else {
-                raw.contains(&format!("\\end{{{end}}}"))
-            };
-            if closes {
-                o.blocked.push((*start, n));
-                o.dead.push((*start, n));
-                skip = None;
-            }
-            clean.push("");
-            continue;
+    let mut scan = Scan {
+        o: empty(Markup::Latex, text),
+        in_definition: definition_lines(&lines),
+        lines: &lines,
+        clean: Vec::with_capacity(lines.len()),
+        stack: Vec::new(),
+        skip: None,
+        heading_end: 0,
+    };
+    for (i, raw) in lines.iter().enumerate() {
+        scan.line(i + 1, raw);
+    }
+    scan.finish()
+}
+
+/// An environment open at the current line: name, 1-based start line, label, title.
+type OpenEnv = (String, usize, Option<String>, Option<String>);
+
+/// The state of [`outline`]'s line scan.
+struct Scan<'t> {
+    o: Outline,
+    lines: &'t [&'t str],
+    /// Per line (0-based), whether it lies in a macro definition.
+    in_definition: Vec<bool>,
+    /// The document's text as TeX sees it, line for line: comments and skipped blocks blank.
+    clean: Vec<&'t str>,
+    /// Open environments, outermost first.
+    stack: Vec<OpenEnv>,
+    /// Inside `\iffalse` (`\fi`) or a verbatim-like environment (its name): what closes it
+    /// and the line it started on.
+    skip: Option<(String, usize)>,
+    /// Last line of the last heading's title (it may run over lines).
+    heading_end: usize,
+}
+
+impl<'t> Scan<'t> {
+    /// Scans 1-based line `n`, `raw` as written.
+    fn line(&mut self, n: usize, raw: &'t str) {
+        if self.skip.is_some() {
+            self.skipped_line(n, raw);
+            self.clean.push("");
+            return;
         }
-        if in_definition[i - 1] {
-            clean.push("");
-            continue;
+        if self.in_definition[n - 1] {
+            self.clean.push("");
+            return;
         }
         let line = strip_latex_comment(raw);
         if line.len() < raw.len() && line.trim().is_empty() {
-            o.dead.push((n, n));
+            self.o.dead.push((n, n));
         }
         if line.trim_start().starts_with("\\iffalse") {
-            skip = Some(("\\fi".into(), n));
-            clean.push("");
-            continue;
+            self.skip = Some(("\\fi".into(), n));
+            self.clean.push("");
+            return;
         }
-        for c in p.begin.captures_iter(line) {
+        self.open_environments(n, line);
+        self.clean.push(line);
+        if self.skip.is_some() {
+            return;
+        }
+        self.heading(n, line);
+        self.labels(n, line);
+        if let Some(c) = latex_include().captures(line) {
+            self.o.includes.push(Include { target: include_target(&c).to_string(), line: n });
+        }
+        self.close_environments(n, line);
+    }
+
+    /// A line inside a skipped block: the block ends on it when it holds the block's `\fi`
+    /// or `\end{..}`.
+    fn skipped_line(&mut self, n: usize, raw: &str) {
+        let Some((end, start)) = &self.skip else { return };
+        let closes = if end == "\\fi" {
+            strip_latex_comment(raw).trim_start().starts_with("\\fi")
+        } else {
+            raw.contains(&format!("\\end{{{end}}}"))
+        };
+        if closes {
+            self.o.blocked.push((*start, n));
+            self.o.dead.push((*start, n));
+            self.skip = None;
+        }
+    }
+
+    /// Each `\begin{..}` on the line: a verbatim-like one starts a skipped block, any
+    /// other but `document` opens an environment (with its optional `[title]`).
+    fn open_environments(&mut self, n: usize, line: &str) {
+        for c in patterns().begin.captures_iter(line) {
             let name = c[1].trim().to_string();
             if VERBATIM.contains(&name.as_str()) {
-                skip = Some((name, n));
+                self.skip = Some((name, n));
             } else if name != "document" {
                 let after = &line[c.get(0).unwrap().end()..];
                 let title =
                     after.trim_start().starts_with('[').then(|| delimited(after.trim_start(), '[', ']')).flatten();
-                stack.push((name, n, None, title.map(|(t, _)| t.trim().to_string())));
+                self.stack.push((name, n, None, title.map(|(t, _)| t.trim().to_string())));
             }
         }
-        if skip.is_some() {
-            clean.push(line);
-            continue;
+    }
+
+    /// A sectioning command on the line; its title may start on the next line
+    /// (`\section\n{Title}`) or run over up to three more.
+    fn heading(&mut self, n: usize, line: &str) {
+        let Some(c) = latex_heading().captures(line) else { return };
+        let mut rest = line[c.get(0).unwrap().end() - c[4].len()..].to_string();
+        let mut extra = 0;
+        // `n` is also the 0-based index of the next line.
+        while braced(&rest).is_none() && extra < 3 && n + extra < self.lines.len() {
+            rest.push(' ');
+            rest.push_str(strip_latex_comment(self.lines[n + extra]).trim());
+            extra += 1;
         }
-        clean.push(line);
-        if let Some(c) = p.heading.captures(line) {
-            let level = match &c[1] {
-                "part" => -1,
-                "chapter" => 0,
-                "section" => 1,
-                "subsection" => 2,
-                "subsubsection" => 3,
-                _ => 4,
-            };
-            let mut rest = line[c.get(0).unwrap().end() - c[4].len()..].to_string();
-            // The title may start on the next line (`\section\n{Title}`) or run over lines.
-            let mut extra = 0;
-            while braced(&rest).is_none() && extra < 3 && i + extra < lines.len() {
-                rest.push(' ');
-                rest.push_str(strip_latex_comment(lines[i + extra]).trim());
-                extra += 1;
-            }
-            let rest = rest.trim_start();
-            heading_end = n + extra;
-            if let Some((title, _)) = braced(rest) {
-                let short = c.get(3).map(|m| m.as_str()[1..m.as_str().len() - 1].trim().to_string());
-                o.headings.push(Heading {
-                    level,
-                    title: title.split_whitespace().collect::<Vec<_>>().join(" "),
-                    label: None,
-                    line: n,
-                    short_title: short,
-                    numbered: c[2].is_empty(),
-                });
-            }
+        let rest = rest.trim_start();
+        self.heading_end = n + extra;
+        if let Some((title, _)) = braced(rest) {
+            let short = c.get(3).map(|m| m.as_str()[1..m.as_str().len() - 1].trim().to_string());
+            self.o.headings.push(Heading {
+                level: latex_heading_level(&c[1]),
+                title: title.split_whitespace().collect::<Vec<_>>().join(" "),
+                label: None,
+                line: n,
+                short_title: short,
+                numbered: c[2].is_empty(),
+            });
         }
-        for c in p.label.captures_iter(line) {
+    }
+
+    /// Each `\label` on the line: listed, and given to the innermost open environment
+    /// without one, else to a heading it follows directly.
+    fn labels(&mut self, n: usize, line: &str) {
+        for c in latex_label().captures_iter(line) {
             let label = c[1].trim().to_string();
-            o.labels.push((label.clone(), n));
-            if let Some(top) = stack.last_mut().filter(|t| t.2.is_none()) {
+            self.o.labels.push((label.clone(), n));
+            if let Some(top) = self.stack.last_mut().filter(|t| t.2.is_none()) {
                 top.2 = Some(label.clone());
-            } else if let Some(h) = o.headings.last_mut().filter(|h| h.label.is_none() && n <= heading_end + 1) {
+            } else if let Some(h) =
+                self.o.headings.last_mut().filter(|h| h.label.is_none() && n <= self.heading_end + 1)
+            {
                 h.label = Some(label);
             }
         }
-        if let Some(c) = p.include.captures(line) {
-            let target = c.get(1).or_else(|| c.get(2)).unwrap().as_str().trim().trim_matches('"').to_string();
-            o.includes.push(Include { target, line: n });
-        }
-        for c in p.end.captures_iter(line) {
+    }
+
+    /// Each `\end{..}` on the line closes its environment (and any opened inside it and
+    /// left open); a top-level one is listed and blocked.
+    fn close_environments(&mut self, n: usize, line: &str) {
+        for c in patterns().end.captures_iter(line) {
             let name = c[1].trim();
-            if let Some(pos) = stack.iter().rposition(|(open, ..)| open == name) {
-                let (name, start, label, title) = stack.remove(pos);
-                if pos == 0 || stack.is_empty() {
-                    o.blocked.push((start, n));
-                    o.envs.push(Env { name, start, end: n, label, title });
+            if let Some(pos) = self.stack.iter().rposition(|(open, ..)| open == name) {
+                let (name, start, label, title) = self.stack.remove(pos);
+                if pos == 0 || self.stack.is_empty() {
+                    self.o.blocked.push((start, n));
+                    self.o.envs.push(Env { name, start, end: n, label, title });
                 }
-                stack.truncate(pos);
+                self.stack.truncate(pos);
             }
         }
     }
-    // An environment, `\iffalse` or verbatim block never closed runs to the end of the
-    // file, past its last line: nothing may be inserted anywhere after its start.
-    let past_end = lines.len() + 1;
-    if let Some((_, start, ..)) = stack.first() {
-        o.blocked.push((*start, past_end));
+
+    /// After the last line: blocks left open, display math, and the citations and
+    /// cross-references of the clean text.
+    fn finish(mut self) -> Outline {
+        let o = &mut self.o;
+        // An environment, `\iffalse` or verbatim block never closed runs to the end of the
+        // file, past its last line: nothing may be inserted anywhere after its start.
+        let past_end = self.lines.len() + 1;
+        if let Some((_, start, ..)) = self.stack.first() {
+            o.blocked.push((*start, past_end));
+        }
+        if let Some((_, start)) = self.skip {
+            o.blocked.push((start, past_end));
+            o.dead.push((start, past_end));
+        }
+        // Display math `\[ ... \]` spanning lines.
+        block_pairs(self.lines, "\\[", "\\]", &mut o.blocked);
+        // Citations and cross-references may run over lines: scan the clean text whole.
+        let clean = self.clean.join("\n");
+        let idx = LineIndex::new(&clean);
+        o.citations = citations(&clean, &idx);
+        o.references = references(&clean, &idx);
+        self.o
     }
-    if let Some((_, start)) = skip {
-        o.blocked.push((start, past_end));
-        o.dead.push((start, past_end));
-    }
-    // Display math `\[ ... \]` spanning lines.
-    block_pairs(&lines, "\\[", "\\]", &mut o.blocked);
-    // Citations and cross-references may run over lines: scan the clean text whole.
-    let clean = clean.join("\n");
-    let idx = LineIndex::new(&clean);
-    o.citations = citations(&clean, &idx);
-    for c in p.reference.captures_iter(&clean) {
+}
+
+/// Keys of the `\ref` family in `clean` (comment-free) text, each with the 1-based line of
+/// the key itself (`\cref{a,\n b}` gives `b` the second line).
+fn references(clean: &str, idx: &LineIndex) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for c in patterns().reference.captures_iter(clean) {
         let m = c.get(1).unwrap();
         let mut at = m.start();
         for name in m.as_str().split(',') {
             let trimmed = name.trim();
             if !trimmed.is_empty() {
                 let offset = at + (name.len() - name.trim_start().len());
-                o.references.push((trimmed.to_string(), idx.line_of(offset)));
+                out.push((trimmed.to_string(), idx.line_of(offset)));
             }
             at += name.len() + 1;
         }
     }
-    o
+    out
 }
 
 /// Citation keys of every `\cite`-family command in `clean` (comment-free) text with the

@@ -14,6 +14,7 @@
 mod latex;
 mod markdown;
 pub mod nesting;
+pub mod patterns;
 mod typst;
 
 use regex::Regex;
@@ -134,29 +135,28 @@ impl Outline {
 /// Faster than [`Outline::parse`] and good enough for matching titles; comment lines are
 /// skipped, but skipped blocks and verbatim are not known here.
 pub fn quick_headings(markup: Markup, text: &str) -> Vec<(i32, String)> {
-    static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let latex = LATEX.get_or_init(|| {
-        Regex::new(r"\\(chapter|section|subsection|subsubsection|paragraph)\*?\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}")
-            .unwrap()
-    });
     let mut out = Vec::new();
     for line in text.lines() {
         let t = line.trim_start();
         match markup {
             Markup::Latex if !t.starts_with('%') => {
-                if let Some(c) = latex.captures(strip_latex_comment(line)) {
-                    let level = ["chapter", "section", "subsection", "subsubsection", "paragraph"]
-                        .iter()
-                        .position(|k| *k == &c[1])
-                        .unwrap_or(4) as i32;
-                    out.push((level, c[2].trim().to_string()));
-                }
+                // The first sectioning command with its title closed on the line; a title
+                // runs to the first `}`. `\part` is not a heading to match titles by.
+                let code = strip_latex_comment(line);
+                let heading = patterns::latex_heading()
+                    .captures_iter(code)
+                    .filter(|c| &c[1] != "part" && &c[4] == "{")
+                    .find_map(|c| {
+                        let rest = &code[c.get(0).map_or(0, |m| m.end())..];
+                        rest.find('}').map(|end| (patterns::latex_heading_level(&c[1]), rest[..end].trim().to_string()))
+                    });
+                out.extend(heading);
             }
             Markup::Typst | Markup::Markdown => {
                 let mark = if markup == Markup::Typst { '=' } else { '#' };
-                let depth = t.chars().take_while(|&c| c == mark).count();
-                if depth > 0 && t[depth..].starts_with(' ') && line.len() == t.len() {
-                    let (title, _) = split_trailing_label(t[depth..].trim());
+                // Not indented: the line as it stands.
+                if let Some((depth, rest)) = patterns::line_heading(line, mark) {
+                    let (title, _) = split_trailing_label(rest.trim());
                     out.push((depth as i32 - 1, title.to_string()));
                 }
             }
@@ -171,14 +171,10 @@ pub fn quick_headings(markup: Markup, text: &str) -> Vec<(i32, String)> {
 /// and math are not known here). LaTeX `\label{x}`; Typst `<x>`; Markdown `#x` inside a
 /// `{...}` attribute block.
 pub fn quick_labels(markup: Markup, text: &str) -> Vec<String> {
-    static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     static TYPST: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     static MARKDOWN: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let mut out: Vec<String> = match markup {
-        Markup::Latex => {
-            let re = LATEX.get_or_init(|| Regex::new(r"\\label\s*\{([^}]+)\}").unwrap());
-            re.captures_iter(text).map(|c| c[1].trim().to_string()).collect()
-        }
+        Markup::Latex => patterns::latex_label().captures_iter(text).map(|c| c[1].trim().to_string()).collect(),
         Markup::Typst => {
             let re = TYPST.get_or_init(|| Regex::new(r"<([^\s<>]+)>").unwrap());
             re.captures_iter(text).map(|c| c[1].to_string()).collect()

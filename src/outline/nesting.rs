@@ -71,87 +71,141 @@ impl Frame {
 /// The 1-based line where `text`'s nesting first exceeds [`MAX_NESTING`]; `None` when it
 /// never does.
 pub fn too_deep(text: &str) -> Option<usize> {
-    let b = text.as_bytes();
-    let mut stack = vec![Frame::new(Mode::Markup, 0)];
-    let line = |at: usize| text.as_bytes()[..at].iter().filter(|&&c| c == b'\n').count() + 1;
-    let depth = |stack: &[Frame]| stack.iter().map(Frame::weight).sum::<usize>();
-    let mut line_start = true;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let top = stack.len() - 1;
-        let mode = stack[top].mode;
+    let mut scan = Scan { text, b: text.as_bytes(), stack: vec![Frame::new(Mode::Markup, 0)], line_start: true, i: 0 };
+    while scan.i < scan.b.len() {
+        let c = scan.b[scan.i];
+        let mode = scan.top().mode;
         // Prose: a letter or digit inside a markup line changes nothing (most of a chapter).
-        if mode == Mode::Markup && !line_start && (c.is_ascii_alphanumeric() || c >= 0x80) {
-            i += 1;
+        if mode == Mode::Markup && !scan.line_start && (c.is_ascii_alphanumeric() || c >= 0x80) {
+            scan.i += 1;
             continue;
         }
-        // Skipped alike in every mode: comments and raw text.
-        if c == b'/' && b.get(i + 1) == Some(&b'/') && (i == 0 || b[i - 1] != b':') {
-            i = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| i + p);
+        if scan.skip_opaque(c, mode) || scan.ends_embedded(c) || scan.space(c) {
             continue;
+        }
+        let step = if scan.line_start && mode == Mode::Markup { scan.list_items() } else { Step::Byte };
+        let step = match step {
+            Step::Byte => {
+                scan.line_start = false;
+                scan.byte(c)
+            }
+            step => step,
+        };
+        match step {
+            Step::TooDeep => return Some(scan.line()),
+            Step::Next => {}
+            Step::Byte => {
+                if scan.depth() > MAX_NESTING {
+                    return Some(scan.line());
+                }
+                scan.i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// What a step of [`too_deep`]'s scan leaves to do.
+enum Step {
+    /// Moved on already; the next byte is due.
+    Next,
+    /// The nesting exceeds [`MAX_NESTING`] at the current byte.
+    TooDeep,
+    /// The byte is still to be read (after list markers: by [`Scan::byte`]; after it: the
+    /// depth check and the move to the next byte).
+    Byte,
+}
+
+/// The state of [`too_deep`]'s pass: the open levels and where it is.
+struct Scan<'t> {
+    text: &'t str,
+    b: &'t [u8],
+    /// Open levels, outermost (the file's markup) first.
+    stack: Vec<Frame>,
+    /// Nothing but spaces since the last newline.
+    line_start: bool,
+    /// The byte being read.
+    i: usize,
+}
+
+impl Scan<'_> {
+    fn top(&mut self) -> &mut Frame {
+        self.stack.last_mut().expect("the file's level is never closed")
+    }
+
+    /// The current nesting depth.
+    fn depth(&self) -> usize {
+        self.stack.iter().map(Frame::weight).sum::<usize>()
+    }
+
+    /// The 1-based line of the current byte.
+    fn line(&self) -> usize {
+        self.b[..self.i].iter().filter(|&&c| c == b'\n').count() + 1
+    }
+
+    /// Skipped alike in every mode: comments and raw text; outside code a `\`-escaped byte,
+    /// in code a string. True when something was skipped.
+    fn skip_opaque(&mut self, c: u8, mode: Mode) -> bool {
+        let (b, text, i) = (self.b, self.text, self.i);
+        if c == b'/' && b.get(i + 1) == Some(&b'/') && (i == 0 || b[i - 1] != b':') {
+            self.i = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| i + p);
+            return true;
         }
         if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = text[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
-            continue;
+            self.i = text[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
+            return true;
         }
         if c == b'`' {
             let run = b[i..].iter().take_while(|&&c| c == b'`').count();
-            let fence = &text[i..i + run];
-            i += run;
-            if run != 2 {
-                // Up to the next run of exactly as many backticks.
-                let mut j = i;
-                loop {
-                    let Some(p) = text[j..].find(fence) else {
-                        j = b.len();
-                        break;
-                    };
-                    let at = j + p;
-                    let len = b[at..].iter().take_while(|&&c| c == b'`').count();
-                    j = at + len;
-                    if len == run {
-                        break;
-                    }
-                }
-                i = j;
-            }
-            line_start = false;
-            continue;
+            self.i = if run == 2 { i + run } else { raw_end(text, i + run, &text[i..i + run]) };
+            self.line_start = false;
+            return true;
         }
         if c == b'\\' && mode != Mode::Code {
-            i += 2;
-            line_start = false;
-            continue;
+            self.i += 2;
+            self.line_start = false;
+            return true;
         }
         if c == b'"' && mode == Mode::Code {
             let mut j = i + 1;
             while j < b.len() && b[j] != b'"' {
                 j += if b[j] == b'\\' { 2 } else { 1 };
             }
-            i = j + 1;
-            continue;
+            self.i = j + 1;
+            return true;
         }
-        // An embedded expression ends at the first byte that continues it no further.
-        if stack[top].embedded {
-            let continues = c.is_ascii_alphanumeric()
-                || c == b'_'
-                || c == b'-' && i > 0 && b[i - 1].is_ascii_alphanumeric()
-                || matches!(c, b'(' | b'[' | b'{')
-                || c == b'.' && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic());
-            if !continues {
-                stack.pop();
-                continue;
-            }
+        false
+    }
+
+    /// An embedded expression ends at the first byte that continues it no further: its
+    /// level is closed (true) and the byte read again in the level around it.
+    fn ends_embedded(&mut self, c: u8) -> bool {
+        let (b, i) = (self.b, self.i);
+        if !self.top().embedded {
+            return false;
         }
-        let frame = &mut stack[top];
+        let continues = c.is_ascii_alphanumeric()
+            || c == b'_'
+            || c == b'-' && i > 0 && b[i - 1].is_ascii_alphanumeric()
+            || matches!(c, b'(' | b'[' | b'{')
+            || c == b'.' && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic());
+        if !continues {
+            self.stack.pop();
+        }
+        !continues
+    }
+
+    /// A newline or a space (true when `c` is one).
+    fn space(&mut self, c: u8) -> bool {
         match c {
             b'\n' => {
+                let line_start = self.line_start;
+                let frame = self.top();
                 // A statement (`#let x = ...`) ends with its line, and so does a code
                 // block's; a blank line ends a paragraph and its strong/emph.
                 if frame.close == b'\n' {
-                    stack.pop();
-                    continue;
+                    self.stack.pop();
+                    return true;
                 }
                 if frame.mode == Mode::Code && frame.close == b'}' {
                     frame.chain = 0;
@@ -159,67 +213,79 @@ pub fn too_deep(text: &str) -> Option<usize> {
                 if frame.mode == Mode::Markup && line_start {
                     frame.delims.clear();
                 }
-                line_start = true;
-                i += 1;
-                continue;
+                self.line_start = true;
+                self.i += 1;
+                true
             }
             b' ' | b'\t' | b'\r' => {
-                i += 1;
-                continue;
+                self.i += 1;
+                true
             }
-            _ => {}
+            _ => false,
         }
-        if line_start && frame.mode == Mode::Markup {
-            // List, enum and term items: an item indented deeper than the one above it
-            // nests in it, and so does each further marker on the same line (`- - x`).
-            let indent = text[..i].rsplit('\n').next().map_or(0, str::len);
-            while frame.items.last().is_some_and(|&d| d >= indent) {
-                frame.items.pop();
-            }
-            let mut j = i;
-            let mut markers = 0;
-            loop {
-                let marker = match b[j..] {
-                    [b'-' | b'+' | b'/', b' ', ..] => 2,
-                    _ => {
-                        let digits = b[j..].iter().take_while(|c| c.is_ascii_digit()).count();
-                        if digits > 0 && b[j + digits..].starts_with(b". ") {
-                            digits + 2
-                        } else {
-                            0
-                        }
+    }
+
+    /// List, enum and term items at the start of a markup line: an item indented deeper
+    /// than the one above it nests in it, and so does each further marker on the same line
+    /// (`- - x`).
+    fn list_items(&mut self) -> Step {
+        let (b, text, i) = (self.b, self.text, self.i);
+        let indent = text[..i].rsplit('\n').next().map_or(0, str::len);
+        let frame = self.top();
+        while frame.items.last().is_some_and(|&d| d >= indent) {
+            frame.items.pop();
+        }
+        let mut j = i;
+        let mut markers = 0;
+        loop {
+            let marker = match b[j..] {
+                [b'-' | b'+' | b'/', b' ', ..] => 2,
+                _ => {
+                    let digits = b[j..].iter().take_while(|c| c.is_ascii_digit()).count();
+                    if digits > 0 && b[j + digits..].starts_with(b". ") {
+                        digits + 2
+                    } else {
+                        0
                     }
-                };
-                if marker == 0 {
-                    break;
                 }
-                markers += 1;
-                // A term item's description (`/ Term: text`) starts a line of its own.
-                if b[j] == b'/' {
-                    match b[j..].iter().position(|&c| c == b':' || c == b'\n') {
-                        Some(p) if b[j + p] == b':' => j += p + 1,
-                        _ => break,
-                    }
-                } else {
-                    j += marker;
-                }
-                while b.get(j) == Some(&b' ') {
-                    j += 1;
-                }
+            };
+            if marker == 0 {
+                break;
             }
-            for k in 0..markers {
-                frame.items.push(indent + k);
-            }
-            if markers > 0 {
-                line_start = false;
-                if depth(&stack) > MAX_NESTING {
-                    return Some(line(i));
+            markers += 1;
+            // A term item's description (`/ Term: text`) starts a line of its own.
+            if b[j] == b'/' {
+                match b[j..].iter().position(|&c| c == b':' || c == b'\n') {
+                    Some(p) if b[j + p] == b':' => j += p + 1,
+                    _ => break,
                 }
-                i = j;
-                continue;
+            } else {
+                j += marker;
+            }
+            while b.get(j) == Some(&b' ') {
+                j += 1;
             }
         }
-        line_start = false;
+        for k in 0..markers {
+            frame.items.push(indent + k);
+        }
+        if markers == 0 {
+            return Step::Byte;
+        }
+        self.line_start = false;
+        if self.depth() > MAX_NESTING {
+            return Step::TooDeep;
+        }
+        self.i = j;
+        Step::Next
+    }
+
+    /// Byte `c` in the current level's mode: brackets open and close levels, `$` math, `#`
+    /// an embedded expression; operators, strong/emph and statements add to the level.
+    fn byte(&mut self, c: u8) -> Step {
+        let (b, text, i) = (self.b, self.text, self.i);
+        let top = self.stack.len() - 1;
+        let stack = &mut self.stack;
         let frame = &mut stack[top];
         match (frame.mode, c) {
             (_, b')' | b']' | b'}') => {
@@ -290,11 +356,11 @@ pub fn too_deep(text: &str) -> Option<usize> {
                     frame.embedded = false;
                     frame.close = b'\n';
                 }
-                if depth(&stack) > MAX_NESTING {
-                    return Some(line(i));
+                if self.depth() > MAX_NESTING {
+                    return Step::TooDeep;
                 }
-                i += word;
-                continue;
+                self.i += word;
+                return Step::Next;
             }
             (Mode::Math, b'^' | b'_' | b'/' | b'\'') => frame.chain += 1,
             // An operand after anything but an attachment or fraction starts a sibling.
@@ -306,12 +372,25 @@ pub fn too_deep(text: &str) -> Option<usize> {
             }
             _ => {}
         }
-        if depth(&stack) > MAX_NESTING {
-            return Some(line(i));
-        }
-        i += 1;
+        Step::Byte
     }
-    None
+}
+
+/// Where raw text opened by the backtick run `fence` ends: past the next run of exactly
+/// as many backticks from byte `from`, or the end of `text`.
+fn raw_end(text: &str, from: usize, fence: &str) -> usize {
+    let b = text.as_bytes();
+    let run = fence.len();
+    let mut j = from;
+    loop {
+        let Some(p) = text[j..].find(fence) else { return b.len() };
+        let at = j + p;
+        let len = b[at..].iter().take_while(|&&c| c == b'`').count();
+        j = at + len;
+        if len == run {
+            return j;
+        }
+    }
 }
 
 #[cfg(test)]

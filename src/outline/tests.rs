@@ -84,3 +84,20 @@ fn heading_stack_follows_levels() {
     let s: Vec<&str> = o.heading_stack_at(5).iter().map(|h| h.title.as_str()).collect();
     assert_eq!(s, vec!["C", "B"]);
 }
+
+#[test]
+fn the_shared_patterns_read_includes_labels_and_headings_alike_everywhere() {
+    // `\input b\relax`: the include's name ends at the next command (the outline once
+    // read `b\relax`, the book's include links `b`; both now use `patterns::LATEX_INCLUDE`).
+    let o = Outline::parse(Markup::Latex, "\\input{a}\n\\input b\\relax\n\\section{S}\\label{}\\label{sec:s}\n");
+    let inc: Vec<&str> = o.includes.iter().map(|i| i.target.as_str()).collect();
+    assert_eq!(inc, vec!["a", "b"]);
+    // `\label{}` is no label.
+    assert_eq!(o.labels, vec![("sec:s".to_string(), 3)]);
+    assert_eq!(o.headings[0].label.as_deref(), Some("sec:s"));
+    // The quick scan takes the same commands as the outline, less `\part`, and a title to
+    // its first `}`.
+    let text = "\\part{P}\n\\subsection*[Short]{Long \\emph{x} y}\n\\paragraph{Para}\n";
+    assert_eq!(quick_headings(Markup::Latex, text), vec![(2, "Long \\emph{x".to_string()), (4, "Para".to_string())]);
+    assert_eq!(quick_headings(Markup::Typst, "== Two <sec:two>\n  = Indented\n=Not\n"), vec![(1, "Two".to_string())]);
+}

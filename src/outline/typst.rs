@@ -46,8 +46,15 @@ pub(super) fn outline(text: &str) -> Outline {
     let mut o = empty(Markup::Typst, text);
     let root = typst_syntax::parse(text);
     let idx = LineIndex::new(text);
-    let linked = LinkedNode::new(&root);
-    // Top level: headings, environment calls, multi-line blocks.
+    top_level(&mut o, text, &idx, &root);
+    anywhere(&mut o, text, &idx, &root);
+    o
+}
+
+/// The top level of the file: headings, environment calls (with the labels right after
+/// them), comments and multi-line blocks.
+fn top_level(o: &mut Outline, text: &str, idx: &LineIndex, root: &SyntaxNode) {
+    let linked = LinkedNode::new(root);
     let children: Vec<LinkedNode> = linked.children().collect();
     for node in &children {
         let range = node.range();
@@ -99,9 +106,13 @@ pub(super) fn outline(text: &str) -> Outline {
             }
         }
     }
-    // Anywhere: labels, references, includes, cite calls. Walked over plain syntax nodes
-    // with offsets tracked by hand: a `LinkedNode` per node costs a third of the parse.
-    let mut stack: Vec<(&SyntaxNode, usize, Context)> = vec![(&root, 0, Context::Text)];
+}
+
+/// Anywhere in the file: labels, references, includes, cite calls, and raw text and math
+/// over lines (blocked). Walked over plain syntax nodes with offsets tracked by hand: a
+/// `LinkedNode` per node costs a third of the parse.
+fn anywhere(o: &mut Outline, text: &str, idx: &LineIndex, root: &SyntaxNode) {
+    let mut stack: Vec<(&SyntaxNode, usize, Context)> = vec![(root, 0, Context::Text)];
     while let Some((node, offset, context)) = stack.pop() {
         let line = || idx.line_of(offset);
         match node.kind() {
@@ -162,7 +173,6 @@ pub(super) fn outline(text: &str) -> Outline {
             stack.push((child, at, child_context));
         }
     }
-    o
 }
 
 /// The outline of a text nested too deeply to be parsed (see [`super::nesting`]): its
@@ -171,9 +181,8 @@ pub(super) fn outline(text: &str) -> Outline {
 fn unparsed(text: &str) -> Outline {
     let mut o = empty(Markup::Typst, text);
     for (i, line) in text.lines().enumerate() {
-        let depth = line.chars().take_while(|&c| c == '=').count();
-        if depth > 0 && line[depth..].starts_with(' ') {
-            let (title, label) = split_trailing_label(line[depth..].trim());
+        if let Some((depth, rest)) = super::patterns::line_heading(line, '=') {
+            let (title, label) = split_trailing_label(rest.trim());
             o.headings.push(Heading {
                 level: depth as i32 - 1,
                 title: title.to_string(),

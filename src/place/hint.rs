@@ -361,9 +361,10 @@ pub(super) fn label_anchor(hint: &str) -> Option<String> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     // `\label{x}`, `<x>`, `@x:y`, or a bare `sec:x` written in prose.
     let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"\\label\{([^}]+)\}|<([A-Za-z][^>\s]*)>|(?:^|\s)@([A-Za-z][\w:.-]*:[\w:.-]+)|(?:^|[\s(])((?:sec|subsec|ch|chap|app):[\w.-]*[\w])",
-        )
+        regex::Regex::new(&format!(
+            r"{}|<([A-Za-z][^>\s]*)>|(?:^|\s)@([A-Za-z][\w:.-]*:[\w:.-]+)|(?:^|[\s(])((?:sec|subsec|ch|chap|app):[\w.-]*[\w])",
+            crate::outline::patterns::LATEX_LABEL
+        ))
         .unwrap()
     });
     let c = re.captures(hint)?;

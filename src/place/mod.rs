@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::book::Book;
 use crate::guide::Target;
+use crate::outline::patterns;
 use crate::text::terms;
 
 mod anchor;
@@ -583,11 +584,11 @@ pub fn wants_new_section(target: &Target) -> bool {
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.starts_with('%') && !l.starts_with("//"))
             .is_some_and(|l| {
-                l.starts_with("\\section")
-                    || l.starts_with("\\subsection")
-                    || l.starts_with("\\subsubsection")
-                    || (l.starts_with('=') && l.trim_start_matches('=').starts_with(' '))
-                    || (l.starts_with('#') && l.trim_start_matches('#').starts_with(' '))
+                let latex = patterns::latex_heading().captures(l).is_some_and(|c| {
+                    c.get(0).is_some_and(|m| m.start() == 0)
+                        && matches!(&c[1], "section" | "subsection" | "subsubsection")
+                });
+                latex || patterns::line_heading(l, '=').is_some() || patterns::line_heading(l, '#').is_some()
             })
     });
     target.new_section.is_some()

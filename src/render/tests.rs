@@ -255,3 +255,13 @@ fn latex_labels_go_after_the_caption_and_inside_the_environment() {
     let r = render(&latex(good), Markup::Latex, &env, &[], ("g.md", 3));
     assert_eq!((r.text.as_str(), r.findings.len()), (good, 0));
 }
+
+#[test]
+fn an_empty_label_is_not_moved() {
+    // `\label{}` names nothing (`outline::patterns::LATEX_LABEL`); the label mover once
+    // matched it with a pattern of its own and moved it after the caption.
+    let env = Rules::builtin().environments;
+    let text = "\\begin{figure}\n\\label{}\n\\caption{T}\n\\end{figure}";
+    let r = render(&latex(text), Markup::Latex, &env, &[], ("g.md", 3));
+    assert_eq!((r.text.as_str(), r.findings.len()), (text, 0));
+}

@@ -1,0 +1,164 @@
+//! LaTeX math in Typst math: symbols and Greek letters by name, `\frac`, `\text`,
+//! scripts, spacing; inline `$...$` with bare `_{2}` / `^2` as text sub/superscripts.
+//!
+//! What is left out: display-math environments with their labels ([`super::environment`])
+//! and whether the result parses ([`super::validate`]).
+
+use super::convert::Converter;
+use super::latex_syntax::braced;
+
+/// LaTeX math symbols by command name and their Typst math names.
+const SYMBOLS: &[(&str, &str)] = &[
+    ("times", "times"),
+    ("cdot", "dot"),
+    ("leq", "<="),
+    ("le", "<="),
+    ("geq", ">="),
+    ("ge", ">="),
+    ("neq", "!="),
+    ("pm", "plus.minus"),
+    ("approx", "approx"),
+    ("sim", "tilde"),
+    ("to", "->"),
+    ("rightarrow", "->"),
+    ("leftarrow", "<-"),
+    ("infty", "infinity"),
+    ("circ", "compose"),
+    ("uparrow", "arrow.t"),
+    ("downarrow", "arrow.b"),
+    ("mu", "mu"),
+    ("ldots", "..."),
+    ("quad", "quad"),
+    ("qquad", "wide"),
+    ("cdots", "dots.c"),
+    ("ll", "<<"),
+    ("gg", ">>"),
+    ("propto", "prop"),
+    ("Delta", "Delta"),
+    ("degree", "degree"),
+    ("circ", "compose"),
+    ("uparrow", "arrow.t"),
+];
+
+impl Converter<'_> {
+    /// Inline math (`$...$`, `\(...\)` content) as Typst: `VO$_{2}$`-style bare scripts as
+    /// text sub/superscripts, else `$...$` with the math converted.
+    pub(super) fn inline_math(&mut self, inner: &str) -> String {
+        if let Some(script) = bare_script(inner) {
+            return script;
+        }
+        // An attachment needs a base in Typst math: an empty one.
+        let base = if inner.trim_start().starts_with(['_', '^']) { "\"\"" } else { "" };
+        format!("${base}{}$", self.math(inner))
+    }
+
+    /// Converts LaTeX math to Typst math: `\alpha` -> `alpha`, `_{x}` -> `_(x)`,
+    /// `\text{x}` -> `"x"`, `\frac{a}{b}` -> `(a)/(b)`, multi-letter words quoted.
+    pub(super) fn math(&mut self, m: &str) -> String {
+        let mut out = String::new();
+        let mut rest = m;
+        while let Some(c) = rest.chars().next() {
+            if c == '\\' {
+                let name: String = rest[1..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                let after = &rest[1 + name.len()..];
+                if name == "text" || name == "mathrm" {
+                    if let Some((inner, used)) = braced(after.trim_start()) {
+                        out.push_str(&format!("\"{inner}\""));
+                        rest = &after.trim_start()[used..];
+                        continue;
+                    }
+                }
+                if name == "frac" {
+                    let a = braced(after.trim_start());
+                    if let Some((num, u1)) = a {
+                        let r2 = &after.trim_start()[u1..];
+                        if let Some((den, u2)) = braced(r2.trim_start()) {
+                            out.push_str(&format!("({})/({})", self.math(num), self.math(den)));
+                            rest = &r2.trim_start()[u2..];
+                            continue;
+                        }
+                    }
+                }
+                if let Some((_, t)) = SYMBOLS.iter().find(|(l, _)| *l == name) {
+                    out.push_str(t);
+                    out.push(' ');
+                } else if is_greek(&name) {
+                    out.push_str(&name);
+                    out.push(' ');
+                } else if name.is_empty() {
+                    let next = rest[1..].chars().next().unwrap_or(' ');
+                    match next {
+                        // Spacing commands: thin, medium, thick, negative thin.
+                        ',' => out.push_str(" thin "),
+                        ':' | '>' => out.push_str(" med "),
+                        ';' => out.push_str(" thick "),
+                        '!' => {}
+                        ' ' => out.push(' '),
+                        _ => out.push(next),
+                    }
+                    rest = &rest[1 + next.len_utf8().min(rest.len() - 1)..];
+                    continue;
+                } else {
+                    out.push_str(&self.unconverted(&format!("\\{name}")));
+                }
+                rest = after;
+            } else if c == '{' {
+                out.push('(');
+                rest = &rest[1..];
+            } else if c == '}' {
+                out.push(')');
+                rest = &rest[1..];
+            } else if c.is_ascii_alphabetic() {
+                let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                if word.len() > 1 {
+                    out.push_str(&format!("\"{word}\""));
+                } else {
+                    out.push_str(&word);
+                }
+                rest = &rest[word.len()..];
+            } else {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        single_spaces(&out)
+    }
+}
+
+/// `_{2}` / `^2` alone -> `#sub[2]` / `#super[2]`.
+fn bare_script(math: &str) -> Option<String> {
+    let (func, rest) = match math.trim().chars().next()? {
+        '_' => ("sub", &math.trim()[1..]),
+        '^' => ("super", &math.trim()[1..]),
+        _ => return None,
+    };
+    let body = rest.strip_prefix('{').and_then(|r| r.strip_suffix('}')).unwrap_or(rest);
+    (!body.is_empty() && body.chars().all(|c| c.is_alphanumeric() || " +-.,".contains(c)))
+        .then(|| format!("#{func}[{body}]"))
+}
+
+fn is_greek(name: &str) -> bool {
+    const GREEK: &[&str] = &[
+        "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "nu", "xi",
+        "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda",
+        "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
+    ];
+    GREEK.contains(&name)
+}
+
+/// `out` without trailing space and with runs of spaces outside quoted text made one:
+/// symbols are followed by a space, and the source may have one too.
+fn single_spaces(out: &str) -> String {
+    let mut tidy = String::with_capacity(out.len());
+    let mut quoted = false;
+    for c in out.trim_end().chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c == ' ' && !quoted && tidy.ends_with(' ') {
+            continue;
+        }
+        tidy.push(c);
+    }
+    tidy
+}
