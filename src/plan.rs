@@ -31,6 +31,20 @@ pub enum Status {
     Skipped,
 }
 
+/// What will happen to one target, with what it needs: an insertion carries its place and
+/// text, so no plan can say "skipped" and still hold a file to create.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The text goes into `path` ([`Insertion`]); `new_file` is `(path, text)` of a file to
+    /// create when the book keeps one environment per file there (the insertion is then its
+    /// `#include` line).
+    Insert { path: String, insertion: Insertion, new_file: Option<(String, String)> },
+    /// Its content is already in the book; nothing to do.
+    AlreadyApplied,
+    /// Nothing will be inserted (no file, no snippet, an error, or left out).
+    Skipped,
+}
+
 /// The plan for one target.
 #[derive(Debug, Clone)]
 pub struct TargetPlan {
@@ -45,12 +59,7 @@ pub struct TargetPlan {
     /// Title of the snippet's environment.
     pub title: Option<String>,
     /// What will happen.
-    pub status: Status,
-    /// The insertion, when `status` is `Insert`: (path, insertion).
-    pub insertion: Option<(String, Insertion)>,
-    /// A file to create, when the book keeps one environment per file there: (path, text);
-    /// the insertion is then its `#include` line.
-    pub new_file: Option<(String, String)>,
+    pub outcome: Outcome,
     /// Findings about this target.
     pub findings: Vec<Finding>,
     /// The best candidate scores below `review_below` (rules/scoring.toml): a person should
@@ -71,6 +80,33 @@ pub struct GuidePlan {
     pub additions: Vec<crate::bookkeeping::BibAddition>,
     /// The literature folder's README status line updated with it.
     pub readme: Option<crate::bookkeeping::LineEdit>,
+}
+
+impl TargetPlan {
+    /// What will happen, without the details ([`Outcome`]).
+    pub fn status(&self) -> Status {
+        match self.outcome {
+            Outcome::Insert { .. } => Status::Insert,
+            Outcome::AlreadyApplied => Status::AlreadyApplied,
+            Outcome::Skipped => Status::Skipped,
+        }
+    }
+
+    /// The insertion `(path, insertion)`, when the target is inserted.
+    pub fn insertion(&self) -> Option<(&str, &Insertion)> {
+        match &self.outcome {
+            Outcome::Insert { path, insertion, .. } => Some((path, insertion)),
+            _ => None,
+        }
+    }
+
+    /// The file to create `(path, text)`, when the target is inserted as a file of its own.
+    pub fn new_file(&self) -> Option<(&str, &str)> {
+        match &self.outcome {
+            Outcome::Insert { new_file: Some((path, text)), .. } => Some((path, text)),
+            _ => None,
+        }
+    }
 }
 
 impl GuidePlan {
@@ -130,7 +166,7 @@ pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePl
         );
         if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
             t.review = true;
-            if t.status == Status::Insert {
+            if t.status() == Status::Insert {
                 t.findings.push(
                     Finding::new(Code::PlacementLowConfidence, format!(
                             "{} target: the best insertion point ({}:{}) scores {:.2}, below {:.2}: review it before applying",
@@ -202,9 +238,7 @@ fn plan_target(
         candidates: Vec::new(),
         labels: labels.clone(),
         title,
-        status: Status::Skipped,
-        insertion: None,
-        new_file: None,
+        outcome: Outcome::Skipped,
         findings: Vec::new(),
         review: false,
     };
@@ -344,7 +378,7 @@ fn plan_target(
             Finding::new(Code::AlreadyApplied, format!("{rank} target is already applied: {why}"))
                 .at(where_.0, Some(where_.1)),
         );
-        plan.status = Status::AlreadyApplied;
+        plan.outcome = Outcome::AlreadyApplied;
         plan.findings = findings;
         return plan;
     }
@@ -378,7 +412,6 @@ fn plan_target(
     findings.extend(book.phrasing.check(&rendered.text, guide, (target.source.as_str(), snippet.line)));
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
-        plan.status = Status::Insert;
         // The snippet's own environment, when it is exactly one.
         let kind = (markup == Markup::Typst)
             .then(|| crate::outline::Outline::parse(Markup::Typst, &rendered.text))
@@ -394,21 +427,18 @@ fn plan_target(
                 &rendered.text,
             )
         });
-        match site {
-            Some(nf) => {
-                plan.insertion = Some((
-                    nf.parent,
-                    Insertion { after_line: nf.after_line, text: nf.include, tight: true, replaces: 0 },
-                ));
-                plan.new_file = Some((nf.path, nf.text));
-            }
-            None => {
-                plan.insertion = Some((
-                    best.path.clone(),
-                    Insertion { after_line: best.after_line, text: rendered.text, tight: false, replaces: 0 },
-                ))
-            }
-        }
+        plan.outcome = match site {
+            Some(nf) => Outcome::Insert {
+                path: nf.parent,
+                insertion: Insertion { after_line: nf.after_line, text: nf.include, tight: true, replaces: 0 },
+                new_file: Some((nf.path, nf.text)),
+            },
+            None => Outcome::Insert {
+                path: best.path.clone(),
+                insertion: Insertion { after_line: best.after_line, text: rendered.text, tight: false, replaces: 0 },
+                new_file: None,
+            },
+        };
     }
     plan.findings = findings;
     plan
@@ -428,10 +458,8 @@ fn nul_finding(what: &str, path: &str) -> Finding {
 /// change the book, each with a `placement-low-confidence` warning saying so (what `apply`
 /// does without `--accept-low-confidence`).
 pub fn leave_out_low_confidence(plans: &mut [GuidePlan]) {
-    for t in plans.iter_mut().flat_map(|p| p.targets.iter_mut()).filter(|t| t.review && t.status == Status::Insert) {
-        t.status = Status::Skipped;
-        t.insertion = None;
-        t.new_file = None;
+    for t in plans.iter_mut().flat_map(|p| p.targets.iter_mut()).filter(|t| t.review && t.status() == Status::Insert) {
+        t.outcome = Outcome::Skipped;
         for f in t.findings.iter_mut().filter(|f| f.code == Code::PlacementLowConfidence) {
             f.set_severity(Severity::Warning);
             f.message = format!(
@@ -536,15 +564,18 @@ fn sentence_edit(
             )
             .at(target.source.clone(), Some(target.line)),
         );
-        out.status = Status::AlreadyApplied;
+        out.outcome = Outcome::AlreadyApplied;
         return Some(out);
     }
     if findings.iter().any(|f| f.severity == Severity::Error) {
         return Some(out);
     }
     let cite = |keys: &[String]| ce::citation(markup, keys);
-    out.status = Status::Insert;
-    out.insertion = Some((sentence.path.clone(), ce::apply(&text, &sentence, &kind, &cite)));
+    out.outcome = Outcome::Insert {
+        path: sentence.path.clone(),
+        insertion: ce::apply(&text, &sentence, &kind, &cite),
+        new_file: None,
+    };
     Some(out)
 }
 
@@ -576,7 +607,7 @@ pub fn refuse_clashing_labels(plans: &mut [GuidePlan]) {
     let mut first: BTreeMap<String, String> = BTreeMap::new();
     for plan in plans.iter_mut() {
         let guide = plan.guide.path.clone();
-        for t in plan.targets.iter_mut().filter(|t| t.status == Status::Insert) {
+        for t in plan.targets.iter_mut().filter(|t| t.status() == Status::Insert) {
             let clash = t.labels.iter().find(|l| first.contains_key(*l)).cloned();
             match clash {
                 Some(label) => {
@@ -592,8 +623,7 @@ pub fn refuse_clashing_labels(plans: &mut [GuidePlan]) {
                         .at(t.target.source.clone(), Some(t.target.line))
                         .help("rename one of the labels"),
                     );
-                    t.status = Status::Skipped;
-                    t.insertion = None;
+                    t.outcome = Outcome::Skipped;
                 }
                 None => {
                     for l in &t.labels {

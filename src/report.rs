@@ -109,8 +109,8 @@ pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
                 style.warn(&format!("low confidence ({:.2}): review before applying", best.score))
             );
         }
-        let action = match (&t.status, &t.insertion) {
-            (crate::plan::Status::Insert, Some((p, i))) => match &t.new_file {
+        let action = match (t.status(), t.insertion()) {
+            (crate::plan::Status::Insert, Some((p, i))) => match t.new_file() {
                 Some((new, _)) => format!("new file {new}, included after {p}:{}", i.after_line),
                 None if i.replaces == 1 => format!("edit {p}:{}", i.after_line + 1),
                 None if i.replaces > 1 => format!("edit {p}:{}-{}", i.after_line + 1, i.after_line + i.replaces),

@@ -114,8 +114,8 @@ pub fn state(plan: &GuidePlan) -> GuideState {
     if let Some(e) = plan.all_findings().into_iter().find(|f| f.severity == Severity::Error) {
         return GuideState::CannotApply(format!("{}: {}", e.code, e.message));
     }
-    let applied = plan.targets.iter().filter(|t| t.status == Status::AlreadyApplied).count();
-    let pending = plan.targets.iter().filter(|t| t.status == Status::Insert).count();
+    let applied = plan.targets.iter().filter(|t| t.status() == Status::AlreadyApplied).count();
+    let pending = plan.targets.iter().filter(|t| t.status() == Status::Insert).count();
     match (applied, pending) {
         (0, 0) => GuideState::CannotApply("no target has content to insert".into()),
         (_, 0) => GuideState::Applied,
@@ -200,7 +200,7 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
         for t in &p.targets {
             let rank = describe_rank(t.target.rank);
             let hint = t.target.file_hint.as_deref().unwrap_or("(no file)");
-            match (&t.status, t.candidates.first(), &t.resolved) {
+            match (t.status(), t.candidates.first(), &t.resolved) {
                 (Status::Insert, Some(c), Some(r)) => {
                     let _ = writeln!(
                         out,

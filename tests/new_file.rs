@@ -57,3 +57,29 @@ fn one_environment_per_file_gets_a_new_file_and_its_include_line() {
     let shown = common::git(&root, &["show", "integrate/arnell-2025-adenosine:ch01/hypotheses/hyp-adenosine.typ"]);
     assert!(shown.contains("<hyp:adenosine>"));
 }
+
+/// A target left out because another guide of the run inserts the same label is skipped
+/// whole: its plan holds no insertion and no file to create (a plan's outcome is one value).
+#[test]
+fn a_target_skipped_for_a_label_clash_keeps_no_file_to_create() {
+    let (_dir, root) = per_environment_book();
+    let guide = std::fs::read_to_string(root.join("Literature/Arnell_2025_Adenosine/integration-guide.md")).unwrap();
+    write(&root, "Literature/Brand_2025_Adenosine/integration-guide.md", &guide);
+    common::git(&root, &["add", "-A"]);
+    common::git(&root, &["-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "-m", "second"]);
+    let out = common::tool(&root)
+        .args(["plan", "--format", "json", "Literature/Arnell_2025_Adenosine", "Literature/Brand_2025_Adenosine"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let first = &doc["guides"][0]["targets"][0];
+    assert_eq!(first["status"], "insert");
+    assert_eq!(first["new_file"]["path"], "ch01/hypotheses/hyp-adenosine.typ");
+    let second = &doc["guides"][1]["targets"][0];
+    assert_eq!(second["status"], "skipped");
+    assert_eq!(second["insertion"], serde_json::Value::Null);
+    assert_eq!(second["new_file"], serde_json::Value::Null);
+    let codes: Vec<&str> = second["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["label-collision"]);
+}

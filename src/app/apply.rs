@@ -238,12 +238,12 @@ fn commit_message(p: &GuidePlan) -> String {
     m.push_str(&format!("Citation keys: {keys}\n"));
     m.push_str("Targets:\n");
     for t in &p.targets {
-        let what = match &t.insertion {
-            Some((path, ins)) if t.status == plan::Status::Insert => {
+        let what = match t.insertion() {
+            Some((path, ins)) => {
                 let heading = t.candidates.first().map(|c| c.heading_path.join(" > ")).unwrap_or_default();
                 format!("{path} after line {} ({heading})", ins.after_line)
             }
-            _ => format!("{:?}", t.status).to_lowercase(),
+            None => format!("{:?}", t.status()).to_lowercase(),
         };
         m.push_str(&format!("- {}: {what}\n", guide::describe_rank(t.target.rank)));
     }

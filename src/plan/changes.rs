@@ -92,12 +92,10 @@ impl<'b> ChangeSet<'b> {
     /// new files and, when it inserts something, its bibliography entries (each key once,
     /// by the first guide supplying it) and README status line.
     pub fn add(&mut self, plan: &GuidePlan) {
-        let inserting = plan.targets.iter().filter(|t| t.status == Status::Insert);
-        for t in inserting.clone() {
-            if let Some((path, ins)) = &t.insertion {
-                self.inserts.entry(path.clone()).or_default().targets.push(ins.clone());
-                self.dirty.insert(path.clone());
-            }
+        let inserting = plan.targets.iter().filter(|t| t.status() == Status::Insert);
+        for (path, ins) in inserting.clone().filter_map(|t| t.insertion()) {
+            self.inserts.entry(path.to_string()).or_default().targets.push(ins.clone());
+            self.dirty.insert(path.to_string());
         }
         if inserting.clone().next().is_none() {
             return;
@@ -122,16 +120,14 @@ impl<'b> ChangeSet<'b> {
             self.line_edits.entry(e.path.clone()).or_default().push(e.clone());
             self.dirty.insert(e.path.clone());
         }
-        for t in inserting {
-            let Some((path, text)) = &t.new_file else { continue };
+        for (path, text) in inserting.filter_map(|t| t.new_file()) {
             if self.created.contains_key(path) || self.book.sources.contains_key(path) {
-                self.created_findings.push(
-                    Finding::new(Code::EditFailed, "two targets would create the same new file").at(path.clone(), None),
-                );
+                self.created_findings
+                    .push(Finding::new(Code::EditFailed, "two targets would create the same new file").at(path, None));
                 continue;
             }
-            self.created.insert(path.clone(), text.clone());
-            self.dirty.insert(path.clone());
+            self.created.insert(path.to_string(), text.to_string());
+            self.dirty.insert(path.to_string());
         }
     }
 

@@ -180,13 +180,13 @@ impl<'a> TargetJson<'a> {
             environment_raw: tg.environment_raw.as_deref(),
             file_hint: tg.file_hint.as_deref(),
             findings: FindingJson::all(&t.findings),
-            insertion: t.insertion.as_ref().map(|(path, i)| InsertionJson {
+            insertion: t.insertion().map(|(path, i)| InsertionJson {
                 after_line: i.after_line,
                 path,
                 replaces: i.replaces,
                 text: &i.text,
             }),
-            new_file: t.new_file.as_ref().map(|(path, text)| NewFileJson { path, text }),
+            new_file: t.new_file().map(|(path, text)| NewFileJson { path, text }),
             rank: tg.rank,
             resolved: t.resolved.as_ref().map(|r| ResolvedJson {
                 confidence: r.confidence,
@@ -201,7 +201,7 @@ impl<'a> TargetJson<'a> {
                 line: s.line,
                 title: t.title.as_deref().map(Into::into),
             }),
-            status: t.status,
+            status: t.status(),
             title_hint: &tg.title_hint,
         }
     }
