@@ -169,14 +169,9 @@ pub(crate) fn targets_from_integration_points(kf: &KeyFindings, path: &str, rule
                 environment: environment_raw.as_deref().and_then(|e| rules.environments.normalize(e)),
                 environment_raw,
                 rationale: Some(rationale),
-                snippet: None,
-                new_section: None,
-                edit: None,
-                follows: None,
-                block_hints: Vec::new(),
-                keys: Vec::new(),
                 line: p.line,
                 source: path.to_string(),
+                ..Target::default()
             }
         })
         .collect()

@@ -138,18 +138,9 @@ impl<'a> Reader<'a> {
             rank: rank.unwrap_or(self.targets.len() + 1),
             file_hint: file_in_text(&title),
             title_hint: title,
-            section_hints: Vec::new(),
-            environment_raw: None,
-            environment: None,
-            rationale: None,
-            snippet: None,
-            new_section: None,
-            edit: None,
-            follows: None,
-            block_hints: Vec::new(),
-            keys: Vec::new(),
             line,
             source: self.path.to_string(),
+            ..Target::default()
         }
     }
 

@@ -113,17 +113,11 @@ pub(super) fn claims_in_table(src: &str, first_line: usize, path: &str, g: &Guid
             file_hint: file,
             title_hint: format!("claim at line ~{line}"),
             section_hints: vec![format!("Line ~{line}, text: \"{claim}\"")],
-            environment_raw: None,
-            environment: None,
-            rationale: None,
-            snippet: None,
-            new_section: None,
             edit: Some(format!("Add {}", keys.iter().map(|k| format!("@{k}")).collect::<Vec<_>>().join(" "))),
-            follows: None,
-            block_hints: Vec::new(),
             keys,
             line: first_line + i,
             source: path.to_string(),
+            ..Target::default()
         });
     }
     out
@@ -163,18 +157,12 @@ pub(super) fn targets_in_table(src: &str, first_line: usize, rules: &Rules, path
             rank: out.len() + 1,
             file_hint: Some(hint),
             title_hint: cell.clone(),
-            section_hints: Vec::new(),
             environment: env_raw.as_deref().and_then(|e| rules.environments.normalize(e)),
             environment_raw: env_raw,
             rationale: Some(strip_md(&rationale.join(" — "))),
-            snippet: None,
-            new_section: None,
-            edit: None,
-            follows: None,
-            block_hints: Vec::new(),
-            keys: Vec::new(),
             line: first_line + i,
             source: path.to_string(),
+            ..Target::default()
         });
     }
     out
