@@ -247,93 +247,9 @@ fn plan_target(
     if target.file_hint.is_none() {
         return plan;
     }
-    let hint = target.file_hint.clone().unwrap_or_default();
-    match resolution {
-        Resolution::Resolved(r) => {
-            if r.method != "exact" {
-                findings.push(
-                    Finding::new(
-                        Code::TargetResolvedLoosely,
-                        format!(
-                            "{rank} target `{hint}` does not exist; using {} (found by {}, confidence {:.2})",
-                            r.path, r.method, r.confidence
-                        ),
-                    )
-                    .at(where_.0, Some(where_.1))
-                    .help("check the file, then update the guide's path"),
-                );
-            }
-            plan.resolved = Some(r);
-        }
-        Resolution::Outside(path) => {
-            findings.push(
-                Finding::new(Code::PathOutsideBook, format!("{rank} target `{path}` points outside the book; nothing outside the book root is read or written"),
-                )
-                .at(where_.0, Some(where_.1))
-                .help("name a chapter file inside the book"),
-            );
-            plan.findings = findings;
-            return plan;
-        }
-        Resolution::NotChapter(path) => {
-            let message = format!("{rank} target `{path}` is not a chapter file (.tex, .typ)");
-            findings.push(
-                Finding::new(Code::TargetNotChapter, message)
-                    .help("name the chapter file the content belongs in")
-                    .at(where_.0, Some(where_.1)),
-            );
-            plan.findings = findings;
-            return plan;
-        }
-        Resolution::NotText(path) => {
-            let message = format!("{rank} target `{path}` is not UTF-8 text");
-            findings.push(
-                Finding::new(Code::TargetNotText, message)
-                    .help("convert the file to UTF-8")
-                    .at(where_.0, Some(where_.1)),
-            );
-            plan.findings = findings;
-            return plan;
-        }
-        Resolution::InSubmodule(path, submodule) => {
-            findings.push(
-                Finding::new(Code::TargetInSubmodule, format!(
-                        "{rank} target `{path}` is inside the git submodule `{submodule}`; its files belong to another repository and are not edited"
-                    ),
-                )
-                .at(where_.0, Some(where_.1))
-                .help(format!("apply the guide in the repository of `{submodule}`, or name a chapter file of this book")),
-            );
-            plan.findings = findings;
-            return plan;
-        }
-        Resolution::Unresolved(closest) => {
-            let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
-            findings.push(
-                Finding::new(
-                    Code::TargetUnresolved,
-                    format!(
-                        "{rank} target `{hint}` matches no file of the book well enough; closest: {}",
-                        if names.is_empty() { "none".into() } else { names.join(", ") }
-                    ),
-                )
-                .at(where_.0, Some(where_.1))
-                .help("correct the guide's **File:** line"),
-            );
-            // Nothing is inserted, but the closest file's best sections are offered for
-            // review: a stale path from an older layout of the book still says what the
-            // text is about.
-            if let Some((path, score)) = closest.first() {
-                plan.candidates =
-                    place::rank_with(book, path, target, &target.keys, context, book.rules.scoring.place.top, priors);
-                for c in &mut plan.candidates {
-                    c.signals.insert(0, place::Signal::ClosestFile { path: path.clone(), confidence: *score });
-                }
-                plan.review = !plan.candidates.is_empty();
-            }
-            plan.findings = findings;
-            return plan;
-        }
+    if !take_resolution(book, resolution, target, context, priors, &mut plan, &mut findings) {
+        plan.findings = findings;
+        return plan;
     }
     let path = plan.resolved.as_ref().map(|r| r.path.clone()).unwrap_or_default();
     plan.candidates =
@@ -412,36 +328,142 @@ fn plan_target(
     findings.extend(book.phrasing.check(&rendered.text, guide, (target.source.as_str(), snippet.line)));
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
-        // The snippet's own environment, when it is exactly one.
-        let kind = (markup == Markup::Typst)
-            .then(|| crate::outline::Outline::parse(Markup::Typst, &rendered.text))
-            .filter(|o| o.envs.len() == 1 && o.headings.is_empty())
-            .map(|o| book.rules.environments.canonical_of_macro(&o.envs[0].name));
-        let site = kind.as_deref().and_then(|kind| {
-            place::new_file_site(
-                book,
-                &best,
-                Some(kind),
-                labels.first().map(String::as_str),
-                plan.title.as_deref(),
-                &rendered.text,
-            )
-        });
-        plan.outcome = match site {
-            Some(nf) => Outcome::Insert {
-                path: nf.parent,
-                insertion: Insertion { after_line: nf.after_line, text: nf.include, tight: true, replaces: 0 },
-                new_file: Some((nf.path, nf.text)),
-            },
-            None => Outcome::Insert {
-                path: best.path.clone(),
-                insertion: Insertion { after_line: best.after_line, text: rendered.text, tight: false, replaces: 0 },
-                new_file: None,
-            },
-        };
+        let label = labels.first().map(String::as_str);
+        plan.outcome = insert_outcome(book, &best, markup, (label, plan.title.as_deref()), rendered.text);
     }
     plan.findings = findings;
     plan
+}
+
+/// The insertion of `text` (rendered in `markup`) at `best`: where the section keeps one
+/// environment per file and the text is one environment, a new file named like its siblings
+/// (`(label, title)` of the snippet name it) and its include line; else the text itself.
+fn insert_outcome(
+    book: &Book,
+    best: &Candidate,
+    markup: Markup,
+    (label, title): (Option<&str>, Option<&str>),
+    text: String,
+) -> Outcome {
+    // The snippet's own environment, when it is exactly one.
+    let kind = (markup == Markup::Typst)
+        .then(|| crate::outline::Outline::parse(Markup::Typst, &text))
+        .filter(|o| o.envs.len() == 1 && o.headings.is_empty())
+        .map(|o| book.rules.environments.canonical_of_macro(&o.envs[0].name));
+    let site = kind.as_deref().and_then(|kind| place::new_file_site(book, best, Some(kind), label, title, &text));
+    match site {
+        Some(nf) => Outcome::Insert {
+            path: nf.parent,
+            insertion: Insertion { after_line: nf.after_line, text: nf.include, tight: true, replaces: 0 },
+            new_file: Some((nf.path, nf.text)),
+        },
+        None => Outcome::Insert {
+            path: best.path.clone(),
+            insertion: Insertion { after_line: best.after_line, text, tight: false, replaces: 0 },
+            new_file: None,
+        },
+    }
+}
+
+/// Takes the target's [`Resolution`] into `plan`: the resolved file (and a
+/// `target-resolved-loosely` warning when it was not found by its path), or the finding
+/// that says why there is none (for an unresolved target, the closest file's best
+/// insertion points too, for review). Returns whether the target has a file to place into.
+fn take_resolution(
+    book: &Book,
+    resolution: Resolution,
+    target: &Target,
+    context: &str,
+    priors: place::Priors,
+    plan: &mut TargetPlan,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let where_ = (target.source.as_str(), target.line);
+    let rank = describe_rank(target.rank);
+    let hint = target.file_hint.clone().unwrap_or_default();
+    match resolution {
+        Resolution::Resolved(r) => {
+            if r.method != "exact" {
+                findings.push(
+                    Finding::new(
+                        Code::TargetResolvedLoosely,
+                        format!(
+                            "{rank} target `{hint}` does not exist; using {} (found by {}, confidence {:.2})",
+                            r.path, r.method, r.confidence
+                        ),
+                    )
+                    .at(where_.0, Some(where_.1))
+                    .help("check the file, then update the guide's path"),
+                );
+            }
+            plan.resolved = Some(r);
+            true
+        }
+        Resolution::Outside(path) => {
+            findings.push(
+                Finding::new(Code::PathOutsideBook, format!("{rank} target `{path}` points outside the book; nothing outside the book root is read or written"),
+                )
+                .at(where_.0, Some(where_.1))
+                .help("name a chapter file inside the book"),
+            );
+            false
+        }
+        Resolution::NotChapter(path) => {
+            let message = format!("{rank} target `{path}` is not a chapter file (.tex, .typ)");
+            findings.push(
+                Finding::new(Code::TargetNotChapter, message)
+                    .help("name the chapter file the content belongs in")
+                    .at(where_.0, Some(where_.1)),
+            );
+            false
+        }
+        Resolution::NotText(path) => {
+            let message = format!("{rank} target `{path}` is not UTF-8 text");
+            findings.push(
+                Finding::new(Code::TargetNotText, message)
+                    .help("convert the file to UTF-8")
+                    .at(where_.0, Some(where_.1)),
+            );
+            false
+        }
+        Resolution::InSubmodule(path, submodule) => {
+            findings.push(
+                Finding::new(Code::TargetInSubmodule, format!(
+                        "{rank} target `{path}` is inside the git submodule `{submodule}`; its files belong to another repository and are not edited"
+                    ),
+                )
+                .at(where_.0, Some(where_.1))
+                .help(format!("apply the guide in the repository of `{submodule}`, or name a chapter file of this book")),
+            );
+            false
+        }
+        Resolution::Unresolved(closest) => {
+            let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
+            findings.push(
+                Finding::new(
+                    Code::TargetUnresolved,
+                    format!(
+                        "{rank} target `{hint}` matches no file of the book well enough; closest: {}",
+                        if names.is_empty() { "none".into() } else { names.join(", ") }
+                    ),
+                )
+                .at(where_.0, Some(where_.1))
+                .help("correct the guide's **File:** line"),
+            );
+            // Nothing is inserted, but the closest file's best sections are offered for
+            // review: a stale path from an older layout of the book still says what the
+            // text is about.
+            if let Some((path, score)) = closest.first() {
+                plan.candidates =
+                    place::rank_with(book, path, target, &target.keys, context, book.rules.scoring.place.top, priors);
+                for c in &mut plan.candidates {
+                    c.signals.insert(0, place::Signal::ClosestFile { path: path.clone(), confidence: *score });
+                }
+                plan.review = !plan.candidates.is_empty();
+            }
+            false
+        }
+    }
 }
 
 /// `text-nul`: `what` (text to be inserted into `path`) holds a NUL byte, which would make
