@@ -292,13 +292,8 @@ impl<'b> Resolver<'b> {
         if has_ext && Markup::from_path(last).is_none_or(|m| m == Markup::Markdown) {
             return Resolution::NotChapter(hint.to_string());
         }
-        let reach = |p: &str| {
-            if self.book.reachable.is_empty() || self.book.reachable.contains(p) {
-                1.0
-            } else {
-                r.unreachable
-            }
-        };
+        let book = self.book;
+        let reach = |p: &str| reach_of(book, r.unreachable, p);
         if let Some(p) = normalize_rel(hint).and_then(|p| self.book.file(&p)) {
             return Resolution::Resolved(match self.live_edition(&p) {
                 Some(live) => live,
@@ -307,14 +302,7 @@ impl<'b> Resolver<'b> {
         }
         let name = hint.rsplit('/').next().unwrap_or(hint);
         let is_file_hint = Markup::from_path(name).is_some();
-        // Books are ported from LaTeX to Typst, not back: a Typst hint never means a LaTeX
-        // file that no root reaches (the edition the book has left).
-        let left_behind = |p: &str| {
-            Markup::from_path(name) == Some(Markup::Typst)
-                && Markup::from_path(p) != Some(Markup::Typst)
-                && !self.book.reachable.is_empty()
-                && !self.book.reachable.contains(p)
-        };
+        let left_behind = |p: &str| left_behind(book, name, p);
         if is_file_hint {
             // The same file name elsewhere, or the same stem in the other markup (an edition
             // ported from LaTeX to Typst keeps its file names).
@@ -352,6 +340,19 @@ impl<'b> Resolver<'b> {
                 }
             }
         }
+        self.fuzzy(target, hint, is_file_hint, context)
+    }
+
+    /// The chapter whose name (or title, or part folder) is most like `hint` (and the
+    /// target's heading), mixed with content relevance of `context` when there is one and
+    /// the hints' section headings, with a chapter number and the hint's folder as weak
+    /// priors; `Unresolved` with the three closest below the threshold.
+    fn fuzzy(&mut self, target: &Target, hint: &str, is_file_hint: bool, context: &str) -> Resolution {
+        let r = &self.book.rules.scoring.resolve;
+        let book = self.book;
+        let name = hint.rsplit('/').next().unwrap_or(hint);
+        let reach = |p: &str| reach_of(book, r.unreachable, p);
+        let left_behind = |p: &str| left_behind(book, name, p);
         // Fuzzy: name similarity, mixed with content relevance when there is context.
         let as_set = |mut v: Vec<String>| {
             v.sort();
@@ -693,6 +694,26 @@ fn confidence_of(score: f64) -> f64 {
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// How much a chapter counts by whether a root reaches it: 1, or `unreachable`
+/// (rules/scoring.toml) for a file no root reaches (with no root at all, every file counts).
+fn reach_of(book: &Book, unreachable: f64, path: &str) -> f64 {
+    if book.reachable.is_empty() || book.reachable.contains(path) {
+        1.0
+    } else {
+        unreachable
+    }
+}
+
+/// Whether `path` is a file of the edition the book has left for a hint naming `name`:
+/// books are ported from LaTeX to Typst, not back, so a Typst hint never means a LaTeX file
+/// that no root reaches.
+fn left_behind(book: &Book, name: &str, path: &str) -> bool {
+    Markup::from_path(name) == Some(Markup::Typst)
+        && Markup::from_path(path) != Some(Markup::Typst)
+        && !book.reachable.is_empty()
+        && !book.reachable.contains(path)
 }
 
 #[cfg(test)]
