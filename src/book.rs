@@ -37,7 +37,7 @@ pub use includes::nest;
 use crate::bib::Bibliography;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
-use crate::guide::Markup;
+use crate::markup::Markup;
 use crate::outline::Outline;
 use crate::phrasing::PhrasingRules;
 use crate::rules::Rules;

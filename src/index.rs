@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::bib::KeyStatus;
 use crate::book::Book;
 use crate::finding::{Code, Finding};
-use crate::guide::Markup;
+use crate::markup::Markup;
 use crate::outline::Outline;
 
 /// A file's citations and cross-references, each `(name, 1-based line)` in file order.

@@ -24,6 +24,7 @@ pub mod git;
 pub mod guide;
 pub mod index;
 pub mod inventory;
+pub mod markup;
 pub mod outline;
 pub mod phrasing;
 pub mod place;

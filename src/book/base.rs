@@ -15,7 +15,7 @@ use super::config::Config;
 use super::{lock, Book};
 use crate::error::{Error, Result};
 use crate::finding::{Code, Finding};
-use crate::guide::Markup;
+use crate::markup::Markup;
 use crate::text::{join_rel, parent_dir, slash_path};
 
 /// The git side of a book: the repository and the base commit files are read from.

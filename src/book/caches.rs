@@ -12,7 +12,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::{lock, Book, ContentDocs, HeadingTitles, LabelIndex, LabelSites};
-use crate::guide::Markup;
+use crate::markup::Markup;
 use crate::outline::Outline;
 
 impl Book {

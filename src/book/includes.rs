@@ -12,7 +12,7 @@ use regex::Regex;
 use super::config::CONFIG_FILE;
 use super::Book;
 use crate::finding::{Code, Finding};
-use crate::guide::Markup;
+use crate::markup::Markup;
 use crate::text::{join_rel, parent_dir, LineIndex};
 
 impl Book {

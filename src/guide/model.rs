@@ -1,5 +1,5 @@
-//! The guide as plain data: [`Guide`], its [`Target`]s and their [`Snippet`]s, the
-//! [`Markup`] of a snippet or chapter file, and the bibliography entries a guide supplies.
+//! The guide as plain data: [`Guide`], its [`Target`]s and their [`Snippet`]s (with their
+//! [`Markup`], defined in [`crate::markup`]), and the bibliography entries a guide supplies.
 //! How a guide's text becomes these is left to the reader ([`super::parse_guide`]); what
 //! the book makes of them to later stages.
 
@@ -9,45 +9,7 @@ use serde::Serialize;
 
 use super::KeyFindings;
 use crate::finding::Finding;
-
-/// The markup of a snippet or chapter file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Markup {
-    /// LaTeX (`.tex`).
-    Latex,
-    /// Typst (`.typ`).
-    Typst,
-    /// Markdown (`.md`).
-    Markdown,
-}
-
-impl Markup {
-    /// The markup of a fence info string (`latex`, `tex`, `typst`, `typ`, `markdown`, `md`).
-    pub fn from_fence(info: &str) -> Option<Self> {
-        match info.split_whitespace().next().unwrap_or("").to_lowercase().as_str() {
-            "latex" | "tex" => Some(Markup::Latex),
-            "typst" | "typ" => Some(Markup::Typst),
-            "markdown" | "md" => Some(Markup::Markdown),
-            _ => None,
-        }
-    }
-
-    /// The markup of a file by its extension.
-    pub fn from_path(path: &str) -> Option<Self> {
-        let ext = path.rsplit_once('.')?.1;
-        let is = |e: &str| ext.eq_ignore_ascii_case(e);
-        if is("tex") || is("ltx") {
-            Some(Markup::Latex)
-        } else if is("typ") {
-            Some(Markup::Typst)
-        } else if is("md") {
-            Some(Markup::Markdown)
-        } else {
-            None
-        }
-    }
-}
+pub use crate::markup::Markup;
 
 /// A snippet the guide suggests for one target.
 #[derive(Debug, Clone, Serialize)]

@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::patterns::{include_target, latex_heading, latex_heading_level, latex_include, latex_label};
 use super::{empty, Env, Heading, Include, Outline};
-use crate::guide::Markup;
+use crate::markup::Markup;
 use crate::text::LineIndex;
 
 /// Environments whose content is not LaTeX (no headings, labels or citations inside).

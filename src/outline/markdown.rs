@@ -7,7 +7,7 @@
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use super::{empty, Heading, Outline};
-use crate::guide::Markup;
+use crate::markup::Markup;
 use crate::text::LineIndex;
 
 /// Outlines a Markdown file.

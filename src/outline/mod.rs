@@ -19,7 +19,7 @@ mod typst;
 
 use regex::Regex;
 
-use crate::guide::Markup;
+use crate::markup::Markup;
 
 pub(crate) use latex::strip_latex_comment;
 pub use markdown::{pandoc_bare_key, pandoc_citations};

@@ -35,7 +35,7 @@ enum Context {
 }
 
 use super::{empty, split_trailing_label, Env, Heading, Include, Outline};
-use crate::guide::Markup;
+use crate::markup::Markup;
 use crate::text::LineIndex;
 
 /// Outlines a Typst file.
