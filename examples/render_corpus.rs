@@ -9,13 +9,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chapter_integrator::book::{find_guides, Book};
+use chapter_integrator::book::find_guides;
 use chapter_integrator::guide::{self, Markup};
 use chapter_integrator::render;
+use chapter_integrator::store::Store;
 
 fn main() {
     let root = std::env::args().nth(1).expect("usage: render_corpus BOOK_DIR");
-    let book = Book::open(Path::new(&root), "HEAD").expect("book opens");
+    let book = Store::open(Path::new(&root), "HEAD").expect("book opens");
     let defined = book.typst_functions();
     // The markups of the book's documents (the files its roots reach): a snippet must
     // render into each of them.

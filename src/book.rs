@@ -1,34 +1,30 @@
-//! The book: root discovery, the files that make it up as of the base revision, and
-//! [`Book`], which holds them with what is derived from them.
+//! The book as plain data: root discovery, the files that make it up as of the base
+//! revision, their include graph and the bibliography, in [`Book`].
 //!
 //! "The file as it is now" is its content at the base revision (HEAD by default) when the
-//! book is in git, else on disk. Nothing here writes but the book snapshot (see
-//! [`crate::snapshot`]). Outlines are parsed on first use and shared. Markdown chapters are
-//! not part of the book model yet.
+//! book is in git, else on disk. Nothing here writes. Markdown chapters are not part of the
+//! book model yet.
 //!
-//! The parts, in the order a book is opened:
+//! The parts, in the order a book is read:
 //! - `config`: `chapter-integrator.toml` and the rules in force;
 //! - `base`: the git base, and reading the book's files from the base tree or disk
 //!   (`clean`: the work-tree files whose bytes are their blob's);
-//! - `stored`: the book from and to its snapshot;
 //! - `includes`: the include graph and root documents;
-//! - `bibliography`: the .bib files the bibliography is read from;
-//! - `caches`: what is derived once from the texts (outlines, terms, labels, headings).
+//! - `bibliography`: the .bib files the bibliography is read from.
 //!
-//! What it leaves out: walking the book's folders on disk (see [`crate::walk`]); the rules
-//! for reading a file from disk (see [`crate::disk`]).
+//! What it leaves out: what is derived from the texts and kept once built (outlines, term
+//! tables, indexes), and the snapshot a book is read back from: both in [`crate::store`];
+//! walking the book's folders on disk (see [`crate::walk`]); the rules for reading a file
+//! from disk (see [`crate::disk`]).
 
 mod base;
 mod bibliography;
-mod caches;
 mod clean;
 mod config;
 mod includes;
-mod stored;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use base::GitBase;
 pub use config::{BookConfig, BranchConfig, Config, LabelsConfig, ResolveConfig, RulesConfig, CONFIG_FILE};
@@ -38,16 +34,12 @@ use crate::bib::Bibliography;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::markup::Markup;
-use crate::outline::Outline;
 use crate::phrasing::PhrasingRules;
 use crate::rules::Rules;
 use crate::sources::Sources;
-use stored::{Held, StoredSections};
 
-/// Label -> every `(path, 1-based line)` defining it.
-pub type LabelIndex = BTreeMap<String, Vec<(String, usize)>>;
-
-/// Everything the later stages need to know about the book.
+/// The book as plain data: its files as of the base revision, their include graph and the
+/// bibliography. What is derived from them and kept once built is [`crate::store::Store`]'s.
 pub struct Book {
     /// Absolute book root.
     pub root: PathBuf,
@@ -63,7 +55,7 @@ pub struct Book {
     /// commit (read on first use when the book comes from a snapshot).
     pub sources: Sources,
     /// The chapter files among `sources` (see [`Book::chapter_files`]), listed once.
-    chapters: Vec<String>,
+    pub(crate) chapters: Vec<String>,
     /// Root documents.
     pub roots: Vec<String>,
     /// Chapter files reachable from a root through includes.
@@ -74,6 +66,8 @@ pub struct Book {
     pub children: BTreeMap<String, Vec<(String, usize)>>,
     /// The book's bibliography.
     pub bib: Bibliography,
+    /// Whether the bibliography's entries were validated with the BibTeX parser.
+    pub(crate) bib_validated: bool,
     /// Problems found while reading the book (unreadable files, includes leaving the book).
     pub findings: Vec<Finding>,
     /// Symlinked chapter files -> the book path they point to (links out of the book are
@@ -81,51 +75,20 @@ pub struct Book {
     pub symlinks: BTreeMap<String, String>,
     /// Chapter and .bib files left out because they are not UTF-8 text.
     pub not_text: BTreeSet<String>,
-    outlines: Mutex<HashMap<String, Arc<Outline>>>,
-    /// Outlines a snapshot holds, still encoded: decoded on first use (see [`Book::outline`]).
-    stored_outlines: HashMap<String, Box<[u8]>>,
-    /// Sections and their relevance index per resolved file (see `place`), built once.
-    pub(crate) sections: Mutex<HashMap<String, (Arc<crate::place::SectionIndex>, u64)>>,
-    /// Section indexes encoded for the snapshot's `sections` part: read and built.
-    stored_sections: StoredSections,
-    /// Content terms of each .bib file (see `bookkeeping`), built once.
-    pub(crate) bib_terms: std::sync::OnceLock<Arc<BibFileTerms>>,
-    labels: Mutex<Option<Arc<LabelIndex>>>,
-    functions: Mutex<Option<Arc<Vec<String>>>>,
-    /// Files the reachable documents import (see [`Book::imported`]).
-    imported: std::sync::OnceLock<Arc<BTreeSet<String>>>,
-    /// Where each label may be defined, by a pattern scan (see [`Book::find_label`]).
-    label_sites: std::sync::OnceLock<Arc<LabelSites>>,
-    /// The chapter files' terms as ids, tokenized on first need.
-    terms: std::sync::OnceLock<Arc<crate::relevance::BookTerms>>,
-    /// Whether the bibliography's entries were validated with the BibTeX parser.
-    bib_validated: bool,
-    /// Each chapter file's headings by a line scan (see [`Book::heading_titles`]).
-    heading_titles: std::sync::OnceLock<Arc<HeadingTitles>>,
-    /// Resolution's chapter documents, once built or read (see [`Book::content_docs`]).
-    content_docs: std::sync::OnceLock<Arc<ContentDocs>>,
-    /// Resolution's heading index, once built or read (see [`Book::heading_index`]).
-    heading_index: std::sync::OnceLock<Arc<crate::resolve::HeadingIndex>>,
-    /// Whether the term table came from the snapshot's term part.
-    terms_read: std::sync::atomic::AtomicBool,
-    /// Where this book's snapshot goes, and what the one read at opening held (see
-    /// [`crate::snapshot`]); `None` when the book is not read from a git commit.
-    snapshot: Option<(crate::snapshot::Slot, Option<Held>)>,
 }
 
-/// Label name -> the chapter files whose text may define it, by
-/// [`crate::outline::quick_labels`] (a superset of the files that do).
-pub type LabelSites = HashMap<String, Vec<String>>;
-
-pub use crate::relevance::ContentDocs;
-
-/// The .bib files holding the bibliography's entries (in the order their first entry comes
-/// by citation key), each with its content terms longer than three letters (see `bookkeeping`).
-pub type BibFileTerms = Vec<(String, std::collections::HashSet<String>)>;
-
-/// Chapter file -> its headings as `(level, title)` in order, by
-/// [`crate::outline::quick_headings`].
-pub type HeadingTitles = HashMap<String, Vec<(i32, String)>>;
+/// What opening a book reads before its files: the root, the configuration (with the bytes
+/// it was read from, for the snapshot's fingerprint), the rules in force, the git base, and
+/// the findings of reading them.
+pub(crate) struct Opening {
+    pub root: PathBuf,
+    pub config: Config,
+    pub config_bytes: Vec<u8>,
+    pub rules: Rules,
+    pub phrasing: PhrasingRules,
+    pub git: Option<GitBase>,
+    pub findings: Vec<Finding>,
+}
 
 /// Finds the book root: the first folder holding `chapter-integrator.toml`, walking up from
 /// `start`, else the git work tree root enclosing `start`.
@@ -145,44 +108,31 @@ pub fn discover_root(start: &Path) -> Option<PathBuf> {
 }
 
 impl Book {
-    /// Reads the book at `root` as of `base_rev` (when in git).
+    /// The configuration, rules in force and git base of the book at `root`, as of
+    /// `base_rev` (when in git).
     ///
     /// # Errors
     /// [`Error::Config`] for a malformed `chapter-integrator.toml` or rules file;
     /// [`Error::Git`] when the repository holding the book cannot be opened (a malformed
     /// `.git/config`, "dubious ownership") or `base_rev` does not resolve in one that has
-    /// commits; [`Error::Io`] when the root cannot be listed.
-    pub fn open(root: &Path, base_rev: &str) -> Result<Book> {
-        Self::open_with(root, base_rev, true)
+    /// commits; [`Error::Io`] when the root cannot be read.
+    pub(crate) fn opening(root: &Path, base_rev: &str) -> Result<Opening> {
+        let root = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
+        let (config, mut config_bytes, mut findings) = config::read_config(&root)?;
+        let (rules, phrasing) = config::rules_in_force(&root, &config, &mut config_bytes, &mut findings)?;
+        let git = base::open_git(&root, base_rev)?;
+        Ok(Opening { root, config, config_bytes, rules, phrasing, git, findings })
     }
 
-    /// [`Book::open`], validating .bib entries with the BibTeX parser only when
-    /// `validate_bibliography` (the keys are read either way; validation only adds findings).
-    /// The steps: the configuration and rules, the git base, the book from its snapshot when
-    /// one is stored for this commit and configuration, else from the base tree (or disk),
-    /// then the include graph and the bibliography.
+    /// Reads the book `opening` describes from its base tree (or disk), then links its
+    /// includes and reads its bibliography, validating .bib entries with the BibTeX parser
+    /// only when `validate_bibliography` (the keys are read either way; validation only adds
+    /// findings).
     ///
     /// # Errors
-    /// As [`Book::open`].
-    pub fn open_with(root: &Path, base_rev: &str, validate_bibliography: bool) -> Result<Book> {
-        let root = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
-        let (config, mut config_bytes, mut refused) = config::read_config(&root)?;
-        let (rules, phrasing) = config::rules_in_force(&root, &config, &mut config_bytes, &mut refused)?;
-        let git = base::open_git(&root, base_rev)?;
-        let slot = git.as_ref().and_then(|g| crate::snapshot::slot(g, g.base?, &config_bytes));
-        let phase = crate::trace::Phase::start("read snapshot");
-        let bytes = slot.as_ref().and_then(crate::snapshot::load);
-        phase.done();
-        if let Some((snap, store)) = stored_book(bytes.as_deref(), slot.as_ref(), git.as_ref()) {
-            let phase = crate::trace::Phase::start("book from snapshot");
-            let mut book = Book::from_snapshot(root, config, rules, phrasing, git, snap, store, slot);
-            if validate_bibliography && !book.bib_validated {
-                book.read_bibliography(true);
-            }
-            phase.done();
-            return Ok(book);
-        }
-        let mut findings = refused;
+    /// [`Error::Io`] when the root cannot be listed.
+    pub(crate) fn read(opening: Opening, validate_bibliography: bool) -> Result<Book> {
+        let Opening { root, config, rules, phrasing, git, mut findings, .. } = opening;
         let files = base::read_files(&root, &config, git.as_ref(), &mut findings)?;
         let chapters = chapter_list(&config, &files.sources);
         let mut book = Book {
@@ -198,25 +148,10 @@ impl Book {
             parents: BTreeMap::new(),
             children: BTreeMap::new(),
             bib: Bibliography::default(),
+            bib_validated: false,
             findings,
             symlinks: files.symlinks,
             not_text: files.not_text,
-            outlines: Mutex::new(HashMap::new()),
-            stored_outlines: HashMap::new(),
-            sections: Mutex::new(HashMap::new()),
-            stored_sections: StoredSections::default(),
-            bib_terms: std::sync::OnceLock::new(),
-            labels: Mutex::new(None),
-            functions: Mutex::new(None),
-            label_sites: std::sync::OnceLock::new(),
-            imported: std::sync::OnceLock::new(),
-            terms: std::sync::OnceLock::new(),
-            bib_validated: false,
-            heading_titles: std::sync::OnceLock::new(),
-            content_docs: std::sync::OnceLock::new(),
-            heading_index: std::sync::OnceLock::new(),
-            terms_read: std::sync::atomic::AtomicBool::new(false),
-            snapshot: slot.map(|s| (s, None)),
         };
         let phase = crate::trace::Phase::start("link includes");
         book.link_includes();
@@ -249,26 +184,6 @@ impl Book {
     }
 }
 
-/// The snapshot stored for this commit and configuration (`bytes`, as read from `slot`),
-/// decoded, with the store its texts are read from on first need; `None` when there is
-/// none, it does not decode or its fingerprint is another configuration's.
-fn stored_book<'a>(
-    bytes: Option<&'a [u8]>,
-    slot: Option<&crate::snapshot::Slot>,
-    git: Option<&GitBase>,
-) -> Option<(crate::snapshot::Snapshot<'a>, crate::sources::Store)> {
-    let phase = crate::trace::Phase::start("decode snapshot");
-    let snap = bytes.and_then(crate::snapshot::decode).filter(|s| Some(s.fingerprint) == slot.map(|s| s.fingerprint));
-    phase.done();
-    // The texts stay in the snapshot's text part until asked for.
-    let store = snap.as_ref().zip(slot).and_then(|(_, slot)| {
-        let texts = crate::snapshot::open_texts(&slot.part("texts"))?;
-        let repo = git?.repo().path().to_path_buf();
-        Some(crate::sources::Store::new(texts, &repo, slot.tree))
-    });
-    snap.zip(store)
-}
-
 /// The chapter files among `sources`: .tex and .typ files, and .md files too in a Markdown
 /// book (a configured root is a .md file); sorted.
 fn chapter_list(config: &Config, sources: &BTreeMap<String, String>) -> Vec<String> {
@@ -297,10 +212,4 @@ pub fn find_guides(root: &Path) -> Result<Vec<PathBuf>> {
         .filter(|f| !f.link && crate::guide::is_guide_name(&f.name().to_lowercase()))
         .map(|f| f.path)
         .collect())
-}
-
-/// Locks one of the book's caches. A cache poisoned by a panicking thread is still
-/// consistent (entries are inserted whole), so the poison is ignored.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

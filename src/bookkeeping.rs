@@ -9,8 +9,8 @@
 use std::collections::BTreeSet;
 
 use crate::bib::KeyStatus;
-use crate::book::Book;
 use crate::guide::Guide;
+use crate::store::Store;
 use crate::text::terms;
 
 /// One bibliography entry to append.
@@ -40,7 +40,7 @@ pub struct LineEdit {
 /// The entries to add for `guide`: each of its citation keys with no bibliography entry
 /// (not even by letter case) whose entry the guide or its folder supplies, first supply
 /// wins. Empty when the book has no .bib file to add to.
-pub fn bib_additions(book: &Book, guide: &Guide) -> Vec<BibAddition> {
+pub fn bib_additions(book: &Store, guide: &Guide) -> Vec<BibAddition> {
     let mut out = Vec::new();
     for key in &guide.citation_keys {
         if book.bib.status(key) != KeyStatus::Missing {
@@ -53,15 +53,30 @@ pub fn bib_additions(book: &Book, guide: &Guide) -> Vec<BibAddition> {
     out
 }
 
+/// The .bib files holding the bibliography's entries (in the order their first entry comes
+/// by citation key), each with its content terms longer than three letters.
+struct BibFileTerms(Vec<(String, std::collections::HashSet<String>)>);
+
+impl crate::store::Derived for BibFileTerms {
+    const NAME: &'static str = "bib-terms";
+    // Quick to build from the .bib texts: not stored.
+    fn encode(&self) -> Option<Vec<u8>> {
+        None
+    }
+    fn decode(_: &[u8], _: &crate::book::Book) -> Option<Self> {
+        None
+    }
+}
+
 /// The .bib file a new entry goes to: `[book] new_entries` when set, else the book's .bib
 /// file sharing the largest share of the entry's terms (title, journal, keywords) with its
 /// existing entries; ties go to the file the bibliography reads first. `None` when the
 /// book has no .bib file.
-pub fn choose_bib_file(book: &Book, entry: &str) -> Option<String> {
+pub fn choose_bib_file(book: &Store, entry: &str) -> Option<String> {
     if let Some(p) = &book.config.book.new_entries {
         return Some(p.clone());
     }
-    let files = book.bib_terms.get_or_init(|| {
+    let files = book.derived("", || {
         let mut seen = BTreeSet::new();
         let paths: Vec<&String> = book.bib.entries.values().map(|e| &e.path).filter(|p| seen.insert(*p)).collect();
         let with_text: Vec<(&String, &str)> =
@@ -76,11 +91,11 @@ pub fn choose_bib_file(book: &Book, entry: &str) -> Option<String> {
             });
             set
         });
-        std::sync::Arc::new(with_text.iter().map(|(p, _)| (*p).clone()).zip(sets).collect())
+        BibFileTerms(with_text.iter().map(|(p, _)| (*p).clone()).zip(sets).collect())
     });
     let wanted: BTreeSet<String> = terms(entry).into_iter().filter(|t| t.len() > 3).collect();
     let mut best: Option<(f64, &String)> = None;
-    for (f, have) in files.iter() {
+    for (f, have) in files.0.iter() {
         let share = if wanted.is_empty() {
             0.0
         } else {

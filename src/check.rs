@@ -3,9 +3,9 @@
 //! documented in `rules/checks.toml` (what it does, why, how to fix).
 
 use crate::bib::KeyStatus;
-use crate::book::Book;
 use crate::finding::{Code, Finding};
 use crate::guide::Guide;
+use crate::store::Store;
 
 /// `citation-key-missing` / `citation-key-case` / `citation-key-added`: every citation key
 /// the guide names or its snippets cite must have a bibliography entry, spelled exactly.
@@ -16,7 +16,7 @@ use crate::guide::Guide;
 /// Why: the chapter would not build, or would print an unresolved citation. Example:
 /// `**BibTeX key:** `smith2024`` with only `@article{Smith2024,` in the .bib files.
 /// How to fix: add the entry (the literature folder may hold it), or fix the spelling.
-pub fn citation_keys(book: &Book, guide: &Guide, added: &[crate::bookkeeping::BibAddition]) -> Vec<Finding> {
+pub fn citation_keys(book: &Store, guide: &Guide, added: &[crate::bookkeeping::BibAddition]) -> Vec<Finding> {
     let mut out = Vec::new();
     for key in &guide.citation_keys {
         let line = guide.key_lines.get(key).copied();
@@ -56,7 +56,7 @@ pub fn citation_keys(book: &Book, guide: &Guide, added: &[crate::bookkeeping::Bi
 
 /// Bibliography keys that share `key`'s author-and-year prefix (`Keller2024MetabolicCPET`
 /// -> `Keller2024CPET`), case-insensitively; at most five, sorted.
-fn similar_keys(book: &Book, key: &str) -> Vec<String> {
+fn similar_keys(book: &Store, key: &str) -> Vec<String> {
     let alpha = key.chars().take_while(|c| c.is_alphabetic()).count();
     let digits = key.chars().skip(alpha).take_while(|c| c.is_ascii_digit()).count();
     if alpha == 0 || digits < 4 {
@@ -73,13 +73,13 @@ fn similar_keys(book: &Book, key: &str) -> Vec<String> {
 }
 
 /// Where each of `labels` is already defined in the book, as `(label, path, line)`.
-pub fn existing_labels(book: &Book, labels: &[String]) -> Vec<(String, String, usize)> {
+pub fn existing_labels(book: &Store, labels: &[String]) -> Vec<(String, String, usize)> {
     labels.iter().flat_map(|l| book.find_label(l).into_iter().map(move |(p, line)| (l.clone(), p, line))).collect()
 }
 
 /// `worktree-differs`: the work-tree copy of a file the diff changes differs from the
 /// base revision the diff is made against.
-pub fn worktree_drift(book: &Book, path: &str) -> Option<Finding> {
+pub fn worktree_drift(book: &Store, path: &str) -> Option<Finding> {
     book.git.as_ref()?.base?;
     let base = book.sources.get(path)?;
     let disk = book.disk_text(path)?;

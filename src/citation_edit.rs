@@ -8,10 +8,10 @@
 //! after the quoted text that is followed by a space or the line's end. The edit replaces
 //! the lines the sentence spans and nothing else.
 
-use crate::book::Book;
 use crate::edit::Insertion;
 use crate::guide::{Markup, Target};
 use crate::place::Hint;
+use crate::store::Store;
 
 /// What a target does to the sentence it quotes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +149,7 @@ fn contains_words(text: &str, anchor: &str) -> bool {
 
 /// Finds the sentence holding `anchor` in `path` or the files it includes: the match
 /// nearest `near_line` (when given) in the first file that has one.
-pub fn find(book: &Book, path: &str, anchor: &str, near_line: Option<usize>) -> Option<Sentence> {
+pub fn find(book: &Store, path: &str, anchor: &str, near_line: Option<usize>) -> Option<Sentence> {
     let words: Vec<&str> = anchor.split_whitespace().collect();
     if words.is_empty() {
         return None;

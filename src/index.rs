@@ -10,10 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bib::KeyStatus;
-use crate::book::Book;
 use crate::finding::{Code, Finding};
 use crate::markup::Markup;
-use crate::outline::Outline;
+use crate::store::Store;
 
 /// A file's citations and cross-references, each `(name, 1-based line)` in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,21 +23,7 @@ pub struct Uses {
     pub references: Vec<(String, usize)>,
 }
 
-impl Book {
-    /// Parses the outline of every chapter file not parsed yet, split over the machine's
-    /// cores; later [`Book::outline`] calls return the parsed outlines.
-    pub fn outline_all(&self) {
-        let todo: Vec<(&String, Markup, &str)> = self
-            .chapter_files()
-            .filter(|p| !self.has_outline(p))
-            .filter_map(|p| Some((p, Markup::from_path(p)?, self.sources[p].as_str())))
-            .collect();
-        let parsed = crate::text::parallel_map(&todo, |(_, m, text)| Outline::parse(*m, text));
-        for ((path, ..), outline) in todo.into_iter().zip(parsed) {
-            self.insert_outline(path, outline);
-        }
-    }
-
+impl Store {
     /// The citations and cross-references of `path`. LaTeX tells them apart by command;
     /// a Typst or Pandoc `@name` is a cross-reference when the book defines the label
     /// `name`, else a citation.
@@ -76,7 +61,7 @@ impl Book {
 /// files beside the documents that no root includes.
 ///
 /// Files outside the documents (a legacy edition no root includes) are not checked.
-pub fn health(book: &Book) -> Vec<Finding> {
+pub fn health(book: &Store) -> Vec<Finding> {
     book.outline_all();
     let mut out = uses_health(book, &book.document_files());
     out.extend(duplicate_labels(book));
@@ -87,7 +72,7 @@ pub fn health(book: &Book) -> Vec<Finding> {
 }
 
 /// `citation-undefined` and `reference-undefined` findings of `files` (see [`health`]).
-pub fn uses_health(book: &Book, files: &[String]) -> Vec<Finding> {
+pub fn uses_health(book: &Store, files: &[String]) -> Vec<Finding> {
     let mut out = Vec::new();
     // A Typst `@x` that is neither label nor key is a cross-reference when x has the
     // prefix of the book's labels (`sec:`, `hyp:`), else a citation.
@@ -133,7 +118,7 @@ pub fn uses_health(book: &Book, files: &[String]) -> Vec<Finding> {
 
 /// The bibliography key that `key` is a cut-off prefix of (`HFH` of `HFH+:WEKA:09`): the
 /// first, in key order, that continues `key` with punctuation.
-fn longer_key(book: &Book, key: &str) -> Option<String> {
+fn longer_key(book: &Store, key: &str) -> Option<String> {
     book.bib
         .entries
         .range(key.to_string()..)
@@ -145,7 +130,7 @@ fn longer_key(book: &Book, key: &str) -> Option<String> {
 /// `file-unreachable` (info): chapter files in a root document's folder tree, in its
 /// markup, that no root includes: content written but never built (a figure ported and
 /// never included). A legacy edition in another markup or folder is not reported.
-fn unreachable_files(book: &Book) -> Vec<Finding> {
+fn unreachable_files(book: &Store) -> Vec<Finding> {
     if book.roots.is_empty() {
         return Vec::new();
     }
@@ -175,7 +160,7 @@ fn undefined_reference(path: &str, name: &str, line: usize) -> Finding {
 
 /// `label-duplicate` findings: within each root's document (the root and what it
 /// includes), every definition of a label after its first.
-fn duplicate_labels(book: &Book) -> Vec<Finding> {
+fn duplicate_labels(book: &Store) -> Vec<Finding> {
     let documents: Vec<Vec<String>> = if book.roots.is_empty() {
         vec![book.chapter_files().cloned().collect()]
     } else {

@@ -34,8 +34,8 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod rules;
-pub mod snapshot;
 pub mod sources;
+pub mod store;
 pub mod text;
 pub mod trace;
 pub mod walk;
@@ -46,9 +46,9 @@ use std::io::{IsTerminal, Write};
 
 use clap::Parser;
 
-use crate::book::Book;
 use crate::cli::{Action, Settings};
 use crate::error::{Error, Result};
+use crate::store::Store;
 
 /// Stack size of the thread that runs a command, in bytes (1 GiB of address space).
 const WORKER_STACK: usize = 1 << 30;
@@ -133,7 +133,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
             scope.spawn(move || book::find_guides(&root))
         });
         let phase = trace::Phase::start("open book");
-        let book = Book::open_with(&root, &s.base, validate);
+        let book = Store::open_with(&root, &s.base, validate);
         phase.done();
         let found = found.map(|f| f.join().unwrap_or_else(|_| Err(Error::Usage("listing the guides failed".into()))));
         (book, found)

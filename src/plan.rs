@@ -10,7 +10,6 @@ mod changes;
 
 pub use changes::{changes, ChangeSet, Changes};
 
-use crate::book::Book;
 use crate::check;
 use crate::edit::Insertion;
 use crate::finding::{Code, Finding, Severity};
@@ -18,6 +17,7 @@ use crate::guide::{describe_rank, Guide, Markup, Target};
 use crate::place::{self, Candidate};
 use crate::render::{self, snippet_labels, snippet_title};
 use crate::resolve::{Resolution, ResolvedTarget, Resolver};
+use crate::store::Store;
 
 /// What will happen to one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -120,7 +120,7 @@ impl GuidePlan {
 }
 
 /// Plans one guide against the book.
-pub fn plan_guide(book: &Book, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
+pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
     let mut findings = guide.findings.clone();
     let additions = crate::bookkeeping::bib_additions(book, &guide);
     findings.extend(check::citation_keys(book, &guide, &additions));
@@ -221,7 +221,7 @@ fn target_context(target: &Target, kf_text: &str) -> String {
 }
 
 fn plan_target(
-    book: &Book,
+    book: &Store,
     resolution: Resolution,
     guide: &Guide,
     target: &Target,
@@ -339,7 +339,7 @@ fn plan_target(
 /// environment per file and the text is one environment, a new file named like its siblings
 /// (`(label, title)` of the snippet name it) and its include line; else the text itself.
 fn insert_outcome(
-    book: &Book,
+    book: &Store,
     best: &Candidate,
     markup: Markup,
     (label, title): (Option<&str>, Option<&str>),
@@ -370,7 +370,7 @@ fn insert_outcome(
 /// that says why there is none (for an unresolved target, the closest file's best
 /// insertion points too, for review). Returns whether the target has a file to place into.
 fn take_resolution(
-    book: &Book,
+    book: &Store,
     resolution: Resolution,
     target: &Target,
     context: &str,
@@ -497,7 +497,7 @@ pub fn leave_out_low_confidence(plans: &mut [GuidePlan]) {
 /// line; `None` when the target is not such an edit or its sentence is not found (then it
 /// is placed as a block).
 fn sentence_edit(
-    book: &Book,
+    book: &Store,
     path: &str,
     target: &Target,
     defined: &[String],
@@ -603,7 +603,7 @@ fn sentence_edit(
 
 /// The snippet with each citation key that matches a bibliography entry only when letter
 /// case is ignored written as the bibliography spells it (never a duplicate entry).
-fn with_bibliography_case(book: &Book, snippet: &crate::guide::Snippet) -> crate::guide::Snippet {
+fn with_bibliography_case(book: &Store, snippet: &crate::guide::Snippet) -> crate::guide::Snippet {
     let mut out = snippet.clone();
     for key in crate::guide::keys_in_snippet(&snippet.text) {
         if let crate::bib::KeyStatus::CaseMismatch(actual) = book.bib.status(&key) {

@@ -8,10 +8,10 @@ pub mod json;
 
 use std::fmt::Write as _;
 
-use crate::book::Book;
 use crate::finding::{Finding, Severity};
 use crate::guide::describe_rank;
 use crate::plan::GuidePlan;
+use crate::store::Store;
 
 /// Version of the JSON output shape; bumped on incompatible changes.
 pub const SCHEMA: u32 = 1;
@@ -252,7 +252,7 @@ pub fn github_summary(plans: &[GuidePlan], book_findings: &[&Finding]) -> String
 /// "reachable", "headings", "environments", "labels", "citations", "references",
 /// "includes", "entries", "findings"}], "summary"}`; lines are 1-based, `entries` is filled
 /// for .bib files only. Each file is built as it is written.
-pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> String {
+pub fn outline_json(book: &Store, files: &[String], findings: &[Finding]) -> String {
     // Each file's findings, in their order: one pass, not one per file.
     let mut by_file: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
     for x in findings {
@@ -278,7 +278,7 @@ pub fn outline_json(book: &Book, files: &[String], findings: &[Finding]) -> Stri
 
 /// The `outline` as text: each file with its headings (indented by level, with labels),
 /// a count line, and the findings.
-pub fn outline_text(book: &Book, files: &[String], findings: &[Finding], style: Style) -> String {
+pub fn outline_text(book: &Store, files: &[String], findings: &[Finding], style: Style) -> String {
     let mut text = format!("roots: {}\n", book.roots.join(", "));
     for f in files {
         let reach = if book.reachable.contains(f) || f.ends_with(".bib") { "" } else { " (not reachable from a root)" };

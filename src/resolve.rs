@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::book::Book;
 use crate::guide::{Markup, Target};
+use crate::store::Store;
 use crate::text::{normalize_rel, terms};
 
 /// Where a target's file hint points in today's book.
@@ -74,10 +74,20 @@ impl HeadingIndex {
     }
 }
 
+impl crate::store::Derived for HeadingIndex {
+    const NAME: &'static str = "heading-index";
+    fn encode(&self) -> Option<Vec<u8>> {
+        postcard::to_allocvec(self).ok()
+    }
+    fn decode(bytes: &[u8], _: &crate::book::Book) -> Option<Self> {
+        postcard::from_bytes::<HeadingIndex>(bytes).ok().filter(HeadingIndex::is_sound)
+    }
+}
+
 /// Chapter-level files: included directly by a root, or named like `chNN-...`.
 #[derive(Clone)]
 pub struct Resolver<'b> {
-    book: &'b Book,
+    book: &'b Store,
     chapters: Vec<String>,
     chapter_terms: std::sync::Arc<Vec<NameTerms>>,
     title_terms: std::sync::Arc<Vec<NameTerms>>,
@@ -131,7 +141,7 @@ fn is_chapter_name(path: &str) -> bool {
 
 impl<'b> Resolver<'b> {
     /// Prepares name and title indexes over the book's chapter-level files.
-    pub fn new(book: &'b Book) -> Self {
+    pub fn new(book: &'b Store) -> Self {
         let mut chapters: Vec<String> = book
             .chapter_files()
             .filter(|p| {
@@ -469,37 +479,41 @@ impl<'b> Resolver<'b> {
         if self.headings.is_none() {
             let book = self.book;
             let chapters = &self.chapters;
-            self.headings = Some(book.heading_index(chapters, || {
-                let titles = book.heading_titles();
-                let mut index = HeadingIndex { chapters: chapters.clone(), ..HeadingIndex::default() };
-                let mut file_ids: HashMap<String, u32> = HashMap::new();
-                for chapter in chapters {
-                    let mut closure = Vec::new();
-                    for f in book.closure(chapter) {
-                        let Some(heads) = titles.get(&f) else { continue };
-                        // A file's headings are tokenized once, though the file is in the
-                        // closure of every chapter above it.
-                        let id = *file_ids.entry(f).or_insert_with(|| {
-                            let id = index.sizes.len() as u32;
-                            let mut sizes = Vec::with_capacity(heads.len());
-                            for (k, (_, title)) in heads.iter().enumerate() {
-                                let mut set = terms(title);
-                                set.sort_unstable();
-                                set.dedup();
-                                sizes.push(set.len() as u32);
-                                for t in set {
-                                    index.postings.entry(t).or_default().push((id, k as u32));
+            self.headings = Some(book.derived_if(
+                "",
+                |h: &HeadingIndex| &h.chapters == chapters,
+                || {
+                    let titles = book.heading_titles();
+                    let mut index = HeadingIndex { chapters: chapters.clone(), ..HeadingIndex::default() };
+                    let mut file_ids: HashMap<String, u32> = HashMap::new();
+                    for chapter in chapters {
+                        let mut closure = Vec::new();
+                        for f in book.closure(chapter) {
+                            let Some(heads) = titles.get(&f) else { continue };
+                            // A file's headings are tokenized once, though the file is in the
+                            // closure of every chapter above it.
+                            let id = *file_ids.entry(f).or_insert_with(|| {
+                                let id = index.sizes.len() as u32;
+                                let mut sizes = Vec::with_capacity(heads.len());
+                                for (k, (_, title)) in heads.iter().enumerate() {
+                                    let mut set = terms(title);
+                                    set.sort_unstable();
+                                    set.dedup();
+                                    sizes.push(set.len() as u32);
+                                    for t in set {
+                                        index.postings.entry(t).or_default().push((id, k as u32));
+                                    }
                                 }
-                            }
-                            index.sizes.push(sizes);
-                            id
-                        });
-                        closure.push(id);
+                                index.sizes.push(sizes);
+                                id
+                            });
+                            closure.push(id);
+                        }
+                        index.closures.push(closure);
                     }
-                    index.closures.push(closure);
-                }
-                index
-            }));
+                    index
+                },
+            ));
         }
         self.headings.clone().unwrap_or_default()
     }
@@ -561,35 +575,39 @@ impl<'b> Resolver<'b> {
             let phase = crate::trace::Phase::start("chapter content index");
             let book = self.book;
             let chapters = &self.chapters;
-            let docs = book.content_docs(chapters, || {
-                // The terms of each chapter's include closure, renumbered densely.
-                let terms = book.terms();
-                let mut counter = crate::relevance::Counter::new(terms.vocab.len());
-                let mut local: HashMap<u32, u32> = HashMap::new();
-                let mut names = Vec::new();
-                let docs = chapters
-                    .iter()
-                    .map(|c| {
-                        for f in book.closure(c) {
-                            counter.add(terms.file(&f), 1);
-                        }
-                        let mut doc: Vec<(u32, u32)> = counter
-                            .take()
-                            .into_iter()
-                            .map(|(t, n)| {
-                                let id = *local.entry(t).or_insert_with(|| {
-                                    names.push(terms.vocab.name(t).to_string());
-                                    names.len() as u32 - 1
-                                });
-                                (id, n)
-                            })
-                            .collect();
-                        doc.sort_unstable();
-                        doc
-                    })
-                    .collect();
-                crate::book::ContentDocs::new(chapters.clone(), names, docs)
-            });
+            let docs = book.derived_if(
+                "",
+                |c: &crate::relevance::ContentDocs| &c.chapters == chapters,
+                || {
+                    // The terms of each chapter's include closure, renumbered densely.
+                    let terms = book.terms();
+                    let mut counter = crate::relevance::Counter::new(terms.vocab.len());
+                    let mut local: HashMap<u32, u32> = HashMap::new();
+                    let mut names = Vec::new();
+                    let docs = chapters
+                        .iter()
+                        .map(|c| {
+                            for f in book.closure(c) {
+                                counter.add(terms.file(&f), 1);
+                            }
+                            let mut doc: Vec<(u32, u32)> = counter
+                                .take()
+                                .into_iter()
+                                .map(|(t, n)| {
+                                    let id = *local.entry(t).or_insert_with(|| {
+                                        names.push(terms.vocab.name(t).to_string());
+                                        names.len() as u32 - 1
+                                    });
+                                    (id, n)
+                                })
+                                .collect();
+                            doc.sort_unstable();
+                            doc
+                        })
+                        .collect();
+                    crate::relevance::ContentDocs::new(chapters.clone(), names, docs)
+                },
+            );
             self.content = Some(docs);
             phase.done();
         }
@@ -698,7 +716,7 @@ fn round3(x: f64) -> f64 {
 
 /// How much a chapter counts by whether a root reaches it: 1, or `unreachable`
 /// (rules/scoring.toml) for a file no root reaches (with no root at all, every file counts).
-fn reach_of(book: &Book, unreachable: f64, path: &str) -> f64 {
+fn reach_of(book: &Store, unreachable: f64, path: &str) -> f64 {
     if book.reachable.is_empty() || book.reachable.contains(path) {
         1.0
     } else {
@@ -709,7 +727,7 @@ fn reach_of(book: &Book, unreachable: f64, path: &str) -> f64 {
 /// Whether `path` is a file of the edition the book has left for a hint naming `name`:
 /// books are ported from LaTeX to Typst, not back, so a Typst hint never means a LaTeX file
 /// that no root reaches.
-fn left_behind(book: &Book, name: &str, path: &str) -> bool {
+fn left_behind(book: &Store, name: &str, path: &str) -> bool {
     Markup::from_path(name) == Some(Markup::Typst)
         && Markup::from_path(path) != Some(Markup::Typst)
         && !book.reachable.is_empty()

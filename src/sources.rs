@@ -1,7 +1,7 @@
 //! The texts of a book's files (chapters, .bib files), each read when first asked for.
 //!
 //! A book read from its commit holds every text from the start. A book read from a snapshot
-//! (see [`crate::snapshot`]) holds where each text sits in the snapshot's text part (offset,
+//! (see [`crate::store`]) holds where each text sits in the snapshot's text part (offset,
 //! length, checksum) and reads a text on its first use, so a plan for one guide reads the few
 //! files it places into instead of the whole book. A stored text whose bytes fail their
 //! checksum (a damaged part, or one another run replaced) is read from its blob in the base
@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::hash::Hasher;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// Book-relative path -> the file's text as of the base commit (or on disk outside git).
 pub struct Sources {
     texts: BTreeMap<String, Text>,
-    store: Option<Store>,
+    store: Option<TextPart>,
     /// Whether a stored text failed its checksum (the text part is then written anew).
     damaged: AtomicBool,
 }
@@ -33,7 +34,7 @@ struct Text {
 }
 
 /// Where a text sits in a snapshot's text part: byte `offset` from the part's start, `len`
-/// bytes, and the [`crate::snapshot::checksum`] of those bytes.
+/// bytes, and the [`checksum`] of those bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stored {
     /// Bytes from the start of the text part.
@@ -45,7 +46,7 @@ pub struct Stored {
 }
 
 /// A snapshot's open text part, and the commit to fall back on.
-pub(crate) struct Store {
+pub(crate) struct TextPart {
     file: Mutex<File>,
     /// The repository's git directory, and the book's tree in the base commit: a text whose
     /// stored bytes fail their checksum is read from its blob there.
@@ -53,11 +54,11 @@ pub(crate) struct Store {
     tree: git2::Oid,
 }
 
-impl Store {
+impl TextPart {
     /// The text part `file` (opened before the run could replace it), backed by the book's
     /// tree `tree` in the repository at git directory `repo`.
-    pub(crate) fn new(file: File, repo: &Path, tree: git2::Oid) -> Store {
-        Store { file: Mutex::new(file), repo: repo.to_path_buf(), tree }
+    pub(crate) fn new(file: File, repo: &Path, tree: git2::Oid) -> TextPart {
+        TextPart { file: Mutex::new(file), repo: repo.to_path_buf(), tree }
     }
 
     /// The text `at` describes, when its bytes read back whole and match its checksum.
@@ -68,7 +69,7 @@ impl Store {
             file.seek(SeekFrom::Start(at.offset)).ok()?;
             file.read_exact(&mut bytes).ok()?;
         }
-        (crate::snapshot::checksum(&bytes) == at.sum).then_some(())?;
+        (checksum(&bytes) == at.sum).then_some(())?;
         String::from_utf8(bytes).ok()
     }
 
@@ -89,7 +90,7 @@ impl Sources {
     }
 
     /// Texts kept in a snapshot's text part `store`, at the places `index` gives.
-    pub(crate) fn stored(index: Vec<(String, Stored)>, store: Store) -> Sources {
+    pub(crate) fn stored(index: Vec<(String, Stored)>, store: TextPart) -> Sources {
         let texts = index.into_iter().map(|(p, at)| (p, Text { read: OnceLock::new(), stored: Some(at) })).collect();
         Sources { texts, store: Some(store), damaged: AtomicBool::new(false) }
     }
@@ -162,6 +163,19 @@ impl Sources {
             })
             .as_ref()
     }
+}
+
+/// A 64-bit checksum of `bytes` (FxHash over 8-byte words: each step is a bijection of the
+/// state for a fixed word, so one changed word always changes the sum).
+pub fn checksum(bytes: &[u8]) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h.write_u64(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
+    }
+    h.write(words.remainder());
+    h.write_usize(bytes.len());
+    h.finish()
 }
 
 impl std::ops::Index<&str> for Sources {

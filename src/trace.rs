@@ -5,14 +5,14 @@ use std::time::Instant;
 
 /// A running phase; [`Phase::done`] reports its wall time when timings are on.
 pub struct Phase {
-    name: &'static str,
+    name: std::borrow::Cow<'static, str>,
     start: Instant,
 }
 
 impl Phase {
     /// Starts timing the phase `name`.
-    pub fn start(name: &'static str) -> Self {
-        Phase { name, start: Instant::now() }
+    pub fn start(name: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        Phase { name: name.into(), start: Instant::now() }
     }
 
     /// Prints the phase's wall time (milliseconds) when `CHAPTER_INTEGRATOR_TIMINGS` is set.

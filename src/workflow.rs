@@ -6,19 +6,19 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::book::Book;
 use crate::error::{Error, Result};
 use crate::finding::Severity;
 use crate::guide::{describe_rank, is_guide_name};
 use crate::plan::{GuidePlan, Status};
 use crate::report::json;
+use crate::store::Store;
 
 /// Guides added or modified between `rev` and the base revision (a ```key-findings.md``` or
 /// other file in a literature folder counts for that folder's guide), as absolute paths.
 ///
 /// # Errors
 /// [`Error::Usage`] when the book is not in git; [`Error::Git`] when `rev` does not resolve.
-pub fn changed_guides(book: &Book, rev: &str) -> Result<Vec<PathBuf>> {
+pub fn changed_guides(book: &Store, rev: &str) -> Result<Vec<PathBuf>> {
     let g =
         book.git.as_ref().ok_or_else(|| Error::Usage("--changed-since needs the book in a git repository".into()))?;
     let repo = g.repo();
@@ -244,7 +244,7 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
 }
 
 /// A commented `chapter-integrator.toml` with what was detected in `book`.
-pub fn config_template(book: &Book) -> String {
+pub fn config_template(book: &Store) -> String {
     let quote = |v: &[String]| {
         v.iter().map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))).collect::<Vec<_>>().join(", ")
     };
@@ -293,7 +293,7 @@ pub fn config_template(book: &Book) -> String {
 /// # Errors
 /// [`Error::Usage`] when the file exists and `force` is false, or it is a symlink or not a
 /// regular file; [`Error::Io`] on write failure.
-pub fn init(book: &Book, force: bool) -> Result<PathBuf> {
+pub fn init(book: &Store, force: bool) -> Result<PathBuf> {
     let path = book.root.join(crate::book::CONFIG_FILE);
     let mut options = std::fs::OpenOptions::new();
     options.write(true);

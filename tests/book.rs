@@ -3,9 +3,10 @@
 mod common;
 
 use chapter_integrator::bib::KeyStatus;
-use chapter_integrator::book::{discover_root, find_guides, Book};
+use chapter_integrator::book::{discover_root, find_guides};
 use chapter_integrator::guide::Target;
 use chapter_integrator::resolve::{Resolution, Resolver};
+use chapter_integrator::store::Store;
 
 fn target(file: &str, title: &str) -> Target {
     Target {
@@ -21,7 +22,7 @@ fn target(file: &str, title: &str) -> Target {
 #[test]
 fn includes_roots_and_heading_context() {
     let (_d, root) = common::git_book();
-    let book = Book::open(&root, "HEAD").unwrap();
+    let book = Store::open(&root, "HEAD").unwrap();
     assert_eq!(book.roots, vec!["main.tex", "typst/book.typ"]);
     assert_eq!(
         book.children["chapters/ch02-treatments.tex"],
@@ -56,7 +57,7 @@ fn includes_roots_and_heading_context() {
 #[test]
 fn bibliography_and_labels() {
     let (_d, root) = common::git_book();
-    let book = Book::open(&root, "HEAD").unwrap();
+    let book = Store::open(&root, "HEAD").unwrap();
     assert_eq!(book.bib.len(), 12);
     assert_eq!(book.bib.status("Walitt2021ketamine"), KeyStatus::Found);
     assert_eq!(book.bib.status("walitt2021KETAMINE"), KeyStatus::CaseMismatch("Walitt2021ketamine".into()));
@@ -77,7 +78,7 @@ fn bibliography_and_labels() {
 fn roots_are_discovered_without_config() {
     let (_d, root) = common::copy_book();
     std::fs::remove_file(root.join("chapter-integrator.toml")).unwrap();
-    let book = Book::open(&root, "HEAD").unwrap();
+    let book = Store::open(&root, "HEAD").unwrap();
     assert_eq!(book.roots, vec!["main.tex", "typst/book.typ"]);
     assert!(book.reachable.contains("typst/ch04-symptom-management.typ"));
 }
@@ -88,7 +89,7 @@ fn includes_leaving_the_book_are_refused() {
     let ch = root.join("chapters/ch01-introduction.tex");
     let text = std::fs::read_to_string(&ch).unwrap() + "\\input{../../outside}\n";
     std::fs::write(&ch, text).unwrap();
-    let book = Book::open(&root, "HEAD").unwrap();
+    let book = Store::open(&root, "HEAD").unwrap();
     let f: Vec<_> = book.findings.iter().filter(|f| f.code == "include-outside-book").collect();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].path.as_deref(), Some("chapters/ch01-introduction.tex"));
@@ -160,7 +161,7 @@ fn a_hidden_literature_root_is_walked_by_guides_check_and_status() {
 #[test]
 fn stale_paths_resolve_by_name_slug_or_not_at_all() {
     let (_d, root) = common::git_book();
-    let book = Book::open(&root, "HEAD").unwrap();
+    let book = Store::open(&root, "HEAD").unwrap();
     let mut r = Resolver::new(&book);
     let resolved = |res: Resolution| match res {
         Resolution::Resolved(t) => (t.path, t.method),
@@ -223,7 +224,7 @@ fn stale_paths_resolve_by_name_slug_or_not_at_all() {
 #[test]
 fn a_guide_naming_two_files_gets_two_files() {
     let (_d, root) = common::git_book();
-    let book = Book::open(&root, "HEAD").unwrap();
+    let book = Store::open(&root, "HEAD").unwrap();
     let mut r = Resolver::new(&book);
     let first = target("chXX-symptom-management.typ", "");
     let second = target("chXX-symptoms.typ", "");
@@ -257,7 +258,7 @@ fn a_typst_hint_never_resolves_to_a_latex_file_the_book_has_left() {
     // A chapter of the LaTeX edition that no root includes any more.
     common::write(&root, "legacy/ch07-sleep-care.tex", "\\chapter{Sleep Care}\nSleep hygiene and melatonin.\n");
     let (_d, root) = common::commit_all((d, root));
-    let book = Book::open(&root, "HEAD").unwrap();
+    let book = Store::open(&root, "HEAD").unwrap();
     assert!(!book.reachable.contains("legacy/ch07-sleep-care.tex"));
     let mut r = Resolver::new(&book);
     // A LaTeX hint still finds the file where it moved.
@@ -302,7 +303,7 @@ fn a_hint_in_words_is_matched_by_its_subject_words() {
         "\\chapter{Severe ME/CFS}\nCare for people who are bedbound.\n",
     );
     let (_d, root) = common::commit_all((d, root));
-    let book = Book::open(&root, "HEAD").unwrap();
+    let book = Store::open(&root, "HEAD").unwrap();
     let mut r = Resolver::new(&book);
     let path = |res: Resolution| match res {
         Resolution::Resolved(t) => t.path,

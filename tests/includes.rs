@@ -1,12 +1,12 @@
 //! Include resolution as TeX and Typst do it, on a tiny book written here.
 
-use chapter_integrator::book::Book;
+use chapter_integrator::store::Store;
 
 mod common;
 
 use common::write;
 
-fn headings(book: &Book) -> Vec<String> {
+fn headings(book: &Store) -> Vec<String> {
     let mut out = Vec::new();
     for root in &book.roots {
         for f in book.closure(root) {
@@ -27,7 +27,7 @@ fn latex_includes_resolve_against_the_root_folder() {
     write(r, "parts/data.ltx", "\\section{Data}\n");
     write(r, "parts/two.tex", "\\chapter{Two}\n");
     write(r, "parts/with space.tex", "\\section{Spaced}\n");
-    let book = Book::open(r, "HEAD").unwrap();
+    let book = Store::open(r, "HEAD").unwrap();
     assert_eq!(headings(&book), vec!["One", "Notes at the root", "Data", "Two", "Spaced"]);
     let missing: Vec<_> = book.findings.iter().filter(|f| f.code == "include-missing").collect();
     assert_eq!(missing.len(), 1);
@@ -44,7 +44,7 @@ fn typst_includes_are_relative_to_the_including_file_or_the_root() {
     write(r, "sections/s1.typ", "== WRONG: resolved against the root\n");
     write(r, "appendix/a.typ", "= Appendix <app>\n");
     write(r, "chapters/appendix/a.typ", "= WRONG: rooted path resolved against the including file\n");
-    let book = Book::open(r, "HEAD").unwrap();
+    let book = Store::open(r, "HEAD").unwrap();
     assert_eq!(book.roots, vec!["main.typ"]);
     assert_eq!(headings(&book), vec!["Chapter one", "Section one point one", "Appendix"]);
     assert!(!book.reachable.contains("sections/s1.typ"));

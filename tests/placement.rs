@@ -1,36 +1,36 @@
 //! Ranking of insertion points for each hint form a guide can use, on the fixture chapter
 //! `fixtures/placement/ch05-pacing.tex`. Each test states which spot must rank first.
 
-use chapter_integrator::book::Book;
 use chapter_integrator::guide::Target;
 use chapter_integrator::place::{self, Candidate};
+use chapter_integrator::store::Store;
 
 const CHAPTER: &str = "ch05-pacing.tex";
 
 /// A second fixture chapter whose headings share words (`fixtures/placement/README.md`).
 const SLEEP: &str = "ch07-sleep.tex";
 
-fn fixture() -> (tempfile::TempDir, Book) {
+fn fixture() -> (tempfile::TempDir, Store) {
     fixture_of(CHAPTER)
 }
 
 /// A book holding only the fixture chapter `name`.
-fn fixture_of(name: &str) -> (tempfile::TempDir, Book) {
+fn fixture_of(name: &str) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(name);
     std::fs::copy(from, dir.path().join(name)).unwrap();
-    let book = Book::open(dir.path(), "HEAD").unwrap();
+    let book = Store::open(dir.path(), "HEAD").unwrap();
     (dir, book)
 }
 
 /// 1-based line of fixture chapter `name` that contains `text`.
-fn line_in(book: &Book, name: &str, text: &str) -> usize {
+fn line_in(book: &Store, name: &str, text: &str) -> usize {
     let src = &book.sources[name];
     src.lines().position(|l| l.contains(text)).map(|i| i + 1).unwrap_or_else(|| panic!("`{text}` not in {name}"))
 }
 
 /// 1-based line of the fixture chapter that contains `text`.
-fn line_of(book: &Book, text: &str) -> usize {
+fn line_of(book: &Store, text: &str) -> usize {
     line_in(book, CHAPTER, text)
 }
 
@@ -45,7 +45,7 @@ fn target(hints: &[&str]) -> Target {
     }
 }
 
-fn rank(book: &Book, target: &Target, keys: &[&str], context: &str) -> Vec<Candidate> {
+fn rank(book: &Store, target: &Target, keys: &[&str], context: &str) -> Vec<Candidate> {
     let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
     place::rank(book, CHAPTER, target, &keys, context, 5)
 }
@@ -340,7 +340,7 @@ fn a_named_sections_subsection_that_the_snippet_is_closer_to_wins_over_its_lead_
     // weight), the lead-in would win.
     std::fs::create_dir_all(dir.path().join("rules")).unwrap();
     std::fs::write(dir.path().join("rules/scoring.toml"), "[place]\nhint_parent = 3.0\n").unwrap();
-    let book = Book::open(dir.path(), "HEAD").unwrap();
+    let book = Store::open(dir.path(), "HEAD").unwrap();
     let c = place::rank(&book, SLEEP, &t, &[], context, 5);
     assert_eq!(top(&c).1, "Sleep Architecture");
 }

@@ -3,9 +3,9 @@
 //! blocks whose line ranges are known, in LaTeX and in Typst, and every candidate `plan`
 //! ranks is checked against them.
 
-use chapter_integrator::book::Book;
 use chapter_integrator::guide::Target;
 use chapter_integrator::place;
+use chapter_integrator::store::Store;
 use proptest::prelude::*;
 
 /// A block of a generated chapter.
@@ -120,7 +120,7 @@ fn check(blocks: &[Block], typst: bool) -> Result<(), TestCaseError> {
     let (text, protected) = render(blocks, typst);
     let name = if typst { "chapter.typ" } else { "chapter.tex" };
     std::fs::write(dir.path().join(name), &text).unwrap();
-    let book = Book::open(dir.path(), "HEAD").unwrap();
+    let book = Store::open(dir.path(), "HEAD").unwrap();
     let target = Target {
         rank: 1,
         file_hint: Some(name.into()),

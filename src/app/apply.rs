@@ -13,12 +13,12 @@ use std::io::Write;
 use std::path::Path;
 
 use super::Ui;
-use crate::book::Book;
 use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::plan::{self, GuidePlan};
 use crate::report::{self, json};
+use crate::store::Store;
 use crate::{check, diff, git, guide, workflow};
 
 /// Where `apply` commits: `--branch` (else one named after the guides), `--force`, and
@@ -40,7 +40,7 @@ pub(super) struct Target<'a> {
 /// [`Error::Usage`] when the book is in no git repository or has no base commit;
 /// [`Error::Git`] / [`Error::Io`] when committing or writing fails.
 pub(super) fn run(
-    book: &Book,
+    book: &Store,
     plans: &[GuidePlan],
     target: Target,
     out: &mut dyn Write,
@@ -185,7 +185,7 @@ struct Step {
 /// One pass over the guides: each guide's edits added to those before it
 /// ([`plan::ChangeSet`]), a [`Step`] for each guide that changes a file, and the
 /// [`plan::Changes`] of them all.
-fn steps(book: &Book, plans: &[GuidePlan]) -> (Vec<Step>, plan::Changes) {
+fn steps(book: &Store, plans: &[GuidePlan]) -> (Vec<Step>, plan::Changes) {
     let mut set = plan::ChangeSet::new(book);
     let mut steps = Vec::new();
     // Each file's work-tree drift is looked at once, and reported with every commit.
@@ -216,7 +216,7 @@ fn steps(book: &Book, plans: &[GuidePlan]) -> (Vec<Step>, plan::Changes) {
 
 /// `--branch`, else the configured prefix and the guides' slugs (`integrate/<slug>`,
 /// `integrate/<first>-and-<n>-more`).
-fn branch_name(book: &Book, plans: &[GuidePlan], branch: Option<&str>) -> String {
+fn branch_name(book: &Store, plans: &[GuidePlan], branch: Option<&str>) -> String {
     let prefix = &book.config.branch.prefix;
     match branch {
         Some(b) => b.to_string(),

@@ -7,12 +7,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Planned, Ui};
-use crate::book::Book;
 use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::plan::GuidePlan;
 use crate::report::{self, json};
+use crate::store::Store;
 
 /// Prints the findings; status 1 when a guide's or the book's finding is at or above
 /// `--fail-on`. `health`: the book-wide findings of a whole-book check (else empty).
@@ -20,7 +20,7 @@ use crate::report::{self, json};
 /// # Errors
 /// [`Error::Io`] when stdout, stderr or `GITHUB_STEP_SUMMARY` cannot be written.
 pub(super) fn run(
-    book: &Book,
+    book: &Store,
     planned: &Planned,
     health: &[Finding],
     diff: bool,
@@ -73,7 +73,7 @@ pub(super) fn run(
 
 /// GitHub annotations on stdout and, when `GITHUB_STEP_SUMMARY` names a file, the job
 /// summary appended to it.
-fn github(book: &Book, plans: &[GuidePlan], book_findings: &[&Finding], out: &mut dyn Write, ui: Ui) -> Result<()> {
+fn github(book: &Store, plans: &[GuidePlan], book_findings: &[&Finding], out: &mut dyn Write, ui: Ui) -> Result<()> {
     let all: Vec<&Finding> = plans
         .iter()
         .flat_map(|p| p.all_findings())

@@ -7,11 +7,11 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{Planned, Ui};
-use crate::book::Book;
 use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::plan::{self, GuidePlan};
 use crate::report::{self, json};
+use crate::store::Store;
 use crate::{check, diff};
 
 /// Prints the diff (or writes it to `output`); status 1 when a finding is at or above
@@ -22,7 +22,7 @@ use crate::{check, diff};
 /// [`Error::Usage`] when `output` may not be written ([`super::may_write`]); [`Error::Io`]
 /// when it or stdout cannot be written.
 pub(super) fn run(
-    book: &Book,
+    book: &Store,
     planned: &Planned,
     output: Option<&Path>,
     out: &mut dyn Write,
@@ -69,7 +69,7 @@ pub(super) fn run(
 ///
 /// # Errors
 /// [`Error::Io`] when stderr cannot be written.
-pub(super) fn diff_of(book: &Book, plans: &[GuidePlan], err: &mut dyn Write, ui: Ui) -> Result<(String, bool)> {
+pub(super) fn diff_of(book: &Store, plans: &[GuidePlan], err: &mut dyn Write, ui: Ui) -> Result<(String, bool)> {
     super::print_findings(plans, err, ui)?;
     let all: Vec<&GuidePlan> = plans.iter().collect();
     let changes = plan::changes(book, &all);

@@ -6,18 +6,18 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::book::Book;
 use crate::cli::{Format, Settings};
 use crate::error::{Error, Result};
 use crate::inventory;
 use crate::report::{self, Style};
+use crate::store::Store;
 
 /// Prints the inventory; status 1 when any input has a finding at or above `--fail-on`.
 ///
 /// # Errors
 /// [`Error::Io`] when a named file does not exist, a folder cannot be listed, a file cannot
 /// be read or stdout cannot be written.
-pub(super) fn run(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Style) -> Result<i32> {
+pub(super) fn run(book: &Store, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Style) -> Result<i32> {
     let hidden: Vec<String> = book.config.book.literature();
     let mut inputs = Vec::new();
     if s.paths.is_empty() {

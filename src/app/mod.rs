@@ -17,12 +17,13 @@ mod status;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::book::{self, Book};
+use crate::book;
 use crate::cli::{Action, Format, Settings};
 use crate::error::{Error, Result};
 use crate::finding::{self, Finding, Severity};
 use crate::plan::GuidePlan;
 use crate::report::{self, Style};
+use crate::store::Store;
 use crate::{disk, guide, index, resolve, rules, text, trace, workflow};
 
 /// What every command prints with: the settings, the style, and the source line a finding
@@ -53,7 +54,7 @@ pub(crate) struct Planned {
 /// # Errors
 /// Failures of the tool itself; problems in the book are findings and give status 1.
 pub(crate) fn run_on(
-    book: &Book,
+    book: &Store,
     s: &Settings,
     cwd: &Path,
     found: Option<Vec<PathBuf>>,
@@ -110,7 +111,7 @@ pub(crate) fn run_on(
 
 /// The guides a planning command reads: those named, else those changed since a revision
 /// (`check --changed-since`), else every guide of the book.
-fn inputs(book: &Book, s: &Settings, cwd: &Path, found: Option<Vec<PathBuf>>) -> Result<Vec<PathBuf>> {
+fn inputs(book: &Store, s: &Settings, cwd: &Path, found: Option<Vec<PathBuf>>) -> Result<Vec<PathBuf>> {
     Ok(match (&s.action, s.paths.is_empty()) {
         (Action::Check { changed_since: Some(rev), .. }, true) => workflow::changed_guides(book, rev)?,
         (_, true) => match found {
@@ -125,7 +126,7 @@ fn inputs(book: &Book, s: &Settings, cwd: &Path, found: Option<Vec<PathBuf>>) ->
 type ReadGuide = (Option<PathBuf>, guide::Guide, Vec<PathBuf>);
 
 /// Reads one guide input (a folder or a file) with its key findings.
-fn read_guide(book: &Book, input: &Path) -> Result<ReadGuide> {
+fn read_guide(book: &Store, input: &Path) -> Result<ReadGuide> {
     let files = guide::locate(input)?;
     let key =
         files.guide.as_ref().or(files.key_findings.as_ref()).map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()));
@@ -139,7 +140,7 @@ fn read_guide(book: &Book, input: &Path) -> Result<ReadGuide> {
 
 /// Reads and plans every input: the shared step of `plan`, `diff`, `check`, `status` and
 /// `apply`.
-fn plan_inputs(book: &Book, s: &Settings, inputs: &[PathBuf]) -> Result<Planned> {
+fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned> {
     // Checking many guides reaches most of the book: parse it on every core first.
     if inputs.len() > 8 {
         let phase = trace::Phase::start("parse every file");
@@ -147,7 +148,7 @@ fn plan_inputs(book: &Book, s: &Settings, inputs: &[PathBuf]) -> Result<Planned>
         book.labels();
         // Every section index then counts from the one term table, unless the snapshot
         // holds the section indexes already.
-        if !book.has_stored_section_indexes() {
+        if !book.has_stored::<crate::place::SectionIndex>() {
             book.terms();
         }
         phase.done();
@@ -205,7 +206,7 @@ fn plan_inputs(book: &Book, s: &Settings, inputs: &[PathBuf]) -> Result<Planned>
 ///
 /// # Errors
 /// [`Error::Usage`] naming the path and why (see [`disk::may_write`]).
-fn may_write(book: &Book, path: &Path, read: &[PathBuf]) -> Result<()> {
+fn may_write(book: &Store, path: &Path, read: &[PathBuf]) -> Result<()> {
     let rules = book.config.rules.dir.clone().unwrap_or_else(|| "rules".into());
     let is_input = |real: &Path| {
         read.iter().any(|r| r == real)
@@ -297,6 +298,6 @@ fn print_findings(plans: &[GuidePlan], err: &mut dyn Write, ui: Ui) -> Result<()
 }
 
 /// A book path as the repository names it (relative to the git work tree root).
-fn repo_path(book: &Book, p: &str) -> String {
+fn repo_path(book: &Store, p: &str) -> String {
     book.git.as_ref().map_or(p.to_string(), |g| g.repo_path(p))
 }

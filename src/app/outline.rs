@@ -7,11 +7,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::book::Book;
 use crate::cli::{Format, Settings};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Severity};
 use crate::report::{self, Style};
+use crate::store::Store;
 use crate::{index, text};
 
 /// Prints the outline; status 1 when a finding is an error.
@@ -19,7 +19,7 @@ use crate::{index, text};
 /// # Errors
 /// [`Error::Usage`] when a named file is not a file of the book; [`Error::Io`] when one
 /// cannot be read or stdout cannot be written.
-pub(super) fn run(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Style) -> Result<i32> {
+pub(super) fn run(book: &Store, s: &Settings, cwd: &Path, out: &mut dyn Write, style: Style) -> Result<i32> {
     let files = if s.paths.is_empty() { every_file(book) } else { named_files(book, &s.paths, cwd)? };
     // The whole book: its health; named files: their citations and cross-references.
     let health = if s.paths.is_empty() { index::health(book) } else { index::uses_health(book, &files) };
@@ -36,7 +36,7 @@ pub(super) fn run(book: &Book, s: &Settings, cwd: &Path, out: &mut dyn Write, st
 
 /// Every chapter file (those reachable from a root first, in document order) and every
 /// .bib file.
-fn every_file(book: &Book) -> Vec<String> {
+fn every_file(book: &Store) -> Vec<String> {
     let mut order = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for root in &book.roots {
@@ -52,7 +52,7 @@ fn every_file(book: &Book) -> Vec<String> {
 }
 
 /// The named files as book paths, in the order given.
-fn named_files(book: &Book, paths: &[std::path::PathBuf], cwd: &Path) -> Result<Vec<String>> {
+fn named_files(book: &Store, paths: &[std::path::PathBuf], cwd: &Path) -> Result<Vec<String>> {
     let mut v = Vec::new();
     for p in paths {
         let abs = cwd.join(p).canonicalize().map_err(|e| Error::io("read", p, e))?;

@@ -6,17 +6,17 @@
 use std::io::Write;
 
 use super::{Planned, Ui};
-use crate::book::Book;
 use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::report;
+use crate::store::Store;
 
 /// Prints the plans; status 1 when a finding is at or above `--fail-on`.
 ///
 /// # Errors
 /// [`Error::Io`] when stdout cannot be written.
-pub(super) fn run(book: &Book, planned: &Planned, out: &mut dyn Write, ui: Ui) -> Result<i32> {
+pub(super) fn run(book: &Store, planned: &Planned, out: &mut dyn Write, ui: Ui) -> Result<i32> {
     let plans = &planned.plans;
     match ui.s.format {
         Format::Json => out.write_all(report::plans_json(plans).as_bytes()),

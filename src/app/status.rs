@@ -6,16 +6,16 @@
 use std::io::Write;
 
 use super::Planned;
-use crate::book::Book;
 use crate::cli::Format;
 use crate::error::Result;
+use crate::store::Store;
 use crate::workflow;
 
 /// Prints the dashboard as text or JSON; status 0.
 ///
 /// # Errors
 /// [`crate::error::Error::Io`] when stdout cannot be written.
-pub(super) fn run(book: &Book, planned: &Planned, format: Format, out: &mut dyn Write) -> Result<i32> {
+pub(super) fn run(book: &Store, planned: &Planned, format: Format, out: &mut dyn Write) -> Result<i32> {
     let literature = book.config.book.literature();
     let rows: Vec<(String, String, workflow::GuideState)> = planned
         .plans

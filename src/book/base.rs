@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::clean::clean_in_work_tree;
 use super::config::Config;
-use super::{lock, Book};
+use super::Book;
 use crate::error::{Error, Result};
 use crate::finding::{Code, Finding};
 use crate::markup::Markup;
@@ -35,7 +35,7 @@ pub struct GitBase {
 impl GitBase {
     /// The repository, locked for this thread while the guard lives.
     pub fn repo(&self) -> MutexGuard<'_, git2::Repository> {
-        lock(&self.repo)
+        self.repo.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Path relative to the work tree root for a book-relative path.

@@ -55,7 +55,7 @@ impl Book {
     /// Reads the bibliography: the configured files in order, else every .bib outside the
     /// literature folders, those the documents name first (a scratch .bib elsewhere must not
     /// win a duplicate key over the book's own bibliography), then by path.
-    pub(super) fn read_bibliography(&mut self, validate: bool) {
+    pub(crate) fn read_bibliography(&mut self, validate: bool) {
         self.bib_validated = validate;
         let bib_files: Vec<String> = if self.config.book.bibliography.is_empty() {
             let used = self.bibliography_in_use();

@@ -3,7 +3,7 @@
 //! reach, and the heading context an included file starts under.
 //!
 //! What it leaves out: the bibliography files the documents name (see
-//! [`super::bibliography`]) and the imports of Typst files (a cache, see [`super::caches`]).
+//! [`super::bibliography`]) and the imports of Typst files (derived data, see [`crate::store`]).
 
 use std::collections::BTreeSet;
 
@@ -16,31 +16,6 @@ use crate::markup::Markup;
 use crate::text::{join_rel, parent_dir, LineIndex};
 
 impl Book {
-    /// Headings above the start of `path` through the include chain, outermost first, as
-    /// `(level, title)`: the including file's enclosing headings at the include line,
-    /// recursively, each file's stack nested under its parent's by level.
-    pub fn context_of(&self, path: &str) -> Vec<(i32, String)> {
-        let mut chain = Vec::new();
-        let mut current = path.to_string();
-        let mut seen = BTreeSet::new();
-        while let Some((parent, line)) = self.parent_of(&current) {
-            if !seen.insert(parent.clone()) {
-                break;
-            }
-            chain.push((parent.clone(), line));
-            current = parent;
-        }
-        let mut stack: Vec<(i32, String)> = Vec::new();
-        for (parent, line) in chain.iter().rev() {
-            if let Some(o) = self.outline(parent) {
-                for h in o.heading_stack_at(*line) {
-                    nest(&mut stack, h.level, &h.title);
-                }
-            }
-        }
-        stack
-    }
-
     /// The including file and include line of `path`; a reachable parent is preferred.
     pub fn parent_of(&self, path: &str) -> Option<(String, usize)> {
         let ps = self.parents.get(path)?;

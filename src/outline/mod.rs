@@ -9,7 +9,7 @@
 //!
 //! What is left out: whether a Typst `@name` is a citation or a cross-reference depends on
 //! the whole book (its labels and bibliography); the outline lists it under
-//! [`Outline::citations`] and [`crate::book::Book`] sorts it out.
+//! [`Outline::citations`] and [`crate::store::Store`] sorts it out.
 
 mod latex;
 mod markdown;

@@ -5,14 +5,14 @@
 use super::hint::Hint;
 use super::section::heading_path_at;
 use super::{Candidate, Signal};
-use crate::book::Book;
+use crate::store::Store;
 use crate::text::terms;
 
 /// Candidates right after the environment each hint's [`Hint::env_end`] names, in `path` or
 /// the files it includes: of the environments of that kind, the one whose title, text and
 /// enclosing headings share most of the hint's words (at least one; with no words, the only
 /// one of its kind), scored `weight`.
-pub(super) fn env_end_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Vec<Candidate> {
+pub(super) fn env_end_candidates(book: &Store, path: &str, hints: &[Hint], weight: f64) -> Vec<Candidate> {
     let envs = &book.rules.environments;
     let mut out = Vec::new();
     for h in hints {
@@ -94,7 +94,7 @@ pub(super) fn squash(s: &str) -> String {
 /// Candidates at the spots where a hint's anchor text is found in `path` or the files it
 /// includes: right after the paragraph holding it (or right before it), each with the
 /// reason naming where it was found and the line the guide gave.
-pub(super) fn anchor_candidates(book: &Book, path: &str, hints: &[Hint], weight: f64) -> Vec<Candidate> {
+pub(super) fn anchor_candidates(book: &Store, path: &str, hints: &[Hint], weight: f64) -> Vec<Candidate> {
     let mut out = Vec::new();
     for h in hints {
         let Some(anchor) = h.anchor.as_deref() else { continue };

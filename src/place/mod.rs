@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::book::Book;
 use crate::guide::Target;
 use crate::outline::patterns;
+use crate::store::Store;
 use crate::text::terms;
 
 mod anchor;
@@ -68,7 +68,7 @@ const NAMES_SECTION: f64 = 0.85;
 /// Ranks the insertion points for `target` in `path` and the files it includes.
 /// `keys` are the guide's citation keys; `context` the snippet, rationale and key findings.
 /// Returns the best `limit` candidates, best first (ties broken by path, then line).
-pub fn rank(book: &Book, path: &str, target: &Target, keys: &[String], context: &str, limit: usize) -> Vec<Candidate> {
+pub fn rank(book: &Store, path: &str, target: &Target, keys: &[String], context: &str, limit: usize) -> Vec<Candidate> {
     rank_with(book, path, target, keys, context, limit, Priors::default())
 }
 
@@ -102,7 +102,7 @@ const SHIFT_SPREAD: i64 = 10;
 /// in `path`): the median of (found line - guide's line) over the distinct quoted anchors
 /// found in `path` itself; `None` with fewer than two or when they disagree by more than
 /// 10 lines (a stale number is then no evidence of where the others moved).
-pub fn line_shift(book: &Book, path: &str, targets: &[&Target]) -> Option<LineShift> {
+pub fn line_shift(book: &Store, path: &str, targets: &[&Target]) -> Option<LineShift> {
     // Hints with a line number and its quoted text; the file is read only when there are two.
     let hints: Vec<Hint> = targets
         .iter()
@@ -132,7 +132,7 @@ pub fn line_shift(book: &Book, path: &str, targets: &[&Target]) -> Option<LineSh
 /// and no found anchor goes right after that target's insertion point (`follows`): where
 /// the guide's author put the text they wrote for one spot.
 pub fn rank_with(
-    book: &Book,
+    book: &Store,
     path: &str,
     target: &Target,
     keys: &[String],
@@ -284,7 +284,7 @@ fn paper_subject(
 /// What scoring each section of one target needs: the target's parsed hints and the file's
 /// sections' title forms and relevance.
 struct Ranking<'a> {
-    book: &'a Book,
+    book: &'a Store,
     path: &'a str,
     keys: &'a [String],
     env_kind: Option<&'a str>,

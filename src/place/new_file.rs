@@ -3,7 +3,7 @@
 //! new file named like its siblings, with their imports, and an include line after theirs.
 
 use super::Candidate;
-use crate::book::Book;
+use crate::store::Store;
 
 /// An environment file included by a section: (path, include line, label, canonical kind).
 pub(super) type Sibling = (String, usize, Option<String>, String);
@@ -33,7 +33,7 @@ pub struct NewFile {
 /// least half the siblings must hold environments of `kind` (the snippet's canonical
 /// environment). `None` when the book does not do this there, or the name is taken.
 pub fn new_file_site(
-    book: &Book,
+    book: &Store,
     candidate: &Candidate,
     kind: Option<&str>,
     label: Option<&str>,

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::hint::TitleForm;
-use crate::book::Book;
 use crate::relevance::Bm25;
+use crate::store::Store;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct Section {
@@ -42,7 +42,7 @@ pub struct SectionIndex {
     pub(super) forms: Vec<(Arc<TitleForm>, Vec<Arc<TitleForm>>)>,
 }
 
-/// How many resolved files' [`SectionIndex`] the book keeps.
+/// How many resolved files' [`SectionIndex`] the store keeps in memory.
 pub(super) const SECTION_CACHE: usize = 32;
 
 /// A [`SectionIndex`] as the snapshot keeps it: no rules' weights, no title forms.
@@ -52,49 +52,47 @@ pub(super) struct StoredSectionIndex {
     pub(super) bm25: crate::relevance::Bm25Parts,
 }
 
-/// The [`SectionIndex`] of `path`, from the book's cache, read from its snapshot, or built
-/// now.
-pub(super) fn section_index(book: &Book, path: &str) -> std::sync::Arc<SectionIndex> {
-    // Uses are stamped with a running count: the least recently used index goes first.
-    let stamp = crate::book::lock(&book.sections).values().map(|(_, s)| *s).max().unwrap_or(0) + 1;
-    if let Some((i, used)) = crate::book::lock(&book.sections).get_mut(path) {
-        *used = stamp;
-        return i.clone();
+impl crate::store::Derived for SectionIndex {
+    const NAME: &'static str = "sections";
+    // Written anew as runs add the files they place into.
+    const PLACE: crate::store::Place = crate::store::Place::OwnPart;
+    // A whole-book check resolves to hundreds of files; the targets of one guide reuse a few.
+    const KEEP: usize = SECTION_CACHE;
+
+    /// Encoded as the fields of a [`StoredSectionIndex`], in order.
+    fn encode(&self) -> Option<Vec<u8>> {
+        postcard::to_allocvec(&(&self.sections, self.bm25.parts())).ok()
     }
-    let w = &book.rules.scoring.place;
-    let stored =
-        book.stored_section_index(path).and_then(|bytes| postcard::from_bytes::<StoredSectionIndex>(bytes).ok());
-    let (sections, bm25) = match stored
-        .and_then(|s| Some(s.sections).zip(Bm25::from_parts(s.bm25, w.bm25_k1, w.bm25_b)))
-        .filter(|(sections, bm25)| sections.len() == bm25.len())
-    {
-        Some(read) => read,
-        None => {
-            let (sections, bm25) = build_section_index(book, path);
-            // Encoded as the fields of a StoredSectionIndex, in order.
-            book.keep_section_index(path, || postcard::to_allocvec(&(&sections, bm25.parts())).ok());
-            (sections, bm25)
-        }
-    };
-    // Each distinct title tokenized once: sections share the headings above them.
-    let mut seen: HashMap<String, Arc<TitleForm>> = HashMap::new();
-    let mut form = |t: &String| seen.entry(t.clone()).or_insert_with(|| Arc::new(TitleForm::new(t))).clone();
-    let forms = sections.iter().map(|s| (form(&s.title), s.heading_path.iter().map(&mut form).collect())).collect();
-    let index = std::sync::Arc::new(SectionIndex { sections, bm25, forms });
-    let mut cache = crate::book::lock(&book.sections);
-    // Bounded: a whole-book check resolves to hundreds of files; the targets of one guide
-    // reuse a few.
-    if cache.len() >= SECTION_CACHE {
-        if let Some(oldest) = cache.iter().min_by_key(|(_, (_, used))| *used).map(|(p, _)| p.clone()) {
-            cache.remove(&oldest);
-        }
+
+    fn decode(bytes: &[u8], book: &crate::book::Book) -> Option<Self> {
+        let w = &book.rules.scoring.place;
+        let stored = postcard::from_bytes::<StoredSectionIndex>(bytes).ok()?;
+        let bm25 = Bm25::from_parts(stored.bm25, w.bm25_k1, w.bm25_b)?;
+        (stored.sections.len() == bm25.len()).then(|| SectionIndex::new(stored.sections, bm25))
     }
-    cache.insert(path.to_string(), (index.clone(), stamp));
-    index
+}
+
+impl SectionIndex {
+    /// The index of `sections` and their BM25 index, with each section's title forms.
+    fn new(sections: Vec<Section>, bm25: Bm25) -> SectionIndex {
+        // Each distinct title tokenized once: sections share the headings above them.
+        let mut seen: HashMap<String, Arc<TitleForm>> = HashMap::new();
+        let mut form = |t: &String| seen.entry(t.clone()).or_insert_with(|| Arc::new(TitleForm::new(t))).clone();
+        let forms = sections.iter().map(|s| (form(&s.title), s.heading_path.iter().map(&mut form).collect())).collect();
+        SectionIndex { sections, bm25, forms }
+    }
+}
+
+/// The [`SectionIndex`] of `path`, kept by the store, read from its snapshot, or built now.
+pub(super) fn section_index(book: &Store, path: &str) -> std::sync::Arc<SectionIndex> {
+    book.derived(path, || {
+        let (sections, bm25) = build_section_index(book, path);
+        SectionIndex::new(sections, bm25)
+    })
 }
 
 /// The sections of `path` ([`sections_of`]) and their BM25 index.
-pub(super) fn build_section_index(book: &Book, path: &str) -> (Vec<Section>, Bm25) {
+pub(super) fn build_section_index(book: &Store, path: &str) -> (Vec<Section>, Bm25) {
     let w = &book.rules.scoring.place;
     let sections = sections_of(book, path);
     // The whole book's terms when they are tokenized already; else just these files'.
@@ -128,7 +126,7 @@ pub(super) fn build_section_index(book: &Book, path: &str) -> (Vec<Section>, Bm2
 
 /// The headings enclosing 1-based `line` of `file`, from the book's outermost (through the
 /// files including it) down.
-pub fn heading_path_at(book: &Book, file: &str, line: usize) -> Vec<String> {
+pub fn heading_path_at(book: &Store, file: &str, line: usize) -> Vec<String> {
     let mut path: Vec<String> = book.context_of(file).into_iter().map(|(_, t)| t).collect();
     if let Some(o) = book.outline(file) {
         path.extend(o.heading_stack_at(line).iter().map(|h| h.title.clone()));
@@ -152,7 +150,7 @@ pub(super) fn line_nearness(line: usize, s: &Section, half: f64) -> f64 {
 /// of the section that includes it: its text counts for that section, and that section's
 /// own text runs on past its include line. Such a file gets no section of its own unless
 /// it is the resolved file itself.
-pub(super) fn sections_of(book: &Book, path: &str) -> Vec<Section> {
+pub(super) fn sections_of(book: &Store, path: &str) -> Vec<Section> {
     let mut out = Vec::new();
     let numbers = section_numbers(book, path);
     let mut has_headings: HashMap<String, bool> = HashMap::new();
@@ -276,8 +274,8 @@ pub(super) fn last_insertable(lines: &[&str], o: &crate::outline::Outline, first
 /// The numbers of the numbered headings below chapter level in `path` and the files it
 /// includes, counted in document order (an include's headings where its include line is),
 /// as LaTeX and Typst number them within a chapter: (file, heading line) -> `[3, 2]`.
-pub(super) fn section_numbers(book: &Book, path: &str) -> HashMap<(String, usize), Vec<u32>> {
-    fn walk(book: &Book, file: &str, seen: &mut Vec<String>, out: &mut Vec<(String, usize, i32)>) {
+pub(super) fn section_numbers(book: &Store, path: &str) -> HashMap<(String, usize), Vec<u32>> {
+    fn walk(book: &Store, file: &str, seen: &mut Vec<String>, out: &mut Vec<(String, usize, i32)>) {
         if seen.iter().any(|f| f == file) {
             return;
         }
@@ -313,7 +311,7 @@ pub(super) fn section_numbers(book: &Book, path: &str) -> HashMap<(String, usize
 }
 
 /// Whether `file` or anything it includes has a heading.
-pub(super) fn subtree_has_headings(book: &Book, file: &str, memo: &mut HashMap<String, bool>) -> bool {
+pub(super) fn subtree_has_headings(book: &Store, file: &str, memo: &mut HashMap<String, bool>) -> bool {
     if let Some(&v) = memo.get(file) {
         return v;
     }

@@ -9,10 +9,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{nul_finding, GuidePlan, Status};
-use crate::book::Book;
 use crate::bookkeeping::LineEdit;
 use crate::edit::{self, Insertion};
 use crate::finding::{Code, Finding};
+use crate::store::Store;
 
 /// The new content of every file the plans change: `path -> (old, new)`, in path order.
 /// Every insertion of every given plan is computed against the file as it is now and
@@ -27,7 +27,7 @@ pub struct Changes {
 }
 
 /// Applies the insertions of `plans` (all of them) to the book's files.
-pub fn changes(book: &Book, plans: &[&GuidePlan]) -> Changes {
+pub fn changes(book: &Store, plans: &[&GuidePlan]) -> Changes {
     let mut set = ChangeSet::new(book);
     for plan in plans {
         set.add(plan);
@@ -50,7 +50,7 @@ struct FileEdits {
 /// [`ChangeSet::settle`] to bring the new contents up to date (only files edited since are
 /// applied again), [`ChangeSet::finish`] for the [`Changes`] of every guide added.
 pub struct ChangeSet<'b> {
-    book: &'b Book,
+    book: &'b Store,
     /// Insertions per file.
     inserts: BTreeMap<String, FileEdits>,
     /// README status lines per file, in plan order (the last one that changes the file wins).
@@ -73,7 +73,7 @@ pub struct ChangeSet<'b> {
 
 impl<'b> ChangeSet<'b> {
     /// An empty set of changes to `book`.
-    pub fn new(book: &'b Book) -> Self {
+    pub fn new(book: &'b Store) -> Self {
         ChangeSet {
             book,
             inserts: BTreeMap::new(),

@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
-use crate::book::Book;
 use crate::finding::{Code, Finding, Severity};
 use crate::guide::{Markup, Snippet};
 use crate::plan::{GuidePlan, Status, TargetPlan};
 use crate::render::{snippet_labels, snippet_title};
+use crate::store::Store;
 
 /// A finding: `{code, help, line, message, path, severity}`.
 #[derive(Serialize)]
@@ -598,7 +598,7 @@ pub struct OutlineDoc<'a> {
 /// The files of an outline, each serialized from the book as it is reached.
 pub struct OutlineFiles<'a> {
     /// The book.
-    pub book: &'a Book,
+    pub book: &'a Store,
     /// The files, in order.
     pub files: &'a [String],
     /// Each file's findings, in order.

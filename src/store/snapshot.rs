@@ -1,42 +1,39 @@
 //! Book snapshots: the book model of one commit kept on disk, so that the next run on the
 //! same commit reads a few files instead of reading and parsing thousands.
 //!
-//! Everything a snapshot holds (include graph, bibliography, outlines, heading titles, the
-//! labels each file may define, the Typst function list, resolution's chapter documents and
-//! heading index) is a function of three things: the book's tree in the base commit, the
-//! book's `chapter-integrator.toml`, and this build of the tool. Their hash is the snapshot's
-//! fingerprint; a snapshot is used only when the fingerprint matches, so a new commit, an
-//! edited configuration or a rebuilt tool each start afresh. Rules files are not part of it:
-//! nothing a snapshot holds depends on them.
+//! Everything a snapshot holds (the book's files, include graph and bibliography, and every
+//! kind of derived data a run built: see [`super::cache`]) is a function of three things: the
+//! book's tree in the base commit, the book's `chapter-integrator.toml`, and this build of the
+//! tool. Their hash is the snapshot's fingerprint; a snapshot is used only when the
+//! fingerprint matches, so a new commit, an edited configuration or a rebuilt tool each start
+//! afresh. Rules files are not part of it: a kind that depends on the rules reads them back
+//! with the rules in force ([`super::Derived::decode`]).
 //!
-//! Three parts sit beside the snapshot, with the same fingerprint: `.texts`, the file texts
-//! back to back (the snapshot gives each one's offset, length and checksum; see
-//! [`crate::sources`], which reads them on first use); `.terms`, the term table of a
-//! whole-book check, read only by runs that need it; and `.sections`, the section index of
-//! each file placement searched (its sections and their BM25 documents, without the
-//! rules' weights), each decoded on first use, the part written anew when a run adds one.
+//! Parts sit beside the snapshot, with the same fingerprint: `.texts`, the file texts back
+//! to back (the snapshot gives each one's offset, length and checksum; see
+//! [`crate::sources`], which reads them on first use), and one part for each kind of derived
+//! data kept in a part of its own ([`super::Place::OwnPart`]), named by the kind, read on
+//! the kind's first use and written anew when a run adds to it.
 //!
 //! Snapshots live in the repository's git directory, `.git/chapter-integrator/`, one per
 //! book folder (the next commit's replaces it): never in the work tree, the index or a
 //! branch. A snapshot that cannot be read or written is skipped without a word: it only
 //! saves time. `CHAPTER_INTEGRATOR_NO_SNAPSHOT=1` turns snapshots off.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::bib::Bibliography;
-use crate::book::GitBase;
+use crate::book::{Book, GitBase, Opening};
 use crate::finding::Finding;
-use crate::outline::Outline;
-use crate::relevance::{OwnedTermParts, TermParts};
-pub use crate::sources::Stored;
+use crate::sources::{checksum, Sources, Stored, TextPart};
 
 /// Bumped whenever the snapshot's layout changes (a tool built from other sources starts
 /// afresh anyway: see [`slot`]).
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The environment variable that turns snapshots off when set to anything but `0` or empty.
 pub const OFF_VARIABLE: &str = "CHAPTER_INTEGRATOR_NO_SNAPSHOT";
@@ -55,8 +52,8 @@ pub struct Slot {
 }
 
 impl Slot {
-    /// The slot of a part of the snapshot read only when needed (`terms`: the term table),
-    /// beside the snapshot, with the same fingerprint.
+    /// The slot of a part of the snapshot read only when needed (`texts`, or a kind of
+    /// derived data kept in its own part), beside the snapshot, with the same fingerprint.
     pub fn part(&self, name: &str) -> Slot {
         Slot { path: self.path.with_extension(name), ..self.clone() }
     }
@@ -87,7 +84,8 @@ pub fn slot(git: &GitBase, base: git2::Oid, config: &[u8]) -> Option<Slot> {
     Some(Slot { path: dir.join(format!("book-{:016x}.snapshot", name.finish())), fingerprint, tree: book_tree })
 }
 
-/// The book model a snapshot holds (see [`crate::book::Book`] for each field).
+/// The book model a snapshot holds (see [`crate::book::Book`] for each field), and every
+/// kind of derived data kept in the snapshot itself: kind name -> key -> encoded entry.
 #[derive(Deserialize)]
 pub(crate) struct Snapshot<'a> {
     pub fingerprint: u64,
@@ -105,17 +103,12 @@ pub(crate) struct Snapshot<'a> {
     pub bib: Bibliography,
     /// Whether the bibliography's entries were validated with the BibTeX parser.
     pub bib_validated: bool,
-    /// Each outline encoded on its own, decoded on first use ([`decode_outline`]).
     #[serde(borrow)]
-    pub outlines: Vec<(String, &'a [u8])>,
-    pub heading_titles: Option<crate::book::HeadingTitles>,
-    #[serde(borrow)]
-    pub content: Option<ContentParts<'a>>,
-    pub typst_functions: Option<Vec<String>>,
-    pub label_sites: Option<crate::book::LabelSites>,
-    pub imported: Option<BTreeSet<String>>,
-    pub heading_index: Option<crate::resolve::HeadingIndex>,
+    pub derived: Vec<(String, Entries<'a>)>,
 }
+
+/// Entries of one kind of derived data: key -> encoded entry.
+pub(crate) type Entries<'a> = Vec<(String, &'a [u8])>;
 
 /// [`Snapshot`] borrowed from a book, for writing (the same fields in the same order).
 #[derive(Serialize)]
@@ -133,88 +126,122 @@ pub(crate) struct SnapshotRef<'a> {
     pub children: &'a BTreeMap<String, Vec<(String, usize)>>,
     pub bib: &'a Bibliography,
     pub bib_validated: bool,
-    pub outlines: Vec<(&'a str, OutlineBytes<'a>)>,
-    pub heading_titles: Option<&'a crate::book::HeadingTitles>,
-    pub content: Option<ContentPartsRef<'a>>,
-    pub typst_functions: Option<&'a [String]>,
-    pub label_sites: Option<&'a crate::book::LabelSites>,
-    pub imported: Option<&'a BTreeSet<String>>,
-    pub heading_index: Option<&'a crate::resolve::HeadingIndex>,
+    pub derived: &'a BTreeMap<String, BTreeMap<String, Vec<u8>>>,
 }
 
-/// The chapters' content documents of resolution (see [`crate::book::ContentDocs`]): the
-/// chapters, the terms in local id order, the local ids in the terms' order, and per chapter
-/// `(local id, count)` pairs as little-endian `u32` bytes.
-#[derive(Deserialize)]
-pub(crate) struct ContentParts<'a> {
-    pub chapters: Vec<String>,
-    pub names: Vec<String>,
-    pub by_name: &'a [u8],
-    #[serde(borrow)]
-    pub docs: Vec<&'a [u8]>,
+/// A kind's own part: the fingerprint, then its entries (key -> encoded entry).
+type Part<'a> = (u64, Entries<'a>);
+
+/// The entries of the own part in `part`, copied out, when it carries the part's
+/// fingerprint and reads back whole.
+pub(crate) fn load_part(part: &Slot) -> Option<std::collections::HashMap<String, Box<[u8]>>> {
+    let bytes = load(part)?;
+    let (fingerprint, entries): Part = postcard::from_bytes(&bytes).ok()?;
+    (fingerprint == part.fingerprint).then(|| entries.into_iter().map(|(k, b)| (k, Box::from(b))).collect())
 }
 
-/// [`ContentParts`] for writing.
-#[derive(Serialize)]
-pub(crate) struct ContentPartsRef<'a> {
-    pub chapters: &'a [String],
-    pub names: &'a [String],
-    pub by_name: crate::relevance::U32Bytes<'a>,
-    pub docs: Vec<crate::relevance::U32Bytes<'a>>,
+/// Writes the own part `entries` (key -> encoded entry) to `part`.
+pub(crate) fn store_part(part: &Slot, entries: &BTreeMap<String, Vec<u8>>) {
+    store(part, &(part.fingerprint, entries));
 }
 
-/// An outline as the snapshot keeps it: the bytes of its own encoding (read back as they
-/// were, or made from a parsed outline while writing).
-pub(crate) enum OutlineBytes<'a> {
-    Encoded(&'a [u8]),
-    Parsed(&'a Outline),
-}
-
-impl Serialize for OutlineBytes<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            OutlineBytes::Encoded(bytes) => s.serialize_bytes(bytes),
-            OutlineBytes::Parsed(o) => {
-                let bytes = postcard::to_allocvec(o).map_err(serde::ser::Error::custom)?;
-                s.serialize_bytes(&bytes)
-            }
+/// Removes every part beside `slot`'s snapshot that is not one of `keep` (by name): parts an
+/// older commit wrote, once this commit's first snapshot is written.
+pub(crate) fn remove_other_parts(slot: &Slot, keep: &[&str]) {
+    let (Some(dir), Some(stem)) = (slot.path.parent(), slot.path.file_stem()) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let stem = stem.to_string_lossy();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(ext) = name.strip_prefix(&*stem).and_then(|r| r.strip_prefix('.')) else { continue };
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if regular && ext != "snapshot" && !keep.contains(&ext) {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }
 
-/// The outline `bytes` encode ([`OutlineBytes`]), when they read back whole.
-pub(crate) fn decode_outline(bytes: &[u8]) -> Option<Outline> {
-    postcard::from_bytes(bytes).ok()
+/// The book the snapshot `bytes` (read from `slot`) hold, with `opening`'s configuration,
+/// rules and repository, and the entries of derived data kept in the snapshot itself (kind
+/// name -> key -> encoded entry); its texts are read from the text part on first need. The
+/// opening back when there is no snapshot, it does not decode, its fingerprint is another
+/// configuration's or its text part cannot be opened.
+#[allow(clippy::type_complexity)]
+pub(crate) fn book_from(
+    bytes: Option<&[u8]>,
+    slot: Option<&Slot>,
+    opening: Opening,
+) -> Result<(Book, HashMap<String, HashMap<String, Box<[u8]>>>), Box<Opening>> {
+    let phase = crate::trace::Phase::start("decode snapshot");
+    let snap = bytes.and_then(decode).filter(|s| Some(s.fingerprint) == slot.map(|s| s.fingerprint));
+    phase.done();
+    // The texts stay in the snapshot's text part until asked for.
+    let texts = snap.as_ref().zip(slot).and_then(|(_, slot)| {
+        let texts = open_texts(&slot.part("texts"))?;
+        let repo = opening.git.as_ref()?.repo().path().to_path_buf();
+        Some(TextPart::new(texts, &repo, slot.tree))
+    });
+    let Some((snap, texts)) = snap.zip(texts) else { return Err(Box::new(opening)) };
+    let derived = snap
+        .derived
+        .into_iter()
+        .map(|(kind, entries)| (kind, entries.into_iter().map(|(k, b)| (k, Box::from(b))).collect()))
+        .collect();
+    let Opening { root, config, rules, phrasing, git, .. } = opening;
+    let book = Book {
+        root,
+        config,
+        rules,
+        phrasing,
+        git,
+        sources: Sources::stored(snap.sources, texts),
+        chapters: snap.chapters,
+        roots: snap.roots,
+        reachable: snap.reachable,
+        parents: snap.parents,
+        children: snap.children,
+        bib: snap.bib,
+        bib_validated: snap.bib_validated,
+        findings: snap.findings,
+        symlinks: snap.symlinks,
+        not_text: snap.not_text,
+    };
+    Ok((book, derived))
 }
 
-/// Bytes encoded already, written as they are.
-pub(crate) struct Encoded<'a>(pub &'a [u8]);
-
-impl Serialize for Encoded<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
-    }
+/// Writes `book`'s snapshot to `slot`, with `derived` (kind name -> key -> encoded entry).
+/// A commit's texts are written once, with its first snapshot; later snapshots of the same
+/// commit point into that part.
+pub(crate) fn save_book(slot: &Slot, book: &Book, derived: &BTreeMap<String, BTreeMap<String, Vec<u8>>>) {
+    let index = match book.sources.index() {
+        Some(index) => index,
+        None => {
+            let phase = crate::trace::Phase::start("write snapshot texts");
+            let index = store_texts(&slot.part("texts"), book.sources.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+            phase.done();
+            let Some(index) = index else { return };
+            index
+        }
+    };
+    let phase = crate::trace::Phase::start("write snapshot");
+    let snapshot = SnapshotRef {
+        fingerprint: slot.fingerprint,
+        sources: index,
+        chapters: &book.chapters,
+        symlinks: &book.symlinks,
+        not_text: &book.not_text,
+        findings: &book.findings,
+        roots: &book.roots,
+        reachable: &book.reachable,
+        parents: &book.parents,
+        children: &book.children,
+        bib: &book.bib,
+        bib_validated: book.bib_validated,
+        derived,
+    };
+    store(slot, &snapshot);
+    phase.done();
 }
-
-/// The section index part: the fingerprint, then each resolved file's section index (see
-/// `place`), encoded on its own, by path.
-pub(crate) type SectionsPart<'a> = (u64, Vec<(String, &'a [u8])>);
-
-/// [`SectionsPart`] for writing.
-pub(crate) type SectionsPartRef<'a> = (u64, Vec<(&'a str, Encoded<'a>)>);
-
-/// The section index part `bytes` hold, when they read back whole.
-pub(crate) fn decode_sections(bytes: &[u8]) -> Option<SectionsPart<'_>> {
-    postcard::from_bytes(bytes).ok()
-}
-
-/// The term table part: the fingerprint, then the table.
-pub(crate) fn decode_terms(bytes: &[u8]) -> Option<(u64, OwnedTermParts<'_>)> {
-    postcard::from_bytes(bytes).ok()
-}
-
-/// The term table part for writing.
-pub(crate) type TermsPartRef<'a> = (u64, TermParts<'a>);
 
 /// The bytes of the snapshot in `slot`, when there is one with its fingerprint (see
 /// [`decode`]).
@@ -239,24 +266,6 @@ pub(crate) fn load(slot: &Slot) -> Option<Vec<u8>> {
     let sum = u64::from_le_bytes(bytes[at..].try_into().ok()?);
     bytes.truncate(at);
     (checksum(&bytes) == sum).then_some(bytes)
-}
-
-/// A 64-bit checksum of `bytes` (FxHash over 8-byte words: each step is a bijection of the
-/// state for a fixed word, so one changed word always changes the sum).
-pub(crate) fn checksum(bytes: &[u8]) -> u64 {
-    let mut h = rustc_hash::FxHasher::default();
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        h.write_u64(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
-    }
-    h.write(words.remainder());
-    h.write_usize(bytes.len());
-    h.finish()
-}
-
-/// Removes the file of `slot`, when there is one (failures ignored, as for [`store`]).
-pub(crate) fn remove(slot: &Slot) {
-    let _ = std::fs::remove_file(&slot.path);
 }
 
 /// The snapshot `bytes` hold, when they read back whole.
