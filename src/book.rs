@@ -56,14 +56,8 @@ pub struct Book {
     pub sources: Sources,
     /// The chapter files among `sources` (see [`Book::chapter_files`]), listed once.
     pub(crate) chapters: Vec<String>,
-    /// Root documents.
-    pub roots: Vec<String>,
-    /// Chapter files reachable from a root through includes.
-    pub reachable: BTreeSet<String>,
-    /// Child file -> (including file, 1-based line of the include), in path order.
-    pub parents: BTreeMap<String, Vec<(String, usize)>>,
-    /// Parent file -> resolved children in include order, with the include line.
-    pub children: BTreeMap<String, Vec<(String, usize)>>,
+    /// The root documents and their includes.
+    pub includes: IncludeGraph,
     /// The book's bibliography.
     pub bib: Bibliography,
     /// Whether the bibliography's entries were validated with the BibTeX parser.
@@ -75,6 +69,19 @@ pub struct Book {
     pub symlinks: BTreeMap<String, String>,
     /// Chapter and .bib files left out because they are not UTF-8 text.
     pub not_text: BTreeSet<String>,
+}
+
+/// The include graph: the root documents, the files they reach, and each include.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct IncludeGraph {
+    /// Root documents.
+    pub roots: Vec<String>,
+    /// Chapter files reachable from a root through includes.
+    pub reachable: BTreeSet<String>,
+    /// Child file -> (including file, 1-based line of the include), in path order.
+    pub parents: BTreeMap<String, Vec<(String, usize)>>,
+    /// Parent file -> resolved children in include order, with the include line.
+    pub children: BTreeMap<String, Vec<(String, usize)>>,
 }
 
 /// What opening a book reads before its files: the root, the configuration (with the bytes
@@ -143,10 +150,7 @@ impl Book {
             git,
             sources: Sources::from_texts(files.sources),
             chapters,
-            roots: Vec::new(),
-            reachable: BTreeSet::new(),
-            parents: BTreeMap::new(),
-            children: BTreeMap::new(),
+            includes: IncludeGraph::default(),
             bib: Bibliography::default(),
             bib_validated: false,
             findings,

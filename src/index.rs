@@ -45,10 +45,10 @@ impl Store {
     /// The files whose problems are the book's: those reachable from a root, or every
     /// chapter file when no root is known.
     pub fn document_files(&self) -> Vec<String> {
-        if self.reachable.is_empty() {
+        if self.includes.reachable.is_empty() {
             self.chapter_files().cloned().collect()
         } else {
-            self.reachable.iter().cloned().collect()
+            self.includes.reachable.iter().cloned().collect()
         }
     }
 }
@@ -131,15 +131,15 @@ fn longer_key(book: &Store, key: &str) -> Option<String> {
 /// markup, that no root includes: content written but never built (a figure ported and
 /// never included). A legacy edition in another markup or folder is not reported.
 fn unreachable_files(book: &Store) -> Vec<Finding> {
-    if book.roots.is_empty() {
+    if book.includes.roots.is_empty() {
         return Vec::new();
     }
     // Files a document imports (`#import "shared/environments.typ": *`) are used too.
     let imported = book.imported();
     book.chapter_files()
-        .filter(|p| !book.reachable.contains(*p) && !imported.contains(*p))
+        .filter(|p| !book.includes.reachable.contains(*p) && !imported.contains(*p))
         .filter(|p| {
-            book.roots.iter().any(|r| {
+            book.includes.roots.iter().any(|r| {
                 let dir = crate::text::parent_dir(r);
                 Markup::from_path(r) == Markup::from_path(p) && (dir.is_empty() || p.starts_with(&format!("{dir}/")))
             })
@@ -161,10 +161,10 @@ fn undefined_reference(path: &str, name: &str, line: usize) -> Finding {
 /// `label-duplicate` findings: within each root's document (the root and what it
 /// includes), every definition of a label after its first.
 fn duplicate_labels(book: &Store) -> Vec<Finding> {
-    let documents: Vec<Vec<String>> = if book.roots.is_empty() {
+    let documents: Vec<Vec<String>> = if book.includes.roots.is_empty() {
         vec![book.chapter_files().cloned().collect()]
     } else {
-        book.roots.iter().map(|r| book.closure(r)).collect()
+        book.includes.roots.iter().map(|r| book.closure(r)).collect()
     };
     let mut out = Vec::new();
     for files in documents {

@@ -265,13 +265,13 @@ pub fn outline_json(book: &Store, files: &[String], findings: &[Finding]) -> Str
     json_text(&json::OutlineDoc {
         files: json::OutlineFiles { book, files, by_file },
         findings: json::FindingJson::all(rest),
-        roots: &book.roots,
+        roots: &book.includes.roots,
         schema: SCHEMA,
         summary: json::OutlineSummary {
             bibliography_entries: book.bib.len(),
             chapter_files: book.chapter_files().count(),
             labels: book.labels().len(),
-            reachable_files: book.reachable.len(),
+            reachable_files: book.includes.reachable.len(),
         },
     })
 }
@@ -279,9 +279,13 @@ pub fn outline_json(book: &Store, files: &[String], findings: &[Finding]) -> Str
 /// The `outline` as text: each file with its headings (indented by level, with labels),
 /// a count line, and the findings.
 pub fn outline_text(book: &Store, files: &[String], findings: &[Finding], style: Style) -> String {
-    let mut text = format!("roots: {}\n", book.roots.join(", "));
+    let mut text = format!("roots: {}\n", book.includes.roots.join(", "));
     for f in files {
-        let reach = if book.reachable.contains(f) || f.ends_with(".bib") { "" } else { " (not reachable from a root)" };
+        let reach = if book.includes.reachable.contains(f) || f.ends_with(".bib") {
+            ""
+        } else {
+            " (not reachable from a root)"
+        };
         let _ = writeln!(text, "{}{}", style.bold(f), style.dim(reach));
         if f.ends_with(".bib") {
             let _ = writeln!(text, "    {} entries", crate::bib::entries_in(f, &book.sources[f]).len());
@@ -311,7 +315,7 @@ pub fn outline_text(book: &Store, files: &[String], findings: &[Finding], style:
         text,
         "{} chapter file(s), {} reachable from a root; {} label(s); {} bibliography entries; {} finding(s)",
         book.chapter_files().count(),
-        book.reachable.len(),
+        book.includes.reachable.len(),
         book.labels().len(),
         book.bib.len(),
         findings.len()

@@ -146,7 +146,11 @@ impl<'b> Resolver<'b> {
             .chapter_files()
             .filter(|p| {
                 is_chapter_name(p)
-                    || book.roots.iter().any(|r| book.children.get(r).is_some_and(|c| c.iter().any(|(c, _)| c == *p)))
+                    || book
+                        .includes
+                        .roots
+                        .iter()
+                        .any(|r| book.includes.children.get(r).is_some_and(|c| c.iter().any(|(c, _)| c == *p)))
             })
             .cloned()
             .collect();
@@ -521,7 +525,7 @@ impl<'b> Resolver<'b> {
     /// For a file that no root reaches (a legacy edition), the reachable chapter with the
     /// same slug, when there is one: the book has moved on to that edition.
     fn live_edition(&self, path: &str) -> Option<ResolvedTarget> {
-        let reachable = |p: &str| self.book.reachable.is_empty() || self.book.reachable.contains(p);
+        let reachable = |p: &str| self.book.includes.reachable.is_empty() || self.book.includes.reachable.contains(p);
         if reachable(path) {
             return None;
         }
@@ -717,7 +721,7 @@ fn round3(x: f64) -> f64 {
 /// How much a chapter counts by whether a root reaches it: 1, or `unreachable`
 /// (rules/scoring.toml) for a file no root reaches (with no root at all, every file counts).
 fn reach_of(book: &Store, unreachable: f64, path: &str) -> f64 {
-    if book.reachable.is_empty() || book.reachable.contains(path) {
+    if book.includes.reachable.is_empty() || book.includes.reachable.contains(path) {
         1.0
     } else {
         unreachable
@@ -730,8 +734,8 @@ fn reach_of(book: &Store, unreachable: f64, path: &str) -> f64 {
 fn left_behind(book: &Store, name: &str, path: &str) -> bool {
     Markup::from_path(name) == Some(Markup::Typst)
         && Markup::from_path(path) != Some(Markup::Typst)
-        && !book.reachable.is_empty()
-        && !book.reachable.contains(path)
+        && !book.includes.reachable.is_empty()
+        && !book.includes.reachable.contains(path)
 }
 
 #[cfg(test)]

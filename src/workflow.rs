@@ -279,7 +279,7 @@ pub fn config_template(book: &Store) -> String {
          # Folder whose guide.toml, environments.toml, scoring.toml and phrasing.toml override\n\
          # the built-in rules. Default: \"rules\".\n\
          # dir = \"rules\"\n",
-        quote(&book.roots),
+        quote(&book.includes.roots),
         quote(&bibs),
         quote(&literature),
         book.config.branch.prefix,

@@ -23,13 +23,13 @@ fn target(file: &str, title: &str) -> Target {
 fn includes_roots_and_heading_context() {
     let (_d, root) = common::git_book();
     let book = Store::open(&root, "HEAD").unwrap();
-    assert_eq!(book.roots, vec!["main.tex", "typst/book.typ"]);
+    assert_eq!(book.includes.roots, vec!["main.tex", "typst/book.typ"]);
     assert_eq!(
-        book.children["chapters/ch02-treatments.tex"],
+        book.includes.children["chapters/ch02-treatments.tex"],
         vec![("chapters/ch02/sec-nmda-antagonists.tex".to_string(), 42)]
     );
-    assert!(book.reachable.contains("typst/ch03-mechanisms/sec-01-neuroinflammation.typ"));
-    assert!(book.reachable.contains("chapters/ch02/sec-nmda-antagonists.tex"));
+    assert!(book.includes.reachable.contains("typst/ch03-mechanisms/sec-01-neuroinflammation.typ"));
+    assert!(book.includes.reachable.contains("chapters/ch02/sec-nmda-antagonists.tex"));
     // The headings open at the include line; the sub-file's own `\subsection` replaces the
     // last one when headings are composed (see the plan JSON test).
     assert_eq!(
@@ -79,8 +79,8 @@ fn roots_are_discovered_without_config() {
     let (_d, root) = common::copy_book();
     std::fs::remove_file(root.join("chapter-integrator.toml")).unwrap();
     let book = Store::open(&root, "HEAD").unwrap();
-    assert_eq!(book.roots, vec!["main.tex", "typst/book.typ"]);
-    assert!(book.reachable.contains("typst/ch04-symptom-management.typ"));
+    assert_eq!(book.includes.roots, vec!["main.tex", "typst/book.typ"]);
+    assert!(book.includes.reachable.contains("typst/ch04-symptom-management.typ"));
 }
 
 #[test]
@@ -259,7 +259,7 @@ fn a_typst_hint_never_resolves_to_a_latex_file_the_book_has_left() {
     common::write(&root, "legacy/ch07-sleep-care.tex", "\\chapter{Sleep Care}\nSleep hygiene and melatonin.\n");
     let (_d, root) = common::commit_all((d, root));
     let book = Store::open(&root, "HEAD").unwrap();
-    assert!(!book.reachable.contains("legacy/ch07-sleep-care.tex"));
+    assert!(!book.includes.reachable.contains("legacy/ch07-sleep-care.tex"));
     let mut r = Resolver::new(&book);
     // A LaTeX hint still finds the file where it moved.
     match r.resolve(&target("chapters/ch07-sleep-care.tex", ""), "") {

@@ -8,7 +8,7 @@ use common::write;
 
 fn headings(book: &Store) -> Vec<String> {
     let mut out = Vec::new();
-    for root in &book.roots {
+    for root in &book.includes.roots {
         for f in book.closure(root) {
             out.extend(book.outline(&f).unwrap().headings.iter().map(|h| h.title.clone()));
         }
@@ -45,7 +45,7 @@ fn typst_includes_are_relative_to_the_including_file_or_the_root() {
     write(r, "appendix/a.typ", "= Appendix <app>\n");
     write(r, "chapters/appendix/a.typ", "= WRONG: rooted path resolved against the including file\n");
     let book = Store::open(r, "HEAD").unwrap();
-    assert_eq!(book.roots, vec!["main.typ"]);
+    assert_eq!(book.includes.roots, vec!["main.typ"]);
     assert_eq!(headings(&book), vec!["Chapter one", "Section one point one", "Appendix"]);
-    assert!(!book.reachable.contains("sections/s1.typ"));
+    assert!(!book.includes.reachable.contains("sections/s1.typ"));
 }

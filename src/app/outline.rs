@@ -39,7 +39,7 @@ pub(super) fn run(book: &Store, s: &Settings, cwd: &Path, out: &mut dyn Write, s
 fn every_file(book: &Store) -> Vec<String> {
     let mut order = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for root in &book.roots {
+    for root in &book.includes.roots {
         for f in book.closure(root) {
             if seen.insert(f.clone()) {
                 order.push(f);

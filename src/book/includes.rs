@@ -18,8 +18,8 @@ use crate::text::{join_rel, parent_dir, LineIndex};
 impl Book {
     /// The including file and include line of `path`; a reachable parent is preferred.
     pub fn parent_of(&self, path: &str) -> Option<(String, usize)> {
-        let ps = self.parents.get(path)?;
-        ps.iter().find(|(p, _)| self.reachable.contains(p)).or_else(|| ps.first()).cloned()
+        let ps = self.includes.parents.get(path)?;
+        ps.iter().find(|(p, _)| self.includes.reachable.contains(p)).or_else(|| ps.first()).cloned()
     }
 
     /// `path` and every file it includes, transitively, in document order.
@@ -35,7 +35,7 @@ impl Book {
             return;
         }
         out.push(path.to_string());
-        for (child, _) in self.children.get(path).into_iter().flatten() {
+        for (child, _) in self.includes.children.get(path).into_iter().flatten() {
             self.closure_into(child, out, seen);
         }
     }
@@ -54,10 +54,10 @@ impl Book {
         };
         if rooted {
             bases.push(String::new());
-            bases.extend(self.roots.iter().map(|r| parent_dir(r).to_string()));
+            bases.extend(self.includes.roots.iter().map(|r| parent_dir(r).to_string()));
         } else if markup == Markup::Latex {
             // TeX resolves against its working directory: the root document's folder.
-            bases.extend(self.roots.iter().filter(|r| r.ends_with(".tex")).map(|r| parent_dir(r).to_string()));
+            bases.extend(self.includes.roots.iter().filter(|r| r.ends_with(".tex")).map(|r| parent_dir(r).to_string()));
             bases.push(String::new());
             bases.push(parent_dir(from).to_string());
         } else {
@@ -115,7 +115,8 @@ impl Book {
                 _ => {}
             }
         }
-        self.roots = if self.config.book.roots.is_empty() { latex_roots } else { self.config.book.roots.clone() };
+        self.includes.roots =
+            if self.config.book.roots.is_empty() { latex_roots } else { self.config.book.roots.clone() };
         let configured = !self.config.book.roots.is_empty();
         for root in &self.config.book.roots {
             if !self.sources.contains_key(root) {
@@ -151,28 +152,29 @@ impl Book {
             }
         }
         for (from, child, line) in edges {
-            self.parents.entry(child.clone()).or_default().push((from.clone(), line));
-            self.children.entry(from).or_default().push((child, line));
+            self.includes.parents.entry(child.clone()).or_default().push((from.clone(), line));
+            self.includes.children.entry(from).or_default().push((child, line));
         }
         if !configured {
             for path in &files {
-                let is_typst_root =
-                    path.ends_with(".typ") && self.children.contains_key(path) && !self.parents.contains_key(path);
+                let is_typst_root = path.ends_with(".typ")
+                    && self.includes.children.contains_key(path)
+                    && !self.includes.parents.contains_key(path);
                 if is_typst_root {
-                    self.roots.push(path.clone());
+                    self.includes.roots.push(path.clone());
                 }
             }
         }
-        let mut stack: Vec<String> = self.roots.clone();
+        let mut stack: Vec<String> = self.includes.roots.clone();
         while let Some(p) = stack.pop() {
-            if self.reachable.insert(p.clone()) {
-                stack.extend(self.children.get(&p).into_iter().flatten().map(|(c, _)| c.clone()));
+            if self.includes.reachable.insert(p.clone()) {
+                stack.extend(self.includes.children.get(&p).into_iter().flatten().map(|(c, _)| c.clone()));
             }
         }
         // A missing include in a file no root reaches (a legacy edition) is not the book's
         // problem; with no root at all, every file counts.
-        if !self.reachable.is_empty() {
-            let reachable = &self.reachable;
+        if !self.includes.reachable.is_empty() {
+            let reachable = &self.includes.reachable;
             self.findings.retain(|f| {
                 !matches!(f.code, Code::IncludeMissing | Code::IncludeOutsideBook)
                     || f.line.is_none()

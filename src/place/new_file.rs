@@ -46,7 +46,7 @@ pub fn new_file_site(
     let start = o.headings.iter().rev().find(|h| h.line <= candidate.after_line).map_or(0, |h| h.line);
     let end = o.headings.iter().find(|h| h.line > candidate.after_line).map_or(usize::MAX, |h| h.line);
     let mut groups: std::collections::BTreeMap<String, Vec<Sibling>> = Default::default();
-    for (child, line) in book.children.get(parent).into_iter().flatten() {
+    for (child, line) in book.includes.children.get(parent).into_iter().flatten() {
         if *line < start || *line >= end {
             continue;
         }

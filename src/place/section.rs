@@ -172,7 +172,7 @@ pub(super) fn sections_of(book: &Store, path: &str) -> Vec<Section> {
             }
         }
         let context = book.context_of(&file);
-        let children: Vec<(String, usize)> = book.children.get(&file).cloned().unwrap_or_default();
+        let children: Vec<(String, usize)> = book.includes.children.get(&file).cloned().unwrap_or_default();
         // Includes that bring in headings end a section's own text; the others extend it.
         let breaking: Vec<usize> = children
             .iter()
@@ -283,7 +283,7 @@ pub(super) fn section_numbers(book: &Store, path: &str) -> HashMap<(String, usiz
         let Some(o) = book.outline(file) else { return };
         let mut items: Vec<(usize, Option<&str>, i32)> =
             o.headings.iter().filter(|h| h.numbered).map(|h| (h.line, None, h.level)).collect();
-        let children = book.children.get(file).cloned().unwrap_or_default();
+        let children = book.includes.children.get(file).cloned().unwrap_or_default();
         items.extend(children.iter().map(|(c, l)| (*l, Some(c.as_str()), 0)));
         items.sort_by_key(|i| i.0);
         for (line, child, level) in items {
@@ -317,7 +317,8 @@ pub(super) fn subtree_has_headings(book: &Store, file: &str, memo: &mut HashMap<
     }
     memo.insert(file.to_string(), false);
     let own = book.outline(file).is_some_and(|o| !o.headings.is_empty());
-    let children: Vec<String> = book.children.get(file).into_iter().flatten().map(|(c, _)| c.clone()).collect();
+    let children: Vec<String> =
+        book.includes.children.get(file).into_iter().flatten().map(|(c, _)| c.clone()).collect();
     let v = own || children.iter().any(|c| subtree_has_headings(book, c, memo));
     memo.insert(file.to_string(), v);
     v

@@ -660,7 +660,7 @@ impl Serialize for OutlineFiles<'_> {
                     .map(|(name, line)| NamedJson { line: *line, name })
                     .collect(),
                 path: f,
-                reachable: book.reachable.contains(f),
+                reachable: book.includes.reachable.contains(f),
                 references: uses.references.iter().map(|(name, line)| NamedJson { line: *line, name }).collect(),
             };
             seq.serialize_element(&file)?;

@@ -269,6 +269,7 @@ impl Store {
         let imported = self.derived("", || {
             let import = Regex::new(r#"#import\s+"([^"]+\.typ)""#).expect("valid pattern");
             let found = self
+                .includes
                 .reachable
                 .iter()
                 .filter_map(|p| Some((p, self.sources.get(p)?)))

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::bib::Bibliography;
-use crate::book::{Book, GitBase, Opening};
+use crate::book::{Book, GitBase, IncludeGraph, Opening};
 use crate::finding::Finding;
 use crate::sources::{checksum, Sources, Stored, TextPart};
 
@@ -96,10 +96,7 @@ pub(crate) struct Snapshot<'a> {
     pub not_text: BTreeSet<String>,
     #[serde(with = "crate::finding::records")]
     pub findings: Vec<Finding>,
-    pub roots: Vec<String>,
-    pub reachable: BTreeSet<String>,
-    pub parents: BTreeMap<String, Vec<(String, usize)>>,
-    pub children: BTreeMap<String, Vec<(String, usize)>>,
+    pub includes: IncludeGraph,
     pub bib: Bibliography,
     /// Whether the bibliography's entries were validated with the BibTeX parser.
     pub bib_validated: bool,
@@ -120,10 +117,7 @@ pub(crate) struct SnapshotRef<'a> {
     pub not_text: &'a BTreeSet<String>,
     #[serde(with = "crate::finding::records")]
     pub findings: &'a [Finding],
-    pub roots: &'a [String],
-    pub reachable: &'a BTreeSet<String>,
-    pub parents: &'a BTreeMap<String, Vec<(String, usize)>>,
-    pub children: &'a BTreeMap<String, Vec<(String, usize)>>,
+    pub includes: &'a IncludeGraph,
     pub bib: &'a Bibliography,
     pub bib_validated: bool,
     pub derived: &'a BTreeMap<String, BTreeMap<String, Vec<u8>>>,
@@ -196,10 +190,7 @@ pub(crate) fn book_from(
         git,
         sources: Sources::stored(snap.sources, texts),
         chapters: snap.chapters,
-        roots: snap.roots,
-        reachable: snap.reachable,
-        parents: snap.parents,
-        children: snap.children,
+        includes: snap.includes,
         bib: snap.bib,
         bib_validated: snap.bib_validated,
         findings: snap.findings,
@@ -231,10 +222,7 @@ pub(crate) fn save_book(slot: &Slot, book: &Book, derived: &BTreeMap<String, BTr
         symlinks: &book.symlinks,
         not_text: &book.not_text,
         findings: &book.findings,
-        roots: &book.roots,
-        reachable: &book.reachable,
-        parents: &book.parents,
-        children: &book.children,
+        includes: &book.includes,
         bib: &book.bib,
         bib_validated: book.bib_validated,
         derived,
