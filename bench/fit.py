@@ -191,7 +191,14 @@ def calibration(events, w, half, at=0.8):
             firsts[key] = (s, firsts.get(key, (s, False))[1] or c['section'])
     high = [right for s, right in firsts.values() if s >= at]
     n = len(high)
-    return {'at_least': at, 'first_candidates': n, 'right': round(sum(high) / n, 3) if n else None}
+    bins = {}
+    for s, right in firsts.values():
+        b = f'{min(int(s * 10), 9) / 10:.1f}'
+        n_b, r_b = bins.get(b, (0, 0))
+        bins[b] = (n_b + 1, r_b + right)
+    return {'at_least': at, 'first_candidates': n, 'right': round(sum(high) / n, 3) if n else None,
+            'by_score': {b: {'first_candidates': n_b, 'right': round(r_b / n_b, 3)}
+                         for b, (n_b, r_b) in sorted(bins.items())}}
 
 
 # ---------------------------------------------------------------------------- fitting
@@ -376,6 +383,9 @@ def main(argv=None):
                     help="today's weights (a scoring.toml)")
     ap.add_argument('--method', choices=['pairwise', 'coordinate'], default='pairwise')
     ap.add_argument('--l2', type=float, default=1.0, help='L2 penalty of the pairwise fit')
+    ap.add_argument('--start', choices=['today', 'even'], default='today',
+                    help="coordinate ascent's start: today's weights (set by hand looking at every dev "
+                         "event, so its cross-validation is optimistic) or every weight equal to the unit")
     ap.add_argument('--write-rules', help='write the weights fitted on all events into this scoring.toml')
     ap.add_argument('--date', default=datetime.date.today().isoformat(), help='for the comment --write-rules adds')
     a = ap.parse_args(argv)
@@ -390,7 +400,8 @@ def main(argv=None):
     events = data['events']
     start = read_weights(a.rules)
     half = read_weights(a.rules, ['score_half']).get('score_half', 2.0)
-    fitted = fit(events, start, a.method, a.l2)
+    begin = start if a.start == 'today' else {r: start[UNIT] if r != UNIT else v for r, v in start.items()}
+    fitted = fit(events, begin, a.method, a.l2)
     out = {
         'events': len(events),
         'guides': len({ev['guide'] for ev in events}),
@@ -400,10 +411,12 @@ def main(argv=None):
                   'calibration': calibration(events, start, half)},
         'fitted_on_all': {'weights': fitted, 'offline': score(events, fitted),
                           'calibration': calibration(events, fitted, half)},
-        'cross_validated': cross_validate(events, start, a.method, a.l2),
+        'cross_validated': cross_validate(events, begin, a.method, a.l2),
     }
     if a.method == 'pairwise':
         out['l2'] = a.l2
+    else:
+        out['start'] = a.start
     print(json.dumps(out, indent=1))
     if a.write_rules:
         write_weights(a.write_rules, fitted, a.method, a.date)

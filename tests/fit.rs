@@ -34,7 +34,22 @@ fn coordinate_ascent_fits_on_all_and_cross_validates_leaving_one_guide_out() {
     assert_eq!(v["cross_validated"]["section@1"], 0.4);
     assert_eq!(v["cross_validated"]["landed@1"], 0.2);
     // The pinned sentence scores as an anchor (8 / (8 + 2) = 0.8), and is right.
-    assert_eq!(v["today"]["calibration"], serde_json::json!({"at_least": 0.8, "first_candidates": 1, "right": 1.0}));
+    let cal = &v["today"]["calibration"];
+    assert_eq!((&cal["at_least"], &cal["first_candidates"], &cal["right"]), (&0.8.into(), &1.into(), &1.0.into()));
+}
+
+#[test]
+fn coordinate_ascent_from_even_weights_starts_every_weight_at_the_units() {
+    let v = fit(&["--method", "coordinate", "--start", "even"]);
+    assert_eq!(v["start"], "even");
+    let w = &v["fitted_on_all"]["weights"];
+    // From 2.0 each: citing doubles, the heading must outweigh relevance and citing (4.0).
+    assert_eq!((w["hint"].as_f64(), w["cites_keys"].as_f64()), (Some(4.0), Some(2.0)));
+    assert_eq!(v["fitted_on_all"]["offline"]["section@1"], 0.8);
+    // Held out, guide c's heading (E4) is lost to weights fitted without it (hint 2.0).
+    assert_eq!(v["cross_validated"]["section@1"], 0.2);
+    // Today's scores by tenths: three relevance-led first candidates at 0.5-0.6, all wrong.
+    assert_eq!(v["today"]["calibration"]["by_score"]["0.5"], serde_json::json!({"first_candidates": 3, "right": 0.0}));
 }
 
 #[test]
