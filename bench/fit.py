@@ -70,16 +70,20 @@ def load_harness(eval_py, binp, work):
 def select_targets(targets, ev):
     """The targets the harness scores an event against: those defining one of its labels,
     else the one with its snippet's title, else those in its file, else all (eval.py's
-    order of tests, so that offline numbers are the harness's)."""
+    order of tests, so that offline numbers are the harness's), with how: `label`, `title`,
+    `file` or `all`."""
     norm = HARNESS['norm']
     labels = set(ev.get('snippet_labels') or []) | set(ev.get('labels') or [])
     sel = [t for t in targets if labels & set(((t.get('snippet') or {}).get('labels')) or [])]
-    if not sel and ev.get('snippet_title'):
+    if sel:
+        return sel, 'label'
+    if ev.get('snippet_title'):
         sel = [t for t in targets if norm((t.get('snippet') or {}).get('title')) == norm(ev['snippet_title'])]
-    if not sel:
-        sel = [t for t in targets if ((t.get('resolved') or {}).get('path')) == ev['file']
-               or any(c.get('path') == ev['file'] for c in (t.get('candidates') or [])[:3])]
-    return sel or targets
+        if sel:
+            return sel, 'title'
+    sel = [t for t in targets if ((t.get('resolved') or {}).get('path')) == ev['file']
+           or any(c.get('path') == ev['file'] for c in (t.get('candidates') or [])[:3])]
+    return (sel, 'file') if sel else (targets, 'all')
 
 
 def candidate_row(c, ev):
@@ -117,9 +121,9 @@ def collect(binp, work, eval_py):
         plan = json.loads(p.stdout) if p.returncode in (0, 1) else {'guides': []}
         targets = [t for g in plan.get('guides', []) for t in g.get('targets', [])]
         for ev in evs:
-            sel = select_targets(targets, ev) if targets else []
+            sel, matched = select_targets(targets, ev) if targets else ([], 'all')
             events.append({
-                'case': case, 'event': ev['event'], 'guide': ev['guide'],
+                'case': case, 'event': ev['event'], 'guide': ev['guide'], 'matched': matched,
                 'targets': [{
                     'target': targets.index(t),
                     'filled': bool(t.get('insertion') or t.get('new_file')),
@@ -171,15 +175,17 @@ def confidence(raw, half):
     return round(raw / (raw + half), 3) if raw > 0 else 0.0
 
 
-def calibration(events, w, half, at=0.8):
+def calibration(events, w, half, at=0.8, matched=None):
     """Of the targets matched to events whose first candidate scores `at` or more under
     weights `w`, how many there are and the share whose first candidate is in the section
     of an event matched to it (a target the harness matches to several events, as when it
-    matches none by label or title, is right when it places one of them). A pinned
-    candidate (an in-place edit's sentence) scores at least an anchor's score, as the plan
-    gives it."""
+    matches none by label or title, is right when it places one of them); with `matched`
+    (`label`, `title`), only the events matched to their targets so. A pinned candidate (an
+    in-place edit's sentence) scores at least an anchor's score, as the plan gives it."""
     firsts = {}
     for ev in events:
+        if matched and ev.get('matched') not in matched:
+            continue
         for t in ev['targets']:
             top = first_of(t['candidates'], w)
             if not top:
@@ -408,9 +414,12 @@ def main(argv=None):
         'method': a.method,
         'today': {'weights': start, 'offline': score(events, start),
                   'end_to_end': data.get('today_end_to_end'),
-                  'calibration': calibration(events, start, half)},
+                  'calibration': calibration(events, start, half),
+                  'calibration_by_label_or_title': calibration(events, start, half, matched=('label', 'title'))},
         'fitted_on_all': {'weights': fitted, 'offline': score(events, fitted),
-                          'calibration': calibration(events, fitted, half)},
+                          'calibration': calibration(events, fitted, half),
+                          'calibration_by_label_or_title': calibration(events, fitted, half,
+                                                                       matched=('label', 'title'))},
         'cross_validated': cross_validate(events, begin, a.method, a.l2),
     }
     if a.method == 'pairwise':
