@@ -83,6 +83,10 @@ enum Command {
         /// Guides or literature folders
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// List every candidate, not only the best few; with --format json, each with its
+        /// raw score and signals (name, rule, value, weight, contribution)
+        #[arg(long)]
+        explain: bool,
     },
     /// Print the unified diff of every file that would change; writes nothing
     Diff {
@@ -172,8 +176,11 @@ pub enum Format {
 /// What to do, with its own options.
 #[derive(Debug, Clone)]
 pub enum Action {
-    /// `plan`.
-    Plan,
+    /// `plan`; `explain`: every candidate, with its signals in JSON.
+    Plan {
+        /// `--explain`.
+        explain: bool,
+    },
     /// `diff`, optionally into a patch file.
     Diff {
         /// Patch file to write instead of printing.
@@ -271,7 +278,7 @@ impl Cli {
             }
         };
         let (action, paths) = match self.command {
-            Command::Plan { paths } => (Action::Plan, paths),
+            Command::Plan { paths, explain } => (Action::Plan { explain }, paths),
             Command::Diff { paths, output } => (Action::Diff { output }, paths),
             Command::Apply { paths, branch, force, summary, accept_low_confidence } => {
                 (Action::Apply { branch, force, summary, accept_low_confidence }, paths)

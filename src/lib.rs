@@ -121,11 +121,11 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         return Err(Error::Usage(format!("--book {}: not a directory (give the book's root folder)", root.display())));
     }
     // `plan` and `diff` report no book-wide findings, so they skip validating every entry.
-    let validate = !matches!(s.action, Action::Plan | Action::Diff { .. });
+    let validate = !matches!(s.action, Action::Plan { .. } | Action::Diff { .. });
     // A run over every guide lists them while the book opens: the walk over the work tree
     // waits on the file system, opening on git and the parsers.
     let every_guide =
-        matches!(s.action, Action::Check { changed_since: None, .. } | Action::Plan | Action::Diff { .. })
+        matches!(s.action, Action::Check { changed_since: None, .. } | Action::Plan { .. } | Action::Diff { .. })
             && s.paths.is_empty();
     let (book, found) = std::thread::scope(|scope| {
         let found = every_guide.then(|| {
@@ -138,7 +138,11 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         let found = found.map(|f| f.join().unwrap_or_else(|_| Err(Error::Usage("listing the guides failed".into()))));
         (book, found)
     });
-    let book = book?;
+    let mut book = book?;
+    if matches!(s.action, Action::Plan { explain: true }) {
+        // Every candidate: a ranking is studied (and its weights fitted) on all of them.
+        book.rules_mut().scoring.place.top = usize::MAX;
+    }
     let status = app::run_on(&book, s, &cwd, found.transpose()?, out, err)?;
     // What this run parsed serves the next run on the same commit; an `apply` or
     // `diff --output` that refused to write because of errors writes no snapshot either.

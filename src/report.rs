@@ -61,6 +61,12 @@ pub fn plans_json(plans: &[GuidePlan]) -> String {
     json_text(&json::PlanDoc { guides: json::GuideJson::all(plans), schema: SCHEMA })
 }
 
+/// The `plan --format json --explain` document: [`plans_json`] with each candidate's `raw`
+/// score and `signals[]` under the weights `w` ([`json::GuideJson::explained`]).
+pub fn plans_json_explained(plans: &[GuidePlan], w: &crate::rules::PlaceWeights) -> String {
+    json_text(&json::PlanDoc { guides: json::GuideJson::explained(plans, w), schema: SCHEMA })
+}
+
 /// A plan as text for people.
 pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
     let mut out = String::new();

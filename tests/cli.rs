@@ -45,6 +45,38 @@ fn plan_json_has_the_fixed_shape() {
 }
 
 #[test]
+fn plan_explain_lists_every_candidate_with_its_signals_weights_and_contributions() {
+    let (_d, book) = git_book();
+    let out = tool(&book).args(["plan", "--format", "json", "--explain", KETAMINE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &v["guides"][0]["targets"];
+    // Every section of the chapter and its included files, not the best five.
+    assert_eq!(t[0]["candidates"].as_array().unwrap().len(), 8);
+    let c = &t[1]["candidates"][0];
+    assert_eq!(c["path"], "typst/ch03-mechanisms/sec-01-neuroinflammation.typ");
+    assert_eq!(c["after_line"], 25);
+    assert_eq!(c["raw"], 9.9);
+    assert_eq!(c["score"], 0.832);
+    assert_eq!(
+        c["signals"],
+        serde_json::json!([
+            {"contribution": 4.0, "name": "hint_title", "rule": "hint", "value": 1.0, "weight": 4.0},
+            {"contribution": 3.5, "name": "hint_parent", "rule": "hint_parent", "value": 1.0, "weight": 3.5},
+            {"contribution": 2.0, "name": "relevance", "rule": "relevance", "value": 1.0, "weight": 2.0},
+            {"contribution": 0.4, "name": "same_environment", "rule": "same_environment", "value": 1.0, "weight": 0.4}
+        ])
+    );
+    assert_eq!(c["reasons"].as_array().unwrap().len(), 4);
+    // Without --explain: the best five, no raw score and no signals.
+    let out = tool(&book).args(["plan", "--format", "json", KETAMINE]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &v["guides"][0]["targets"][0]["candidates"];
+    assert_eq!(c.as_array().unwrap().len(), 5);
+    assert!(c[0].get("signals").is_none() && c[0].get("raw").is_none(), "{c}");
+}
+
+#[test]
 fn diff_snapshot_applies_with_git() {
     let (_d, book) = git_book();
     let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();

@@ -376,3 +376,31 @@ fn a_section_the_guide_adds_joins_the_section_whose_subsections_are_most_relevan
     let c = place::rank_with(&book, GUT, &named, &[], context, 5, priors);
     assert_eq!(top(&c).1, "Diversity");
 }
+
+#[test]
+fn a_candidates_score_is_the_sum_of_its_weighed_signals() {
+    let (_d, book) = fixture();
+    let w = &book.rules.scoring.place;
+    let shift = place::LineShift { by: -100, anchors: 2 };
+    let forms = [
+        (target(&["After line 6 (\"rest is extended and activity is rebuilt\")"]), None),
+        (target(&["\\section{Crash Recovery} (line ~12)"]), None),
+        (target(&["after line 119"]), Some(shift)),
+        (target(&["Crash Recovery → Limitations"]), None),
+        (target(&["after \\label{sec:thresholds}"]), None),
+    ];
+    for (t, shift) in forms {
+        let keys = ["Park2019".to_string()];
+        let priors = place::Priors { shift, ..Default::default() };
+        let c = place::rank_with(&book, CHAPTER, &t, &keys, "crash recovery rest timelines", 50, priors);
+        assert!(!c.is_empty());
+        for x in &c {
+            assert_eq!(place::confidence(x.raw(w), w.score_half), x.score, "{:?}: {x:?}", t.section_hints);
+        }
+    }
+    // A found anchor keeps its section's signals, relevance among them: they count in its score.
+    let c = rank(&book, &target(&["After line 6 (\"rest is extended and activity is rebuilt\")"]), &[], "rest");
+    let names: Vec<&str> = c[0].signals.iter().map(|s| s.name()).collect();
+    assert_eq!(names[0], "anchor");
+    assert!(names.contains(&"relevance"), "{names:?}");
+}

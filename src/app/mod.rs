@@ -90,7 +90,7 @@ pub(crate) fn run_on(
         format!("texts in memory: {files} of {} files, {:.1} MB", book.sources.len(), bytes as f64 / 1e6)
     });
     match &s.action {
-        Action::Plan => plan::run(book, &planned, out, ui),
+        Action::Plan { explain } => plan::run(book, &planned, *explain, out, ui),
         Action::Diff { output } => diff::run(book, &planned, output.as_deref(), out, err, ui),
         Action::Check { diff, .. } => check::run(book, &planned, &health, *diff, out, err, ui),
         Action::Status => status::run(book, &planned, s.format, out),

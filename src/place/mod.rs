@@ -29,7 +29,7 @@ pub use hint::{title_similarity, Hint};
 pub use new_file::{new_file_site, NewFile};
 pub use section::{heading_path_at, SectionIndex};
 use section::{line_nearness, section_index, Section, LINE_HALF};
-pub use signal::Signal;
+pub use signal::{Signal, Weighed};
 
 /// One ranked insertion point.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -54,6 +54,15 @@ impl Candidate {
     /// The reasons a reviewer reads: each signal in words, in order.
     pub fn reasons(&self) -> Vec<String> {
         self.signals.iter().map(ToString::to_string).collect()
+    }
+
+    /// The raw weighted sum of the signals under the weights `w` (the sum of each
+    /// [`Signal::weighed`] contribution, rounded to three decimals as ranking rounds it):
+    /// [`confidence`] of it is [`Candidate::score`], except for a quoted sentence found
+    /// for an in-place edit, which is placed first whatever its score.
+    pub fn raw(&self, w: &crate::rules::PlaceWeights) -> f64 {
+        let sum: f64 = self.signals.iter().filter_map(|s| s.weighed(w)).map(|x| x.contribution()).sum();
+        (sum * 1000.0).round() / 1000.0
     }
 }
 
@@ -474,8 +483,8 @@ impl<'a> Ranking<'a> {
     }
 }
 
-/// A found anchor outranks every section; the section holding it adds its own signals
-/// (not its relevance: the anchor is the evidence of where in it the text goes).
+/// A found anchor outranks every section; the section holding it adds its own signals,
+/// its relevance among them.
 fn add_anchors<'a>(out: &mut Vec<Ranked<'a>>, anchors: &'a [Candidate]) {
     for a in anchors {
         let mut ranked = Ranked {
@@ -490,8 +499,9 @@ fn add_anchors<'a>(out: &mut Vec<Ranked<'a>>, anchors: &'a [Candidate]) {
         };
         if let Some(c) = out.iter().find(|c| c.path == a.path && c.heading_path == a.heading_path.as_slice()) {
             ranked.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
-            ranked.signals.extend(c.signals.iter().filter(|s| !matches!(s, Signal::Relevance { .. })).cloned());
+            ranked.signals.extend(c.signals.iter().cloned());
             ranked.cites_keys = c.cites_keys.clone();
+            ranked.relevance = c.relevance;
         }
         out.retain(|c| !(c.path == a.path && c.after_line == a.after_line));
         out.push(ranked);

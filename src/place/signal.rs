@@ -55,7 +55,80 @@ pub enum Signal {
     ClosestFile { path: String, confidence: f64 },
 }
 
+/// A signal's share of a candidate's score: the `[place]` weight of `rules/scoring.toml`
+/// it takes (`rule`), that weight, and the signal's value in `[0, 1]` it multiplies. A
+/// candidate's raw score is the sum of its signals' [`Weighed::contribution`]s
+/// ([`super::confidence`] turns it into the score in `[0, 1]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weighed {
+    /// The `[place]` key of `rules/scoring.toml`: `hint`, `hint_parent`, `subject`,
+    /// `line_prior`, `line_shifted`, `relevance`, `cites_keys`, `same_environment`,
+    /// `anchor_text` or `follows`.
+    pub rule: &'static str,
+    /// The signal's value: a similarity, nearness or relevance in `[0, 1]`, 1 for a signal
+    /// that holds or not (a label, a found anchor, a cited key).
+    pub value: f64,
+    /// The weight of `rule` in force.
+    pub weight: f64,
+}
+
+impl Weighed {
+    /// `weight * value`: what the signal adds to the candidate's raw score.
+    pub fn contribution(&self) -> f64 {
+        self.weight * self.value
+    }
+}
+
 impl Signal {
+    /// The signal's kind in snake case (`hint_title`, `relevance`, `anchor`, ...), as
+    /// `plan --format json --explain` prints it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Signal::HintLabel { .. } => "hint_label",
+            Signal::HintNumber { .. } => "hint_number",
+            Signal::HintTitle { .. } => "hint_title",
+            Signal::HintPath { .. } => "hint_path",
+            Signal::Subject { .. } => "subject",
+            Signal::Line { .. } => "line",
+            Signal::HintParent { .. } => "hint_parent",
+            Signal::Relevance { .. } => "relevance",
+            Signal::CitesKeys(_) => "cites_keys",
+            Signal::SameEnvironment(_) => "same_environment",
+            Signal::AfterSubsections { .. } => "after_subsections",
+            Signal::FollowsEarlierTarget { .. } => "follows_earlier_target",
+            Signal::JoinsSection { .. } => "joins_section",
+            Signal::EnvironmentEnd { .. } => "environment_end",
+            Signal::Anchor { .. } => "anchor",
+            Signal::Sentence { .. } => "sentence",
+            Signal::ClosestFile { .. } => "closest_file",
+        }
+    }
+
+    /// What the signal adds to its candidate's score under the weights `w`, or `None` for
+    /// a signal that says where the text goes but adds nothing ([`Signal::AfterSubsections`],
+    /// [`Signal::ClosestFile`]) and for a quoted sentence found for an in-place edit
+    /// ([`Signal::Sentence`]), which is placed first whatever the weights. A line number
+    /// takes `line_shifted` when the guide's anchors measured a shift, else `line_prior`; a
+    /// section joined by a new one takes `relevance` for its subtree's share.
+    pub fn weighed(&self, w: &crate::rules::PlaceWeights) -> Option<Weighed> {
+        let (rule, weight, value) = match self {
+            Signal::HintLabel { .. } | Signal::HintNumber { .. } => ("hint", w.hint, 1.0),
+            Signal::HintTitle { similarity, .. } | Signal::HintPath { similarity, .. } => ("hint", w.hint, *similarity),
+            Signal::Subject { similarity, .. } => ("subject", w.subject, *similarity),
+            Signal::Line { shift: Some(_), nearness, .. } => ("line_shifted", w.line_shifted, *nearness),
+            Signal::Line { shift: None, nearness, .. } => ("line_prior", w.line_prior, *nearness),
+            Signal::HintParent { similarity, .. } => ("hint_parent", w.hint_parent, *similarity),
+            Signal::Relevance { relevance, .. } => ("relevance", w.relevance, *relevance),
+            Signal::JoinsSection { share, .. } => ("relevance", w.relevance, *share),
+            Signal::CitesKeys(_) => ("cites_keys", w.cites_keys, 1.0),
+            Signal::SameEnvironment(_) => ("same_environment", w.same_environment, 1.0),
+            Signal::FollowsEarlierTarget { .. } => ("follows", w.follows, 1.0),
+            Signal::EnvironmentEnd { .. } | Signal::Anchor { .. } => ("anchor_text", w.anchor_text, 1.0),
+            Signal::AfterSubsections { .. } | Signal::Sentence { .. } | Signal::ClosestFile { .. } => return None,
+        };
+        Some(Weighed { rule, value, weight })
+    }
+
     /// Whether this signal is the paragraph anchor `anchor` (not a paragraph topic).
     pub fn is_anchor_text(&self, wanted: &str) -> bool {
         matches!(self, Signal::Anchor { anchor, mentions: false, .. } if anchor == wanted)

@@ -79,7 +79,8 @@ impl SnippetJson<'_> {
     }
 }
 
-/// A ranked insertion point: `{after_line, heading_path, path, reasons, score}`.
+/// A ranked insertion point: `{after_line, heading_path, path, reasons, score}`, with
+/// `raw` and `signals` when explained (`plan --explain`).
 #[derive(Serialize)]
 pub struct CandidateJson<'a> {
     /// Line after which the text goes.
@@ -88,10 +89,58 @@ pub struct CandidateJson<'a> {
     pub heading_path: &'a [String],
     /// The file.
     pub path: &'a str,
+    /// The raw weighted sum of the signals ([`crate::place::Candidate::raw`]); explained only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<f64>,
     /// Why, in words.
     pub reasons: Vec<String>,
     /// Score in `[0, 1]`.
     pub score: f64,
+    /// Each signal with its weight and contribution, in the order of `reasons`; explained only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signals: Option<Vec<SignalJson>>,
+}
+
+/// One signal of a candidate as `plan --explain` prints it: `{contribution, name, rule,
+/// value, weight}`. `rule` is the `[place]` key of `rules/scoring.toml` whose weight it takes,
+/// `null` (with `value`, `weight` and `contribution` null too) for a signal that adds nothing
+/// to the score ([`crate::place::Signal::weighed`]).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct SignalJson {
+    /// `weight * value`, rounded to four decimals.
+    pub contribution: Option<f64>,
+    /// The signal's kind ([`crate::place::Signal::name`]).
+    pub name: &'static str,
+    /// The `rules/scoring.toml` `[place]` key of its weight.
+    pub rule: Option<&'static str>,
+    /// The signal's value in `[0, 1]`, rounded to four decimals.
+    pub value: Option<f64>,
+    /// The weight in force.
+    pub weight: Option<f64>,
+}
+
+/// `x` rounded to four decimals: enough to re-rank offline, no float noise in the output.
+fn four(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+impl SignalJson {
+    /// The objects of `c`'s signals under the weights `w`.
+    pub fn all(c: &crate::place::Candidate, w: &crate::rules::PlaceWeights) -> Vec<SignalJson> {
+        c.signals
+            .iter()
+            .map(|s| {
+                let x = s.weighed(w);
+                SignalJson {
+                    contribution: x.map(|x| four(x.contribution())),
+                    name: s.name(),
+                    rule: x.map(|x| x.rule),
+                    value: x.map(|x| four(x.value)),
+                    weight: x.map(|x| x.weight),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The file a target resolved to: `{confidence, method, path}`.
@@ -172,8 +221,10 @@ impl<'a> TargetJson<'a> {
                     after_line: c.after_line,
                     heading_path: &c.heading_path,
                     path: &c.path,
+                    raw: None,
                     reasons: c.reasons(),
                     score: c.score,
+                    signals: None,
                 })
                 .collect(),
             environment: tg.environment.as_deref(),
@@ -237,6 +288,24 @@ impl<'a> GuideJson<'a> {
     /// The objects of `plans`, in their order.
     pub fn all(plans: &'a [GuidePlan]) -> Vec<Self> {
         plans.iter().map(GuideJson::of).collect()
+    }
+
+    /// [`GuideJson::all`] with every candidate's raw score and signals under the weights
+    /// `w` (`plan --explain`).
+    pub fn explained(plans: &'a [GuidePlan], w: &crate::rules::PlaceWeights) -> Vec<Self> {
+        plans
+            .iter()
+            .map(|p| {
+                let mut g = GuideJson::of(p);
+                for (tj, t) in g.targets.iter_mut().zip(&p.targets) {
+                    for (cj, c) in tj.candidates.iter_mut().zip(&t.candidates) {
+                        cj.raw = Some(c.raw(w));
+                        cj.signals = Some(SignalJson::all(c, w));
+                    }
+                }
+                g
+            })
+            .collect()
     }
 }
 

@@ -99,6 +99,12 @@ impl Store {
         Ok(Store { book, cache, snapshot: slot.map(|s| (s, None)) })
     }
 
+    /// The rules in force, to change before the run asks for derived data (a kind that
+    /// depends on the rules, like section indexes, reads them when it is built or read back).
+    pub fn rules_mut(&mut self) -> &mut crate::rules::Rules {
+        &mut self.book.rules
+    }
+
     /// The entry of kind `T` for `key` (a book path, or `""` for a whole-book value): kept
     /// already, read back from the snapshot, or `build()` now (once: other threads asking
     /// for it meanwhile wait for it).
