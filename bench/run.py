@@ -9,8 +9,10 @@ on 2x and 4x copies of the chapter trees, for growth. Prints Markdown tables.
 Each tool measure is taken twice: "first run", with the book snapshot removed before every
 run (what a new commit or a fresh CI checkout costs, writing the snapshot included), and
 "again", with the snapshot of the commit in place (every later run on the same commit).
+A third, "after a one-file commit", runs on a new commit that changed one chapter file, the
+previous commit's snapshot in place (what CI pays for a typical push).
 """
-import argparse, os, shutil, statistics, subprocess, sys, tempfile
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--bin', required=True)
@@ -18,6 +20,8 @@ ap.add_argument('--corpus', default=os.path.join(os.path.dirname(__file__), '..'
 ap.add_argument('--work', default=os.path.join(tempfile.gettempdir(), 'chapter-integrator-bench'))
 ap.add_argument('--runs', type=int, default=5)
 ap.add_argument('--guide', default='Literature/2day-CPET/Keller_2024_MetabolicResponses')
+ap.add_argument('--changed', default='src/main/typst/mecfs/part3-treatment/ch22-mechanism-treatment-map/sec-01-mechanism-overview/sec-01-mechanism-overview.typ',
+                help='the chapter file the one-file commits change')
 a = ap.parse_args()
 
 CHAPTER_TREES = ['src', 'contents']
@@ -62,6 +66,30 @@ def measure(cmd, cwd, fresh=False):
     return statistics.median(walls), max(rss)
 
 
+def measure_after_commit(cmd, cwd):
+    """Median wall seconds and max peak RSS (MB) of `cmd` run on a new commit that appends a
+    comment line to the `--changed` chapter file, the previous commit's snapshot written by an
+    unmeasured run first; a new commit (so a new tree) for every run."""
+    env = dict(os.environ, GIT_AUTHOR_NAME='bench', GIT_AUTHOR_EMAIL='bench@example.invalid',
+               GIT_COMMITTER_NAME='bench', GIT_COMMITTER_EMAIL='bench@example.invalid')
+    changed = os.path.join(cwd, a.changed)
+    if not os.path.isfile(changed):
+        sys.exit(f'--changed {a.changed}: no such file in the book')
+    walls, rss = [], []
+    for k in range(a.runs):
+        subprocess.run(cmd, cwd=cwd, capture_output=True)
+        with open(changed, 'a') as f:
+            f.write(f'// bench edit {k} {time.time_ns()}\n')
+        subprocess.run(['git', 'commit', '-q', '-am', f'bench edit {k}'], cwd=cwd, env=env, check=True)
+        p = subprocess.run(['/usr/bin/time', '-f', '%e %M'] + cmd, cwd=cwd, capture_output=True, text=True)
+        if p.returncode not in (0, 1):
+            sys.exit(f'failed ({p.returncode}): {" ".join(cmd)}\n{p.stderr[-2000:]}')
+        wall, kb = p.stderr.strip().splitlines()[-1].split()
+        walls.append(float(wall))
+        rss.append(int(kb) / 1024)
+    return statistics.median(walls), max(rss)
+
+
 def rg_cmd(book):
     trees = [t for t in os.listdir(book) if t.split('-copy')[0] in CHAPTER_TREES]
     return ['rg', '--no-messages', '-c', '-e', r'\\(cite|citep|citet|label|ref|cref)\{', '-e', r'@[A-Za-z][A-Za-z0-9_:-]*',
@@ -93,6 +121,17 @@ print('|---|---:|---:|---:|---:|---:|')
 for name, first, again, rss in rows:
     print(f'| {name} | {first:.3f} | {again:.3f} | {rss:.0f} | {first / rg1[0]:.1f} | {again / rg1[0]:.1f} |')
 print(f'| rg scan (I/O floor) | {rg1[0]:.3f} | | {rg1[1]:.0f} | 1.0 | |')
+
+# On a copy of its own: the commits it makes stay out of the other measures' book.
+bc = os.path.join(a.work, 'book1x-commits')
+if not os.path.isdir(os.path.join(bc, '.git')):
+    shutil.copytree(b1, bc, symlinks=True)
+print(f'\n## After a one-file commit ({a.runs} runs each, median wall time; `{a.changed}` changed)\n')
+print('| measure | wall s | peak RSS MB | × rg |')
+print('|---|---:|---:|---:|')
+for name, cmd in [('check, every guide', tool(bc, 'check')), ('book model (outline)', tool(bc, 'outline', '--format', 'json'))]:
+    wall, peak = measure_after_commit(cmd, bc)
+    print(f'| {name} | {wall:.3f} | {peak:.0f} | {wall / rg1[0]:.1f} |')
 
 growth = {}
 for factor in (1, 2, 4):

@@ -132,6 +132,16 @@ impl Sources {
         self.texts.is_empty()
     }
 
+    /// What identifies the content of `path` without reading it when the snapshot gives it:
+    /// its text's [`checksum`] and length in bytes. `None` when the book has no such file.
+    pub fn content_id(&self, path: &str) -> Option<(u64, u64)> {
+        let t = self.texts.get(path)?;
+        match (t.read.get(), t.stored) {
+            (None, Some(at)) => Some((at.sum, at.len)),
+            _ => self.get(path).map(|text| (checksum(text.as_bytes()), text.len() as u64)),
+        }
+    }
+
     /// How many texts are in memory, and their bytes (for `CHAPTER_INTEGRATOR_TIMINGS`).
     pub fn read_so_far(&self) -> (usize, usize) {
         let read: Vec<usize> = self.texts.values().filter_map(|t| t.read.get()?.as_ref().map(String::len)).collect();

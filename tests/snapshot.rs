@@ -53,9 +53,9 @@ fn a_second_run_reads_the_snapshot_and_says_the_same() {
         assert_eq!(first, reference, "{args:?}");
         assert_eq!(second, reference, "{args:?}");
     }
-    // One snapshot per book, its texts and the section indexes placement built beside it (a
-    // check of a few guides builds no term table).
-    assert_eq!(extensions(&book), ["sections", "snapshot", "texts"]);
+    // One snapshot per book, its texts, the outlines kept across commits and the section
+    // indexes placement built beside it (a check of a few guides builds no term table).
+    assert_eq!(extensions(&book), ["across-outline", "sections", "snapshot", "texts"]);
 }
 
 fn extensions(book: &Path) -> Vec<String> {
@@ -68,19 +68,19 @@ fn a_whole_book_check_keeps_its_term_table_beside_the_snapshot() {
     let args = ["check", "--format", "json"];
     let reference = fresh(&book, &args);
     assert_eq!(run(&book, &args).0, reference);
-    assert_eq!(extensions(&book), ["sections", "snapshot", "terms", "texts"]);
+    assert_eq!(extensions(&book), ["across-outline", "sections", "snapshot", "terms", "texts"]);
     // The next check reads the section indexes; with them, it needs no term table.
     let out = tool(&book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
     assert!(stderr(&out).contains("timing: read snapshot sections"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("timing: read snapshot terms"), "{}", stderr(&out));
     assert_eq!(stdout(&out), reference);
     // A new commit's first snapshot takes the old commit's term table and section indexes
-    // away.
+    // away; the outlines kept across commits stay.
     std::fs::write(book.join("notes.txt"), "new\n").unwrap();
     git(&book, &["add", "notes.txt"]);
     git(&book, &["commit", "-q", "-m", "notes"]);
     run(&book, &["outline", "--format", "json"]);
-    assert_eq!(extensions(&book), ["snapshot", "texts"]);
+    assert_eq!(extensions(&book), ["across-outline", "snapshot", "texts"]);
 }
 
 #[test]
@@ -124,7 +124,11 @@ fn a_new_commit_is_read_afresh() {
     assert_ne!(after, before);
     assert_eq!(after, fresh(&book, &args));
     assert!(after.contains("Glutamate Modulators"), "{after}");
-    assert_eq!(extensions(&book), ["sections", "snapshot", "texts"], "the new commit's snapshot replaces the old one");
+    assert_eq!(
+        extensions(&book),
+        ["across-outline", "sections", "snapshot", "texts"],
+        "the new commit's snapshot replaces the old one"
+    );
     again_from_snapshot(&book, &args, &after);
 }
 
@@ -211,7 +215,7 @@ fn a_refused_apply_or_diff_output_writes_no_snapshot() {
     // A diff printed with its errors is what was asked for: that run keeps its snapshot.
     let out = tool(&book).args(["diff", KETAMINE]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_eq!(extensions(&book), ["sections", "snapshot", "texts"]);
+    assert_eq!(extensions(&book), ["across-outline", "sections", "snapshot", "texts"]);
 }
 
 #[test]
@@ -238,5 +242,35 @@ fn a_temporary_file_a_killed_run_left_is_removed_by_the_next_run() {
     std::fs::write(&live, b"partial").unwrap();
     // The next run has nothing to write (the snapshot is current) and still removes it.
     again_from_snapshot(&book, &args, &expected);
-    assert_eq!(snapshots(&book), [live, part(&book, "sections"), part(&book, "snapshot"), part(&book, "texts")]);
+    let parts = ["across-outline", "sections", "snapshot", "texts"].map(|p| part(&book, p));
+    assert_eq!(snapshots(&book), [vec![live], parts.to_vec()].concat());
+}
+
+/// How many entries of the kind `kind` a run built (its `timing: built <kind> N` line), 0 when
+/// it built none.
+fn built(stderr: &str, kind: &str) -> usize {
+    let line = stderr.lines().find_map(|l| l.strip_prefix(&format!("timing: built {kind} ")));
+    line.map_or(0, |n| n.trim().parse().unwrap())
+}
+
+#[test]
+fn a_commit_changing_one_file_parses_only_that_file_again() {
+    let (_d, book) = git_book();
+    let args = ["outline", "--format", "json"];
+    let first = tool(&book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
+    let chapters = built(&stderr(&first), "outline");
+    assert!(chapters > 5, "the first run parses every chapter file: {}", stderr(&first));
+    let text = std::fs::read_to_string(book.join(NMDA)).unwrap();
+    std::fs::write(book.join(NMDA), text.replace("NMDA Receptor Antagonists", "Glutamate Modulators")).unwrap();
+    git(&book, &["commit", "-q", "-am", "rename the NMDA section"]);
+    let out = tool(&book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
+    assert!(!stderr(&out).contains("timing: book from snapshot"), "a new commit is read afresh");
+    assert_eq!(built(&stderr(&out), "outline"), 1, "{}", stderr(&out));
+    assert_eq!(stdout(&out), fresh(&book, &args));
+    assert!(stdout(&out).contains("Glutamate Modulators"));
+    // Back to the first text: its outline is parsed again (the part keeps this commit's).
+    git(&book, &["revert", "--no-edit", "HEAD"]);
+    let out = tool(&book).env("CHAPTER_INTEGRATOR_TIMINGS", "1").args(args).output().unwrap();
+    assert_eq!(built(&stderr(&out), "outline"), 1, "{}", stderr(&out));
+    assert_eq!(stdout(&out), stdout(&first));
 }

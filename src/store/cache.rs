@@ -25,6 +25,12 @@ pub enum Place {
     /// the first use of the kind: for data only some runs need (the whole book's term table)
     /// or that grows run by run (section indexes).
     OwnPart,
+    /// In a part kept across commits (see [`super::snapshot::Slot::across`]), each entry under
+    /// the content of the book file it is derived from (its markup, text checksum and
+    /// length), so a commit that changes a few files derives only theirs again. Only for a
+    /// kind whose entry for a path is a function of that file's extension and text alone
+    /// (outlines).
+    AcrossCommits,
 }
 
 /// One kind of data derived from the book's texts, kept once built: in memory for the run,
@@ -90,8 +96,8 @@ pub(crate) struct Cache {
     read_part: Option<PartReader>,
 }
 
-/// Reads the own part of a kind, by its name: `None` when there is none to read.
-pub(crate) type PartReader = Box<dyn Fn(&str) -> Option<Stored> + Send + Sync>;
+/// Reads the part of a kind, by its name and place: `None` when there is none to read.
+pub(crate) type PartReader = Box<dyn Fn(&str, Place) -> Option<Stored> + Send + Sync>;
 
 impl Cache {
     /// A cache holding `stored`, the snapshot's entries by kind name (empty for a book read
@@ -109,8 +115,13 @@ impl Cache {
             let stored = match T::PLACE {
                 Place::Snapshot => self.stored.get(T::NAME).and_then(|s| s.get(key)).and_then(|b| T::decode(b, book)),
                 Place::OwnPart => {
-                    let part = self.part(T::NAME);
+                    let part = self.part::<T>();
                     part.get().and_then(Option::as_ref).and_then(|s| s.get(key)).and_then(|b| T::decode(b, book))
+                }
+                Place::AcrossCommits => {
+                    let part = self.part::<T>();
+                    let bytes = content_key(book, key).and_then(|k| part.get()?.as_ref()?.get(&k));
+                    bytes.and_then(|b| T::decode(b, book))
                 }
             };
             match stored {
@@ -132,8 +143,13 @@ impl Cache {
     }
 
     /// True when the entry of kind `T` for `key` is in memory or stored.
-    pub(crate) fn has<T: Derived>(&self, key: &str) -> bool {
-        let stored = self.stored.get(T::NAME).is_some_and(|s| s.contains_key(key));
+    pub(crate) fn has<T: Derived>(&self, book: &Book, key: &str) -> bool {
+        let stored = match T::PLACE {
+            Place::Snapshot => self.stored.get(T::NAME).is_some_and(|s| s.contains_key(key)),
+            Place::OwnPart => self.part::<T>().get().and_then(Option::as_ref).is_some_and(|s| s.contains_key(key)),
+            Place::AcrossCommits => content_key(book, key)
+                .is_some_and(|k| self.part::<T>().get().and_then(Option::as_ref).is_some_and(|s| s.contains_key(&k))),
+        };
         stored || super::lock(&self.live).get(T::NAME).and_then(|k| k.get(key)).is_some_and(|(c, _)| c.get().is_some())
     }
 
@@ -149,12 +165,12 @@ impl Cache {
 
     /// True when kind `T`'s own part holds any entry (the part is read).
     pub(crate) fn has_stored_part<T: Derived>(&self) -> bool {
-        self.part(T::NAME).get().and_then(Option::as_ref).is_some_and(|s| !s.is_empty())
+        self.part::<T>().get().and_then(Option::as_ref).is_some_and(|s| !s.is_empty())
     }
 
     /// The snapshot's entries of each kind kept in the snapshot itself, by kind and key:
     /// those read from the snapshot as they were, with those this run built. Own parts come
-    /// from [`Cache::own_parts`].
+    /// from [`Cache::parts_to_write`].
     pub(crate) fn snapshot_entries(&self) -> BTreeMap<String, BTreeMap<String, Vec<u8>>> {
         let mut all: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
         for (kind, entries) in &self.stored {
@@ -169,31 +185,46 @@ impl Cache {
         all
     }
 
-    /// Each own part this run built entries for, whole: its entries read from disk with those
-    /// this run built, by key.
-    pub(crate) fn own_parts(&self) -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
+    /// Each own part (`place` [`Place::OwnPart`]) or part kept across commits
+    /// ([`Place::AcrossCommits`]) this run built entries for, whole: its entries read from
+    /// disk with those this run built, by key. A part kept across commits keeps only the
+    /// entries of `book`'s files as they are now (so it does not grow commit by commit).
+    pub(crate) fn parts_to_write(
+        &self,
+        book: &Book,
+        place: Place,
+    ) -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
         let mut out = BTreeMap::new();
-        for (kind, (place, built)) in self.encoded_built() {
-            if place != Place::OwnPart {
+        let current: Option<std::collections::HashSet<String>> =
+            (place == Place::AcrossCommits).then(|| book.sources.keys().filter_map(|p| content_key(book, p)).collect());
+        for (kind, (kind_place, built)) in self.encoded_built() {
+            if kind_place != place {
                 continue;
             }
-            let read = self.part(kind);
+            let read = self.part_of(kind, place);
             let mut entries: BTreeMap<String, Vec<u8>> = read
                 .get()
                 .and_then(Option::as_ref)
-                .map(|s| s.iter().map(|(k, b)| (k.clone(), b.to_vec())).collect())
+                .map(|s| {
+                    let now = |k: &String| current.as_ref().is_none_or(|c| c.contains(k));
+                    s.iter().filter(|(k, _)| now(k)).map(|(k, b)| (k.clone(), b.to_vec())).collect()
+                })
                 .unwrap_or_default();
-            entries.extend(built);
+            match place {
+                Place::AcrossCommits => {
+                    entries.extend(built.into_iter().filter_map(|(path, b)| Some((content_key(book, &path)?, b))))
+                }
+                _ => entries.extend(built),
+            }
             out.insert(kind, entries);
         }
         out
     }
 
-    /// Whether this run built an entry that encodes (one the snapshot lacks): of a kind kept
-    /// in the snapshot itself (`own_part` false) or in its own part.
-    pub(crate) fn built_any(&self, own_part: bool) -> bool {
-        let wanted = if own_part { Place::OwnPart } else { Place::Snapshot };
-        self.encoded_built().values().any(|(place, entries)| *place == wanted && !entries.is_empty())
+    /// Whether this run built an entry that encodes (one the snapshot lacks) of a kind kept
+    /// at `place`.
+    pub(crate) fn built_any(&self, place: Place) -> bool {
+        self.encoded_built().values().any(|(p, entries)| *p == place && !entries.is_empty())
     }
 
     /// The entries built this run, encoded, by kind; kinds with none that encodes are left
@@ -217,6 +248,11 @@ impl Cache {
             }
         }
         out
+    }
+
+    /// How many entries of each kind this run built, by kind name.
+    pub(crate) fn built_counts(&self) -> BTreeMap<&'static str, usize> {
+        super::lock(&self.built).iter().map(|(kind, (_, entries))| (*kind, entries.len())).collect()
     }
 
     /// Remembers `value`, the entry of kind `T` for `key` built this run, for the snapshot.
@@ -253,12 +289,26 @@ impl Cache {
         cell
     }
 
-    /// Kind `name`'s own part, read on first use.
-    fn part(&self, name: &'static str) -> Arc<OnceLock<Option<Stored>>> {
+    /// The part of kind `T`, read on first use.
+    fn part<T: Derived>(&self) -> Arc<OnceLock<Option<Stored>>> {
+        self.part_of(T::NAME, T::PLACE)
+    }
+
+    /// The part of the kind named `name`, kept at `place`, read on first use.
+    fn part_of(&self, name: &'static str, place: Place) -> Arc<OnceLock<Option<Stored>>> {
         let cell = super::lock(&self.parts).entry(name).or_default().clone();
-        cell.get_or_init(|| self.read_part.as_ref().and_then(|read| read(name)));
+        cell.get_or_init(|| self.read_part.as_ref().and_then(|read| read(name, place)));
         cell
     }
+}
+
+/// The key of the entry for book file `path` in a part kept across commits: its extension
+/// (which decides its markup), its text's checksum and its length, e.g. `typ:0123…:4711`.
+/// `None` when the book has no such file.
+fn content_key(book: &Book, path: &str) -> Option<String> {
+    let (sum, len) = book.sources.content_id(path)?;
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    Some(format!("{ext}:{sum:016x}:{len}"))
 }
 
 /// The entry as its kind's type (every entry of a kind's name is of that kind's type).

@@ -49,6 +49,9 @@ fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
 
 impl Derived for Outline {
     const NAME: &'static str = "outline";
+    // An outline is a function of its file's markup and text: a new commit reparses only
+    // the files it changed.
+    const PLACE: Place = Place::AcrossCommits;
     fn encode(&self) -> Option<Vec<u8>> {
         encode(self)
     }

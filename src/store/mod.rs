@@ -74,9 +74,12 @@ impl Store {
         phase.done();
         let read_part = |slot: &snapshot::Slot| -> cache::PartReader {
             let slot = slot.clone();
-            Box::new(move |name| {
+            Box::new(move |name, place| {
                 let phase = crate::trace::Phase::start(format!("read snapshot {name}"));
-                let part = snapshot::load_part(&slot.part(name));
+                let part = match place {
+                    Place::AcrossCommits => snapshot::load_part(&slot.across(name)),
+                    _ => snapshot::load_part(&slot.part(name)),
+                };
                 phase.done();
                 part
             })
@@ -135,7 +138,7 @@ impl Store {
 
     /// True when the entry of kind `T` for `key` is kept (in memory or in the snapshot).
     pub fn has_derived<T: Derived>(&self, key: &str) -> bool {
-        self.cache.has::<T>(key)
+        self.cache.has::<T>(&self.book, key)
     }
 
     /// Keeps `value`, built elsewhere (on every core, say), as the entry of kind `T` for
@@ -156,18 +159,26 @@ impl Store {
     /// older commit's parts away.
     pub fn save_snapshot(&self) {
         let Some((slot, held)) = &self.snapshot else { return };
+        for (kind, n) in self.cache.built_counts() {
+            crate::trace::note(|| format!("built {kind} {n}"));
+        }
         if held.is_none() {
             snapshot::remove_other_parts(slot, &[]);
         }
-        for (kind, entries) in self.cache.own_parts() {
-            let phase = crate::trace::Phase::start(format!("write snapshot {kind}"));
-            snapshot::store_part(&slot.part(kind), &entries);
-            phase.done();
+        for place in [Place::OwnPart, Place::AcrossCommits] {
+            for (kind, entries) in self.cache.parts_to_write(&self.book, place) {
+                let phase = crate::trace::Phase::start(format!("write snapshot {kind}"));
+                let part = if place == Place::OwnPart { slot.part(kind) } else { slot.across(kind) };
+                snapshot::store_part(&part, &entries);
+                phase.done();
+            }
         }
         let news = match held {
             None => true,
             Some(validated) => {
-                self.cache.built_any(false) || (self.book.bib_validated && !validated) || self.book.sources.damaged()
+                self.cache.built_any(Place::Snapshot)
+                    || (self.book.bib_validated && !validated)
+                    || self.book.sources.damaged()
             }
         };
         if news {

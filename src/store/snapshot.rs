@@ -49,6 +49,9 @@ pub struct Slot {
     /// The book's tree in the base commit (texts a snapshot fails to give back are read
     /// from it).
     pub tree: git2::Oid,
+    /// The hash of this build of the tool alone: the fingerprint of the parts kept across
+    /// commits (see [`Slot::across`]).
+    pub build: u64,
 }
 
 impl Slot {
@@ -56,6 +59,14 @@ impl Slot {
     /// derived data kept in its own part), beside the snapshot, with the same fingerprint.
     pub fn part(&self, name: &str) -> Slot {
         Slot { path: self.path.with_extension(name), ..self.clone() }
+    }
+
+    /// The slot of the part kept across commits for the kind of derived data `name` (see
+    /// [`super::Place::AcrossCommits`]): beside the snapshot, named
+    /// `book-<digits>.across-<name>`, its fingerprint that of the tool's build alone (its
+    /// entries are keyed by the content they are derived from).
+    pub fn across(&self, name: &str) -> Slot {
+        Slot { path: self.path.with_extension(format!("across-{name}")), fingerprint: self.build, ..self.clone() }
     }
 }
 
@@ -76,12 +87,15 @@ pub fn slot(git: &GitBase, base: git2::Oid, config: &[u8]) -> Option<Slot> {
     // This build of the tool: a hash of the sources it was built from (build.rs), and the
     // executable's size (another compiler or profile).
     let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    let this_build = (FORMAT, env!("CHAPTER_INTEGRATOR_SOURCE_HASH"), exe.len());
     let mut h = std::hash::DefaultHasher::new();
-    (FORMAT, env!("CHAPTER_INTEGRATOR_SOURCE_HASH"), exe.len(), book_tree.as_bytes(), config).hash(&mut h);
+    this_build.hash(&mut h);
+    let build = h.finish();
+    (book_tree.as_bytes(), config).hash(&mut h);
     let fingerprint = h.finish();
     let mut name = std::hash::DefaultHasher::new();
     git.prefix.hash(&mut name);
-    Some(Slot { path: dir.join(format!("book-{:016x}.snapshot", name.finish())), fingerprint, tree: book_tree })
+    Some(Slot { path: dir.join(format!("book-{:016x}.snapshot", name.finish())), fingerprint, tree: book_tree, build })
 }
 
 /// The book model a snapshot holds (see [`crate::book::Book`] for each field), and every
@@ -149,7 +163,8 @@ pub(crate) fn remove_other_parts(slot: &Slot, keep: &[&str]) {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(ext) = name.strip_prefix(&*stem).and_then(|r| r.strip_prefix('.')) else { continue };
         let regular = entry.file_type().is_ok_and(|t| t.is_file());
-        if regular && ext != "snapshot" && !keep.contains(&ext) {
+        // Parts kept across commits stay (their entries are rewritten to this commit's files).
+        if regular && ext != "snapshot" && !ext.starts_with("across-") && !keep.contains(&ext) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
