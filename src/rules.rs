@@ -95,6 +95,10 @@ pub struct GuideHeadings {
     /// the one before ("Same as above", "Same file — X").
     #[serde(default)]
     pub same_file: Vec<String>,
+    /// Words that, contained in a heading (any case), say the fences under it are content
+    /// to insert ("Suggested LaTeX Content", "Proposed New Section").
+    #[serde(default)]
+    pub content_words: Vec<String>,
 }
 
 /// Section and field names of key-findings files.
