@@ -108,6 +108,8 @@ pub enum Code {
     SnippetLabelMoved,
     /// `snippet-missing`: A target has no snippet to insert.
     SnippetMissing,
+    /// `snippet-rewritten`: LaTeX-style script math (`X$_2$`) or Markdown headings (`####`) in a Typst snippet that kept it from parsing are written as Typst (`X#sub[2]`, `====`).
+    SnippetRewritten,
     /// `snippet-stub`: A fence only opens an environment (its title and label) without its content; it is not inserted.
     SnippetStub,
     /// `snippet-unbalanced`: The snippet's braces, brackets or environments do not balance.
@@ -185,6 +187,7 @@ impl Code {
         Code::SnippetLabelInvalid,
         Code::SnippetLabelMoved,
         Code::SnippetMissing,
+        Code::SnippetRewritten,
         Code::SnippetStub,
         Code::SnippetUnbalanced,
         Code::SnippetUnconverted,
@@ -243,6 +246,7 @@ impl Code {
             Code::SnippetLabelInvalid => "snippet-label-invalid",
             Code::SnippetLabelMoved => "snippet-label-moved",
             Code::SnippetMissing => "snippet-missing",
+            Code::SnippetRewritten => "snippet-rewritten",
             Code::SnippetStub => "snippet-stub",
             Code::SnippetUnbalanced => "snippet-unbalanced",
             Code::SnippetUnconverted => "snippet-unconverted",
@@ -323,6 +327,7 @@ impl Code {
             | Code::SnippetAlternative
             | Code::SnippetEscaped
             | Code::SnippetLabelMoved
+            | Code::SnippetRewritten
             | Code::SnippetStub
             | Code::TargetFileDefault => Severity::Info,
             Code::Phrasing(_) => Severity::Warning,

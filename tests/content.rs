@@ -168,3 +168,26 @@ fn a_snippet_whose_first_line_names_another_file_goes_to_that_file() {
     );
     assert_eq!(doc["guides"][0]["targets"][1]["file_hint"], "chapters/ch02-treatments.tex");
 }
+
+#[test]
+fn latex_script_math_and_markdown_headings_in_a_typst_snippet_are_written_as_typst() {
+    let doc = plan("typst-math");
+    assert_eq!(
+        targets(&doc),
+        vec![row(
+            1,
+            7,
+            "typst/ch04-symptom-management.typ",
+            42,
+            "==== Breathing at Night\n\n#observation(title: [Low CO#sub[2] at Night])[\n  Some patients breathe off too much CO#sub[2] while asleep; a few show Na#super[+] shifts and an IC#sub[50] is not known @Bateman2021consensus.\n] <obs:night-breathing>"
+        )]
+    );
+    let codes: Vec<&str> = doc["guides"][0]["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"snippet-rewritten"), "{codes:?}");
+    assert!(!codes.contains(&"snippet-unbalanced"), "{codes:?}");
+}
