@@ -99,6 +99,10 @@ pub struct GuideHeadings {
     /// to insert ("Suggested LaTeX Content", "Proposed New Section").
     #[serde(default)]
     pub content_words: Vec<String>,
+    /// Words that, in the line before a fence or its heading, say the snippet replaces what
+    /// is there ("Replace current ... content with:").
+    #[serde(default)]
+    pub replace_words: Vec<String>,
 }
 
 /// Section and field names of key-findings files.

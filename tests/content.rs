@@ -191,3 +191,44 @@ fn latex_script_math_and_markdown_headings_in_a_typst_snippet_are_written_as_typ
     assert!(codes.contains(&"snippet-rewritten"), "{codes:?}");
     assert!(!codes.contains(&"snippet-unbalanced"), "{codes:?}");
 }
+
+#[test]
+fn a_replacement_keeping_the_existing_label_replaces_that_block() {
+    let doc = plan("replace");
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(t["status"], "insert");
+    assert_eq!(
+        t["insertion"],
+        serde_json::json!({
+            "after_line": 26,
+            "path": "typst/ch04-symptom-management.typ",
+            "replaces": 5,
+            "text": "#warning-env(title: [Opioids Are Rarely Appropriate])[\n  Long-term opioid use offers little benefit for widespread pain, can worsen fatigue and\n  cognitive symptoms, and is hard to stop @Younger2014ldn. Prescribers should look for\n  alternatives before considering them.\n] <warn:opioids>"
+        })
+    );
+    assert_eq!(t["candidates"][0]["after_line"], 26);
+    assert_eq!(
+        t["candidates"][0]["heading_path"],
+        serde_json::json!(["Symptom Management", "Pain", "Medications for Pain"])
+    );
+    assert!(!t["findings"].as_array().unwrap().iter().any(|f| f["code"] == "already-applied"));
+}
+
+#[test]
+fn a_replacement_that_already_reads_as_the_book_is_already_applied() {
+    let (dir, book) = common::copy_book();
+    let chapter = std::fs::read_to_string(book.join("typst/ch04-symptom-management.typ")).unwrap();
+    let block: Vec<&str> = chapter.lines().skip(26).take(5).collect();
+    let guide = format!(
+        "# Guide\n\n### Primary Target: ch04\n**File:** `typst/ch04-symptom-management.typ`\n\nReplace current content with:\n\n```typst\n{}\n```\n",
+        block.join("\n")
+    );
+    common::write(&book, "Literature/content/same/integration-guide.md", &guide);
+    let (_dir, book) = common::commit_all((dir, book));
+    let out = common::tool(&book)
+        .args(["plan", "--format", "json", "Literature/content/same/integration-guide.md"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["guides"][0]["targets"][0]["status"], "already-applied");
+}

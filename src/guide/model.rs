@@ -97,6 +97,11 @@ pub struct Target {
     /// place the snippet like its own hints but are not part of its relevance context.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub block_hints: Vec<String>,
+    /// The guide says the snippet replaces what is there ("Replace current ... content
+    /// with:"): when the book already defines the snippet's label, the block carrying it is
+    /// put in its place rather than the target taken for already applied.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replace: bool,
     /// The citation keys this target cites: in a guide covering several papers, those of
     /// the paper section (`## Paper 2: ...`) the target sits in; else every key of the guide.
     pub keys: Vec<String>,

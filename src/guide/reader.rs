@@ -327,7 +327,22 @@ impl<'a> Reader<'a> {
             self.in_target_block,
         ) {
             self.alternative_finding(line);
+        } else if self.says_replace() {
+            if let Some(t) = self.targets.last_mut() {
+                t.replace = true;
+            }
         }
+    }
+
+    /// Whether the line before the current fence or its heading says the snippet replaces
+    /// what is there (a word of `replace_words`).
+    fn says_replace(&self) -> bool {
+        let words = &self.rules.guide.headings.replace_words;
+        [&self.previous_text, &self.current_heading_text].iter().any(|t| {
+            t.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| words.iter().any(|r| r.eq_ignore_ascii_case(w)))
+        })
     }
 
     fn alternative_finding(&mut self, line: usize) {
