@@ -74,6 +74,9 @@ pub struct GuideFields {
     pub new_section: Vec<String>,
     #[serde(default)]
     pub edit: Vec<String>,
+    /// Fields whose value is the text to insert (`**Suggested text:** "..."`).
+    #[serde(default)]
+    pub inline_text: Vec<String>,
 }
 
 /// Heading names that open citation-key sections and targets.

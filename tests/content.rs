@@ -232,3 +232,37 @@ fn a_replacement_that_already_reads_as_the_book_is_already_applied() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["guides"][0]["targets"][0]["status"], "already-applied");
 }
+
+#[test]
+fn sentences_given_in_a_field_are_inserted_as_drafted_blocks() {
+    let doc = plan("inline");
+    assert_eq!(
+        targets(&doc),
+        vec![
+            row(
+                1,
+                6,
+                "chapters/ch01-introduction.tex",
+                52,
+                "Fatigue scales used in trials differ in what they count as a meaningful change~\\cite{McIntyre2020fatigue}."
+            ),
+            row(
+                2,
+                12,
+                "typst/ch04-symptom-management.typ",
+                42,
+                "Sleep diaries kept for two weeks show patterns a single night cannot @Goudsmit2012pacing."
+            ),
+            row(
+                3,
+                19,
+                "typst/ch04-symptom-management.typ",
+                31,
+                "Pain diaries show which flares follow exertion @Goudsmit2012pacing."
+            ),
+        ]
+    );
+    let origins: Vec<&Value> =
+        doc["guides"][0]["targets"].as_array().unwrap().iter().map(|t| &t["snippet"]["origin"]).collect();
+    assert_eq!(origins, vec![&Value::from("drafted"), &Value::from("drafted"), &Value::Null]);
+}

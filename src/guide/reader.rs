@@ -426,8 +426,32 @@ impl<'a> Reader<'a> {
             self.rank_field(rank, value, rest, line_no);
         } else if field_is(name, &g.fields.file) {
             self.file_field(value, line_no);
+        } else if field_is(name, &g.fields.inline_text) {
+            self.inline_text(value, rest, line_no);
         } else {
             self.target_field(name, value);
+        }
+    }
+
+    /// `**Suggested text:** "A sentence ..."` in the open target: the sentence (its value and
+    /// the lines continuing it, quotes and emphasis dropped) is kept as the target's drafted
+    /// text; a value of fewer than five words is a lead-in to a fence, not text. A
+    /// `**Suggested inline citation:**` sentence also says it edits a sentence in place.
+    fn inline_text(&mut self, value: &str, rest: &[&str], line_no: usize) {
+        let mut text = value.trim().to_string();
+        for next in rest.iter().take_while(|l| continues_value(l)) {
+            text.push(' ');
+            text.push_str(next.trim());
+        }
+        let text = strip_md(text.trim());
+        let text = text.trim().trim_matches(['"', '“', '”']).trim().to_string();
+        if text.split_whitespace().count() < 5 {
+            return;
+        }
+        let Some(t) = self.targets.last_mut().filter(|_| self.open.is_some()) else { return };
+        if t.inline_text.is_none() {
+            let language = sniff_markup(&text);
+            t.inline_text = Some(Snippet { language, text, line: line_no });
         }
     }
 
@@ -673,6 +697,14 @@ impl<'a> Reader<'a> {
     fn finish(mut self, loose: bool) -> Guide {
         self.fallback_targets(loose);
         self.pair_loose_fences();
+        // A target no fence went to inserts the sentence its guide gave in a field.
+        for t in &mut self.targets {
+            if let (None, Some(s)) = (&t.snippet, t.inline_text.take()) {
+                keys_in_snippet(&s.text).iter().for_each(|k| push_key(&mut self.keys, k));
+                t.snippet = Some(s);
+                t.drafted = true;
+            }
+        }
         self.add_claims();
         let mut index = 0;
         let sub_targets = std::mem::take(&mut self.sub_targets);
