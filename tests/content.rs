@@ -266,3 +266,28 @@ fn sentences_given_in_a_field_are_inserted_as_drafted_blocks() {
         doc["guides"][0]["targets"].as_array().unwrap().iter().map(|t| &t["snippet"]["origin"]).collect();
     assert_eq!(origins, vec![&Value::from("drafted"), &Value::from("drafted"), &Value::Null]);
 }
+
+#[test]
+fn a_fence_goes_to_the_target_naming_its_label_or_title() {
+    let doc = plan("labels");
+    assert_eq!(
+        targets(&doc),
+        vec![
+            row(
+                1,
+                24,
+                "typst/ch04-symptom-management.typ",
+                42,
+                "#observation(title: [Morning Light and the Body Clock])[\n  Daylight soon after waking helps to set the body clock @Bateman2021consensus.\n] <obs:morning-light>"
+            ),
+            row(
+                2,
+                17,
+                "chapters/ch01-introduction.tex",
+                36,
+                "\\begin{observation}[Pain Ranks High]\n\\label{obs:pain-ranking}\nAsked to rank their complaints, many patients put pain in the top three~\\cite{Nijs2012sensitization}.\n\\end{observation}"
+            ),
+        ]
+    );
+    assert_eq!(fence_findings(&doc), vec![("snippet-unpaired".to_string(), 30)]);
+}

@@ -21,8 +21,8 @@ use super::loose;
 use super::markdown::{blocks, field_captures, field_is, plain_field_captures, quoted_or_whole, strip_md, Block};
 use super::model::{describe_rank, empty_guide, Guide, Markup, Snippet, SuppliedEntry, Target};
 use super::snippet::{
-    attach_snippet, attach_to, drop_file_comment, fence_labels, first_line_file, is_stub, listed_snippet_kind,
-    sniff_markup, snippet_is_alternative, typst_block_end, unfenced_typst,
+    attach_snippet, attach_to, drop_file_comment, fence_labels, fence_title, first_line_file, is_stub,
+    listed_snippet_kind, sniff_markup, snippet_is_alternative, typst_block_end, unfenced_typst,
 };
 use super::tables::{claims_in_table, table_keys, targets_in_table};
 use crate::finding::{Code, Finding};
@@ -606,7 +606,24 @@ impl<'a> Reader<'a> {
         let live: Vec<usize> = (0..self.targets.len())
             .filter(|&i| !self.sub_targets.contains(&i) || self.targets[i].snippet.is_some())
             .collect();
-        let wanting: Vec<usize> = live.iter().copied().filter(|&i| self.targets[i].snippet.is_none()).collect();
+        // A fence whose label or title a target's own text names goes to that target first.
+        let spans = self.target_spans(&live);
+        let (named, rest): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .map(|f| (target_naming(self.text, &spans, &f.snippet), f))
+            .partition(|(to, _)| to.is_some());
+        let named: Vec<(usize, LooseFence)> = named.into_iter().filter_map(|(to, f)| Some((to?, f))).collect();
+        let rest: Vec<LooseFence> = rest.into_iter().map(|(_, f)| f).collect();
+        let wanting: Vec<usize> = live
+            .iter()
+            .copied()
+            .filter(|&i| self.targets[i].snippet.is_none() && !named.iter().any(|(to, _)| *to == i))
+            .collect();
+        for (i, f) in named {
+            self.take_keys(&f.snippet);
+            let hints = fence_hints(&f);
+            attach_to(&mut self.targets, i, f.snippet, hints);
+        }
         let content = rest.iter().filter(|f| f.content).count();
         let mut unpaired = Vec::new();
         let mut by_order = wanting.iter();
@@ -675,6 +692,19 @@ impl<'a> Reader<'a> {
     /// The keys a paired fence cites are the guide's.
     fn take_keys(&mut self, snippet: &Snippet) {
         keys_in_snippet(&snippet.text).iter().for_each(|k| push_key(&mut self.keys, k));
+    }
+
+    /// Each target of `live` with the 1-based guide lines its own text spans: from its line
+    /// to the next target's (or the end of the guide).
+    fn target_spans(&self, live: &[usize]) -> Vec<(usize, Range<usize>)> {
+        let total = self.idx.line_of(self.text.len()) + 1;
+        live.iter()
+            .map(|&i| {
+                let start = self.targets[i].line;
+                let end = self.targets.iter().map(|t| t.line).filter(|&l| l > start).min().unwrap_or(total);
+                (i, start..end)
+            })
+            .collect()
     }
 
     /// The one target of `live` whose file hint's file name the heading names.
@@ -840,6 +870,30 @@ impl<'a> Reader<'a> {
             )
             .at(self.path, f.line);
         }
+    }
+}
+
+/// The one target whose own text (`spans`: its guide lines, the fence's own lines aside)
+/// names a label the fence defines, or its environment's title (two words or more): a
+/// `**Label:** `obs:x`` field, a `**New subsection:** Title`.
+fn target_naming(text: &str, spans: &[(usize, Range<usize>)], snippet: &Snippet) -> Option<usize> {
+    let labels = fence_labels(snippet);
+    let title = fence_title(snippet).filter(|t| t.split_whitespace().count() >= 2).map(|t| t.to_lowercase());
+    if labels.is_empty() && title.is_none() {
+        return None;
+    }
+    let own = snippet.line..snippet.line + snippet.text.lines().count() + 2;
+    let lines: Vec<&str> = text.lines().collect();
+    let names = |span: &Range<usize>| {
+        (span.start..span.end).filter(|l| !own.contains(l)).filter_map(|l| lines.get(l - 1)).any(|line| {
+            labels.iter().any(|lab| line.contains(lab.as_str()))
+                || title.as_ref().is_some_and(|t| line.to_lowercase().contains(t.as_str()))
+        })
+    };
+    let naming: Vec<usize> = spans.iter().filter(|(_, span)| names(span)).map(|(i, _)| *i).collect();
+    match naming.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 

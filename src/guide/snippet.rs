@@ -92,6 +92,17 @@ pub(super) fn fence_labels(snippet: &Snippet) -> Vec<String> {
     re.captures_iter(&snippet.text).map(|c| c[1].trim().to_string()).collect()
 }
 
+/// The title of a fence's environment (`\begin{env}[Title]`, Typst `title: [Title]`).
+pub(super) fn fence_title(snippet: &Snippet) -> Option<String> {
+    static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static TYPST: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = match snippet.language {
+        Some(Markup::Typst) => TYPST.get_or_init(|| Regex::new(r"title:\s*\[([^\]]*)\]").unwrap()),
+        _ => LATEX.get_or_init(|| Regex::new(r"\\begin\{[^}]+\}\s*\[([^\]]*)\]").unwrap()),
+    };
+    re.captures(&snippet.text).map(|c| c[1].trim().to_string())
+}
+
 /// `snippet` without the comment line naming its file ([`first_line_file`]): an instruction
 /// to the reader, not text of the book.
 pub(super) fn drop_file_comment(mut snippet: Snippet) -> Snippet {
