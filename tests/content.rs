@@ -291,3 +291,27 @@ fn a_fence_goes_to_the_target_naming_its_label_or_title() {
     );
     assert_eq!(fence_findings(&doc), vec![("snippet-unpaired".to_string(), 30)]);
 }
+
+#[test]
+fn an_alternative_wording_is_left_out_with_a_finding() {
+    let (dir, book) = common::copy_book();
+    let guide = "# Guide\n\n### Primary Target: ch01\n**File:** `chapters/ch01-introduction.tex`\n**Section hint:** \"Core Symptoms\"\n\n```latex\nPain is common but not part of the definition~\\cite{McIntyre2020fatigue}.\n```\n\n**Alternative phrasing:**\n\n```latex\nThe definition leaves pain out, although it is common~\\cite{McIntyre2020fatigue}.\n```\n";
+    common::write(&book, "Literature/content/alt/integration-guide.md", guide);
+    let (_dir, book) = common::commit_all((dir, book));
+    let out = common::tool(&book)
+        .args(["plan", "--format", "json", "Literature/content/alt/integration-guide.md"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        targets(&doc),
+        vec![row(
+            1,
+            7,
+            "chapters/ch01-introduction.tex",
+            36,
+            "Pain is common but not part of the definition~\\cite{McIntyre2020fatigue}."
+        )]
+    );
+    assert_eq!(fence_findings(&doc), vec![("snippet-alternative".to_string(), 13)]);
+}

@@ -360,8 +360,18 @@ impl<'a> Reader<'a> {
     fn in_content_section(&self) -> bool {
         let words = &self.rules.guide.headings.content_words;
         self.heading_stack.iter().any(|(_, h)| {
-            let lower = h.to_lowercase();
-            words.iter().any(|w| lower.contains(&w.to_lowercase()))
+            // Whole words (a plural too): "Context" holds no "text".
+            let spaced = |t: &str| {
+                let words: Vec<String> = t
+                    .to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(|w| w.trim_end_matches('s').to_string())
+                    .collect();
+                format!(" {} ", words.join(" "))
+            };
+            let heading = spaced(h);
+            words.iter().any(|w| heading.contains(&spaced(w)))
         })
     }
 
