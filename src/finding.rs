@@ -96,6 +96,8 @@ pub enum Code {
     ReferenceUndefined,
     /// `root-missing`: A root document named in chapter-integrator.toml is not a chapter file of the book.
     RootMissing,
+    /// `snippet-alternative`: A fence offered as another wording of the snippet before it ("Alternative phrasing:"); it is not inserted.
+    SnippetAlternative,
     /// `snippet-escaped`: A `<` in the snippet's text would open a Typst label that never closes (`<1% of cells`); it is written `\<`.
     SnippetEscaped,
     /// `snippet-fence-unclosed`: A code fence in a guide is never closed.
@@ -106,10 +108,16 @@ pub enum Code {
     SnippetLabelMoved,
     /// `snippet-missing`: A target has no snippet to insert.
     SnippetMissing,
+    /// `snippet-rewritten`: LaTeX-style script math (`X$_2$`) or Markdown headings (`####`) in a Typst snippet that kept it from parsing are written as Typst (`X#sub[2]`, `====`).
+    SnippetRewritten,
+    /// `snippet-stub`: A fence only opens an environment (its title and label) without its content; it is not inserted.
+    SnippetStub,
     /// `snippet-unbalanced`: The snippet's braces, brackets or environments do not balance.
     SnippetUnbalanced,
     /// `snippet-unconverted`: A LaTeX construct in a snippet has no Typst form yet; it is kept visibly.
     SnippetUnconverted,
+    /// `snippet-unpaired`: A fence of the guide sits outside every target's section and nothing pairs it with a target; it is not inserted.
+    SnippetUnpaired,
     /// `snippet-unrenderable`: The snippet's markup cannot be rendered into the target file's markup yet.
     SnippetUnrenderable,
     /// `symlink-outside-book`: A file of the book is a symlink whose target is outside the book; it is not read.
@@ -173,13 +181,17 @@ impl Code {
         Code::ReadmeFileMissing,
         Code::ReferenceUndefined,
         Code::RootMissing,
+        Code::SnippetAlternative,
         Code::SnippetEscaped,
         Code::SnippetFenceUnclosed,
         Code::SnippetLabelInvalid,
         Code::SnippetLabelMoved,
         Code::SnippetMissing,
+        Code::SnippetRewritten,
+        Code::SnippetStub,
         Code::SnippetUnbalanced,
         Code::SnippetUnconverted,
+        Code::SnippetUnpaired,
         Code::SnippetUnrenderable,
         Code::SymlinkOutsideBook,
         Code::TargetFileDefault,
@@ -228,13 +240,17 @@ impl Code {
             Code::ReadmeFileMissing => "readme-file-missing",
             Code::ReferenceUndefined => "reference-undefined",
             Code::RootMissing => "root-missing",
+            Code::SnippetAlternative => "snippet-alternative",
             Code::SnippetEscaped => "snippet-escaped",
             Code::SnippetFenceUnclosed => "snippet-fence-unclosed",
             Code::SnippetLabelInvalid => "snippet-label-invalid",
             Code::SnippetLabelMoved => "snippet-label-moved",
             Code::SnippetMissing => "snippet-missing",
+            Code::SnippetRewritten => "snippet-rewritten",
+            Code::SnippetStub => "snippet-stub",
             Code::SnippetUnbalanced => "snippet-unbalanced",
             Code::SnippetUnconverted => "snippet-unconverted",
+            Code::SnippetUnpaired => "snippet-unpaired",
             Code::SnippetUnrenderable => "snippet-unrenderable",
             Code::SymlinkOutsideBook => "symlink-outside-book",
             Code::TargetFileDefault => "target-file-default",
@@ -298,6 +314,7 @@ impl Code {
             | Code::ReferenceUndefined
             | Code::SnippetMissing
             | Code::SnippetUnconverted
+            | Code::SnippetUnpaired
             | Code::TargetFileInferred
             | Code::TargetResolvedLoosely
             | Code::WorktreeDiffers => Severity::Warning,
@@ -307,8 +324,11 @@ impl Code {
             | Code::FileUnreachable
             | Code::PlacementLowConfidence
             | Code::ReadmeFileMissing
+            | Code::SnippetAlternative
             | Code::SnippetEscaped
             | Code::SnippetLabelMoved
+            | Code::SnippetRewritten
+            | Code::SnippetStub
             | Code::TargetFileDefault => Severity::Info,
             Code::Phrasing(_) => Severity::Warning,
         }

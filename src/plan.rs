@@ -280,6 +280,10 @@ fn plan_target(
     let existing = check::existing_labels(book, &labels);
     let closure = book.closure(&path);
     let applied_here: Vec<&(String, String, usize)> = existing.iter().filter(|(_, p, _)| closure.contains(p)).collect();
+    if target.replace && replace_outcome(book, guide, target, &applied_here, defined, &mut plan, &mut findings) {
+        plan.findings = findings;
+        return plan;
+    }
     if !applied_here.is_empty()
         || (labels.is_empty()
             && target.snippet.is_some()
@@ -333,6 +337,60 @@ fn plan_target(
     }
     plan.findings = findings;
     plan
+}
+
+/// A snippet the guide says replaces what is there, whose label the target file (or one it
+/// includes) already defines: the block carrying the label (its environment's lines) is
+/// replaced by the rendered snippet, and that place leads the candidates. False, with
+/// nothing changed, when no environment carries the label or it already reads as the
+/// snippet (whitespace aside): the already-applied check then decides. True with the
+/// target skipped when the rendered snippet has an error finding.
+fn replace_outcome(
+    book: &Book,
+    guide: &Guide,
+    target: &Target,
+    applied: &[&(String, String, usize)],
+    defined: &[String],
+    plan: &mut TargetPlan,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let Some(snippet) = &target.snippet else { return false };
+    let found = applied.iter().find_map(|(label, p, _)| {
+        let env = book.outline(p)?.envs.iter().find(|e| e.label.as_deref() == Some(label.as_str()))?.clone();
+        Some((label.clone(), p.clone(), env))
+    });
+    let Some((label, path, env)) = found else { return false };
+    let Some(text) = book.base_text(&path) else { return false };
+    let old: Vec<&str> = text.lines().skip(env.start - 1).take(env.end + 1 - env.start).collect();
+    let markup = Markup::from_path(&path).unwrap_or(Markup::Latex);
+    let snippet = &with_bibliography_case(book, snippet);
+    let rendered =
+        render::render(snippet, markup, &book.rules.environments, defined, (target.source.as_str(), snippet.line));
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if rendered.text.is_empty() || words(&old.join("\n")) == words(&rendered.text) {
+        return false;
+    }
+    findings.extend(rendered.findings.iter().cloned());
+    findings.extend(book.phrasing.check(&rendered.text, guide, (target.source.as_str(), snippet.line)));
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        return true;
+    }
+    let signals = vec![place::Signal::ReplacesLabeled { label, start: env.start, end: env.end }];
+    let heading_path = place::heading_path_at(book, &path, env.start);
+    let at = Candidate {
+        path: path.clone(),
+        after_line: env.start - 1,
+        heading_path,
+        score: 1.0,
+        signals,
+        cites_keys: vec![],
+    };
+    plan.candidates.insert(0, at);
+    plan.candidates.truncate(book.rules.scoring.place.top.max(1));
+    let replaces = env.end + 1 - env.start;
+    let insertion = Insertion { after_line: env.start - 1, text: rendered.text, tight: true, replaces };
+    plan.outcome = Outcome::Insert { path, insertion, new_file: None };
+    true
 }
 
 /// The insertion of `text` (rendered in `markup`) at `best`: where the section keeps one

@@ -74,6 +74,9 @@ pub struct GuideFields {
     pub new_section: Vec<String>,
     #[serde(default)]
     pub edit: Vec<String>,
+    /// Fields whose value is the text to insert (`**Suggested text:** "..."`).
+    #[serde(default)]
+    pub inline_text: Vec<String>,
 }
 
 /// Heading names that open citation-key sections and targets.
@@ -95,6 +98,14 @@ pub struct GuideHeadings {
     /// the one before ("Same as above", "Same file — X").
     #[serde(default)]
     pub same_file: Vec<String>,
+    /// Words that, contained in a heading (any case), say the fences under it are content
+    /// to insert ("Suggested LaTeX Content", "Proposed New Section").
+    #[serde(default)]
+    pub content_words: Vec<String>,
+    /// Words that, in the line before a fence or its heading, say the snippet replaces what
+    /// is there ("Replace current ... content with:").
+    #[serde(default)]
+    pub replace_words: Vec<String>,
 }
 
 /// Section and field names of key-findings files.

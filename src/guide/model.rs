@@ -59,6 +59,19 @@ pub struct Target {
     /// place the snippet like its own hints but are not part of its relevance context.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub block_hints: Vec<String>,
+    /// The snippet is drafted from a sentence the guide gives in a field
+    /// (`**Suggested text:** "..."`, `inline_text` in `rules/guide.toml`), not a fence.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub drafted: bool,
+    /// That sentence, as a snippet of the guide's line, while the target has no fence; it
+    /// becomes the snippet when no fence is paired with the target.
+    #[serde(skip)]
+    pub inline_text: Option<Snippet>,
+    /// The guide says the snippet replaces what is there ("Replace current ... content
+    /// with:"): when the book already defines the snippet's label, the block carrying it is
+    /// put in its place rather than the target taken for already applied.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replace: bool,
     /// The citation keys this target cites: in a guide covering several papers, those of
     /// the paper section (`## Paper 2: ...`) the target sits in; else every key of the guide.
     pub keys: Vec<String>,

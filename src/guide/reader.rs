@@ -20,7 +20,10 @@ use super::keys::{assign_part_keys, bibtex_entries, keys_in_snippet, looks_like_
 use super::loose;
 use super::markdown::{blocks, field_captures, field_is, plain_field_captures, quoted_or_whole, strip_md, Block};
 use super::model::{describe_rank, empty_guide, Guide, Markup, Snippet, SuppliedEntry, Target};
-use super::snippet::{attach_snippet, listed_snippet_kind, sniff_markup, typst_block_end, unfenced_typst};
+use super::snippet::{
+    attach_snippet, attach_to, drop_file_comment, fence_labels, fence_title, first_line_file, is_stub,
+    listed_snippet_kind, sniff_markup, snippet_is_alternative, typst_block_end, unfenced_typst,
+};
 use super::tables::{claims_in_table, table_keys, targets_in_table};
 use crate::finding::{Code, Finding};
 use crate::rules::Rules;
@@ -86,6 +89,26 @@ struct Reader<'a> {
     hinted_sub: Vec<usize>,
     /// No heading since the last target was opened: its block's hints hold for every snippet.
     in_target_block: bool,
+    /// The headings enclosing the current block, outermost first, with their levels.
+    heading_stack: Vec<(u8, String)>,
+    /// Fences no target's section encloses, paired with targets once the whole guide is read.
+    loose_fences: Vec<LooseFence>,
+    /// Section hints given under the current heading while no target was open (`**Location**:`
+    /// beside a `### Proposed New Section` fence): they place the fences of that heading.
+    orphan_hints: Vec<String>,
+}
+
+/// A LaTeX or Typst fence read while no target was open.
+struct LooseFence {
+    snippet: Snippet,
+    /// The heading it sits under.
+    heading: String,
+    /// A heading enclosing it says it holds content (`content_words` in `rules/guide.toml`).
+    content: bool,
+    /// Its heading or the line before it offers it as another wording ("Option B").
+    alternative: bool,
+    /// Section hints given beside it while no target was open.
+    hints: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
@@ -112,6 +135,9 @@ impl<'a> Reader<'a> {
             bare_file_lines: Vec::new(),
             hinted_sub: Vec::new(),
             in_target_block: false,
+            heading_stack: Vec::new(),
+            loose_fences: Vec::new(),
+            orphan_hints: Vec::new(),
         }
     }
 
@@ -168,6 +194,11 @@ impl<'a> Reader<'a> {
             self.part_starts.push(line);
         }
         let targets_before = self.targets.len();
+        while self.heading_stack.last().is_some_and(|(l, _)| *l >= level) {
+            self.heading_stack.pop();
+        }
+        self.heading_stack.push((level, htext.to_string()));
+        self.orphan_hints.clear();
         self.current_level = level;
         self.current_heading_text = htext.to_string();
         self.previous_text.clear();
@@ -267,16 +298,81 @@ impl<'a> Reader<'a> {
         self.snippet(Snippet { language: Some(Markup::Typst), text: code, line });
     }
 
-    /// A snippet of the open target: its keys are the guide's, and it goes to the target.
+    /// A snippet of the open target: its keys are the guide's, and it goes to the target
+    /// unless it is an alternative wording of the one before (a finding says so).
     fn snippet(&mut self, snippet: Snippet) {
         keys_in_snippet(&snippet.text).iter().for_each(|k| push_key(&mut self.keys, k));
-        attach_snippet(
+        let line = snippet.line;
+        // `% In appendix-h-entries.tex` opening the snippet: it goes to that file.
+        if let (Some(file), Some(t)) = (first_line_file(&snippet), self.targets.last()) {
+            let stem = |p: &str| p.rsplit('/').next().unwrap_or(p).to_lowercase();
+            if t.file_hint.as_deref().is_none_or(|f| stem(f) != stem(&file)) {
+                let mut other = self.new_target(None, self.current_heading_text.clone(), line);
+                other.file_hint = Some(file);
+                other.keys.clone_from(&t.keys);
+                // The heading that opened the target names its spot, not this one's.
+                if !self.in_target_block {
+                    other.section_hints = heading_hint(&self.current_heading_text).into_iter().collect();
+                }
+                other.snippet = Some(drop_file_comment(snippet));
+                self.targets.push(other);
+                return;
+            }
+        }
+        if !attach_snippet(
             &mut self.targets,
             snippet,
             &self.current_heading_text,
             &self.previous_text,
             self.in_target_block,
+        ) {
+            self.alternative_finding(line);
+        } else if self.says_replace() {
+            if let Some(t) = self.targets.last_mut() {
+                t.replace = true;
+            }
+        }
+    }
+
+    /// Whether the line before the current fence or its heading says the snippet replaces
+    /// what is there (a word of `replace_words`).
+    fn says_replace(&self) -> bool {
+        let words = &self.rules.guide.headings.replace_words;
+        [&self.previous_text, &self.current_heading_text].iter().any(|t| {
+            t.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| words.iter().any(|r| r.eq_ignore_ascii_case(w)))
+        })
+    }
+
+    fn alternative_finding(&mut self, line: usize) {
+        self.guide.findings.push(
+            Finding::new(
+                Code::SnippetAlternative,
+                "this fence is an alternative wording of the snippet before it; it is not inserted",
+            )
+            .at(self.path, Some(line))
+            .help("to insert it instead, put it first under the target"),
         );
+    }
+
+    /// Whether a heading enclosing the current block says it holds content to insert.
+    fn in_content_section(&self) -> bool {
+        let words = &self.rules.guide.headings.content_words;
+        self.heading_stack.iter().any(|(_, h)| {
+            // Whole words (a plural too): "Context" holds no "text".
+            let spaced = |t: &str| {
+                let words: Vec<String> = t
+                    .to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(|w| w.trim_end_matches('s').to_string())
+                    .collect();
+                format!(" {} ", words.join(" "))
+            };
+            let heading = spaced(h);
+            words.iter().any(|w| heading.contains(&spaced(w)))
+        })
     }
 
     /// A paragraph, list or table: its tables, then each of its lines.
@@ -340,8 +436,32 @@ impl<'a> Reader<'a> {
             self.rank_field(rank, value, rest, line_no);
         } else if field_is(name, &g.fields.file) {
             self.file_field(value, line_no);
+        } else if field_is(name, &g.fields.inline_text) {
+            self.inline_text(value, rest, line_no);
         } else {
             self.target_field(name, value);
+        }
+    }
+
+    /// `**Suggested text:** "A sentence ..."` in the open target: the sentence (its value and
+    /// the lines continuing it, quotes and emphasis dropped) is kept as the target's drafted
+    /// text; a value of fewer than five words is a lead-in to a fence, not text. A
+    /// `**Suggested inline citation:**` sentence also says it edits a sentence in place.
+    fn inline_text(&mut self, value: &str, rest: &[&str], line_no: usize) {
+        let mut text = value.trim().to_string();
+        for next in rest.iter().take_while(|l| continues_value(l)) {
+            text.push(' ');
+            text.push_str(next.trim());
+        }
+        let text = strip_md(text.trim());
+        let text = text.trim().trim_matches(['"', '“', '”']).trim().to_string();
+        if text.split_whitespace().count() < 5 {
+            return;
+        }
+        let Some(t) = self.targets.last_mut().filter(|_| self.open.is_some()) else { return };
+        if t.inline_text.is_none() {
+            let language = sniff_markup(&text);
+            t.inline_text = Some(Snippet { language, text, line: line_no });
         }
     }
 
@@ -394,6 +514,9 @@ impl<'a> Reader<'a> {
     fn target_field(&mut self, name: &str, value: &str) {
         let f = &self.rules.guide.fields;
         if self.open.is_none() || self.targets.is_empty() {
+            if field_is(name, &f.section_hint) {
+                self.orphan_hints.extend(section_hints(value));
+            }
             return;
         }
         if field_is(name, &f.section_hint) {
@@ -452,6 +575,160 @@ impl<'a> Reader<'a> {
                     t.edit.get_or_insert_with(|| strip_md(self.previous_text.trim()));
                 }
             }
+        } else if is_snippet && matches!(language, Some(Markup::Latex | Markup::Typst)) {
+            let content = self.in_content_section();
+            let heading = self.current_heading_text.clone();
+            let alternative = snippet_is_alternative(&heading) || snippet_is_alternative(&self.previous_text);
+            let snippet = Snippet { language, text: code, line };
+            let hints = self.orphan_hints.clone();
+            self.loose_fences.push(LooseFence { snippet, heading, content, alternative, hints });
+        }
+    }
+
+    /// The fences no target's section enclosed, read as a whole: a stub gives way to the full
+    /// block with its label; a fence whose first line names a file goes to that file; a
+    /// guide with one target owns them all; fences under content headings pair in order with
+    /// the targets that have no snippet when they are as many (or all go to the only one);
+    /// a fence whose heading names a target's file goes to it. The rest are findings.
+    fn pair_loose_fences(&mut self) {
+        let mut fences = std::mem::take(&mut self.loose_fences);
+        let taken: Vec<usize> = self.targets.iter().filter_map(|t| t.snippet.as_ref().map(|s| s.line)).collect();
+        fences.retain(|f| !taken.contains(&f.snippet.line));
+        self.full_blocks_replace_stubs(&mut fences);
+        let mut rest = Vec::new();
+        for f in fences {
+            if is_stub(&f.snippet) {
+                self.stub_finding(f.snippet.line);
+            } else if f.alternative {
+                self.alternative_finding(f.snippet.line);
+            } else if let Some(file) = first_line_file(&f.snippet) {
+                let mut t = self.new_target(None, f.heading.clone(), f.snippet.line);
+                t.file_hint = Some(file);
+                t.section_hints = fence_hints(&f);
+                self.take_keys(&f.snippet);
+                t.snippet = Some(drop_file_comment(f.snippet));
+                self.targets.push(t);
+            } else {
+                rest.push(f);
+            }
+        }
+        // Sub-targets still without a snippet are dropped later: they are not targets.
+        let live: Vec<usize> = (0..self.targets.len())
+            .filter(|&i| !self.sub_targets.contains(&i) || self.targets[i].snippet.is_some())
+            .collect();
+        // A fence whose label or title a target's own text names goes to that target first.
+        let spans = self.target_spans(&live);
+        let (named, rest): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .map(|f| (target_naming(self.text, &spans, &f.snippet), f))
+            .partition(|(to, _)| to.is_some());
+        let named: Vec<(usize, LooseFence)> = named.into_iter().filter_map(|(to, f)| Some((to?, f))).collect();
+        let rest: Vec<LooseFence> = rest.into_iter().map(|(_, f)| f).collect();
+        let wanting: Vec<usize> = live
+            .iter()
+            .copied()
+            .filter(|&i| self.targets[i].snippet.is_none() && !named.iter().any(|(to, _)| *to == i))
+            .collect();
+        for (i, f) in named {
+            self.take_keys(&f.snippet);
+            let hints = fence_hints(&f);
+            attach_to(&mut self.targets, i, f.snippet, hints);
+        }
+        let content = rest.iter().filter(|f| f.content).count();
+        let mut unpaired = Vec::new();
+        let mut by_order = wanting.iter();
+        for f in rest {
+            let to = if let [only] = live.as_slice() {
+                Some(*only)
+            } else if f.content && content == wanting.len() {
+                by_order.next().copied()
+            } else if let ([only], true) = (wanting.as_slice(), f.content) {
+                Some(*only)
+            } else {
+                self.target_named_by(&f.heading, &live)
+            };
+            match to {
+                Some(i) => {
+                    self.take_keys(&f.snippet);
+                    let hints = fence_hints(&f);
+                    attach_to(&mut self.targets, i, f.snippet, hints);
+                }
+                None => unpaired.push(f.snippet.line),
+            }
+        }
+        for line in unpaired {
+            self.guide.findings.push(
+                Finding::new(
+                    Code::SnippetUnpaired,
+                    "this fence sits outside every target's section and nothing pairs it with a target; it is not inserted",
+                )
+                .at(self.path, Some(line))
+                .help("move the fence under its target, or name the target's file in the heading above it"),
+            );
+        }
+    }
+
+    /// A target's snippet that is a stub gives way to a fence carrying one of its labels
+    /// that is not a stub (the full block wins); the stub is reported.
+    fn full_blocks_replace_stubs(&mut self, fences: &mut Vec<LooseFence>) {
+        for i in 0..self.targets.len() {
+            let Some(stub) = self.targets[i].snippet.as_ref().filter(|s| is_stub(s)) else { continue };
+            let labels = fence_labels(stub);
+            let Some(at) = fences
+                .iter()
+                .position(|f| !is_stub(&f.snippet) && fence_labels(&f.snippet).iter().any(|l| labels.contains(l)))
+            else {
+                continue;
+            };
+            let full = fences.remove(at).snippet;
+            let stub_line = stub.line;
+            self.take_keys(&full);
+            self.targets[i].snippet = Some(full);
+            self.stub_finding(stub_line);
+        }
+    }
+
+    fn stub_finding(&mut self, line: usize) {
+        self.guide.findings.push(
+            Finding::new(
+                Code::SnippetStub,
+                "this fence only opens an environment (its title and label) without content; it is not inserted",
+            )
+            .at(self.path, Some(line))
+            .help("give the full block under the target"),
+        );
+    }
+
+    /// The keys a paired fence cites are the guide's.
+    fn take_keys(&mut self, snippet: &Snippet) {
+        keys_in_snippet(&snippet.text).iter().for_each(|k| push_key(&mut self.keys, k));
+    }
+
+    /// Each target of `live` with the 1-based guide lines its own text spans: from its line
+    /// to the next target's (or the end of the guide).
+    fn target_spans(&self, live: &[usize]) -> Vec<(usize, Range<usize>)> {
+        let total = self.idx.line_of(self.text.len()) + 1;
+        live.iter()
+            .map(|&i| {
+                let start = self.targets[i].line;
+                let end = self.targets.iter().map(|t| t.line).filter(|&l| l > start).min().unwrap_or(total);
+                (i, start..end)
+            })
+            .collect()
+    }
+
+    /// The one target of `live` whose file hint's file name the heading names.
+    fn target_named_by(&self, heading: &str, live: &[usize]) -> Option<usize> {
+        let named = file_in_text(heading)?;
+        let stem = |p: &str| p.rsplit('/').next().unwrap_or(p).to_lowercase();
+        let matching: Vec<usize> = live
+            .iter()
+            .copied()
+            .filter(|&i| self.targets[i].file_hint.as_deref().is_some_and(|f| stem(f) == stem(&named)))
+            .collect();
+        match matching.as_slice() {
+            [one] => Some(*one),
+            _ => None,
         }
     }
 
@@ -459,6 +736,15 @@ impl<'a> Reader<'a> {
     /// guide-wide lines.
     fn finish(mut self, loose: bool) -> Guide {
         self.fallback_targets(loose);
+        self.pair_loose_fences();
+        // A target no fence went to inserts the sentence its guide gave in a field.
+        for t in &mut self.targets {
+            if let (None, Some(s)) = (&t.snippet, t.inline_text.take()) {
+                keys_in_snippet(&s.text).iter().for_each(|k| push_key(&mut self.keys, k));
+                t.snippet = Some(s);
+                t.drafted = true;
+            }
+        }
         self.add_claims();
         let mut index = 0;
         let sub_targets = std::mem::take(&mut self.sub_targets);
@@ -594,6 +880,39 @@ impl<'a> Reader<'a> {
             )
             .at(self.path, f.line);
         }
+    }
+}
+
+/// The one target whose own text (`spans`: its guide lines, the fence's own lines aside)
+/// names a label the fence defines, or its environment's title (two words or more): a
+/// `**Label:** `obs:x`` field, a `**New subsection:** Title`.
+fn target_naming(text: &str, spans: &[(usize, Range<usize>)], snippet: &Snippet) -> Option<usize> {
+    let labels = fence_labels(snippet);
+    let title = fence_title(snippet).filter(|t| t.split_whitespace().count() >= 2).map(|t| t.to_lowercase());
+    if labels.is_empty() && title.is_none() {
+        return None;
+    }
+    let own = snippet.line..snippet.line + snippet.text.lines().count() + 2;
+    let lines: Vec<&str> = text.lines().collect();
+    let names = |span: &Range<usize>| {
+        (span.start..span.end).filter(|l| !own.contains(l)).filter_map(|l| lines.get(l - 1)).any(|line| {
+            labels.iter().any(|lab| line.contains(lab.as_str()))
+                || title.as_ref().is_some_and(|t| line.to_lowercase().contains(t.as_str()))
+        })
+    };
+    let naming: Vec<usize> = spans.iter().filter(|(_, span)| names(span)).map(|(i, _)| *i).collect();
+    match naming.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// Where a paired fence goes: the section hints given beside it, else its heading's hint.
+fn fence_hints(f: &LooseFence) -> Vec<String> {
+    if f.hints.is_empty() {
+        heading_hint(&f.heading).into_iter().collect()
+    } else {
+        f.hints.clone()
     }
 }
 

@@ -13,19 +13,22 @@ use crate::rules::Rules;
 /// same file placed by the heading the snippet sits under ("Alternative inline version:"
 /// snippets are dropped: they are another wording, not more content). In the block that
 /// opened the last target (`in_target_block`: no heading since), the new target also keeps
-/// that block's section hints as [`Target::block_hints`].
+/// that block's section hints as [`Target::block_hints`]. False when the snippet was
+/// dropped as an alternative (or there is no target).
 pub(super) fn attach_snippet(
     targets: &mut Vec<Target>,
     snippet: Snippet,
     heading: &str,
     previous_text: &str,
     in_target_block: bool,
-) {
+) -> bool {
     let n = targets.len();
-    let Some(t) = targets.last_mut() else { return };
+    let Some(t) = targets.last_mut() else { return false };
     if t.snippet.is_none() {
         t.snippet = Some(snippet);
-    } else if !(snippet_is_alternative(heading) || snippet_is_alternative(previous_text)) {
+    } else if snippet_is_alternative(heading) || snippet_is_alternative(previous_text) {
+        return false;
+    } else {
         let mut more = t.clone();
         more.rank = n + 1;
         more.line = snippet.line;
@@ -38,6 +41,83 @@ pub(super) fn attach_snippet(
         more.snippet = Some(snippet);
         targets.push(more);
     }
+    true
+}
+
+/// Gives `snippet` to `targets[i]`, or when it has one already, to a new target for the same
+/// file placed by `hints` (those given beside the fence, else its heading's), numbered after
+/// the others. A target without hints of its own takes `hints`.
+pub(super) fn attach_to(targets: &mut Vec<Target>, i: usize, snippet: Snippet, hints: Vec<String>) {
+    let n = targets.len();
+    let t = &mut targets[i];
+    if t.snippet.is_none() {
+        t.snippet = Some(snippet);
+        if t.section_hints.is_empty() {
+            t.section_hints = hints;
+        }
+        return;
+    }
+    let mut more = t.clone();
+    more.rank = n + 1;
+    more.line = snippet.line;
+    more.block_hints.clear();
+    more.section_hints = hints;
+    more.snippet = Some(snippet);
+    targets.push(more);
+}
+
+/// Whether a snippet is only the opening of an environment (`\begin{speculation}[Title]` and
+/// its `\label`, `#hypothesis(title: [..])[`): it opens more environments or brackets than it
+/// closes and has at most three non-blank lines. Such a stub shows a block's shape, not its
+/// content.
+pub(super) fn is_stub(snippet: &Snippet) -> bool {
+    let text = &snippet.text;
+    if text.lines().filter(|l| !l.trim().is_empty()).count() > 3 {
+        return false;
+    }
+    match snippet.language {
+        Some(Markup::Typst) => text.matches('[').count() > text.matches(']').count(),
+        _ => text.matches("\\begin{").count() > text.matches("\\end{").count(),
+    }
+}
+
+/// The labels a snippet defines (`\label{x}`, a Typst `<x>` ending a line), to tell two
+/// fences of the same block apart from two blocks.
+pub(super) fn fence_labels(snippet: &Snippet) -> Vec<String> {
+    static TYPST: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = match snippet.language {
+        Some(Markup::Typst) => TYPST.get_or_init(|| Regex::new(r"(?m)<([A-Za-z][A-Za-z0-9_:.\-]*)>\s*$").unwrap()),
+        _ => crate::outline::patterns::latex_label(),
+    };
+    re.captures_iter(&snippet.text).map(|c| c[1].trim().to_string()).collect()
+}
+
+/// The title of a fence's environment (`\begin{env}[Title]`, Typst `title: [Title]`).
+pub(super) fn fence_title(snippet: &Snippet) -> Option<String> {
+    static LATEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    static TYPST: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = match snippet.language {
+        Some(Markup::Typst) => TYPST.get_or_init(|| Regex::new(r"title:\s*\[([^\]]*)\]").unwrap()),
+        _ => LATEX.get_or_init(|| Regex::new(r"\\begin\{[^}]+\}\s*\[([^\]]*)\]").unwrap()),
+    };
+    re.captures(&snippet.text).map(|c| c[1].trim().to_string())
+}
+
+/// `snippet` without the comment line naming its file ([`first_line_file`]): an instruction
+/// to the reader, not text of the book.
+pub(super) fn drop_file_comment(mut snippet: Snippet) -> Snippet {
+    let text = snippet.text.trim_start_matches(['\n', '\r']);
+    let skip = text.find('\n').map_or(text.len(), |i| i + 1);
+    snippet.text = text[skip..].to_string();
+    snippet
+}
+
+/// The file a snippet's first line names in a comment (`% In appendix-h-entries.tex`,
+/// `// ch08-neurological.typ`): the snippet goes to that file, not to the target above it.
+pub(super) fn first_line_file(snippet: &Snippet) -> Option<String> {
+    let first = snippet.text.lines().find(|l| !l.trim().is_empty())?.trim();
+    let comment = first.strip_prefix('%').or_else(|| first.strip_prefix("//"))?;
+    super::fields::file_in_text(comment)
 }
 
 /// Whether the heading above a snippet marks it as an alternative wording of the one before.

@@ -53,6 +53,9 @@ pub enum Signal {
     Sentence { anchor: String, found: usize, guide_line: Option<usize>, edit: String },
     /// No file matches the target's hint; the candidate is in the closest one.
     ClosestFile { path: String, confidence: f64 },
+    /// The guide says the snippet replaces what is there, and the block carrying its label
+    /// spans these 1-based lines.
+    ReplacesLabeled { label: String, start: usize, end: usize },
 }
 
 /// A signal's share of a candidate's score: the `[place]` weight of `rules/scoring.toml`
@@ -215,6 +218,9 @@ impl fmt::Display for Signal {
             }
             Signal::ClosestFile { path, confidence } => {
                 write!(f, "no file matches the target; {path} is the closest ({confidence:.2})")
+            }
+            Signal::ReplacesLabeled { label, start, end } => {
+                write!(f, "the guide replaces the block labelled `{label}` (lines {start}-{end})")
             }
         }
     }

@@ -21,6 +21,7 @@ mod environment;
 mod latex_labels;
 mod latex_syntax;
 mod math;
+mod typst_repair;
 mod validate;
 
 use regex::Regex;
@@ -81,7 +82,8 @@ pub fn render(
     let lang = snippet.language.unwrap_or(target);
     let out = match (lang, target) {
         (Markup::Latex, Markup::Latex) => latex_labels_in_place(text, &mut findings, where_),
-        (Markup::Typst, Markup::Typst) | (Markup::Markdown, Markup::Markdown) => text,
+        (Markup::Typst, Markup::Typst) => repaired_typst(text, &mut findings, where_),
+        (Markup::Markdown, Markup::Markdown) => text,
         (Markup::Latex, Markup::Typst) => {
             if let Some(problem) = latex_balance(&text) {
                 findings.push(
@@ -123,6 +125,28 @@ pub fn render(
         );
     }
     Rendered { text: out, findings }
+}
+
+/// A guide's Typst snippet that does not parse, with LaTeX script math and Markdown
+/// headings written as Typst when that is what broke it (a finding says so); else as given.
+fn repaired_typst(text: String, findings: &mut Vec<Finding>, where_: (&str, usize)) -> String {
+    if typst_error(&text).is_none() {
+        return text;
+    }
+    let (repaired, n) = typst_repair::repair_typst(&text);
+    if n == 0 {
+        return text;
+    }
+    findings.push(
+        Finding::new(
+            Code::SnippetRewritten,
+            format!(
+                "{n} LaTeX-style script (`X$_2$`) or Markdown heading (`####`) of the Typst snippet written as Typst"
+            ),
+        )
+        .at(where_.0, Some(where_.1)),
+    );
+    repaired
 }
 
 #[cfg(test)]

@@ -65,6 +65,10 @@ pub struct SnippetJson<'a> {
     pub line: usize,
     /// Title of its environment.
     pub title: Option<std::borrow::Cow<'a, str>>,
+    /// `drafted` for a block the tool built from the guide's own sentences (a
+    /// `**Suggested text:**` field) rather than a fence; absent for a fence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<&'static str>,
 }
 
 impl SnippetJson<'_> {
@@ -75,6 +79,7 @@ impl SnippetJson<'_> {
             language: s.language,
             line: s.line,
             title: snippet_title(s).map(Into::into),
+            origin: None,
         }
     }
 }
@@ -251,6 +256,7 @@ impl<'a> TargetJson<'a> {
                 language: s.language,
                 line: s.line,
                 title: t.title.as_deref().map(Into::into),
+                origin: tg.drafted.then_some("drafted"),
             }),
             status: t.status(),
             title_hint: &tg.title_hint,
@@ -518,7 +524,10 @@ impl<'a> InventoryTargetJson<'a> {
             line: t.line,
             rank: t.rank,
             section_hints: &t.section_hints,
-            snippet: t.snippet.as_ref().map(SnippetJson::of),
+            snippet: t
+                .snippet
+                .as_ref()
+                .map(|s| SnippetJson { origin: t.drafted.then_some("drafted"), ..SnippetJson::of(s) }),
             title_hint: &t.title_hint,
         }
     }

@@ -1,0 +1,317 @@
+//! Content for every fence: fences that no target's section encloses are paired with the
+//! guide's targets (fixtures in `fixtures/content`, described in its README), and what is
+//! inserted, where, and the findings for fences left out are asserted exactly.
+
+mod common;
+
+use serde_json::Value;
+
+/// `plan --format json` of the fixture guide `name` copied into the fixture book.
+fn plan(name: &str) -> Value {
+    let (dir, book) = common::copy_book();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/content/{name}.md")),
+    )
+    .unwrap();
+    let guide = format!("Literature/content/{name}/integration-guide.md");
+    common::write(&book, &guide, &text);
+    let (_dir, book) = common::commit_all((dir, book));
+    let out = common::tool(&book).args(["plan", "--format", "json", &guide]).output().unwrap();
+    assert!(out.status.code().unwrap() <= 1, "{}", common::stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `(rank, status, snippet's guide line, inserted into path, after line, inserted text)`.
+type Row = (u64, String, u64, String, u64, String);
+
+fn targets(doc: &Value) -> Vec<Row> {
+    doc["guides"][0]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let ins = &t["insertion"];
+            (
+                t["rank"].as_u64().unwrap(),
+                t["status"].as_str().unwrap().to_string(),
+                t["snippet"]["line"].as_u64().unwrap_or(0),
+                ins["path"].as_str().unwrap_or("").to_string(),
+                ins["after_line"].as_u64().unwrap_or(0),
+                ins["text"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The guide's own findings about its fences: `(code, guide line)`.
+fn fence_findings(doc: &Value) -> Vec<(String, u64)> {
+    doc["guides"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("snippet-"))
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .collect()
+}
+
+fn row(rank: u64, snippet_line: u64, path: &str, after: u64, text: &str) -> Row {
+    (rank, "insert".into(), snippet_line, path.into(), after, text.into())
+}
+
+#[test]
+fn fences_under_a_later_content_section_pair_with_the_targets_in_order() {
+    let doc = plan("sibling");
+    assert_eq!(
+        targets(&doc),
+        vec![
+            row(
+                1,
+                22,
+                "chapters/ch01-introduction.tex",
+                43,
+                "\\begin{observation}[Diaries Show the Delay]\n\\label{obs:diary-delay}\nActivity diaries kept for a month show the flare arriving one to two days after the effort~\\cite{Goudsmit2012pacing}.\n\\end{observation}"
+            ),
+            row(
+                2,
+                31,
+                "typst/ch04-symptom-management.typ",
+                42,
+                "#observation(title: [Sleep Diaries])[\n  Sleep diaries kept beside activity diaries show whether a flare follows a short night @Goudsmit2012pacing.\n] <obs:sleep-diaries>"
+            ),
+        ]
+    );
+    // The fence under "Cross-References" belongs to no target: said, not dropped.
+    assert_eq!(fence_findings(&doc), vec![("snippet-unpaired".to_string(), 39)]);
+}
+
+#[test]
+fn a_single_target_named_in_the_preamble_owns_the_developed_content() {
+    let doc = plan("preamble");
+    let t = targets(&doc);
+    assert_eq!(
+        t,
+        vec![
+            row(
+                1,
+                14,
+                "typst/ch04-symptom-management.typ",
+                42,
+                "#observation(title: [A Fixed Wake Time])[\n  Getting up at the same hour every day, rested or not, steadies the body clock over a few weeks @Bateman2021consensus.\n] <obs:fixed-wake-time>"
+            ),
+            row(
+                2,
+                22,
+                "typst/ch04-symptom-management.typ",
+                42,
+                "#observation(title: [Daylight in the Morning])[\n  Half an hour of daylight soon after waking helps the same clock, and costs little energy @Bateman2021consensus.\n] <obs:morning-daylight>"
+            ),
+        ]
+    );
+    assert_eq!(fence_findings(&doc), vec![]);
+}
+
+#[test]
+fn a_proposed_section_before_the_target_list_goes_where_its_location_says() {
+    let doc = plan("before");
+    assert_eq!(
+        targets(&doc),
+        vec![row(
+            1,
+            11,
+            "typst/ch04-symptom-management.typ",
+            19,
+            "==== Warmth and Pain <sec:warmth-pain>\n\nWarm baths and heat packs ease muscle pain for an hour or two in many patients @Goudsmit2012pacing."
+        )]
+    );
+    assert_eq!(doc["guides"][0]["targets"][0]["section_hints"], serde_json::json!(["Non-Pharmacological Approaches"]));
+}
+
+#[test]
+fn the_full_block_wins_over_a_stub_with_its_label() {
+    let doc = plan("stub");
+    assert_eq!(
+        targets(&doc),
+        vec![row(
+            1,
+            16,
+            "chapters/ch01-introduction.tex",
+            36,
+            "\\begin{observation}[Pain Is Often Disabling]\n\\label{obs:pain-disabling}\nIn clinic cohorts, pain ranks among the most disabling complaints~\\cite{Nijs2012sensitization}.\n\\end{observation}"
+        )]
+    );
+    assert_eq!(fence_findings(&doc), vec![("snippet-stub".to_string(), 9)]);
+}
+
+#[test]
+fn a_snippet_whose_first_line_names_another_file_goes_to_that_file() {
+    let doc = plan("other-file");
+    let t = targets(&doc);
+    assert_eq!(
+        t[0],
+        row(
+            1,
+            7,
+            "chapters/ch01-introduction.tex",
+            52,
+            "Fatigue scales differ in what they count as a change worth noticing~\\cite{McIntyre2020fatigue}."
+        )
+    );
+    // The comment naming the file is an instruction, not text of the book.
+    assert_eq!(
+        (t[1].0, t[1].2, t[1].3.as_str(), t[1].5.as_str()),
+        (
+            2,
+            13,
+            "chapters/ch02-treatments.tex",
+            "A trial should say in advance which change on its fatigue scale it counts as a response~\\cite{McIntyre2020fatigue}."
+        )
+    );
+    assert_eq!(doc["guides"][0]["targets"][1]["file_hint"], "chapters/ch02-treatments.tex");
+}
+
+#[test]
+fn latex_script_math_and_markdown_headings_in_a_typst_snippet_are_written_as_typst() {
+    let doc = plan("typst-math");
+    assert_eq!(
+        targets(&doc),
+        vec![row(
+            1,
+            7,
+            "typst/ch04-symptom-management.typ",
+            42,
+            "==== Breathing at Night\n\n#observation(title: [Low CO#sub[2] at Night])[\n  Some patients breathe off too much CO#sub[2] while asleep; a few show Na#super[+] shifts and an IC#sub[50] is not known @Bateman2021consensus.\n] <obs:night-breathing>"
+        )]
+    );
+    let codes: Vec<&str> = doc["guides"][0]["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"snippet-rewritten"), "{codes:?}");
+    assert!(!codes.contains(&"snippet-unbalanced"), "{codes:?}");
+}
+
+#[test]
+fn a_replacement_keeping_the_existing_label_replaces_that_block() {
+    let doc = plan("replace");
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(t["status"], "insert");
+    assert_eq!(
+        t["insertion"],
+        serde_json::json!({
+            "after_line": 26,
+            "path": "typst/ch04-symptom-management.typ",
+            "replaces": 5,
+            "text": "#warning-env(title: [Opioids Are Rarely Appropriate])[\n  Long-term opioid use offers little benefit for widespread pain, can worsen fatigue and\n  cognitive symptoms, and is hard to stop @Younger2014ldn. Prescribers should look for\n  alternatives before considering them.\n] <warn:opioids>"
+        })
+    );
+    assert_eq!(t["candidates"][0]["after_line"], 26);
+    assert_eq!(
+        t["candidates"][0]["heading_path"],
+        serde_json::json!(["Symptom Management", "Pain", "Medications for Pain"])
+    );
+    assert!(!t["findings"].as_array().unwrap().iter().any(|f| f["code"] == "already-applied"));
+}
+
+#[test]
+fn a_replacement_that_already_reads_as_the_book_is_already_applied() {
+    let (dir, book) = common::copy_book();
+    let chapter = std::fs::read_to_string(book.join("typst/ch04-symptom-management.typ")).unwrap();
+    let block: Vec<&str> = chapter.lines().skip(26).take(5).collect();
+    let guide = format!(
+        "# Guide\n\n### Primary Target: ch04\n**File:** `typst/ch04-symptom-management.typ`\n\nReplace current content with:\n\n```typst\n{}\n```\n",
+        block.join("\n")
+    );
+    common::write(&book, "Literature/content/same/integration-guide.md", &guide);
+    let (_dir, book) = common::commit_all((dir, book));
+    let out = common::tool(&book)
+        .args(["plan", "--format", "json", "Literature/content/same/integration-guide.md"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["guides"][0]["targets"][0]["status"], "already-applied");
+}
+
+#[test]
+fn sentences_given_in_a_field_are_inserted_as_drafted_blocks() {
+    let doc = plan("inline");
+    assert_eq!(
+        targets(&doc),
+        vec![
+            row(
+                1,
+                6,
+                "chapters/ch01-introduction.tex",
+                52,
+                "Fatigue scales used in trials differ in what they count as a meaningful change~\\cite{McIntyre2020fatigue}."
+            ),
+            row(
+                2,
+                12,
+                "typst/ch04-symptom-management.typ",
+                42,
+                "Sleep diaries kept for two weeks show patterns a single night cannot @Goudsmit2012pacing."
+            ),
+            row(
+                3,
+                19,
+                "typst/ch04-symptom-management.typ",
+                31,
+                "Pain diaries show which flares follow exertion @Goudsmit2012pacing."
+            ),
+        ]
+    );
+    let origins: Vec<&Value> =
+        doc["guides"][0]["targets"].as_array().unwrap().iter().map(|t| &t["snippet"]["origin"]).collect();
+    assert_eq!(origins, vec![&Value::from("drafted"), &Value::from("drafted"), &Value::Null]);
+}
+
+#[test]
+fn a_fence_goes_to_the_target_naming_its_label_or_title() {
+    let doc = plan("labels");
+    assert_eq!(
+        targets(&doc),
+        vec![
+            row(
+                1,
+                24,
+                "typst/ch04-symptom-management.typ",
+                42,
+                "#observation(title: [Morning Light and the Body Clock])[\n  Daylight soon after waking helps to set the body clock @Bateman2021consensus.\n] <obs:morning-light>"
+            ),
+            row(
+                2,
+                17,
+                "chapters/ch01-introduction.tex",
+                36,
+                "\\begin{observation}[Pain Ranks High]\n\\label{obs:pain-ranking}\nAsked to rank their complaints, many patients put pain in the top three~\\cite{Nijs2012sensitization}.\n\\end{observation}"
+            ),
+        ]
+    );
+    assert_eq!(fence_findings(&doc), vec![("snippet-unpaired".to_string(), 30)]);
+}
+
+#[test]
+fn an_alternative_wording_is_left_out_with_a_finding() {
+    let (dir, book) = common::copy_book();
+    let guide = "# Guide\n\n### Primary Target: ch01\n**File:** `chapters/ch01-introduction.tex`\n**Section hint:** \"Core Symptoms\"\n\n```latex\nPain is common but not part of the definition~\\cite{McIntyre2020fatigue}.\n```\n\n**Alternative phrasing:**\n\n```latex\nThe definition leaves pain out, although it is common~\\cite{McIntyre2020fatigue}.\n```\n";
+    common::write(&book, "Literature/content/alt/integration-guide.md", guide);
+    let (_dir, book) = common::commit_all((dir, book));
+    let out = common::tool(&book)
+        .args(["plan", "--format", "json", "Literature/content/alt/integration-guide.md"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        targets(&doc),
+        vec![row(
+            1,
+            7,
+            "chapters/ch01-introduction.tex",
+            36,
+            "Pain is common but not part of the definition~\\cite{McIntyre2020fatigue}."
+        )]
+    );
+    assert_eq!(fence_findings(&doc), vec![("snippet-alternative".to_string(), 13)]);
+}
