@@ -346,7 +346,7 @@ fn plan_target(
 /// snippet (whitespace aside): the already-applied check then decides. True with the
 /// target skipped when the rendered snippet has an error finding.
 fn replace_outcome(
-    book: &Book,
+    book: &Store,
     guide: &Guide,
     target: &Target,
     applied: &[&(String, String, usize)],

@@ -104,13 +104,15 @@ impl Signal {
             Signal::Anchor { .. } => "anchor",
             Signal::Sentence { .. } => "sentence",
             Signal::ClosestFile { .. } => "closest_file",
+            Signal::ReplacesLabeled { .. } => "replaces_labeled",
         }
     }
 
     /// What the signal adds to its candidate's score under the weights `w`, or `None` for
     /// a signal that says where the text goes but adds nothing ([`Signal::AfterSubsections`],
     /// [`Signal::ClosestFile`]) and for a quoted sentence found for an in-place edit
-    /// ([`Signal::Sentence`]), which is placed first whatever the weights. A line number
+    /// ([`Signal::Sentence`]) or a labelled block the snippet replaces
+    /// ([`Signal::ReplacesLabeled`]), placed first whatever the weights. A line number
     /// takes `line_shifted` when the guide's anchors measured a shift, else `line_prior`; a
     /// section joined by a new one takes `relevance` for its subtree's share.
     pub fn weighed(&self, w: &crate::rules::PlaceWeights) -> Option<Weighed> {
@@ -127,7 +129,10 @@ impl Signal {
             Signal::SameEnvironment(_) => ("same_environment", w.same_environment, 1.0),
             Signal::FollowsEarlierTarget { .. } => ("follows", w.follows, 1.0),
             Signal::EnvironmentEnd { .. } | Signal::Anchor { .. } => ("anchor_text", w.anchor_text, 1.0),
-            Signal::AfterSubsections { .. } | Signal::Sentence { .. } | Signal::ClosestFile { .. } => return None,
+            Signal::AfterSubsections { .. }
+            | Signal::Sentence { .. }
+            | Signal::ClosestFile { .. }
+            | Signal::ReplacesLabeled { .. } => return None,
         };
         Some(Weighed { rule, value, weight })
     }
