@@ -110,6 +110,10 @@ pub enum Code {
     SnippetUnbalanced,
     /// `snippet-unconverted`: A LaTeX construct in a snippet has no Typst form yet; it is kept visibly.
     SnippetUnconverted,
+    /// `typst-function-out-of-scope`: Inserted Typst text calls a book function the target file does not import, and no module of the book binds it.
+    TypstFunctionOutOfScope,
+    /// `typst-import-added`: Inserted Typst text calls a book function the target file does not import; the import line its siblings use goes before it.
+    TypstImportAdded,
     /// `snippet-unrenderable`: The snippet's markup cannot be rendered into the target file's markup yet.
     SnippetUnrenderable,
     /// `symlink-outside-book`: A file of the book is a symlink whose target is outside the book; it is not read.
@@ -181,6 +185,8 @@ impl Code {
         Code::SnippetUnbalanced,
         Code::SnippetUnconverted,
         Code::SnippetUnrenderable,
+        Code::TypstFunctionOutOfScope,
+        Code::TypstImportAdded,
         Code::SymlinkOutsideBook,
         Code::TargetFileDefault,
         Code::TargetFileInferred,
@@ -209,6 +215,8 @@ impl Code {
             Code::EditFailed => "edit-failed",
             Code::EditOverlap => "edit-overlap",
             Code::EnvironmentUnknown => "environment-unknown",
+            Code::TypstFunctionOutOfScope => "typst-function-out-of-scope",
+            Code::TypstImportAdded => "typst-import-added",
             Code::FileNotRegular => "file-not-regular",
             Code::FileNotUtf8 => "file-not-utf8",
             Code::FileUnreachable => "file-unreachable",
@@ -279,7 +287,8 @@ impl Code {
             | Code::TargetNotChapter
             | Code::TargetNotText
             | Code::TargetUnresolved
-            | Code::TextNul => Severity::Error,
+            | Code::TextNul
+            | Code::TypstFunctionOutOfScope => Severity::Error,
             Code::BibDuplicateKey
             | Code::BibEntryUnparsed
             | Code::CitationKeyCase
@@ -309,7 +318,8 @@ impl Code {
             | Code::ReadmeFileMissing
             | Code::SnippetEscaped
             | Code::SnippetLabelMoved
-            | Code::TargetFileDefault => Severity::Info,
+            | Code::TargetFileDefault
+            | Code::TypstImportAdded => Severity::Info,
             Code::Phrasing(_) => Severity::Warning,
         }
     }

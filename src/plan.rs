@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 mod changes;
+mod scope;
 
 pub use changes::{changes, ChangeSet, Changes};
 
@@ -329,10 +330,38 @@ fn plan_target(
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
         let label = labels.first().map(String::as_str);
-        plan.outcome = insert_outcome(book, &best, markup, (label, plan.title.as_deref()), rendered.text);
+        let outcome = insert_outcome(book, &best, markup, (label, plan.title.as_deref()), rendered.text);
+        plan.outcome =
+            reachable_calls(book, outcome, markup, defined, (target.source.as_str(), snippet.line), &mut findings);
     }
     plan.findings = findings;
     plan
+}
+
+/// `outcome` with the book's Typst functions its inserted text calls brought into scope
+/// in the file it goes into ([`scope::in_scope`]); [`Outcome::Skipped`] when one cannot be.
+/// A new file takes its siblings' imports already.
+fn reachable_calls(
+    book: &Book,
+    outcome: Outcome,
+    markup: Markup,
+    defined: &[String],
+    where_: (&str, usize),
+    findings: &mut Vec<Finding>,
+) -> Outcome {
+    match outcome {
+        Outcome::Insert { path, mut insertion, new_file: None } if markup == Markup::Typst => {
+            let (text, found) = scope::in_scope(book, &path, insertion.after_line, insertion.text, defined, where_);
+            let blocked = found.iter().any(|f| f.severity == Severity::Error);
+            findings.extend(found);
+            if blocked {
+                return Outcome::Skipped;
+            }
+            insertion.text = text;
+            Outcome::Insert { path, insertion, new_file: None }
+        }
+        other => other,
+    }
 }
 
 /// The insertion of `text` (rendered in `markup`) at `best`: where the section keeps one
