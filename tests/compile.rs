@@ -64,3 +64,106 @@ fn a_broken_chapter_fails_the_compile_check() {
     let err = typst_compile(&book, MAIN).unwrap_err();
     assert!(err.starts_with("unknown variable: obsrvation\n"), "{err}");
 }
+
+/// A guide of our own with one target: `file`, under the heading `section`, with `snippet`
+/// in `lang` (`latex` or `typst`), citing `Nijs2012sensitization`.
+fn one_target_guide(file: &str, section: &str, lang: &str, snippet: &str) -> String {
+    format!(
+        "# Integration Guide: Scope\n\n## Paper Citation Key\n**BibTeX key:** `Nijs2012sensitization`\n\n\
+         ## Recommended Chapters for Integration\n\n### Primary Target: {file}\n**File:** `{file}`\n\
+         **Section hint:** \"{section}\"\n\n**Suggested {lang}:**\n```{lang}\n{snippet}\n```\n"
+    )
+}
+
+/// `sec-02` (no import of the environments) with its first line replaced by `head`: the
+/// file a scope test inserts into.
+const SEC02: &str = "typst/ch03-mechanisms/sec-02-central-sensitization.typ";
+
+const OBSERVATION: &str = "\\begin{observation}[Thresholds Fall]\n\\label{obs:thresholds}\n\
+    Pain thresholds fell after effort~\\cite{Nijs2012sensitization}.\n\\end{observation}";
+
+/// Writes the guide for [`OBSERVATION`] into `book`, commits, applies it; returns the
+/// apply's exit code, its stdout and the text the branch gives `SEC02` (the base's text
+/// when nothing was written).
+fn apply_observation(book: &Path, head: Option<&str>) -> (Option<i32>, String, String) {
+    if let Some(head) = head {
+        let text = std::fs::read_to_string(book.join(SEC02)).unwrap();
+        write(book, SEC02, &format!("{head}\n{text}"));
+    }
+    let guide = one_target_guide(SEC02, "Hyperalgesia After Exertion", "latex", OBSERVATION);
+    write(book, "Literature/scope/integration-guide.md", &guide);
+    let (_, book) = common::commit_all((tempfile::tempdir().unwrap(), book.to_path_buf()));
+    let out = tool(&book).args(["apply", "--branch", "scope", "Literature/scope"]).output().unwrap();
+    let rev = if git(&book, &["branch", "--list", "scope"]).trim().is_empty() { "main" } else { "scope" };
+    let tree = export_tree(&book, rev);
+    let compiled = typst_compile(tree.path(), MAIN);
+    assert!(compiled.is_ok(), "{compiled:?}");
+    let text = std::fs::read_to_string(tree.path().join(SEC02)).unwrap();
+    (out.status.code(), common::stdout(&out), text)
+}
+
+/// The inserted observation as `sec-02` holds it after the section's paragraph (`~` is
+/// Typst's non-breaking space too).
+fn inserted(call: &str) -> String {
+    format!(
+        "drugs that lower NMDA receptor activity attract interest as possible treatments.\n\n{call}(title: \
+         [Thresholds Fall])[\nPain thresholds fell after effort~@Nijs2012sensitization.\n] <obs:thresholds>\n"
+    )
+}
+
+#[test]
+fn a_file_without_the_import_gets_the_line_its_siblings_use() {
+    let (_d, book) = common::copy_book();
+    let (code, _, text) = apply_observation(&book, None);
+    assert_eq!(code, Some(0));
+    let call = "#import \"../shared/environments.typ\": *\n\n#observation";
+    assert!(text.ends_with(&inserted(call)), "{text}");
+}
+
+#[test]
+fn a_file_importing_the_module_under_an_alias_calls_through_it() {
+    let (_d, book) = common::copy_book();
+    let (code, _, text) = apply_observation(&book, Some("#import \"../shared/environments.typ\" as env"));
+    assert_eq!(code, Some(0));
+    assert!(text.ends_with(&inserted("#env.observation")), "{text}");
+}
+
+#[test]
+fn a_partial_import_list_is_completed_by_the_siblings_import() {
+    let (_d, book) = common::copy_book();
+    let (code, _, text) = apply_observation(&book, Some("#import \"../shared/environments.typ\": hypothesis"));
+    assert_eq!(code, Some(0));
+    let call = "#import \"../shared/environments.typ\": *\n\n#observation";
+    assert!(text.ends_with(&inserted(call)), "{text}");
+}
+
+#[test]
+fn a_file_importing_the_function_needs_nothing_more() {
+    let (_d, book) = common::copy_book();
+    let (code, _, text) = apply_observation(&book, Some("#import \"../shared/environments.typ\": observation"));
+    assert_eq!(code, Some(0));
+    assert!(text.ends_with(&inserted("#observation")), "{text}");
+}
+
+#[test]
+fn a_function_bound_only_below_the_insertion_point_is_refused() {
+    let (_d, book) = common::copy_book();
+    let text = std::fs::read_to_string(book.join(SEC02)).unwrap();
+    write(&book, SEC02, &format!("{text}\n#let sidebar(body) = block(inset: 4pt, body)\n"));
+    // A key the section does not cite yet, so the target is not taken as applied.
+    let guide = one_target_guide(SEC02, "Central Sensitization", "typst", "#sidebar[Thresholds fell @Cortes2018gaba.]")
+        .replace("`Nijs2012sensitization`", "`Cortes2018gaba`");
+    write(&book, "Literature/scope/integration-guide.md", &guide);
+    let (_, book) = common::commit_all((tempfile::tempdir().unwrap(), book));
+    let out = tool(&book).args(["apply", "--branch", "scope", "Literature/scope"]).output().unwrap();
+    let text = common::stdout(&out) + &stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "error[typst-function-out-of-scope] Literature/scope/integration-guide.md:13: `#sidebar` is not in \
+             scope in {SEC02}, and no module of the book binds it to import"
+        )),
+        "{text}"
+    );
+    assert!(git(&book, &["branch", "--list", "scope"]).trim().is_empty());
+}
