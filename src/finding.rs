@@ -288,13 +288,14 @@ impl Code {
             | Code::TargetNotText
             | Code::TargetUnresolved
             | Code::TextNul
+            | Code::EnvironmentUnknown
+            | Code::SnippetUnconverted
             | Code::TypstFunctionOutOfScope => Severity::Error,
             Code::BibDuplicateKey
             | Code::BibEntryUnparsed
             | Code::CitationKeyCase
             | Code::CitationUndefined
             | Code::EditOverlap
-            | Code::EnvironmentUnknown
             | Code::FileNotUtf8
             | Code::GuideNoCitationKeys
             | Code::GuideTableKeyMissing
@@ -306,7 +307,6 @@ impl Code {
             | Code::PhrasingAvoid
             | Code::ReferenceUndefined
             | Code::SnippetMissing
-            | Code::SnippetUnconverted
             | Code::TargetFileInferred
             | Code::TargetResolvedLoosely
             | Code::WorktreeDiffers => Severity::Warning,

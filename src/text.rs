@@ -423,6 +423,33 @@ pub fn parallel_map_states<T: Sync, S: Send, R: Send>(
     (all.into_iter().map(|(_, r)| r).collect(), states)
 }
 
+/// The name of `candidates` closest to `name` by edit distance (Levenshtein, in chars;
+/// case-insensitive), when it is within a third of the longer name's length (at least 1):
+/// the "did you mean" of a compiler. Ties go to the first candidate.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let a: Vec<char> = name.to_lowercase().chars().collect();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let b: Vec<char> = c.to_lowercase().chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        let d = row[b.len()];
+        let limit = (a.len().max(b.len()) / 3).max(1);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

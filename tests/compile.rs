@@ -167,3 +167,36 @@ fn a_function_bound_only_below_the_insertion_point_is_refused() {
     );
     assert!(git(&book, &["branch", "--list", "scope"]).trim().is_empty());
 }
+
+#[test]
+fn converted_latex_text_and_math_compile() {
+    let (_d, book) = common::copy_book();
+    let snippet = "\\begin{observation}[M{\\\"u}ller's ``Thresholds'']\n\\label{obs:thresholds}\n\
+        Fran\\c{c}ois and Ko\\v{s}ice: {\\em lower} thresholds --- 12--24\\textsuperscript{th} day, \
+        5~\\textmu g CO\\textsubscript{2}, $\\bar{x} \\pm \\hat{\\sigma} \\leq \\left(\\frac{a}{b}\\right)^{2}$ \
+        and $\\sqrt[3]{\\tilde{y}} \\times \\mathrm{IL} \\cdot \\text{dose}_{i} \\geq \\Delta$~\\cite{Nijs2012sensitization}.\n\
+        \\end{observation}";
+    let guide = one_target_guide(SEC02, "Hyperalgesia After Exertion", "latex", snippet);
+    write(&book, "Literature/scope/integration-guide.md", &guide);
+    let (_, book) = common::commit_all((tempfile::tempdir().unwrap(), book));
+    let out = tool(&book).args(["apply", "--branch", "scope", "Literature/scope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tree = export_tree(&book, "scope");
+    typst_compile(tree.path(), MAIN).unwrap();
+    let text = std::fs::read_to_string(tree.path().join(SEC02)).unwrap();
+    let expected = "#observation(title: [M\u{fc}ller's \u{201c}Thresholds\u{201d}])[\n\
+        Fran\u{e7}ois and Ko\u{161}ice: _lower_ thresholds --- 12--24#super[th] day, 5~\u{b5}g CO#sub[2], \
+        $macron(x) plus.minus hat(sigma) <= ((a)/(b))^(2)$ and $root(3, tilde(y)) times \"IL\" dot \"dose\"_(i) >= Delta$~@Nijs2012sensitization.\n\
+        ] <obs:thresholds>\n";
+    assert!(text.ends_with(expected), "{text}");
+}
+
+#[test]
+fn raw_latex_left_in_typst_math_stops_the_compiler() {
+    // What the tool committed before LaTeX math was converted or refused.
+    let (_d, book) = common::copy_book();
+    let text = std::fs::read_to_string(book.join(SEC02)).unwrap();
+    write(&book, SEC02, &format!("{text}\nA ratio $\\frac{{a}}{{b}}$.\n"));
+    let err = typst_compile(&book, MAIN).unwrap_err();
+    assert!(err.starts_with("unknown variable: rac\n"), "{err}");
+}
