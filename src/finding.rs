@@ -114,6 +114,12 @@ pub enum Code {
     TypstFunctionOutOfScope,
     /// `typst-import-added`: Inserted Typst text calls a book function the target file does not import; the import line its siblings use goes before it.
     TypstImportAdded,
+    /// `snippet-language-latex`: A snippet fenced as `typst` is written in LaTeX; it is converted as LaTeX.
+    SnippetLanguageLatex,
+    /// `snippet-path-outside-book`: A Typst snippet includes or reads a file outside the book root.
+    SnippetPathOutsideBook,
+    /// `snippet-reference-undefined`: Inserted text refers to a label neither the book nor the snippet defines.
+    SnippetReferenceUndefined,
     /// `snippet-unrenderable`: The snippet's markup cannot be rendered into the target file's markup yet.
     SnippetUnrenderable,
     /// `symlink-outside-book`: A file of the book is a symlink whose target is outside the book; it is not read.
@@ -184,6 +190,9 @@ impl Code {
         Code::SnippetMissing,
         Code::SnippetUnbalanced,
         Code::SnippetUnconverted,
+        Code::SnippetLanguageLatex,
+        Code::SnippetPathOutsideBook,
+        Code::SnippetReferenceUndefined,
         Code::SnippetUnrenderable,
         Code::TypstFunctionOutOfScope,
         Code::TypstImportAdded,
@@ -215,6 +224,9 @@ impl Code {
             Code::EditFailed => "edit-failed",
             Code::EditOverlap => "edit-overlap",
             Code::EnvironmentUnknown => "environment-unknown",
+            Code::SnippetPathOutsideBook => "snippet-path-outside-book",
+            Code::SnippetLanguageLatex => "snippet-language-latex",
+            Code::SnippetReferenceUndefined => "snippet-reference-undefined",
             Code::TypstFunctionOutOfScope => "typst-function-out-of-scope",
             Code::TypstImportAdded => "typst-import-added",
             Code::FileNotRegular => "file-not-regular",
@@ -290,7 +302,9 @@ impl Code {
             | Code::TextNul
             | Code::EnvironmentUnknown
             | Code::SnippetUnconverted
-            | Code::TypstFunctionOutOfScope => Severity::Error,
+            | Code::TypstFunctionOutOfScope
+            | Code::SnippetPathOutsideBook
+            | Code::SnippetReferenceUndefined => Severity::Error,
             Code::BibDuplicateKey
             | Code::BibEntryUnparsed
             | Code::CitationKeyCase
@@ -319,7 +333,8 @@ impl Code {
             | Code::SnippetEscaped
             | Code::SnippetLabelMoved
             | Code::TargetFileDefault
-            | Code::TypstImportAdded => Severity::Info,
+            | Code::TypstImportAdded
+            | Code::SnippetLanguageLatex => Severity::Info,
             Code::Phrasing(_) => Severity::Warning,
         }
     }
@@ -330,6 +345,7 @@ impl Code {
         match self {
             Code::PlacementLowConfidence => Some(Severity::Warning),
             Code::TargetUnresolved => Some(Severity::Warning),
+            Code::IncludeMissing => Some(Severity::Error),
             _ => None,
         }
     }

@@ -327,6 +327,11 @@ fn plan_target(
         render::render(snippet, markup, &book.rules.environments, defined, (target.source.as_str(), snippet.line));
     findings.extend(rendered.findings.iter().cloned());
     findings.extend(book.phrasing.check(&rendered.text, guide, (target.source.as_str(), snippet.line)));
+    let inserted_at = (target.source.as_str(), snippet.line);
+    findings.extend(scope::undefined_references(book, markup, &rendered.text, inserted_at));
+    if markup == Markup::Typst {
+        findings.extend(scope::paths_outside(book, &best.path, &rendered.text, inserted_at));
+    }
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
         let label = labels.first().map(String::as_str);

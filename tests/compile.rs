@@ -200,3 +200,67 @@ fn raw_latex_left_in_typst_math_stops_the_compiler() {
     let err = typst_compile(&book, MAIN).unwrap_err();
     assert!(err.starts_with("unknown variable: rac\n"), "{err}");
 }
+
+/// Applies a one-target guide for `SEC02` with `snippet` in `lang`, citing `Cortes2018gaba`
+/// (a key the file does not cite yet); returns the exit code and stdout + stderr, and
+/// asserts that no branch was written.
+fn refused(lang: &str, snippet: &str) -> (Option<i32>, String) {
+    let (_d, book) = common::copy_book();
+    let guide = one_target_guide(SEC02, "Central Sensitization", lang, snippet)
+        .replace("`Nijs2012sensitization`", "`Cortes2018gaba`");
+    write(&book, "Literature/scope/integration-guide.md", &guide);
+    let (_, book) = common::commit_all((tempfile::tempdir().unwrap(), book));
+    let out = tool(&book).args(["apply", "--branch", "scope", "Literature/scope"]).output().unwrap();
+    assert!(git(&book, &["branch", "--list", "scope"]).trim().is_empty(), "a branch was written");
+    (out.status.code(), common::stdout(&out) + &stderr(&out))
+}
+
+#[test]
+fn a_reference_to_a_label_nobody_defines_is_refused_with_the_nearest() {
+    let (code, text) =
+        refused("latex", "As in Section~\\ref{sec:neuroinflamation}, GABA is low~\\cite{Cortes2018gaba}.");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "error[snippet-reference-undefined] Literature/scope/integration-guide.md:13: the inserted text refers \
+             to `sec:neuroinflamation`, a label neither the book nor the snippet defines"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("help: did you mean `sec:neuroinflammation`? Fix the reference in the guide's snippet"),
+        "{text}"
+    );
+    // The same reference written as a Typst `@`.
+    let (code, text) = refused("typst", "As in @sec:neuroinflamation, GABA is low @Cortes2018gaba.");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("error[snippet-reference-undefined]"), "{text}");
+}
+
+#[test]
+fn a_typst_snippet_reading_outside_the_book_is_refused() {
+    for snippet in ["#include \"../../../outside.typ\"", "#raw(read(\"../../../../etc/passwd\"))"] {
+        let (code, text) = refused("typst", &format!("GABA is low @Cortes2018gaba.\n\n{snippet}"));
+        assert_eq!(code, Some(1), "{text}");
+        assert!(
+            text.contains("error[snippet-path-outside-book] Literature/scope/integration-guide.md:13: the inserted `"),
+            "{text}"
+        );
+        assert!(text.contains("` reaches outside the book"), "{text}");
+    }
+    let (code, text) = refused("typst", "GABA is low @Cortes2018gaba.\n\n#include \"sec-01-neuroinflamation.typ\"");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("error[include-missing] Literature/scope/integration-guide.md:13: the inserted `#include` of `sec-01-neuroinflamation.typ` names no file of the book"),
+        "{text}"
+    );
+    assert!(text.contains("help: did you mean `sec-01-neuroinflammation.typ`?"), "{text}");
+}
+
+#[test]
+fn a_typst_snippet_calling_an_unknown_environment_is_refused() {
+    let (code, text) = refused("typst", "#obsrvation[GABA is low @Cortes2018gaba.]");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("error[environment-unknown] Literature/scope/integration-guide.md:13: the book defines no Typst function `obsrvation` that the snippet calls"), "{text}");
+    assert!(text.contains("help: did you mean `observation`?"), "{text}");
+}

@@ -4,6 +4,10 @@
 //! imports among them; `: a, b as c` those items; `as m` or a bare `#import "m.typ"` binds
 //! the module, called as `m.name`). An included file does not see its includer's imports.
 //!
+//! Also here, for inserted text of either markup: its cross-references name labels the book
+//! or the text defines ([`undefined_references`]), and the files a Typst snippet includes
+//! or reads lie inside the book ([`paths_outside`]): what the compiler would look up.
+//!
 //! What is left out: functions the book does not define (Typst's own, or unknown ones: the
 //! renderer reports those) and names bound inside functions or blocks.
 
@@ -11,9 +15,12 @@ use std::collections::BTreeSet;
 
 use regex::Regex;
 
+use crate::bib::KeyStatus;
 use crate::book::Book;
-use crate::finding::{Code, Finding};
-use crate::text::parent_dir;
+use crate::finding::{Code, Finding, Severity};
+use crate::guide::Markup;
+use crate::outline::Outline;
+use crate::text::{join_rel, nearest, normalize_rel, parent_dir};
 
 /// What a Typst file binds at one point: plain names, and modules bound by name
 /// (`(binding, module path)`).
@@ -191,6 +198,96 @@ fn import_for(book: &Book, path: &str, name: &str) -> Option<String> {
         .map(|(p, _)| p.clone())
         .next()?;
     Some(format!("#import \"{}\": {name}", relative(dir, &module)))
+}
+
+/// `snippet-reference-undefined` errors for the cross-references of `text` (rendered in
+/// `markup`) to labels neither the book nor `text` defines, with the nearest label of the
+/// book suggested. A cross-reference is a `\\ref`-like command or `#ref(<x>)`, or a Typst
+/// `@x` that is no bibliography key and has the prefix of the book's labels (`sec:`,
+/// `hyp:`), as `check` tells them apart in the book's own files.
+pub fn undefined_references(book: &Book, markup: Markup, text: &str, where_: (&str, usize)) -> Vec<Finding> {
+    let outline = Outline::parse(markup, text);
+    let labels = book.labels();
+    let own: BTreeSet<&str> = outline.labels.iter().map(|(l, _)| l.as_str()).collect();
+    let prefixes: BTreeSet<&str> = labels.keys().filter_map(|l| l.split_once(':').map(|(p, _)| p)).collect();
+    let mut names: Vec<&str> = outline.references.iter().map(|(n, _)| n.as_str()).collect();
+    if markup != Markup::Latex {
+        names.extend(
+            outline
+                .citations
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .filter(|n| book.bib.status(n) != KeyStatus::Found)
+                .filter(|n| n.split_once(':').is_some_and(|(p, _)| prefixes.contains(p))),
+        );
+    }
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|n| !labels.contains_key(*n) && !own.contains(n))
+        .map(|name| {
+            let near = nearest(name, labels.keys().map(String::as_str));
+            Finding::new(
+                Code::SnippetReferenceUndefined,
+                format!("the inserted text refers to `{name}`, a label neither the book nor the snippet defines"),
+            )
+            .at(where_.0, Some(where_.1))
+            .help(match near {
+                Some(near) => format!("did you mean `{near}`? Fix the reference in the guide's snippet"),
+                None => "fix the reference in the guide's snippet, or define the label".to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `snippet-path-outside-book` errors for the files Typst `text`, inserted into `path`,
+/// includes or reads (`#include`, `read`, `image`, `json`, `csv`, `yaml`, `toml`, `xml`,
+/// `cbor`, `bibliography`) outside the book root (the compiler's project root: it refuses
+/// them); and `include-missing` errors for an `#include` of a file the book does not have,
+/// with the nearest Typst file of the book suggested.
+pub fn paths_outside(book: &Book, path: &str, text: &str, where_: (&str, usize)) -> Vec<Finding> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r#"\b(include|read|image|json|csv|yaml|toml|xml|cbor|bibliography)\b\s*\(?\s*"([^"]+)""#)
+            .expect("valid pattern")
+    });
+    let mut out = Vec::new();
+    for c in re.captures_iter(text) {
+        let (func, written) = (&c[1], &c[2]);
+        let resolved = match written.strip_prefix('/') {
+            Some(rooted) => normalize_rel(rooted),
+            None => join_rel(parent_dir(path), written),
+        };
+        let Some(resolved) = resolved else {
+            out.push(
+                Finding::new(
+                    Code::SnippetPathOutsideBook,
+                    format!("the inserted `{func}` of `{written}` reaches outside the book"),
+                )
+                .at(where_.0, Some(where_.1))
+                .help("name a file inside the book, relative to the target file"),
+            );
+            continue;
+        };
+        if func == "include" && book.file(&resolved).is_none() {
+            let typ = book.sources.iter().map(|(p, _)| p.as_str()).filter(|p| p.ends_with(".typ"));
+            let near = nearest(&resolved, typ);
+            out.push(
+                Finding::new(
+                    Code::IncludeMissing,
+                    format!("the inserted `#include` of `{written}` names no file of the book"),
+                )
+                .with_severity(Severity::Error)
+                .at(where_.0, Some(where_.1))
+                .help(match near {
+                    Some(near) => format!("did you mean `{}`?", relative(parent_dir(path), near)),
+                    None => "add the file first, or fix the path".to_string(),
+                }),
+            );
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod environment;
 mod latex_labels;
 mod latex_syntax;
 mod math;
+mod typst_snippet;
 mod validate;
 
 use regex::Regex;
@@ -78,10 +79,40 @@ pub fn render(
 ) -> Rendered {
     let text = snippet.text.trim_end().to_string();
     let mut findings = Vec::new();
-    let lang = snippet.language.unwrap_or(target);
+    let mut lang = snippet.language.unwrap_or(target);
+    if lang == Markup::Typst {
+        match typst_snippet::kind(&text) {
+            typst_snippet::Kind::Typst => {}
+            typst_snippet::Kind::Latex => {
+                findings.push(
+                    Finding::new(
+                        Code::SnippetLanguageLatex,
+                        "the `typst` snippet is written in LaTeX; it is converted as LaTeX",
+                    )
+                    .at(where_.0, Some(where_.1)),
+                );
+                lang = Markup::Latex;
+            }
+            typst_snippet::Kind::Mixed(cmd) => {
+                findings.push(
+                    Finding::new(
+                        Code::SnippetUnconverted,
+                        format!("the Typst snippet holds the LaTeX command `{cmd}`"),
+                    )
+                    .at(where_.0, Some(where_.1))
+                    .help("write the snippet in Typst throughout"),
+                );
+                return Rendered { text: String::new(), findings };
+            }
+        }
+    }
     let out = match (lang, target) {
         (Markup::Latex, Markup::Latex) => latex_labels_in_place(text, &mut findings, where_),
-        (Markup::Typst, Markup::Typst) | (Markup::Markdown, Markup::Markdown) => text,
+        (Markup::Typst, Markup::Typst) => {
+            findings.extend(typst_snippet::unknown_calls(&text, defined, where_));
+            text
+        }
+        (Markup::Markdown, Markup::Markdown) => text,
         (Markup::Latex, Markup::Typst) => {
             if let Some(problem) = latex_balance(&text) {
                 findings.push(

@@ -334,3 +334,42 @@ fn an_environment_the_book_does_not_define_is_an_error_with_the_nearest_name() {
         Some("did you mean `observation`? Or map the environment in rules/environments.toml [typst]")
     );
 }
+
+fn typst(text: &str) -> Snippet {
+    Snippet { language: Some(Markup::Typst), text: text.into(), line: 3 }
+}
+
+#[test]
+fn a_typst_fence_holding_latex_is_converted_as_latex() {
+    let env = Rules::builtin().environments;
+    let s = typst("\\begin{hypothesis}[T]\n\\label{hyp:t}\nShown~\\cite{A2020}.\n\\end{hypothesis}");
+    let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+    assert_eq!(r.text, "#hypothesis(title: [T])[\nShown~@A2020.\n] <hyp:t>");
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["snippet-language-latex"]);
+}
+
+#[test]
+fn typst_mixed_with_latex_commands_is_refused() {
+    let env = Rules::builtin().environments;
+    let r = render(&typst("#observation[TNF-$\\alpha$ rises @A2020.]"), Markup::Typst, &env, &[], ("g.md", 3));
+    assert_eq!(r.text, "");
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!((r.findings[0].code.as_str(), r.findings[0].severity), ("snippet-unconverted", Severity::Error));
+    assert_eq!(r.findings[0].message, "the Typst snippet holds the LaTeX command `\\alpha`");
+    // LaTeX inside raw text is code, not markup.
+    let r = render(&typst("Run `\\section{x}` @A2020."), Markup::Typst, &env, &[], ("g.md", 3));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[test]
+fn a_typst_call_of_a_function_nobody_defines_names_the_nearest() {
+    let env = Rules::builtin().environments;
+    let defined = ["observation".to_string(), "key-point".to_string()];
+    let s = typst("#let aside(b) = b\n#obsrvation[A #strong[b] #aside[c].]\n#figure(image(\"x.png\"))");
+    let r = render(&s, Markup::Typst, &env, &defined, ("g.md", 3));
+    assert_eq!(r.findings.len(), 1, "{:?}", r.findings);
+    assert_eq!((r.findings[0].code.as_str(), r.findings[0].severity), ("environment-unknown", Severity::Error));
+    assert_eq!(r.findings[0].message, "the book defines no Typst function `obsrvation` that the snippet calls");
+    assert_eq!(r.findings[0].help.as_deref(), Some("did you mean `observation`? Fix the call in the guide's snippet"));
+}
