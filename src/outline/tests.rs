@@ -117,3 +117,12 @@ fn latex_verbatim_verb_and_macro_bodies_hold_no_headings_or_labels() {
     let labels: Vec<&str> = o.labels.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(labels, ["sec:real"]);
 }
+
+#[test]
+fn markdown_at_signs_that_are_no_citations_and_headings_over_soft_breaks() {
+    let text = "Setext heading\nover two lines\n==============\n\n- a list item\n---\n\n| a | b |\n|---|---|\n| row | x |\n\nMail me@Smith2020.org, see https://host.org/@Lee2021, `@Kim2022`, \\@Park2023 and [@Real2024].\n\n```\n@Fenced2025\n```\n";
+    let o = Outline::parse(Markup::Markdown, text);
+    let titles: Vec<(&str, usize)> = o.headings.iter().map(|h| (h.title.as_str(), h.line)).collect();
+    assert_eq!(titles, vec![("Setext heading over two lines", 1)]);
+    assert_eq!(o.citations, vec![("Real2024".to_string(), 12)]);
+}
