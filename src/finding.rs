@@ -114,6 +114,8 @@ pub enum Code {
     TypstFunctionOutOfScope,
     /// `typst-import-added`: Inserted Typst text calls a book function the target file does not import; the import line its siblings use goes before it.
     TypstImportAdded,
+    /// `snippet-environment-mapped`: A Typst snippet calls an environment by its generic name; the book's function for it is called.
+    SnippetEnvironmentMapped,
     /// `snippet-language-latex`: A snippet fenced as `typst` is written in LaTeX; it is converted as LaTeX.
     SnippetLanguageLatex,
     /// `snippet-path-outside-book`: A Typst snippet includes or reads a file outside the book root.
@@ -190,6 +192,7 @@ impl Code {
         Code::SnippetMissing,
         Code::SnippetUnbalanced,
         Code::SnippetUnconverted,
+        Code::SnippetEnvironmentMapped,
         Code::SnippetLanguageLatex,
         Code::SnippetPathOutsideBook,
         Code::SnippetReferenceUndefined,
@@ -226,6 +229,7 @@ impl Code {
             Code::EnvironmentUnknown => "environment-unknown",
             Code::SnippetPathOutsideBook => "snippet-path-outside-book",
             Code::SnippetLanguageLatex => "snippet-language-latex",
+            Code::SnippetEnvironmentMapped => "snippet-environment-mapped",
             Code::SnippetReferenceUndefined => "snippet-reference-undefined",
             Code::TypstFunctionOutOfScope => "typst-function-out-of-scope",
             Code::TypstImportAdded => "typst-import-added",
@@ -334,7 +338,8 @@ impl Code {
             | Code::SnippetLabelMoved
             | Code::TargetFileDefault
             | Code::TypstImportAdded
-            | Code::SnippetLanguageLatex => Severity::Info,
+            | Code::SnippetLanguageLatex
+            | Code::SnippetEnvironmentMapped => Severity::Info,
             Code::Phrasing(_) => Severity::Warning,
         }
     }

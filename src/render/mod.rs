@@ -109,7 +109,8 @@ pub fn render(
     let out = match (lang, target) {
         (Markup::Latex, Markup::Latex) => latex_labels_in_place(text, &mut findings, where_),
         (Markup::Typst, Markup::Typst) => {
-            findings.extend(typst_snippet::unknown_calls(&text, defined, where_));
+            let (text, found) = typst_snippet::unknown_calls(text, env, defined, where_);
+            findings.extend(found);
             text
         }
         (Markup::Markdown, Markup::Markdown) => text,

@@ -373,3 +373,13 @@ fn a_typst_call_of_a_function_nobody_defines_names_the_nearest() {
     assert_eq!(r.findings[0].message, "the book defines no Typst function `obsrvation` that the snippet calls");
     assert_eq!(r.findings[0].help.as_deref(), Some("did you mean `observation`? Fix the call in the guide's snippet"));
 }
+
+#[test]
+fn a_typst_snippet_calling_a_generic_environment_name_gets_the_books_function() {
+    let env = Rules::builtin().environments;
+    let defined = ["warning-env".to_string(), "key-point".to_string()];
+    let r = render(&typst("#warning(title: [Care])[Be careful @A2020.]"), Markup::Typst, &env, &defined, ("g.md", 3));
+    assert_eq!(r.text, "#warning-env(title: [Care])[Be careful @A2020.]");
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!((r.findings[0].code.as_str(), r.findings[0].severity), ("snippet-environment-mapped", Severity::Info));
+}

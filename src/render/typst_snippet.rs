@@ -12,6 +12,7 @@ use regex::Regex;
 use typst_syntax::{SyntaxKind, SyntaxNode};
 
 use crate::finding::{Code, Finding};
+use crate::rules::EnvironmentRules;
 
 /// What a Typst snippet is, judged by its text outside raw spans.
 #[derive(Debug, PartialEq)]
@@ -179,19 +180,27 @@ const TYPST_FUNCTIONS: &[&str] = &[
     "upright",
 ];
 
-/// `environment-unknown` errors for the calls in Typst `text` of functions that neither
-/// Typst ([`TYPST_FUNCTIONS`]), the book (`defined`) nor the snippet itself (`#let`)
-/// defines. Not checked when `defined` is empty (the book's functions are not known).
-pub(super) fn unknown_calls(text: &str, defined: &[String], where_: (&str, usize)) -> Vec<Finding> {
+/// `text` with the calls of functions that neither Typst ([`TYPST_FUNCTIONS`]), the book
+/// (`defined`) nor the snippet itself (`#let`) defines resolved: a generic environment name
+/// whose book function `rules/environments.toml` names (`#warning[` -> `#warning-env[`) is
+/// renamed (`snippet-environment-mapped`, info); any other is an `environment-unknown`
+/// error with the nearest book function. Not checked when `defined` is empty (the book's
+/// functions are not known).
+pub(super) fn unknown_calls(
+    text: String,
+    env: &EnvironmentRules,
+    defined: &[String],
+    where_: (&str, usize),
+) -> (String, Vec<Finding>) {
     if defined.is_empty() {
-        return Vec::new();
+        return (text, Vec::new());
     }
     static CALL: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     static LET: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let call = CALL.get_or_init(|| Regex::new(r"#([A-Za-z_][\w-]*)[\[(]").expect("valid pattern"));
     let bind = LET.get_or_init(|| Regex::new(r"#let\s+([A-Za-z_][\w-]*)").expect("valid pattern"));
     let mut plain = String::new();
-    text_outside_raw(&typst_syntax::parse(text), &mut plain);
+    text_outside_raw(&typst_syntax::parse(&text), &mut plain);
     let own: BTreeSet<&str> = bind.captures_iter(&plain).filter_map(|c| c.get(1)).map(|m| m.as_str()).collect();
     let mut unknown: Vec<&str> = call
         .captures_iter(&plain)
@@ -201,10 +210,24 @@ pub(super) fn unknown_calls(text: &str, defined: &[String], where_: (&str, usize
         .collect();
     unknown.sort_unstable();
     unknown.dedup();
-    unknown
-        .into_iter()
-        .map(|name| {
-            let near = crate::text::nearest(name, defined.iter().map(String::as_str));
+    let mut findings = Vec::new();
+    let mut renamed = text.clone();
+    for name in unknown {
+        let mapped = env.typst_name(&env.canonical_of_macro(name)).to_string();
+        if mapped != name && defined.contains(&mapped) {
+            let call = Regex::new(&format!(r"#{}([\[(])", regex::escape(name))).expect("escaped name");
+            renamed = call.replace_all(&renamed, format!("#{mapped}$1").as_str()).into_owned();
+            findings.push(
+                Finding::new(
+                    Code::SnippetEnvironmentMapped,
+                    format!("the snippet's `#{name}` is the book's environment `#{mapped}`"),
+                )
+                .at(where_.0, Some(where_.1)),
+            );
+            continue;
+        }
+        let near = crate::text::nearest(name, defined.iter().map(String::as_str));
+        findings.push(
             Finding::new(
                 Code::EnvironmentUnknown,
                 format!("the book defines no Typst function `{name}` that the snippet calls"),
@@ -213,7 +236,8 @@ pub(super) fn unknown_calls(text: &str, defined: &[String], where_: (&str, usize
             .help(match near {
                 Some(near) => format!("did you mean `{near}`? Fix the call in the guide's snippet"),
                 None => "fix the call in the guide's snippet, or define the function in the book".to_string(),
-            })
-        })
-        .collect()
+            }),
+        );
+    }
+    (renamed, findings)
 }
