@@ -24,6 +24,10 @@ fn main() {
     markups.sort();
     markups.dedup();
     let (mut total, mut clean) = (0usize, 0usize);
+    // Typst texts that would be committed (no error finding) and those among them still
+    // holding a LaTeX command (`\\name`, raw or not): raw LaTeX in a committed .typ file.
+    let (mut committed, mut with_latex) = (0usize, 0usize);
+    let latex_command = regex::Regex::new(r"\\[A-Za-z]{2,}").unwrap();
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     let mut examples: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for path in find_guides(&book.root).expect("guides listed") {
@@ -35,6 +39,16 @@ fn main() {
                 total += 1;
                 let r = render::render(s, m, &book.rules.environments, &defined, (&t.source, s.line));
                 let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+                let refused = r.findings.iter().any(|f| f.severity == chapter_integrator::finding::Severity::Error);
+                if m == Markup::Typst && !refused && !r.text.is_empty() {
+                    committed += 1;
+                    if let Some(c) = latex_command.find(&r.text) {
+                        with_latex += 1;
+                        if std::env::var_os("SHOW_LATEX").is_some() {
+                            eprintln!("--- {}:{}: {}", t.source, s.line, c.as_str());
+                        }
+                    }
+                }
                 if codes.is_empty() {
                     clean += 1;
                     continue;
@@ -55,6 +69,7 @@ fn main() {
     }
     println!("markups: {markups:?}");
     println!("snippet renderings: {total}, clean: {clean}, with findings: {}", total - clean);
+    println!("typst texts committed: {committed}, holding a LaTeX command: {with_latex}");
     for (k, n) in &kinds {
         println!("{n:5}  {k}   e.g. {}", examples[k].join(", "));
     }

@@ -80,17 +80,19 @@ impl Bibliography {
                 );
                 continue;
             }
-            self.lower.entry(entry.key.to_lowercase()).or_default().push(entry.key.clone());
+            self.lower.entry(fold(&entry.key)).or_default().push(entry.key.clone());
             self.entries.insert(entry.key.clone(), entry);
         }
     }
 
-    /// Whether `key` has an entry, differs only by case, or is missing.
+    /// Whether `key` has an entry, differs only by case or Unicode normalization (an NFD
+    /// `Müller2020` for the bibliography's NFC one: [`KeyStatus::CaseMismatch`] with the
+    /// bibliography's spelling), or is missing.
     pub fn status(&self, key: &str) -> KeyStatus {
         if self.entries.contains_key(key) {
             return KeyStatus::Found;
         }
-        match self.lower.get(&key.to_lowercase()).and_then(|v| v.first()) {
+        match self.lower.get(&fold(key)).and_then(|v| v.first()) {
             Some(k) => KeyStatus::CaseMismatch(k.clone()),
             None => KeyStatus::Missing,
         }
@@ -248,9 +250,23 @@ fn next_entry_starts(rest: &str) -> bool {
     name_len > 0 && after[name_len..].trim_start().starts_with(['{', '('])
 }
 
+/// The form keys are compared in when not spelled alike: lowercase, NFC.
+fn fold(key: &str) -> String {
+    crate::text::nfc(key.to_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_in_the_other_normalization_form_is_the_bibliographys_spelling() {
+        let mut bib = Bibliography::default();
+        bib.add_file("refs.bib", "@article{M\u{fc}ller2020,\n title={T}}\n");
+        assert_eq!(bib.status("M\u{fc}ller2020"), KeyStatus::Found);
+        assert_eq!(bib.status("Mu\u{308}ller2020"), KeyStatus::CaseMismatch("M\u{fc}ller2020".into()));
+        assert_eq!(bib.status("Muller2020"), KeyStatus::Missing);
+    }
 
     #[test]
     fn keys_survive_strings_parentheses_and_broken_entries() {

@@ -167,12 +167,26 @@ impl Book {
     }
 
     /// The book file at `path`: the path itself, or for a symlink the file it points to
-    /// inside the book; `None` when there is no such file.
+    /// inside the book, or the file whose name differs only in Unicode normalization (NFC /
+    /// NFD), as the book spells it; `None` when there is no such file.
     pub fn file(&self, path: &str) -> Option<String> {
         if self.sources.contains_key(path) {
             return Some(path.to_string());
         }
-        self.symlinks.get(path).filter(|t| self.sources.contains_key(t)).cloned()
+        if let Some(t) = self.symlinks.get(path).filter(|t| self.sources.contains_key(t)) {
+            return Some(t.clone());
+        }
+        // A name written in the other Unicode normalization form (NFD `ü` for NFC): the
+        // file as the book spells it.
+        if path.is_ascii() {
+            return None;
+        }
+        let wanted = crate::text::nfc(path.to_string());
+        self.sources
+            .iter()
+            .map(|(p, _)| p)
+            .find(|p| !p.is_ascii() && crate::text::nfc(p.to_string()) == wanted)
+            .cloned()
     }
 
     /// Chapter files (.tex, .typ; .md too in a Markdown book, i.e. when a configured root

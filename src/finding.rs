@@ -118,6 +118,18 @@ pub enum Code {
     SnippetUnconverted,
     /// `snippet-unpaired`: A fence of the guide sits outside every target's section and nothing pairs it with a target; it is not inserted.
     SnippetUnpaired,
+    /// `typst-function-out-of-scope`: Inserted Typst text calls a book function the target file does not import, and no module of the book binds it.
+    TypstFunctionOutOfScope,
+    /// `typst-import-added`: Inserted Typst text calls a book function the target file does not import; the import line its siblings use goes before it.
+    TypstImportAdded,
+    /// `snippet-environment-mapped`: A Typst snippet calls an environment by its generic name; the book's function for it is called.
+    SnippetEnvironmentMapped,
+    /// `snippet-language-latex`: A snippet fenced as `typst` is written in LaTeX; it is converted as LaTeX.
+    SnippetLanguageLatex,
+    /// `snippet-path-outside-book`: A Typst snippet includes or reads a file outside the book root.
+    SnippetPathOutsideBook,
+    /// `snippet-reference-undefined`: Inserted text refers to a label neither the book nor the snippet defines.
+    SnippetReferenceUndefined,
     /// `snippet-unrenderable`: The snippet's markup cannot be rendered into the target file's markup yet.
     SnippetUnrenderable,
     /// `symlink-outside-book`: A file of the book is a symlink whose target is outside the book; it is not read.
@@ -192,7 +204,13 @@ impl Code {
         Code::SnippetUnbalanced,
         Code::SnippetUnconverted,
         Code::SnippetUnpaired,
+        Code::SnippetEnvironmentMapped,
+        Code::SnippetLanguageLatex,
+        Code::SnippetPathOutsideBook,
+        Code::SnippetReferenceUndefined,
         Code::SnippetUnrenderable,
+        Code::TypstFunctionOutOfScope,
+        Code::TypstImportAdded,
         Code::SymlinkOutsideBook,
         Code::TargetFileDefault,
         Code::TargetFileInferred,
@@ -221,6 +239,12 @@ impl Code {
             Code::EditFailed => "edit-failed",
             Code::EditOverlap => "edit-overlap",
             Code::EnvironmentUnknown => "environment-unknown",
+            Code::SnippetPathOutsideBook => "snippet-path-outside-book",
+            Code::SnippetLanguageLatex => "snippet-language-latex",
+            Code::SnippetEnvironmentMapped => "snippet-environment-mapped",
+            Code::SnippetReferenceUndefined => "snippet-reference-undefined",
+            Code::TypstFunctionOutOfScope => "typst-function-out-of-scope",
+            Code::TypstImportAdded => "typst-import-added",
             Code::FileNotRegular => "file-not-regular",
             Code::FileNotUtf8 => "file-not-utf8",
             Code::FileUnreachable => "file-unreachable",
@@ -295,13 +319,17 @@ impl Code {
             | Code::TargetNotChapter
             | Code::TargetNotText
             | Code::TargetUnresolved
-            | Code::TextNul => Severity::Error,
+            | Code::TextNul
+            | Code::EnvironmentUnknown
+            | Code::SnippetUnconverted
+            | Code::TypstFunctionOutOfScope
+            | Code::SnippetPathOutsideBook
+            | Code::SnippetReferenceUndefined => Severity::Error,
             Code::BibDuplicateKey
             | Code::BibEntryUnparsed
             | Code::CitationKeyCase
             | Code::CitationUndefined
             | Code::EditOverlap
-            | Code::EnvironmentUnknown
             | Code::FileNotUtf8
             | Code::GuideNoCitationKeys
             | Code::GuideTableKeyMissing
@@ -313,7 +341,6 @@ impl Code {
             | Code::PhrasingAvoid
             | Code::ReferenceUndefined
             | Code::SnippetMissing
-            | Code::SnippetUnconverted
             | Code::SnippetUnpaired
             | Code::TargetFileInferred
             | Code::TargetResolvedLoosely
@@ -329,7 +356,10 @@ impl Code {
             | Code::SnippetLabelMoved
             | Code::SnippetRewritten
             | Code::SnippetStub
-            | Code::TargetFileDefault => Severity::Info,
+            | Code::TargetFileDefault
+            | Code::TypstImportAdded
+            | Code::SnippetLanguageLatex
+            | Code::SnippetEnvironmentMapped => Severity::Info,
             Code::Phrasing(_) => Severity::Warning,
         }
     }
@@ -340,6 +370,7 @@ impl Code {
         match self {
             Code::PlacementLowConfidence => Some(Severity::Warning),
             Code::TargetUnresolved => Some(Severity::Warning),
+            Code::IncludeMissing => Some(Severity::Error),
             _ => None,
         }
     }

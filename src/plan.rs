@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 mod changes;
+mod scope;
 
 pub use changes::{changes, ChangeSet, Changes};
 
@@ -330,10 +331,17 @@ fn plan_target(
         render::render(snippet, markup, &book.rules.environments, defined, (target.source.as_str(), snippet.line));
     findings.extend(rendered.findings.iter().cloned());
     findings.extend(book.phrasing.check(&rendered.text, guide, (target.source.as_str(), snippet.line)));
+    let inserted_at = (target.source.as_str(), snippet.line);
+    findings.extend(scope::undefined_references(book, markup, &rendered.text, inserted_at));
+    if markup == Markup::Typst {
+        findings.extend(scope::paths_outside(book, &best.path, &rendered.text, inserted_at));
+    }
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     if !blocked && !rendered.text.is_empty() {
         let label = labels.first().map(String::as_str);
-        plan.outcome = insert_outcome(book, &best, markup, (label, plan.title.as_deref()), rendered.text);
+        let outcome = insert_outcome(book, &best, markup, (label, plan.title.as_deref()), rendered.text);
+        plan.outcome =
+            reachable_calls(book, outcome, markup, defined, (target.source.as_str(), snippet.line), &mut findings);
     }
     plan.findings = findings;
     plan
@@ -391,6 +399,32 @@ fn replace_outcome(
     let insertion = Insertion { after_line: env.start - 1, text: rendered.text, tight: true, replaces };
     plan.outcome = Outcome::Insert { path, insertion, new_file: None };
     true
+}
+
+/// `outcome` with the book's Typst functions its inserted text calls brought into scope
+/// in the file it goes into ([`scope::in_scope`]); [`Outcome::Skipped`] when one cannot be.
+/// A new file takes its siblings' imports already.
+fn reachable_calls(
+    book: &Store,
+    outcome: Outcome,
+    markup: Markup,
+    defined: &[String],
+    where_: (&str, usize),
+    findings: &mut Vec<Finding>,
+) -> Outcome {
+    match outcome {
+        Outcome::Insert { path, mut insertion, new_file: None } if markup == Markup::Typst => {
+            let (text, found) = scope::in_scope(book, &path, insertion.after_line, insertion.text, defined, where_);
+            let blocked = found.iter().any(|f| f.severity == Severity::Error);
+            findings.extend(found);
+            if blocked {
+                return Outcome::Skipped;
+            }
+            insertion.text = text;
+            Outcome::Insert { path, insertion, new_file: None }
+        }
+        other => other,
+    }
 }
 
 /// The insertion of `text` (rendered in `markup`) at `best`: where the section keeps one

@@ -60,16 +60,27 @@ pub fn words(text: &str) -> Vec<String> {
             }
             continue;
         }
-        if c.is_alphanumeric() {
+        if in_word(c) {
             cur.extend(c.to_lowercase());
         } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+            out.push(nfc(std::mem::take(&mut cur)));
         }
     }
     if !cur.is_empty() {
-        out.push(cur);
+        out.push(nfc(cur));
     }
     out
+}
+
+/// `s` in Unicode normalization form C (composed), unchanged when ASCII: names compare
+/// equal however the file spells their accents (NFC or NFD).
+pub fn nfc(s: String) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    if s.is_ascii() {
+        s
+    } else {
+        s.nfc().collect()
+    }
 }
 
 /// Words that carry no meaning for matching titles ("and", "of", "the", ...).
@@ -243,7 +254,7 @@ pub(crate) fn for_each_word(text: &str, mut emit: impl FnMut(&str)) {
                 upper |= bytes[i].is_ascii_uppercase();
                 i += 1;
             }
-            if i < bytes.len() && bytes[i] >= 0x80 && text[i..].chars().next().is_some_and(char::is_alphanumeric) {
+            if i < bytes.len() && bytes[i] >= 0x80 && text[i..].chars().next().is_some_and(in_word) {
                 i = unicode_word(text, start, &mut buf);
                 emit(&buf);
             } else if upper {
@@ -267,21 +278,34 @@ pub(crate) fn for_each_word(text: &str, mut emit: impl FnMut(&str)) {
     }
 }
 
-/// Lowercases the word of alphanumeric characters starting at byte `start` of `text` into
-/// `buf`; returns the byte after it.
+/// Whether `c` belongs to a word: alphanumeric, or a combining mark (the accent of a
+/// decomposed letter, NFD `u` + U+0308).
+fn in_word(c: char) -> bool {
+    c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
+}
+
+/// Lowercases the word of alphanumeric characters (and combining marks) starting at byte
+/// `start` of `text` into `buf`, composed (NFC: a decomposed `ü` is the same word as the
+/// composed one); returns the byte after it.
 fn unicode_word(text: &str, start: usize, buf: &mut String) -> usize {
+    use unicode_normalization::UnicodeNormalization;
     buf.clear();
     let mut end = start;
+    let mut marks = false;
     for c in text[start..].chars() {
-        if !c.is_alphanumeric() {
+        if !in_word(c) {
             break;
         }
         if c.is_ascii() {
             buf.push(c.to_ascii_lowercase());
         } else {
+            marks |= unicode_normalization::char::is_combining_mark(c);
             buf.extend(c.to_lowercase());
         }
         end += c.len_utf8();
+    }
+    if marks {
+        *buf = buf.nfc().collect();
     }
     end
 }
@@ -423,9 +447,65 @@ pub fn parallel_map_states<T: Sync, S: Send, R: Send>(
     (all.into_iter().map(|(_, r)| r).collect(), states)
 }
 
+/// The name of `candidates` closest to `name` by edit distance (Levenshtein, in chars;
+/// case-insensitive), when it is within a third of the longer name's length (at least 1):
+/// the "did you mean" of a compiler. Ties go to the first candidate.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let a: Vec<char> = name.to_lowercase().chars().collect();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let b: Vec<char> = c.to_lowercase().chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        let d = row[b.len()];
+        let limit = (a.len().max(b.len()) / 3).max(1);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Whether the `@` at byte `at` of `text` is escaped (`\\@`) or part of a URL (a token
+/// holding `://`, or starting `www.` or `mailto:`, as `https://host/@user2024`): no
+/// citation, in Markdown as in Typst.
+pub fn at_sign_is_literal(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    if before.ends_with('\\') {
+        return true;
+    }
+    let token = before.rsplit(|c: char| c.is_whitespace() || "<(\"'".contains(c)).next().unwrap_or(before);
+    token.contains("://") || token.starts_with("www.") || token.starts_with("mailto:")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_compare_equal_in_nfc_and_nfd() {
+        assert_eq!(words("Mu\u{308}ller Sto\u{308}rung"), ["m\u{fc}ller", "st\u{f6}rung"]);
+        assert_eq!(words("M\u{fc}ller St\u{f6}rung"), ["m\u{fc}ller", "st\u{f6}rung"]);
+        assert_eq!(terms("U\u{308}bersicht"), terms("\u{dc}bersicht"));
+    }
+
+    #[test]
+    fn escaped_and_url_at_signs_are_literal() {
+        let text = "see \\@Smith2020, https://host.org/@Lee2021 and <www.x.org/@Kim2022> but @Park2023";
+        let at = |k: &str| text.find(k).unwrap() - 1;
+        assert!(at_sign_is_literal(text, at("Smith2020")));
+        assert!(at_sign_is_literal(text, at("Lee2021")));
+        assert!(at_sign_is_literal(text, at("Kim2022")));
+        assert!(!at_sign_is_literal(text, at("Park2023")));
+    }
 
     #[test]
     fn title_terms_keep_digits_and_capital_letters_but_not_elisions_or_abbreviations() {

@@ -317,3 +317,18 @@ fn a_hint_in_words_is_matched_by_its_subject_words() {
     // "CFS chapter" was compared, and nothing matched well enough).
     assert_eq!(path(r.resolve(&target("severe ME/CFS chapter", ""), "")), "chapters/ch07-severe-illness.tex");
 }
+
+#[test]
+fn file_names_compare_equal_in_nfc_and_nfd() {
+    let (_d, root) = common::copy_book();
+    // The book spells the name composed (NFC); the guide decomposed (NFD).
+    common::write(&root, "typst/ch05-st\u{f6}rungen.typ", "= St\u{f6}rungen <ch:stoerungen>\n\nText.\n");
+    let (_d2, root) = common::commit_all((tempfile::tempdir().unwrap(), root));
+    let book = Store::open(&root, "HEAD").unwrap();
+    assert_eq!(book.file("typst/ch05-sto\u{308}rungen.typ").as_deref(), Some("typst/ch05-st\u{f6}rungen.typ"));
+    let mut r = Resolver::new(&book);
+    match r.resolve(&target("typst/ch05-sto\u{308}rungen.typ", ""), "") {
+        Resolution::Resolved(t) => assert_eq!((t.path.as_str(), t.method), ("typst/ch05-st\u{f6}rungen.typ", "exact")),
+        other => panic!("not resolved: {other:?}"),
+    }
+}

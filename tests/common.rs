@@ -168,3 +168,55 @@ pub fn assert_same(before: &BTreeMap<String, (u32, Vec<u8>)>, after: &BTreeMap<S
         .collect();
     assert!(differ.is_empty(), "{what} changed {differ:?}");
 }
+
+/// How the compile tests run the Typst compiler: the `typst` Python package (the compiler
+/// itself, bound to Python; `.ci/run` installs the pinned version). Exit 0: compiled; 3: the
+/// compiler's error, printed as its message and trace; anything else: no compiler.
+const TYPST_COMPILE: &str = r#"
+import sys
+try:
+    import typst
+except ImportError as e:
+    print(f"the Python package `typst` is not installed: {e}", file=sys.stderr)
+    sys.exit(2)
+try:
+    typst.compile(sys.argv[1], root=sys.argv[2], format="pdf")
+except typst.TypstError as e:
+    print(e.message, *e.hints, *e.trace, sep="\n")
+    sys.exit(3)
+"#;
+
+/// Compiles the Typst document `main` (a path relative to `root`, the project root the
+/// compiler may read in) with the real Typst compiler: `Ok(())`, or `Err` with the
+/// compiler's first error, its hints and trace, one a line. Panics when there is no
+/// compiler: a compile test never passes without compiling (`.ci/run` installs it with
+/// `pip install typst`).
+pub fn typst_compile(root: &Path, main: &str) -> Result<(), String> {
+    let out =
+        Command::new("python3").args(["-c", TYPST_COMPILE, main, "."]).current_dir(root).output().unwrap_or_else(|e| {
+            panic!("the compile tests need python3 with the `typst` package (.ci/run installs it): {e}")
+        });
+    match out.status.code() {
+        Some(0) => Ok(()),
+        Some(3) => Err(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ => panic!(
+            "the Typst compiler did not run on {main} (`pip install typst`; .ci/run installs it): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// The tree of `rev` in `repo` written out into a new temp dir (what a commit holds, not
+/// the work tree).
+pub fn export_tree(repo: &Path, rev: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Command::new("git").args(["archive", "--format=tar", rev]).current_dir(repo).output().unwrap();
+    assert!(archive.status.success(), "git archive {rev}: {}", String::from_utf8_lossy(&archive.stderr));
+    let tar = std::io::Cursor::new(archive.stdout);
+    let mut untar =
+        Command::new("tar").args(["-x", "-C"]).arg(dir.path()).stdin(std::process::Stdio::piped()).spawn().unwrap();
+    std::io::copy(&mut tar.clone(), untar.stdin.as_mut().unwrap()).unwrap();
+    drop(untar.stdin.take());
+    assert!(untar.wait().unwrap().success(), "tar -x of {rev}");
+    dir
+}

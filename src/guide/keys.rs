@@ -42,12 +42,77 @@ pub(super) fn keys_in_text(text: &str) -> Vec<String> {
 }
 
 /// Typst-style citations in a guide's prose: `@Key` with a year in it, not preceded by a
-/// letter or digit (an e-mail address), in text order without duplicates.
+/// letter or digit (an e-mail address), not escaped (`\\@`), not in a URL, a code span or
+/// a fenced block of code (a fence labelled other than a snippet's `typst`, `latex`, `tex`
+/// or nothing), in text order without duplicates.
 pub(super) fn prose_citations(text: &str) -> Vec<String> {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(?:^|[^A-Za-z0-9_.])@([A-Za-z][A-Za-z0-9_:\-./+]*[A-Za-z0-9_])").unwrap());
+    let prose = without_code(text);
     let mut seen = BTreeSet::new();
-    re.captures_iter(text).map(|c| c[1].to_string()).filter(|k| looks_like_key(k) && seen.insert(k.clone())).collect()
+    re.captures_iter(&prose)
+        .filter(|c| !crate::text::at_sign_is_literal(&prose, c.get(1).map_or(0, |m| m.start() - 1)))
+        .map(|c| c[1].to_string())
+        .filter(|k| looks_like_key(k) && seen.insert(k.clone()))
+        .collect()
+}
+
+/// `text` with code spans and fenced code blocks (but snippet fences, see
+/// [`prose_citations`]) blanked by spaces, lines and byte offsets kept.
+fn without_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut fence: Option<(char, usize, bool)> = None;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let marker = t.chars().next().filter(|c| *c == '`' || *c == '~');
+        let run = marker.map_or(0, |m| t.chars().take_while(|c| *c == m).count());
+        match (fence, marker) {
+            (None, Some(m)) if run >= 3 && line.len() - t.len() <= 3 => {
+                let lang = t[run..].split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+                let snippet = matches!(lang.as_str(), "" | "typst" | "latex" | "tex");
+                fence = Some((m, run, snippet));
+                out.push_str(line);
+                continue;
+            }
+            (Some((m, n, _)), Some(c)) if c == m && run >= n && t[run..].trim().is_empty() => {
+                fence = None;
+                out.push_str(line);
+                continue;
+            }
+            _ => {}
+        }
+        match fence {
+            Some((_, _, false)) => out.extend(line.chars().map(|c| if c == '\n' { c } else { ' ' })),
+            Some((_, _, true)) => out.push_str(line),
+            None => out.push_str(&blank_code_spans(line)),
+        }
+    }
+    out
+}
+
+/// `line` with each code span (a run of backticks to the next run of the same length)
+/// blanked by spaces; an unclosed run is text.
+fn blank_code_spans(line: &str) -> String {
+    let mut out = line.to_string();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let run = b[i..].iter().take_while(|&&c| c == b'`').count();
+        let ticks = "`".repeat(run);
+        let body = i + run;
+        let Some(close) = line[body..].find(&ticks) else {
+            i = body;
+            continue;
+        };
+        let end = body + close + run;
+        out.replace_range(i..end, &" ".repeat(end - i));
+        i = end;
+    }
+    out
 }
 
 /// Whether a word looks like a citation key: optional `@`, a letter first, a four-digit

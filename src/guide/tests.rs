@@ -488,3 +488,10 @@ fn branch_slugs_keep_letters_of_every_script() {
         assert!(git2::Reference::is_valid_name(&format!("refs/heads/integrate/{s}")), "{s}");
     }
 }
+
+#[test]
+fn prose_at_signs_in_mail_urls_code_and_escapes_are_no_citations() {
+    let text = "Ask me@Smith2020.org or see https://host.org/@Lee2021, `@Kim2022` and \\@Park2023;\n\
+        cited (@Real2024).\n\n```bash\ngit log --author=@Fenced2025\n```\n\n```typst\nSee @Snippet2026.\n```\n";
+    assert_eq!(keys::prose_citations(text), ["Real2024", "Snippet2026"]);
+}

@@ -5,6 +5,8 @@
 //! Comments, `\iffalse...\fi`, verbatim-like environments and macro definitions
 //! (`\newcommand`, `\def`, ...) hold none of these.
 
+use std::borrow::Cow;
+
 use regex::Regex;
 
 use super::patterns::{include_target, latex_heading, latex_heading_level, latex_include, latex_label};
@@ -23,6 +25,13 @@ const DEFINITIONS: &[&str] = &[
     "DeclareRobustCommand",
     "newenvironment",
     "renewenvironment",
+    "NewDocumentCommand",
+    "RenewDocumentCommand",
+    "ProvideDocumentCommand",
+    "DeclareDocumentCommand",
+    "NewDocumentEnvironment",
+    "RenewDocumentEnvironment",
+    "DeclareDocumentEnvironment",
     "def",
     "gdef",
     "edef",
@@ -123,8 +132,9 @@ struct Scan<'t> {
     lines: &'t [&'t str],
     /// Per line (0-based), whether it lies in a macro definition.
     in_definition: Vec<bool>,
-    /// The document's text as TeX sees it, line for line: comments and skipped blocks blank.
-    clean: Vec<&'t str>,
+    /// The document's text as TeX sees it, line for line: comments, verbatim text and
+    /// skipped blocks blank.
+    clean: Vec<Cow<'t, str>>,
     /// Open environments, outermost first.
     stack: Vec<OpenEnv>,
     /// Inside `\iffalse` (`\fi`) or a verbatim-like environment (its name): what closes it
@@ -139,25 +149,29 @@ impl<'t> Scan<'t> {
     fn line(&mut self, n: usize, raw: &'t str) {
         if self.skip.is_some() {
             self.skipped_line(n, raw);
-            self.clean.push("");
+            self.clean.push(Cow::Borrowed(""));
             return;
         }
         if self.in_definition[n - 1] {
-            self.clean.push("");
+            self.clean.push(Cow::Borrowed(""));
             return;
         }
-        let line = strip_latex_comment(raw);
+        // Verbatim text anywhere on the line (`\verb|..|`, an inline `\begin{verbatim}`)
+        // is blanked before anything is read; one left open skips the lines after.
+        let (masked, left_open) = mask_verbatim(raw);
+        let line: &str = &masked;
+        let line = strip_latex_comment(line);
         if line.len() < raw.len() && line.trim().is_empty() {
             self.o.dead.push((n, n));
         }
         if line.trim_start().starts_with("\\iffalse") {
             self.skip = Some(("\\fi".into(), n));
-            self.clean.push("");
+            self.clean.push(Cow::Borrowed(""));
             return;
         }
         self.open_environments(n, line);
-        self.clean.push(line);
         if self.skip.is_some() {
+            self.clean.push(Cow::Owned(line.to_string()));
             return;
         }
         self.heading(n, line);
@@ -166,6 +180,10 @@ impl<'t> Scan<'t> {
             self.o.includes.push(Include { target: include_target(&c).to_string(), line: n });
         }
         self.close_environments(n, line);
+        self.clean.push(Cow::Owned(line.to_string()));
+        if let Some(name) = left_open {
+            self.skip = Some((name, n));
+        }
     }
 
     /// A line inside a skipped block: the block ends on it when it holds the block's `\fi`
@@ -344,8 +362,23 @@ fn citations(clean: &str, idx: &LineIndex) -> Vec<(String, usize)> {
     out
 }
 
+/// The brace groups a definition command takes after its name: `\newcommand{\x}[1]{body}`
+/// one (the body), `\newenvironment{x}{begin}{end}` two, `\NewDocumentCommand{\x}{m}{body}`
+/// two (spec, body), `\NewDocumentEnvironment{x}{m}{begin}{end}` three, `\def\x#1{body}`
+/// one (LaTeX2e and xparse argument forms).
+fn groups_after_name(command: &str) -> usize {
+    match command {
+        "newenvironment" | "renewenvironment" => 2,
+        "NewDocumentCommand" | "RenewDocumentCommand" | "ProvideDocumentCommand" | "DeclareDocumentCommand" => 2,
+        "NewDocumentEnvironment" | "RenewDocumentEnvironment" | "DeclareDocumentEnvironment" => 3,
+        _ => 1,
+    }
+}
+
 /// For each line, whether it lies in a macro definition (`\newcommand{\x}[1]{...}`,
-/// `\def\x{...}`) whose body would otherwise be read as document text.
+/// `\newenvironment{x}{...}{...}`, `\NewDocumentCommand`, `\def\x{...}`) whose body would
+/// otherwise be read as document text: from the command through the last brace group it
+/// takes, over lines (at most 50).
 fn definition_lines(lines: &[&str]) -> Vec<bool> {
     let mut out = vec![false; lines.len()];
     let p = patterns();
@@ -356,36 +389,43 @@ fn definition_lines(lines: &[&str]) -> Vec<bool> {
             i += 1;
             continue;
         };
-        // The definition runs until its last brace group closes: gather lines until the
-        // braces opened since the command are balanced (at most 50 lines).
-        let mut depth: i64 = 0;
-        let mut seen_brace = false;
+        let command = m.as_str().trim_start_matches('\\');
+        // The name is a group of its own (`{\x}`, `{env}`) unless written bare (`\x`).
+        let mut need = groups_after_name(command) + 1;
+        let mut name_seen = false;
+        let (mut depth, mut done, mut escaped) = (0usize, 0usize, false);
         let mut j = i;
         let mut from = m.end();
         'lines: while j < lines.len() && j < i + 50 {
             let l = strip_latex_comment(lines[j]);
-            let mut escaped = false;
             for ch in l[from.min(l.len())..].chars() {
                 if escaped {
                     escaped = false;
                     continue;
                 }
                 match ch {
-                    '\\' => escaped = true,
-                    '{' => {
-                        depth += 1;
-                        seen_brace = true;
+                    '\\' if depth == 0 && !name_seen && done == 0 => {
+                        // `\newcommand\x{..}`, `\def\x{..}`: a bare name, no group of its own.
+                        need -= 1;
+                        name_seen = true;
+                        escaped = true;
                     }
-                    '}' => {
+                    '\\' => escaped = true,
+                    '{' => depth += 1,
+                    '}' if depth > 0 => {
                         depth -= 1;
+                        if depth == 0 {
+                            done += 1;
+                            name_seen = true;
+                        }
                     }
                     _ => {}
                 }
+                if done >= need {
+                    break 'lines;
+                }
             }
             from = 0;
-            if seen_brace && depth <= 0 {
-                break 'lines;
-            }
             j += 1;
         }
         let last = j.min(lines.len() - 1);
@@ -395,6 +435,60 @@ fn definition_lines(lines: &[&str]) -> Vec<bool> {
         i = last + 1;
     }
     out
+}
+
+/// `line` with its verbatim text blanked (spaces, so byte offsets hold): `\verb|..|` (any
+/// delimiter, starred too), `\lstinline|..|` or `\lstinline{..}`, `\mintinline{lang}{..}`,
+/// and a verbatim-like environment opened on the line (through its `\end`, else to the end
+/// of the line). Also the name of such an environment left open at the line's end.
+fn mask_verbatim(line: &str) -> (Cow<'_, str>, Option<String>) {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"\\(?:verb\*?|lstinline|mintinline\s*\{[^}]*\})|\\begin\s*\{([^}]+)\}").expect("valid pattern")
+    });
+    if !line.contains("\\verb") && !line.contains("inline") && !line.contains("\\begin") {
+        return (Cow::Borrowed(line), None);
+    }
+    let mut out = line.to_string();
+    let mut from = 0;
+    let blank = |out: &mut String, a: usize, b: usize| {
+        let spaces = " ".repeat(line[a..b].len());
+        out.replace_range(a..b, &spaces);
+    };
+    while let Some(c) = re.captures_at(line, from) {
+        let m = c.get(0).expect("whole match");
+        if let Some(env) = c.get(1) {
+            let name = env.as_str().trim();
+            if !VERBATIM.contains(&name) {
+                from = m.end();
+                continue;
+            }
+            let close = format!("\\end{{{name}}}");
+            match line[m.end()..].find(&close) {
+                Some(at) => {
+                    let end = m.end() + at + close.len();
+                    blank(&mut out, m.start(), end);
+                    from = end;
+                }
+                None => {
+                    blank(&mut out, m.start(), line.len());
+                    return (Cow::Owned(out), Some(name.to_string()));
+                }
+            }
+            continue;
+        }
+        // The delimiter: the next character (a brace pairs with `}`).
+        let Some(open) = line[m.end()..].chars().next().filter(|c| !c.is_alphabetic() && !c.is_whitespace()) else {
+            from = m.end();
+            continue;
+        };
+        let close = if open == '{' { '}' } else { open };
+        let body = m.end() + open.len_utf8();
+        let end = line[body..].find(close).map_or(line.len(), |at| body + at + close.len_utf8());
+        blank(&mut out, m.start(), end);
+        from = end;
+    }
+    (Cow::Owned(out), None)
 }
 
 fn block_pairs(lines: &[&str], open: &str, close: &str, blocked: &mut Vec<(usize, usize)>) {

@@ -19,11 +19,22 @@ pub(super) fn outline(text: &str) -> Outline {
         Options::ENABLE_TABLES | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS | Options::ENABLE_HEADING_ATTRIBUTES;
     // Byte ranges of prose, merged when adjacent: pulldown-cmark splits text at `_`, `[`...
     let mut prose: Vec<std::ops::Range<usize>> = Vec::new();
+    // Text inside a code block is code, not prose.
+    let mut in_code = false;
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 current = Some((level as i32 - 1, String::new(), idx.line_of(range.start), id.map(|i| i.to_string())))
             }
+            Event::Start(Tag::CodeBlock(_)) if !in_code => {
+                in_code = true;
+                let (a, b) = (idx.line_of(range.start), idx.line_of(range.end.saturating_sub(1)));
+                if b > a {
+                    o.blocked.push((a, b));
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Text(_) if in_code => {}
             Event::Text(t) => {
                 if let Some(c) = current.as_mut() {
                     c.1.push_str(&t);
@@ -38,6 +49,13 @@ pub(super) fn outline(text: &str) -> Outline {
                     c.1.push_str(&t);
                 }
             }
+            // A heading's text over a soft line break (a setext heading's two lines) keeps a
+            // space between its parts, as the rendered heading does.
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(c) = current.as_mut() {
+                    c.1.push(' ');
+                }
+            }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, title, line, label)) = current.take() {
                     if let Some(l) = &label {
@@ -45,7 +63,7 @@ pub(super) fn outline(text: &str) -> Outline {
                     }
                     o.headings.push(Heading {
                         level,
-                        title: title.trim().to_string(),
+                        title: title.split_whitespace().collect::<Vec<_>>().join(" "),
                         label,
                         line,
                         short_title: None,
@@ -67,7 +85,10 @@ pub(super) fn outline(text: &str) -> Outline {
     }
     for r in prose {
         for (key, offset) in pandoc_citations(&text[r.clone()]) {
-            o.citations.push((key, idx.line_of(r.start + offset)));
+            // An escape's backslash lies before the text event that holds the `@`.
+            if !crate::text::at_sign_is_literal(text, r.start + offset) {
+                o.citations.push((key, idx.line_of(r.start + offset)));
+            }
         }
     }
     o
@@ -78,7 +99,7 @@ pub(super) fn outline(text: &str) -> Outline {
 /// with alphanumerics, `_` and single internal punctuation among `:.#$%&-+?<>~/` (so
 /// `smith:2020/a` is one key, `HFH+:WEKA` stops before `+:`, and a final `.` is not part
 /// of the key); `@{...}` braces any key. The `@` must not follow a letter or digit (an
-/// e-mail address is not a citation).
+/// e-mail address is not a citation), nor be escaped (`\\@`) or inside a URL.
 pub fn pandoc_citations(text: &str) -> Vec<(String, usize)> {
     const INTERNAL: &[char] = &[':', '.', '#', '$', '%', '&', '-', '+', '?', '<', '>', '~', '/'];
     let mut out = Vec::new();
@@ -88,6 +109,9 @@ pub fn pandoc_citations(text: &str) -> Vec<(String, usize)> {
         let (at, c) = chars[i];
         i += 1;
         if c != '@' || (i >= 2 && (chars[i - 2].1.is_alphanumeric() || chars[i - 2].1 == '_')) {
+            continue;
+        }
+        if crate::text::at_sign_is_literal(text, at) {
             continue;
         }
         if chars.get(i).is_some_and(|&(_, c)| c == '{') {

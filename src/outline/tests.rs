@@ -101,3 +101,28 @@ fn the_shared_patterns_read_includes_labels_and_headings_alike_everywhere() {
     assert_eq!(quick_headings(Markup::Latex, text), vec![(2, "Long \\emph{x".to_string()), (4, "Para".to_string())]);
     assert_eq!(quick_headings(Markup::Typst, "== Two <sec:two>\n  = Indented\n=Not\n"), vec![(1, "Two".to_string())]);
 }
+
+#[test]
+fn latex_verbatim_verb_and_macro_bodies_hold_no_headings_or_labels() {
+    let text = "\\section{Real}\\label{sec:real}\n\
+        Code: \\begin{verbatim}\\section{InVerb}\\end{verbatim} and \\verb|\\section{InVerbBar}| and \\verb+\\label{sec:verb}+.\n\
+        See \\begin{lstlisting}\n\\subsection{InListing}\n\\end{lstlisting}\n\
+        \\newcommand{\\aside}[1]{%\n  \\subsection*{Aside: #1}\\label{sec:aside}\n}\n\
+        \\newenvironment{box}\n  {\\section*{Boxed}}\n  {}\n\
+        \\NewDocumentCommand{\\note}{m}\n  {\\paragraph{Note}#1}\n\
+        \\subsection{Also Real}\n";
+    let o = Outline::parse(Markup::Latex, text);
+    let titles: Vec<(&str, usize)> = o.headings.iter().map(|h| (h.title.as_str(), h.line)).collect();
+    assert_eq!(titles, vec![("Real", 1), ("Also Real", 14)]);
+    let labels: Vec<&str> = o.labels.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(labels, ["sec:real"]);
+}
+
+#[test]
+fn markdown_at_signs_that_are_no_citations_and_headings_over_soft_breaks() {
+    let text = "Setext heading\nover two lines\n==============\n\n- a list item\n---\n\n| a | b |\n|---|---|\n| row | x |\n\nMail me@Smith2020.org, see https://host.org/@Lee2021, `@Kim2022`, \\@Park2023 and [@Real2024].\n\n```\n@Fenced2025\n```\n";
+    let o = Outline::parse(Markup::Markdown, text);
+    let titles: Vec<(&str, usize)> = o.headings.iter().map(|h| (h.title.as_str(), h.line)).collect();
+    assert_eq!(titles, vec![("Setext heading over two lines", 1)]);
+    assert_eq!(o.citations, vec![("Real2024".to_string(), 12)]);
+}

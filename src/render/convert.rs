@@ -209,9 +209,12 @@ impl Converter<'_> {
 
     pub(super) fn unconverted(&mut self, what: &str) -> String {
         self.findings.push(
-            Finding::new(Code::SnippetUnconverted, format!("`{what}` has no Typst form yet; it is kept as raw text"))
-                .at(self.where_.0, Some(self.where_.1))
-                .help("edit the inserted text by hand, or give a Typst snippet"),
+            Finding::new(
+                Code::SnippetUnconverted,
+                format!("`{what}` has no Typst form yet; the snippet is not inserted into the Typst file"),
+            )
+            .at(self.where_.0, Some(self.where_.1))
+            .help("give a Typst snippet in the guide, or write the construct in a form the converter knows"),
         );
         format!("`{what}`")
     }
@@ -236,6 +239,11 @@ impl Converter<'_> {
                     let name: String = rest[1..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
                     if name.is_empty() {
                         let next = rest[1..].chars().next();
+                        if let Some((letter, used)) = next.and_then(|m| accented(m, &rest[1 + m.len_utf8()..])) {
+                            out.push_str(&letter);
+                            rest = &rest[1 + next.map_or(0, char::len_utf8) + used..];
+                            continue;
+                        }
                         let (emit, len) = match next {
                             Some('%') => ("%".to_string(), 2),
                             Some('&') => ("&".to_string(), 2),
@@ -283,7 +291,28 @@ impl Converter<'_> {
                     out.push_str("\\/");
                     rest = &rest[1..];
                 }
-                '*' | '_' | '#' | '@' | '`' | '<' | '>' => {
+                // TeX quotes: ``...'' and `...'.
+                '`' | '\'' if rest.starts_with("``") || rest.starts_with("''") => {
+                    out.push(if c == '`' { '\u{201c}' } else { '\u{201d}' });
+                    rest = &rest[2..];
+                }
+                '`' => {
+                    out.push('\u{2018}');
+                    rest = &rest[1..];
+                }
+                '{' if switch_group(rest).is_some() => {
+                    let (open, inner, used) = switch_group(rest).unwrap_or_default();
+                    let inner = self.inline(inner);
+                    let inner = inner.trim_start();
+                    out.push_str(&match open {
+                        "*" => format!("*{inner}*"),
+                        "_" => format!("_{inner}_"),
+                        "`" => format!("`{inner}`"),
+                        _ => format!("#smallcaps[{inner}]"),
+                    });
+                    rest = &rest[used..];
+                }
+                '*' | '_' | '#' | '@' | '<' | '>' => {
                     out.push('\\');
                     out.push(c);
                     rest = &rest[1..];
@@ -334,6 +363,40 @@ impl Converter<'_> {
                 },
                 None => (self.unconverted("\\href"), 0),
             },
+            "textsuperscript" | "textsubscript" => {
+                let Some((inner, used)) = arg(args_at) else { return (self.unconverted(&format!("\\{name}")), 0) };
+                let func = if name == "textsuperscript" { "super" } else { "sub" };
+                (format!("#{func}[{}]", self.inline(inner)), used)
+            }
+            // Font switches of a whole argument that Typst's text needs no form for.
+            "textrm" | "textsf" | "textnormal" | "textup" | "textmd" | "mbox" | "text" | "num" => {
+                let Some((inner, used)) = arg(args_at) else { return (self.unconverted(&format!("\\{name}")), 0) };
+                (self.inline(inner), used)
+            }
+            "enquote" => {
+                let Some((inner, used)) = arg(args_at) else { return (self.unconverted("\\enquote"), 0) };
+                (format!("\u{201c}{}\u{201d}", self.inline(inner)), used)
+            }
+            "ensuremath" => {
+                let Some((inner, used)) = arg(args_at) else { return (self.unconverted("\\ensuremath"), 0) };
+                (self.inline_math(inner), used)
+            }
+            _ if accented_by_name(name).is_some() => {
+                match accented_by_name(name).and_then(|mark| accented(mark, after)) {
+                    Some((letter, used)) => (letter, used),
+                    None => (self.unconverted(&format!("\\{name}")), 0),
+                }
+            }
+            // TeX drops the spaces after a control word (`\textmu g` is "µg").
+            _ if text_symbol(name).is_some() => {
+                let spaces = after.len() - after.trim_start_matches(' ').len();
+                let used = if after.starts_with("{}") { 2 } else { spaces };
+                (text_symbol(name).unwrap_or_default().into(), used)
+            }
+            "noindent" | "centering" | "par" | "smallskip" | "medskip" | "bigskip" => {
+                (String::new(), eat_empty_braces(after))
+            }
+            "newline" | "linebreak" => ("\\\n".into(), eat_empty_braces(after)),
             "ldots" | "dots" => ("...".into(), eat_empty_braces(after)),
             "S" => ("§".into(), eat_empty_braces(after)),
             "P" => ("¶".into(), eat_empty_braces(after)),
@@ -356,4 +419,124 @@ impl Converter<'_> {
             }
         }
     }
+}
+
+/// A LaTeX accent command by its mark (`\"`, `\'`, ...) or letter name (`\c`, `\v`, ...) ->
+/// the Unicode combining character it stands for (the accents of the LaTeX2e font
+/// encodings guide, `\"` = diaeresis U+0308, `\c` = cedilla U+0327, ...).
+fn combining(mark: char) -> Option<char> {
+    Some(match mark {
+        '"' => '\u{308}',
+        '\'' => '\u{301}',
+        '`' => '\u{300}',
+        '^' => '\u{302}',
+        '~' => '\u{303}',
+        '=' => '\u{304}',
+        '.' => '\u{307}',
+        'c' => '\u{327}',
+        'v' => '\u{30c}',
+        'u' => '\u{306}',
+        'H' => '\u{30b}',
+        'r' => '\u{30a}',
+        'k' => '\u{328}',
+        'd' => '\u{323}',
+        'b' => '\u{331}',
+        _ => return None,
+    })
+}
+
+/// The mark of an accent command named by one letter (`c` of `\c{c}`), if `name` is one.
+fn accented_by_name(name: &str) -> Option<char> {
+    let mut chars = name.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else { return None };
+    (c.is_ascii_alphabetic() && combining(c).is_some()).then_some(c)
+}
+
+/// The letter that accent `mark` puts on the base written at the start of `after` (`o`,
+/// `{o}`, ` o` after a letter-named accent, `{\i}` for a dotless i), composed (NFC), and the
+/// bytes of `after` used. `None` when `mark` is no accent or no base letter follows.
+fn accented(mark: char, after: &str) -> Option<(String, usize)> {
+    use unicode_normalization::UnicodeNormalization;
+    let accent = combining(mark)?;
+    let named = mark.is_ascii_alphabetic();
+    let skip = if named { after.len() - after.trim_start_matches([' ', '\t']).len() } else { 0 };
+    let at = &after[skip..];
+    // A letter-named accent needs a space or brace before a bare letter (`\cc` is a command).
+    if named && skip == 0 && !at.starts_with('{') {
+        return None;
+    }
+    let (base, used) = if let Some(inner) = at.strip_prefix('{') {
+        let close = inner.find('}')?;
+        (&inner[..close], close + 2)
+    } else {
+        let c = at.chars().next().filter(char::is_ascii_alphabetic)?;
+        (&at[..c.len_utf8()], c.len_utf8())
+    };
+    let base = match base.trim() {
+        // The dotless letters exist in TeX to carry an accent: the accented letter is i's.
+        "\\i" => "i",
+        "\\j" => "j",
+        b if b.chars().count() == 1 && b.chars().all(char::is_alphabetic) => b,
+        _ => return None,
+    };
+    Some((format!("{base}{accent}").nfc().collect(), skip + used))
+}
+
+/// Text commands that stand for one character (the LaTeX2e text symbols: `\ss` = ß,
+/// `\textmu` = µ, ...), as Typst text.
+fn text_symbol(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "ss" => "\u{df}",
+        "o" => "\u{f8}",
+        "O" => "\u{d8}",
+        "ae" => "\u{e6}",
+        "AE" => "\u{c6}",
+        "oe" => "\u{153}",
+        "OE" => "\u{152}",
+        "aa" => "\u{e5}",
+        "AA" => "\u{c5}",
+        "l" => "\u{142}",
+        "L" => "\u{141}",
+        "i" => "\u{131}",
+        "textmu" | "micro" => "\u{b5}",
+        "textendash" => "\u{2013}",
+        "textemdash" => "\u{2014}",
+        "textquoteleft" => "\u{2018}",
+        "textquoteright" => "\u{2019}",
+        "textquotedblleft" => "\u{201c}",
+        "textquotedblright" => "\u{201d}",
+        "textbullet" => "\u{2022}",
+        "copyright" | "textcopyright" => "\u{a9}",
+        "textregistered" => "\u{ae}",
+        "texttrademark" => "\u{2122}",
+        "textasciitilde" => "\\~",
+        "textless" => "\\<",
+        "textgreater" => "\\>",
+        "textbar" => "|",
+        "textperthousand" => "\u{2030}",
+        "textalpha" => "\u{3b1}",
+        "textbeta" => "\u{3b2}",
+        "textgamma" => "\u{3b3}",
+        "textdelta" => "\u{3b4}",
+        "textkappa" => "\u{3ba}",
+        _ => return None,
+    })
+}
+
+/// A `{\em ...}`-style group at the start of `rest`: the Typst delimiter of the switch (`_`
+/// for `\em`/`\it`/`\itshape`/`\sl`, `*` for `\bf`/`\bfseries`, `` ` `` for `\tt`, `sc`
+/// for `\sc`/`\scshape`), the text after the switch and the bytes of the group.
+fn switch_group(rest: &str) -> Option<(&'static str, &str, usize)> {
+    let inner_at = rest.strip_prefix('{')?.trim_start();
+    let name: String = inner_at.strip_prefix('\\')?.chars().take_while(char::is_ascii_alphabetic).collect();
+    let open = match name.as_str() {
+        "em" | "it" | "itshape" | "sl" | "slshape" => "_",
+        "bf" | "bfseries" => "*",
+        "tt" | "ttfamily" => "`",
+        "sc" | "scshape" => "sc",
+        _ => return None,
+    };
+    let (inner, used) = braced(rest)?;
+    let skip = inner.find(&format!("\\{name}"))? + 1 + name.len();
+    Some((open, &inner[skip..], used))
 }

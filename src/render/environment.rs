@@ -74,7 +74,12 @@ impl Converter<'_> {
                     format!("the book defines no Typst function `{func}` for environment `{name}`"),
                 )
                 .at(self.where_.0, Some(self.where_.1))
-                .help("map the environment in rules/environments.toml [typst]"),
+                .help(match crate::text::nearest(&func, self.defined.iter().map(String::as_str)) {
+                    Some(near) => {
+                        format!("did you mean `{near}`? Or map the environment in rules/environments.toml [typst]")
+                    }
+                    None => "map the environment in rules/environments.toml [typst]".to_string(),
+                }),
             );
         }
         let label = label_re.captures(body).map(|l| l[1].trim().to_string());

@@ -36,8 +36,106 @@ const SYMBOLS: &[(&str, &str)] = &[
     ("propto", "prop"),
     ("Delta", "Delta"),
     ("degree", "degree"),
-    ("circ", "compose"),
-    ("uparrow", "arrow.t"),
+    ("ne", "!="),
+    ("leqslant", "<="),
+    ("geqslant", ">="),
+    ("mp", "minus.plus"),
+    ("div", "div"),
+    ("in", "in"),
+    ("notin", "in.not"),
+    ("subset", "subset"),
+    ("subseteq", "subset.eq"),
+    ("supset", "supset"),
+    ("cup", "union"),
+    ("cap", "sect"),
+    ("setminus", "without"),
+    ("emptyset", "emptyset"),
+    ("forall", "forall"),
+    ("exists", "exists"),
+    ("neg", "not"),
+    ("lnot", "not"),
+    ("land", "and"),
+    ("wedge", "and"),
+    ("lor", "or"),
+    ("vee", "or"),
+    ("Rightarrow", "=>"),
+    ("implies", "=>"),
+    ("Leftarrow", "arrow.l.double"),
+    ("Leftrightarrow", "<=>"),
+    ("iff", "<=>"),
+    ("leftrightarrow", "<->"),
+    ("longrightarrow", "-->"),
+    ("mapsto", "|->"),
+    ("equiv", "equiv"),
+    ("simeq", "tilde.eq"),
+    ("cong", "tilde.equiv"),
+    ("lesssim", "lt.tilde"),
+    ("gtrsim", "gt.tilde"),
+    ("vdots", "dots.v"),
+    ("ddots", "dots.down"),
+    ("prime", "prime"),
+    ("partial", "diff"),
+    ("nabla", "nabla"),
+    ("sum", "sum"),
+    ("prod", "product"),
+    ("int", "integral"),
+    ("mid", "|"),
+    ("vert", "|"),
+    ("lvert", "|"),
+    ("rvert", "|"),
+    ("star", "star"),
+    ("ast", "ast"),
+    ("bullet", "bullet"),
+    ("dagger", "dagger"),
+    ("langle", "angle.l"),
+    ("rangle", "angle.r"),
+    ("perp", "perp"),
+    ("parallel", "parallel"),
+    ("ell", "ell"),
+    ("hbar", "planck.reduce"),
+    ("varepsilon", "epsilon.alt"),
+    ("vartheta", "theta.alt"),
+    ("varphi", "phi.alt"),
+    ("varrho", "rho.alt"),
+    ("varsigma", "sigma.alt"),
+    // Operators Typst math writes upright by the same name.
+    ("log", "log"),
+    ("ln", "ln"),
+    ("exp", "exp"),
+    ("sin", "sin"),
+    ("cos", "cos"),
+    ("tan", "tan"),
+    ("max", "max"),
+    ("min", "min"),
+    ("lim", "lim"),
+    ("sup", "sup"),
+    ("inf", "inf"),
+    ("det", "det"),
+    ("arg", "arg"),
+];
+
+/// LaTeX math commands of one braced argument and the Typst math function that takes it
+/// (`\hat{x}` -> `hat(x)`; `\bar` is the macron accent).
+const ONE_ARGUMENT: &[(&str, &str)] = &[
+    ("bar", "macron"),
+    ("hat", "hat"),
+    ("widehat", "hat"),
+    ("tilde", "tilde"),
+    ("widetilde", "tilde"),
+    ("vec", "arrow"),
+    ("dot", "dot"),
+    ("ddot", "dot.double"),
+    ("overline", "overline"),
+    ("underline", "underline"),
+    ("mathbf", "bold"),
+    ("boldsymbol", "bold"),
+    ("bm", "bold"),
+    ("mathit", "italic"),
+    ("mathcal", "cal"),
+    ("mathbb", "bb"),
+    ("mathsf", "sans"),
+    ("mathtt", "mono"),
+    ("sqrt", "sqrt"),
 ];
 
 impl Converter<'_> {
@@ -68,7 +166,55 @@ impl Converter<'_> {
                         continue;
                     }
                 }
-                if name == "frac" {
+                if let Some((_, func)) = ONE_ARGUMENT.iter().find(|(l, _)| *l == name) {
+                    // `\sqrt[n]{x}` is the n-th root.
+                    let (index, tail) = match after.trim_start().strip_prefix('[').and_then(|r| r.split_once(']')) {
+                        Some((n, tail)) if name == "sqrt" => (Some(n), tail),
+                        _ => (None, after),
+                    };
+                    let tail = tail.trim_start();
+                    let arg = braced(tail).map(|(a, used)| (a.to_string(), used)).or_else(|| {
+                        // A single-token argument: `\hat x`, `\sqrt2`.
+                        let c = tail.chars().next().filter(|c| c.is_alphanumeric())?;
+                        Some((c.to_string(), c.len_utf8()))
+                    });
+                    if let Some((arg, used)) = arg {
+                        let arg = self.math(&arg);
+                        out.push_str(&match index {
+                            Some(n) => format!("root({}, {arg})", self.math(n)),
+                            None => format!("{func}({arg})"),
+                        });
+                        rest = &tail[used..];
+                        continue;
+                    }
+                }
+                if name == "operatorname" {
+                    if let Some((op, used)) = braced(after.trim_start()) {
+                        out.push_str(&format!("op(\"{op}\")"));
+                        rest = &after.trim_start()[used..];
+                        continue;
+                    }
+                }
+                // `\left(` ... `\right)`: Typst math scales matched delimiters itself.
+                if name == "left" || name == "right" || name.starts_with("big") || name.starts_with("Big") {
+                    let delim = after.strip_prefix('\\').unwrap_or(after);
+                    let c = delim.chars().next().unwrap_or(' ');
+                    let backslash = after.len() - delim.len();
+                    if c == '.' {
+                        rest = &after[backslash + 1..];
+                    } else if backslash == 1 && "{}|".contains(c) {
+                        out.push_str(match c {
+                            '{' => "\\{",
+                            '}' => "\\}",
+                            _ => "||",
+                        });
+                        rest = &delim[1..];
+                    } else {
+                        rest = after;
+                    }
+                    continue;
+                }
+                if name == "frac" || name == "dfrac" || name == "tfrac" {
                     let a = braced(after.trim_start());
                     if let Some((num, u1)) = a {
                         let r2 = &after.trim_start()[u1..];
@@ -94,6 +240,10 @@ impl Converter<'_> {
                         ';' => out.push_str(" thick "),
                         '!' => {}
                         ' ' => out.push(' '),
+                        '%' => out.push('%'),
+                        // Typst math draws `{`/`}` as written; `\|` is the double bar.
+                        '{' | '}' => out.push_str(if next == '{' { "\\{" } else { "\\}" }),
+                        '|' => out.push_str("||"),
                         _ => out.push(next),
                     }
                     rest = &rest[1 + next.len_utf8().min(rest.len() - 1)..];
@@ -157,6 +307,10 @@ fn single_spaces(out: &str) -> String {
         }
         if c == ' ' && !quoted && tidy.ends_with(' ') {
             continue;
+        }
+        // A script attaches to what stands before it; LaTeX math ignores the space between.
+        if matches!(c, '_' | '^') && !quoted && tidy.ends_with(' ') {
+            tidy.pop();
         }
         tidy.push(c);
     }

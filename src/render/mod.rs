@@ -22,6 +22,7 @@ mod latex_labels;
 mod latex_syntax;
 mod math;
 mod typst_repair;
+mod typst_snippet;
 mod validate;
 
 use regex::Regex;
@@ -80,9 +81,16 @@ pub fn render(
     let text = snippet.text.trim_end().to_string();
     let mut findings = Vec::new();
     let lang = snippet.language.unwrap_or(target);
+    let Some((text, lang)) = judged_typst(text, lang, &mut findings, where_) else {
+        return Rendered { text: String::new(), findings };
+    };
     let out = match (lang, target) {
         (Markup::Latex, Markup::Latex) => latex_labels_in_place(text, &mut findings, where_),
-        (Markup::Typst, Markup::Typst) => repaired_typst(text, &mut findings, where_),
+        (Markup::Typst, Markup::Typst) => {
+            let (text, found) = typst_snippet::unknown_calls(text, env, defined, where_);
+            findings.extend(found);
+            text
+        }
         (Markup::Markdown, Markup::Markdown) => text,
         (Markup::Latex, Markup::Typst) => {
             if let Some(problem) = latex_balance(&text) {
@@ -125,6 +133,41 @@ pub fn render(
         );
     }
     Rendered { text: out, findings }
+}
+
+/// `text` in `lang` as the compiler would take it: a `typst` snippet written in LaTeX is
+/// LaTeX (`snippet-language-latex`); one that does not parse is repaired first
+/// ([`repaired_typst`]); `None` (a `snippet-unconverted` finding) when Typst markup and a
+/// LaTeX command are still mixed after that. Other languages pass as given.
+fn judged_typst(
+    text: String,
+    lang: Markup,
+    findings: &mut Vec<Finding>,
+    where_: (&str, usize),
+) -> Option<(String, Markup)> {
+    if lang != Markup::Typst {
+        return Some((text, lang));
+    }
+    if typst_snippet::kind(&text) == typst_snippet::Kind::Latex {
+        findings.push(
+            Finding::new(
+                Code::SnippetLanguageLatex,
+                "the `typst` snippet is written in LaTeX; it is converted as LaTeX",
+            )
+            .at(where_.0, Some(where_.1)),
+        );
+        return Some((text, Markup::Latex));
+    }
+    let text = repaired_typst(text, findings, where_);
+    if let typst_snippet::Kind::Mixed(cmd) = typst_snippet::kind(&text) {
+        findings.push(
+            Finding::new(Code::SnippetUnconverted, format!("the Typst snippet holds the LaTeX command `{cmd}`"))
+                .at(where_.0, Some(where_.1))
+                .help("write the snippet in Typst throughout"),
+        );
+        return None;
+    }
+    Some((text, Markup::Typst))
 }
 
 /// A guide's Typst snippet that does not parse, with LaTeX script math and Markdown

@@ -1,6 +1,7 @@
 //! Tests of snippet rendering.
 
 use super::*;
+use crate::finding::Severity;
 use crate::rules::Rules;
 
 fn latex(text: &str) -> Snippet {
@@ -264,4 +265,121 @@ fn an_empty_label_is_not_moved() {
     let text = "\\begin{figure}\n\\label{}\n\\caption{T}\n\\end{figure}";
     let r = render(&latex(text), Markup::Latex, &env, &[], ("g.md", 3));
     assert_eq!((r.text.as_str(), r.findings.len()), (text, 0));
+}
+
+/// `text` (LaTeX) rendered into Typst, asserting no finding.
+fn typst_of(text: &str) -> String {
+    let env = Rules::builtin().environments;
+    let r = render(&latex(text), Markup::Typst, &env, &[], ("g.md", 3));
+    assert!(r.findings.is_empty(), "{text}: {:?}", r.findings);
+    r.text
+}
+
+#[test]
+fn accent_macros_become_composed_letters() {
+    assert_eq!(
+        typst_of(
+            "G\\\"otz, Ren\\'ee, Espa\\~na, Fran\\c{c}ois, Ko\\v{s}ice, M{\\\"u}ller, na\\\"{\\i}ve, \\c c, Gau\\ss"
+        ),
+        "G\u{f6}tz, Ren\u{e9}e, Espa\u{f1}a, Fran\u{e7}ois, Ko\u{161}ice, M\u{fc}ller, na\u{ef}ve, \u{e7}, Gau\u{df}"
+    );
+}
+
+#[test]
+fn tex_quotes_scripts_units_and_font_switches_become_typst() {
+    assert_eq!(
+        typst_of("``central'' and `local' cases, 10\\textsuperscript{th} day, CO\\textsubscript{2}, 5~\\textmu g"),
+        "\u{201c}central\u{201d} and \u{2018}local' cases, 10#super[th] day, CO#sub[2], 5~\u{b5}g"
+    );
+    assert_eq!(
+        typst_of("A {\\em small} and {\\bf large}, \\emph{new} \\textbf{bold} trial"),
+        "A _small_ and *large*, _new_ *bold* trial"
+    );
+    // Typst reads `--`, `---` and `~` as LaTeX does (en dash, em dash, non-breaking space).
+    assert_eq!(typst_of("pages 12--24 --- as shown~\\cite{A2020}"), "pages 12--24 --- as shown~@A2020");
+}
+
+#[test]
+fn math_commands_become_typst_math() {
+    assert_eq!(
+        typst_of("$\\bar{x} \\pm \\hat{\\sigma}$, $\\tilde{y} \\leq \\sqrt{n}$, $\\sqrt[3]{8}$"),
+        "$macron(x) plus.minus hat(sigma)$, $tilde(y) <= sqrt(n)$, $root(3, 8)$"
+    );
+    assert_eq!(
+        typst_of("$\\left(\\frac{a}{b}\\right) \\times \\mathrm{IL} \\cdot \\text{dose}^{2} \\geq \\Delta_{i}$"),
+        "$((a)/(b)) times \"IL\" dot \"dose\"^(2) >= Delta_(i)$"
+    );
+    assert_eq!(typst_of("$\\left\\{ x \\right. \\mathbf{v}$"), "$\\{ x bold(v)$");
+}
+
+#[test]
+fn an_unknown_command_refuses_the_snippet_for_typst() {
+    let env = Rules::builtin().environments;
+    let r = render(&latex("Text $\\weird{x}$ end."), Markup::Typst, &env, &[], ("g.md", 3));
+    let codes: Vec<(&str, Severity)> = r.findings.iter().map(|f| (f.code.as_str(), f.severity)).collect();
+    assert_eq!(codes, [("snippet-unconverted", Severity::Error)]);
+}
+
+#[test]
+fn an_environment_the_book_does_not_define_is_an_error_with_the_nearest_name() {
+    let env = Rules::builtin().environments;
+    let defined = ["observation".to_string(), "hypothesis".to_string()];
+    let r = render(&latex("\\begin{observaton}\nText.\n\\end{observaton}"), Markup::Typst, &env, &defined, ("g.md", 3));
+    assert_eq!(r.findings.len(), 1, "{:?}", r.findings);
+    assert_eq!(r.findings[0].code, Code::EnvironmentUnknown);
+    assert_eq!(r.findings[0].severity, Severity::Error);
+    assert_eq!(r.findings[0].message, "the book defines no Typst function `observaton` for environment `observaton`");
+    assert_eq!(
+        r.findings[0].help.as_deref(),
+        Some("did you mean `observation`? Or map the environment in rules/environments.toml [typst]")
+    );
+}
+
+fn typst(text: &str) -> Snippet {
+    Snippet { language: Some(Markup::Typst), text: text.into(), line: 3 }
+}
+
+#[test]
+fn a_typst_fence_holding_latex_is_converted_as_latex() {
+    let env = Rules::builtin().environments;
+    let s = typst("\\begin{hypothesis}[T]\n\\label{hyp:t}\nShown~\\cite{A2020}.\n\\end{hypothesis}");
+    let r = render(&s, Markup::Typst, &env, &[], ("g.md", 3));
+    assert_eq!(r.text, "#hypothesis(title: [T])[\nShown~@A2020.\n] <hyp:t>");
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["snippet-language-latex"]);
+}
+
+#[test]
+fn typst_mixed_with_latex_commands_is_refused() {
+    let env = Rules::builtin().environments;
+    let r = render(&typst("#observation[TNF-$\\alpha$ rises @A2020.]"), Markup::Typst, &env, &[], ("g.md", 3));
+    assert_eq!(r.text, "");
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!((r.findings[0].code.as_str(), r.findings[0].severity), ("snippet-unconverted", Severity::Error));
+    assert_eq!(r.findings[0].message, "the Typst snippet holds the LaTeX command `\\alpha`");
+    // LaTeX inside raw text is code, not markup.
+    let r = render(&typst("Run `\\section{x}` @A2020."), Markup::Typst, &env, &[], ("g.md", 3));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[test]
+fn a_typst_call_of_a_function_nobody_defines_names_the_nearest() {
+    let env = Rules::builtin().environments;
+    let defined = ["observation".to_string(), "key-point".to_string()];
+    let s = typst("#let aside(b) = b\n#obsrvation[A #strong[b] #aside[c].]\n#figure(image(\"x.png\"))");
+    let r = render(&s, Markup::Typst, &env, &defined, ("g.md", 3));
+    assert_eq!(r.findings.len(), 1, "{:?}", r.findings);
+    assert_eq!((r.findings[0].code.as_str(), r.findings[0].severity), ("environment-unknown", Severity::Error));
+    assert_eq!(r.findings[0].message, "the book defines no Typst function `obsrvation` that the snippet calls");
+    assert_eq!(r.findings[0].help.as_deref(), Some("did you mean `observation`? Fix the call in the guide's snippet"));
+}
+
+#[test]
+fn a_typst_snippet_calling_a_generic_environment_name_gets_the_books_function() {
+    let env = Rules::builtin().environments;
+    let defined = ["warning-env".to_string(), "key-point".to_string()];
+    let r = render(&typst("#warning(title: [Care])[Be careful @A2020.]"), Markup::Typst, &env, &defined, ("g.md", 3));
+    assert_eq!(r.text, "#warning-env(title: [Care])[Be careful @A2020.]");
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!((r.findings[0].code.as_str(), r.findings[0].severity), ("snippet-environment-mapped", Severity::Info));
 }
