@@ -332,7 +332,10 @@ fn plan_target(
     findings.extend(rendered.findings.iter().cloned());
     findings.extend(book.phrasing.check(&rendered.text, guide, (target.source.as_str(), snippet.line)));
     let inserted_at = (target.source.as_str(), snippet.line);
-    findings.extend(scope::undefined_references(book, markup, &rendered.text, inserted_at));
+    // Labels the guide's other snippets define are inserted with this one.
+    let guide_labels: Vec<String> =
+        guide.targets.iter().filter_map(|t| t.snippet.as_ref()).flat_map(snippet_labels).collect();
+    findings.extend(scope::undefined_references(book, markup, &rendered.text, &guide_labels, inserted_at));
     if markup == Markup::Typst {
         findings.extend(scope::paths_outside(book, &best.path, &rendered.text, inserted_at));
     }

@@ -264,3 +264,27 @@ fn a_typst_snippet_calling_an_unknown_environment_is_refused() {
     assert!(text.contains("error[environment-unknown] Literature/scope/integration-guide.md:13: the book defines no Typst function `obsrvation` that the snippet calls"), "{text}");
     assert!(text.contains("help: did you mean `observation`?"), "{text}");
 }
+
+#[test]
+fn a_reference_to_a_label_another_snippet_of_the_guide_defines_is_inserted() {
+    let (_d, book) = common::copy_book();
+    let heading = "\\subsection{Thresholds After Effort}\\label{sec:thresholds}\n\
+        Pain thresholds fell after effort~\\cite{Nijs2012sensitization}.";
+    let first = one_target_guide(SEC02, "Hyperalgesia After Exertion", "latex", heading);
+    let second = "\n### Secondary Target: sec-02\n**File:** `typst/ch03-mechanisms/sec-02-central-sensitization.typ`\n\
+        **Section hint:** \"Central Sensitization\"\n\n**Suggested LaTeX:**\n```latex\n\
+        As Section~\\ref{sec:thresholds} shows, GABA is low~\\cite{Cortes2018gaba}.\n```\n";
+    let guide = first.replace(
+        "**BibTeX key:** `Nijs2012sensitization`",
+        "**BibTeX key:** `Nijs2012sensitization`\n**BibTeX key:** `Cortes2018gaba`",
+    ) + second;
+    write(&book, "Literature/scope/integration-guide.md", &guide);
+    let (_, book) = common::commit_all((tempfile::tempdir().unwrap(), book));
+    let out = tool(&book).args(["apply", "--branch", "scope", "Literature/scope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tree = export_tree(&book, "scope");
+    typst_compile(tree.path(), MAIN).unwrap();
+    let text = std::fs::read_to_string(tree.path().join(SEC02)).unwrap();
+    assert!(text.contains("<sec:thresholds>"), "{text}");
+    assert!(text.contains("\nAs Section~@sec:thresholds shows, GABA is low~@Cortes2018gaba.\n"), "{text}");
+}

@@ -201,14 +201,21 @@ fn import_for(book: &Store, path: &str, name: &str) -> Option<String> {
 }
 
 /// `snippet-reference-undefined` errors for the cross-references of `text` (rendered in
-/// `markup`) to labels neither the book nor `text` defines, with the nearest label of the
-/// book suggested. A cross-reference is a `\\ref`-like command or `#ref(<x>)`, or a Typst
+/// `markup`) to labels neither the book, `text` nor the guide's other snippets
+/// (`guide_labels`, inserted with it) define, with the nearest label of the book suggested. A cross-reference is a `\\ref`-like command or `#ref(<x>)`, or a Typst
 /// `@x` that is no bibliography key and has the prefix of the book's labels (`sec:`,
 /// `hyp:`), as `check` tells them apart in the book's own files.
-pub fn undefined_references(book: &Store, markup: Markup, text: &str, where_: (&str, usize)) -> Vec<Finding> {
+pub fn undefined_references(
+    book: &Store,
+    markup: Markup,
+    text: &str,
+    guide_labels: &[String],
+    where_: (&str, usize),
+) -> Vec<Finding> {
     let outline = Outline::parse(markup, text);
     let labels = book.labels();
-    let own: BTreeSet<&str> = outline.labels.iter().map(|(l, _)| l.as_str()).collect();
+    let own: BTreeSet<&str> =
+        outline.labels.iter().map(|(l, _)| l.as_str()).chain(guide_labels.iter().map(String::as_str)).collect();
     let prefixes: BTreeSet<&str> = labels.keys().filter_map(|l| l.split_once(':').map(|(p, _)| p)).collect();
     let mut names: Vec<&str> = outline.references.iter().map(|(n, _)| n.as_str()).collect();
     if markup != Markup::Latex {
