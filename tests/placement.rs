@@ -404,3 +404,15 @@ fn a_candidates_score_is_the_sum_of_its_weighed_signals() {
     assert_eq!(names[0], "anchor");
     assert!(names.contains(&"relevance"), "{names:?}");
 }
+
+#[test]
+fn a_section_hint_in_nfd_names_the_heading_the_book_writes_in_nfc() {
+    let dir = tempfile::tempdir().unwrap();
+    let chapter = "\\chapter{Schlaf}\n\n\\section{Schlafhygiene}\nRegeln.\n\n\
+        \\section{St\u{f6}rungen des Schlafs}\nText.\n\n\\section{Tagesm\u{fc}digkeit}\nMehr.\n";
+    std::fs::write(dir.path().join(CHAPTER), chapter).unwrap();
+    let book = Store::open(dir.path(), "HEAD").unwrap();
+    // The hint decomposed: `o` + U+0308 (NFD) where the heading has `ö` (NFC).
+    let found = rank(&book, &target(&["Sto\u{308}rungen des Schlafs"]), &[], "");
+    assert_eq!(top(&found), (7, "St\u{f6}rungen des Schlafs".to_string()));
+}

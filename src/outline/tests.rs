@@ -125,4 +125,7 @@ fn markdown_at_signs_that_are_no_citations_and_headings_over_soft_breaks() {
     let titles: Vec<(&str, usize)> = o.headings.iter().map(|h| (h.title.as_str(), h.line)).collect();
     assert_eq!(titles, vec![("Setext heading over two lines", 1)]);
     assert_eq!(o.citations, vec![("Real2024".to_string(), 12)]);
+    // Inline markup inside a heading keeps the spaces around it.
+    let o = Outline::parse(Markup::Markdown, "## Low *and* `slow` **pacing**\n");
+    assert_eq!(o.headings[0].title, "Low and slow pacing");
 }
