@@ -157,101 +157,7 @@ impl Converter<'_> {
         let mut rest = m;
         while let Some(c) = rest.chars().next() {
             if c == '\\' {
-                let name: String = rest[1..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-                let after = &rest[1 + name.len()..];
-                if name == "text" || name == "mathrm" {
-                    if let Some((inner, used)) = braced(after.trim_start()) {
-                        out.push_str(&format!("\"{inner}\""));
-                        rest = &after.trim_start()[used..];
-                        continue;
-                    }
-                }
-                if let Some((_, func)) = ONE_ARGUMENT.iter().find(|(l, _)| *l == name) {
-                    // `\sqrt[n]{x}` is the n-th root.
-                    let (index, tail) = match after.trim_start().strip_prefix('[').and_then(|r| r.split_once(']')) {
-                        Some((n, tail)) if name == "sqrt" => (Some(n), tail),
-                        _ => (None, after),
-                    };
-                    let tail = tail.trim_start();
-                    let arg = braced(tail).map(|(a, used)| (a.to_string(), used)).or_else(|| {
-                        // A single-token argument: `\hat x`, `\sqrt2`.
-                        let c = tail.chars().next().filter(|c| c.is_alphanumeric())?;
-                        Some((c.to_string(), c.len_utf8()))
-                    });
-                    if let Some((arg, used)) = arg {
-                        let arg = self.math(&arg);
-                        out.push_str(&match index {
-                            Some(n) => format!("root({}, {arg})", self.math(n)),
-                            None => format!("{func}({arg})"),
-                        });
-                        rest = &tail[used..];
-                        continue;
-                    }
-                }
-                if name == "operatorname" {
-                    if let Some((op, used)) = braced(after.trim_start()) {
-                        out.push_str(&format!("op(\"{op}\")"));
-                        rest = &after.trim_start()[used..];
-                        continue;
-                    }
-                }
-                // `\left(` ... `\right)`: Typst math scales matched delimiters itself.
-                if name == "left" || name == "right" || name.starts_with("big") || name.starts_with("Big") {
-                    let delim = after.strip_prefix('\\').unwrap_or(after);
-                    let c = delim.chars().next().unwrap_or(' ');
-                    let backslash = after.len() - delim.len();
-                    if c == '.' {
-                        rest = &after[backslash + 1..];
-                    } else if backslash == 1 && "{}|".contains(c) {
-                        out.push_str(match c {
-                            '{' => "\\{",
-                            '}' => "\\}",
-                            _ => "||",
-                        });
-                        rest = &delim[1..];
-                    } else {
-                        rest = after;
-                    }
-                    continue;
-                }
-                if name == "frac" || name == "dfrac" || name == "tfrac" {
-                    let a = braced(after.trim_start());
-                    if let Some((num, u1)) = a {
-                        let r2 = &after.trim_start()[u1..];
-                        if let Some((den, u2)) = braced(r2.trim_start()) {
-                            out.push_str(&format!("({})/({})", self.math(num), self.math(den)));
-                            rest = &r2.trim_start()[u2..];
-                            continue;
-                        }
-                    }
-                }
-                if let Some((_, t)) = SYMBOLS.iter().find(|(l, _)| *l == name) {
-                    out.push_str(t);
-                    out.push(' ');
-                } else if is_greek(&name) {
-                    out.push_str(&name);
-                    out.push(' ');
-                } else if name.is_empty() {
-                    let next = rest[1..].chars().next().unwrap_or(' ');
-                    match next {
-                        // Spacing commands: thin, medium, thick, negative thin.
-                        ',' => out.push_str(" thin "),
-                        ':' | '>' => out.push_str(" med "),
-                        ';' => out.push_str(" thick "),
-                        '!' => {}
-                        ' ' => out.push(' '),
-                        '%' => out.push('%'),
-                        // Typst math draws `{`/`}` as written; `\|` is the double bar.
-                        '{' | '}' => out.push_str(if next == '{' { "\\{" } else { "\\}" }),
-                        '|' => out.push_str("||"),
-                        _ => out.push(next),
-                    }
-                    rest = &rest[1 + next.len_utf8().min(rest.len() - 1)..];
-                    continue;
-                } else {
-                    out.push_str(&self.unconverted(&format!("\\{name}")));
-                }
-                rest = after;
+                rest = self.math_command(rest, &mut out);
             } else if c == '{' {
                 out.push('(');
                 rest = &rest[1..];
@@ -273,6 +179,111 @@ impl Converter<'_> {
         }
         single_spaces(&out)
     }
+
+    /// One command at the start of `rest` (which starts with `\`), converted onto `out`;
+    /// returns what follows the command and its arguments.
+    fn math_command<'a>(&mut self, rest: &'a str, out: &mut String) -> &'a str {
+        let name: String = rest[1..].chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let after = &rest[1 + name.len()..];
+        if name == "text" || name == "mathrm" {
+            if let Some((inner, used)) = braced(after.trim_start()) {
+                out.push_str(&format!("\"{inner}\""));
+                return &after.trim_start()[used..];
+            }
+        }
+        if let Some((_, func)) = ONE_ARGUMENT.iter().find(|(l, _)| *l == name) {
+            // `\sqrt[n]{x}` is the n-th root.
+            let (index, tail) = match after.trim_start().strip_prefix('[').and_then(|r| r.split_once(']')) {
+                Some((n, tail)) if name == "sqrt" => (Some(n), tail),
+                _ => (None, after),
+            };
+            let tail = tail.trim_start();
+            let arg = braced(tail).map(|(a, used)| (a.to_string(), used)).or_else(|| {
+                // A single-token argument: `\hat x`, `\sqrt2`.
+                let c = tail.chars().next().filter(|c| c.is_alphanumeric())?;
+                Some((c.to_string(), c.len_utf8()))
+            });
+            if let Some((arg, used)) = arg {
+                let arg = self.math(&arg);
+                out.push_str(&match index {
+                    Some(n) => format!("root({}, {arg})", self.math(n)),
+                    None => format!("{func}({arg})"),
+                });
+                return &tail[used..];
+            }
+        }
+        if name == "operatorname" {
+            if let Some((op, used)) = braced(after.trim_start()) {
+                out.push_str(&format!("op(\"{op}\")"));
+                return &after.trim_start()[used..];
+            }
+        }
+        // `\left(` ... `\right)`: Typst math scales matched delimiters itself.
+        if name == "left" || name == "right" || name.starts_with("big") || name.starts_with("Big") {
+            return sized_delimiter(after, out);
+        }
+        if name == "frac" || name == "dfrac" || name == "tfrac" {
+            if let Some((num, u1)) = braced(after.trim_start()) {
+                let r2 = &after.trim_start()[u1..];
+                if let Some((den, u2)) = braced(r2.trim_start()) {
+                    out.push_str(&format!("({})/({})", self.math(num), self.math(den)));
+                    return &r2.trim_start()[u2..];
+                }
+            }
+        }
+        if let Some((_, t)) = SYMBOLS.iter().find(|(l, _)| *l == name) {
+            out.push_str(t);
+            out.push(' ');
+        } else if is_greek(&name) {
+            out.push_str(&name);
+            out.push(' ');
+        } else if name.is_empty() {
+            return escaped_character(rest, out);
+        } else {
+            out.push_str(&self.unconverted(&format!("\\{name}")));
+        }
+        after
+    }
+}
+
+/// The delimiter after `\left`/`\right`/`\big...` (`after` starts right after the command
+/// name), written onto `out` as Typst math draws it; returns what follows it.
+fn sized_delimiter<'a>(after: &'a str, out: &mut String) -> &'a str {
+    let delim = after.strip_prefix('\\').unwrap_or(after);
+    let c = delim.chars().next().unwrap_or(' ');
+    let backslash = after.len() - delim.len();
+    if c == '.' {
+        &after[backslash + 1..]
+    } else if backslash == 1 && "{}|".contains(c) {
+        out.push_str(match c {
+            '{' => "\\{",
+            '}' => "\\}",
+            _ => "||",
+        });
+        &delim[1..]
+    } else {
+        after
+    }
+}
+
+/// A backslash before a non-letter (`rest` starts with it): spacing commands and escaped
+/// characters, written onto `out`; returns what follows.
+fn escaped_character<'a>(rest: &'a str, out: &mut String) -> &'a str {
+    let next = rest[1..].chars().next().unwrap_or(' ');
+    match next {
+        // Spacing commands: thin, medium, thick, negative thin.
+        ',' => out.push_str(" thin "),
+        ':' | '>' => out.push_str(" med "),
+        ';' => out.push_str(" thick "),
+        '!' => {}
+        ' ' => out.push(' '),
+        '%' => out.push('%'),
+        // Typst math draws `{`/`}` as written; `\|` is the double bar.
+        '{' | '}' => out.push_str(if next == '{' { "\\{" } else { "\\}" }),
+        '|' => out.push_str("||"),
+        _ => out.push(next),
+    }
+    &rest[1 + next.len_utf8().min(rest.len() - 1)..]
 }
 
 /// `_{2}` / `^2` alone -> `#sub[2]` / `#super[2]`.
