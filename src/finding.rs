@@ -88,7 +88,7 @@ pub enum Code {
     PathOutsideBook,
     /// `phrasing-avoid`: The snippet uses a phrase the guide's own "avoid" (✗) lines rule out.
     PhrasingAvoid,
-    /// `placement-low-confidence`: The target's best insertion point scores below review_below (rules/scoring.toml): no section hint, label or anchor backs it, only content relevance. As a warning from `apply`, the target was left out.
+    /// `placement-low-confidence`: The target's best insertion point scores below review_below (rules/scoring.toml): no section hint, label or anchor backs it, only content relevance. As a warning from `diff` or `apply`, the target was left out of the change (both show the same change).
     PlacementLowConfidence,
     /// `readme-file-missing`: A literature folder's README lists a file under "Files in This Folder" that the folder does not hold (reported by `guides`).
     ReadmeFileMissing,

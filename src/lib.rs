@@ -156,7 +156,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     let status = app::run_on(&book, s, &cwd, found.transpose()?, out, err)?;
     // What this run parsed serves the next run on the same commit; an `apply` or
     // `diff --output` that refused to write because of errors writes no snapshot either.
-    let refused = status != 0 && matches!(s.action, Action::Diff { output: Some(_) } | Action::Apply { .. });
+    let refused = status != 0 && matches!(s.action, Action::Diff { output: Some(_), .. } | Action::Apply { .. });
     if !refused {
         book.save_snapshot();
     }

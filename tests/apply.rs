@@ -197,7 +197,14 @@ fn a_low_confidence_target_is_left_out_unless_accepted() {
     let out = tool(&book).args(["apply", guide]).output().unwrap();
     let err = stderr(&out);
     assert!(err.contains("warning[placement-low-confidence]"), "{err}");
-    assert!(err.contains("not applied (pass --accept-low-confidence to apply it)"), "{err}");
+    assert!(
+        err.contains("; left out (pass --accept-low-confidence to include it, or --pick / --at to choose the spot)"),
+        "{err}"
+    );
+    assert_eq!(
+        stdout(&out),
+        "nothing committed: 1 low-confidence target(s) left out (pass --accept-low-confidence, --pick or --at); every other target is already applied or has nothing to insert\n"
+    );
     assert!(git(&book, &["branch", "--list", "integrate/pacing-note"]).trim().is_empty());
 
     let out = tool(&book).args(["apply", "--accept-low-confidence", guide]).output().unwrap();

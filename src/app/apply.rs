@@ -45,13 +45,13 @@ pub(super) struct Target<'a> {
 /// [`Error::Git`] / [`Error::Io`] when committing or writing fails.
 pub(super) fn run(
     book: &Store,
-    plans: &[GuidePlan],
+    planned: &super::Planned,
     target: Target,
     out: &mut dyn Write,
     err: &mut dyn Write,
     ui: Ui,
 ) -> Result<i32> {
-    let (s, style) = (ui.s, ui.style);
+    let (s, style, plans) = (ui.s, ui.style, planned.plans.as_slice());
     let Some(g) = &book.git else {
         return Err(Error::Usage(format!(
             "apply needs the book in a git repository; {} is not in one",
@@ -93,8 +93,13 @@ pub(super) fn run(
     }
     if commits.is_empty() {
         if !s.quiet {
-            writeln!(out, "nothing to do: every target is already applied or has nothing to insert")
-                .map_err(|e| Error::io("write", "stdout", e))?;
+            let text = match planned.left_out {
+                0 => "nothing to do: every target is already applied or has nothing to insert".to_string(),
+                n => format!(
+                    "nothing committed: {n} low-confidence target(s) left out (pass --accept-low-confidence, --pick or --at); every other target is already applied or has nothing to insert"
+                ),
+            };
+            writeln!(out, "{text}").map_err(|e| Error::io("write", "stdout", e))?;
         }
         return Ok(0);
     }
