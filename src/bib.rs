@@ -28,6 +28,9 @@ pub struct BibEntry {
 /// Every citation key of the book's bibliography files.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Bibliography {
+    /// The .bib files the entries were read from, in the order they were added (relative
+    /// to the book root).
+    pub files: Vec<String>,
     /// Key -> first entry with that key.
     pub entries: BTreeMap<String, BibEntry>,
     /// Lowercased key -> keys with that spelling, for case-only mismatches.
@@ -64,6 +67,7 @@ impl Bibliography {
     /// Adds the entries of a file scanned by [`ScannedFile::new`] (which may run on another
     /// thread): duplicates of keys added before are findings, the first entry wins.
     pub fn add_scanned(&mut self, file: ScannedFile) {
+        self.files.push(file.path);
         self.findings.extend(file.findings);
         for entry in file.entries {
             if let Some(first) = self.entries.get(&entry.key) {
@@ -112,6 +116,8 @@ impl Bibliography {
 /// One .bib file split into entries and validated, before it joins a [`Bibliography`].
 #[derive(Debug, Clone)]
 pub struct ScannedFile {
+    /// The file, relative to the book root.
+    pub path: String,
     /// Entries in file order, duplicates included.
     pub entries: Vec<BibEntry>,
     /// `bib-entry-unparsed` findings.
@@ -127,7 +133,7 @@ impl ScannedFile {
         let valid_whole = !validate || biblatex::Bibliography::parse(text).is_ok();
         let strings: String =
             chunks.iter().filter(|c| c.kind == "string").map(|c| braced_form(c.text)).collect::<Vec<_>>().join("\n");
-        let mut out = ScannedFile { entries: Vec::new(), findings: Vec::new() };
+        let mut out = ScannedFile { path: path.to_string(), entries: Vec::new(), findings: Vec::new() };
         for chunk in chunks {
             if matches!(chunk.kind.as_str(), "string" | "comment" | "preamble") {
                 continue;
@@ -157,6 +163,17 @@ pub fn entries_in(path: &str, text: &str) -> Vec<BibEntry> {
         .into_iter()
         .filter(|c| !matches!(c.kind.as_str(), "string" | "comment" | "preamble"))
         .map(|c| BibEntry { key: c.key, kind: c.kind, path: path.to_string(), line: c.line })
+        .collect()
+}
+
+/// Every entry of one .bib text as `(citation key, the entry's text from its `@` to its
+/// closing delimiter)`, in file order, duplicates included (`@string`, `@comment` and
+/// `@preamble` blocks are not entries).
+pub fn entry_texts(text: &str) -> Vec<(String, String)> {
+    scan(text.trim_start_matches('\u{feff}'))
+        .into_iter()
+        .filter(|c| !matches!(c.kind.as_str(), "string" | "comment" | "preamble"))
+        .map(|c| (c.key, c.text.trim_end().to_string()))
         .collect()
 }
 

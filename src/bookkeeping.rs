@@ -38,19 +38,54 @@ pub struct LineEdit {
 }
 
 /// The entries to add for `guide`: each of its citation keys with no bibliography entry
-/// (not even by letter case) whose entry the guide or its folder supplies, first supply
-/// wins. Empty when the book has no .bib file to add to.
+/// (not even by letter case) whose entry the guide or its folder supplies (first supply
+/// wins), else a .bib file of the book outside its bibliography holds (a staging file the
+/// documents do not name: citing the key without copying the entry would break the
+/// build). Empty when the book has no .bib file to add to.
 pub fn bib_additions(book: &Store, guide: &Guide) -> Vec<BibAddition> {
     let mut out = Vec::new();
+    let staged = book.derived("", || StagedEntries::read(book));
     for key in &guide.citation_keys {
         if book.bib.status(key) != KeyStatus::Missing {
             continue;
         }
-        let Some(entry) = guide.bib_entries.iter().find(|e| e.key == *key) else { continue };
-        let Some(bib_path) = choose_bib_file(book, &entry.text) else { continue };
-        out.push(BibAddition { key: key.clone(), text: entry.text.clone(), source: entry.source.clone(), bib_path });
+        let supplied = guide.bib_entries.iter().find(|e| e.key == *key).map(|e| (&e.text, &e.source));
+        let Some((text, source)) = supplied.or_else(|| staged.0.get(key).map(|(path, text)| (text, path))) else {
+            continue;
+        };
+        let Some(bib_path) = choose_bib_file(book, text) else { continue };
+        out.push(BibAddition { key: key.clone(), text: text.clone(), source: source.clone(), bib_path });
     }
     out
+}
+
+/// The entries of the book's .bib files outside its bibliography
+/// ([`crate::book::Book::bib_outside_bibliography`]): key -> (file, entry text), the first
+/// file by path winning.
+struct StagedEntries(std::collections::BTreeMap<String, (String, String)>);
+
+impl StagedEntries {
+    fn read(book: &Store) -> StagedEntries {
+        let mut map = std::collections::BTreeMap::new();
+        for path in book.bib_outside_bibliography() {
+            let Some(text) = book.sources.get(&path) else { continue };
+            for (key, entry) in crate::bib::entry_texts(&text) {
+                map.entry(key).or_insert_with(|| (path.clone(), entry));
+            }
+        }
+        StagedEntries(map)
+    }
+}
+
+impl crate::store::Derived for StagedEntries {
+    const NAME: &'static str = "staged-entries";
+    // A few small files, quick to scan: not stored.
+    fn encode(&self) -> Option<Vec<u8>> {
+        None
+    }
+    fn decode(_: &[u8], _: &crate::book::Book) -> Option<Self> {
+        None
+    }
 }
 
 /// The .bib files holding the bibliography's entries (in the order their first entry comes

@@ -88,7 +88,8 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
-    /// Print the unified diff of every file that would change; writes nothing
+    /// Print the unified diff of every file that would change (what apply would commit);
+    /// writes nothing
     Diff {
         /// Guides or literature folders
         #[arg(required = true, value_name = "PATH")]
@@ -96,6 +97,10 @@ enum Command {
         /// Write the diff to FILE as a patch instead of printing it
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Also include targets whose best insertion point scores below review_below
+        /// (rules/scoring.toml); without it they are left out with a warning, as `apply` does
+        #[arg(long)]
+        accept_low_confidence: bool,
     },
     /// Commit the integration to a new branch (integrate/<slug>), one commit per guide
     Apply {
@@ -181,10 +186,12 @@ pub enum Action {
         /// `--explain`.
         explain: bool,
     },
-    /// `diff`, optionally into a patch file.
+    /// `diff`, optionally into a patch file: the change `apply` would commit.
     Diff {
         /// Patch file to write instead of printing.
         output: Option<PathBuf>,
+        /// Include low-confidence targets too (as `apply --accept-low-confidence`).
+        accept_low_confidence: bool,
     },
     /// `apply`.
     Apply {
@@ -279,7 +286,9 @@ impl Cli {
         };
         let (action, paths) = match self.command {
             Command::Plan { paths, explain } => (Action::Plan { explain }, paths),
-            Command::Diff { paths, output } => (Action::Diff { output }, paths),
+            Command::Diff { paths, output, accept_low_confidence } => {
+                (Action::Diff { output, accept_low_confidence }, paths)
+            }
             Command::Apply { paths, branch, force, summary, accept_low_confidence } => {
                 (Action::Apply { branch, force, summary, accept_low_confidence }, paths)
             }

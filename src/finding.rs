@@ -40,9 +40,9 @@ pub enum Code {
     BibDuplicateKey,
     /// `bib-entry-unparsed`: A .bib entry could not be parsed by the BibTeX parser; its key was read by the tolerant fallback.
     BibEntryUnparsed,
-    /// `bib-file-missing`: A bibliography file named in chapter-integrator.toml does not exist in the book.
+    /// `bib-file-missing`: A root document names a bibliography file that is not in the book.
     BibFileMissing,
-    /// `citation-key-added`: A cited key has no bibliography entry, but the guide (```bibtex fence) or its folder (a .bib file) supplies one: it is appended to the book's .bib file that fits best (or `[book] new_entries`) in the same commit.
+    /// `citation-key-added`: A cited key has no bibliography entry, but the guide (```bibtex fence), its folder (a .bib file) or a .bib file of the book outside its bibliography (a staging file the documents do not name) supplies one: it is appended to the bibliography's .bib file that fits best (or `[book] new_entries`) in the same commit.
     CitationKeyAdded,
     /// `citation-key-case`: A cited key matches a bibliography entry only when letter case is ignored; the inserted text cites the entry's spelling (no duplicate entry is made).
     CitationKeyCase,
@@ -88,7 +88,7 @@ pub enum Code {
     PathOutsideBook,
     /// `phrasing-avoid`: The snippet uses a phrase the guide's own "avoid" (✗) lines rule out.
     PhrasingAvoid,
-    /// `placement-low-confidence`: The target's best insertion point scores below review_below (rules/scoring.toml): no section hint, label or anchor backs it, only content relevance. As a warning from `apply`, the target was left out.
+    /// `placement-low-confidence`: The target's best insertion point scores below review_below (rules/scoring.toml): no section hint, label or anchor backs it, only content relevance. As a warning from `diff` or `apply`, the target was left out of the change (both show the same change).
     PlacementLowConfidence,
     /// `readme-file-missing`: A literature folder's README lists a file under "Files in This Folder" that the folder does not hold (reported by `guides`).
     ReadmeFileMissing,
@@ -300,8 +300,7 @@ impl Code {
     /// rule's is set where it is raised.
     pub fn severity(&self) -> Severity {
         match self {
-            Code::BibFileMissing
-            | Code::CitationKeyMissing
+            Code::CitationKeyMissing
             | Code::EditFailed
             | Code::FileNotRegular
             | Code::GuideNoTargets
@@ -327,6 +326,7 @@ impl Code {
             | Code::SnippetReferenceUndefined => Severity::Error,
             Code::BibDuplicateKey
             | Code::BibEntryUnparsed
+            | Code::BibFileMissing
             | Code::CitationKeyCase
             | Code::CitationUndefined
             | Code::EditOverlap

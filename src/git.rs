@@ -47,6 +47,9 @@ pub enum BranchOutcome {
     Written(Vec<Oid>),
     /// The branch was not written; the reason, fit for a finding.
     Refused(String),
+    /// The branch already holds exactly these commits' changes (its tip, given): nothing
+    /// was written.
+    UpToDate(Oid),
 }
 
 /// The signature for the tool's commits: the repository's configured identity
@@ -109,8 +112,10 @@ fn check_ident(key: &str, value: &str) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Git`] for failures of git itself. Refusals (branch checked out, branch exists
-/// without `force`, foreign commits on the branch, a concurrent update) are
-/// [`BranchOutcome::Refused`].
+/// with other changes without `force`, foreign commits on the branch, a concurrent update)
+/// are [`BranchOutcome::Refused`]; a branch already holding exactly these commits' changes
+/// (each commit's tree and guide, on `base`) is [`BranchOutcome::UpToDate`], with or
+/// without `force`.
 pub fn commit_to_branch(
     repo: &Repository,
     branch: &str,
@@ -167,9 +172,10 @@ pub fn commit_to_branch(
                     &foreign.to_string()[..12]
                 )))
             }
+            None if holds_exactly(repo, tip, base, commits)? => return Ok(BranchOutcome::UpToDate(tip)),
             None if !force => {
                 return Ok(BranchOutcome::Refused(format!(
-                    "branch `{branch}` already exists; pass --force to rebuild it"
+                    "branch `{branch}` already exists with other changes; pass --force to rebuild it"
                 )))
             }
             None => {}
@@ -354,6 +360,40 @@ fn foreign_commit(repo: &Repository, tip: Oid, base: Oid, guides: &[&str]) -> Re
         }
     }
     Ok(None)
+}
+
+/// Whether the commits from `base` (exclusive) to `tip` are one per spec of `commits`, in
+/// order, each on the one before (`base` first), made for the spec's guide, with the tree
+/// the spec gives its parent's tree: the branch holds exactly this change. Computing the
+/// trees writes their blobs and trees to the object database (as a commit would), no ref.
+///
+/// # Errors
+/// [`Error::Git`] when a commit, tree or blob cannot be read or written.
+fn holds_exactly(repo: &Repository, tip: Oid, base: Oid, commits: &[CommitSpec]) -> Result<bool> {
+    let mut chain = Vec::new();
+    let mut at = repo.find_commit(tip).map_err(|e| Error::git("read branch tip", e))?;
+    while at.id() != base {
+        if chain.len() == commits.len() || at.parent_count() != 1 {
+            return Ok(false);
+        }
+        let parent = at.parent(0).map_err(|e| Error::git("read commit parent", e))?;
+        chain.push(at);
+        at = parent;
+    }
+    chain.reverse();
+    if chain.len() != commits.len() {
+        return Ok(false);
+    }
+    let mut tree = at.tree().map_err(|e| Error::git("read base tree", e))?;
+    for (commit, spec) in chain.iter().zip(commits) {
+        let guide_line = format!("{GUIDE_TRAILER}: {}", spec.guide);
+        let id = updated_tree(repo, &tree, &spec.files)?;
+        if commit.tree_id() != id || !commit.message().unwrap_or("").lines().any(|l| l == guide_line) {
+            return Ok(false);
+        }
+        tree = repo.find_tree(id).map_err(|e| Error::git("read new tree", e))?;
+    }
+    Ok(true)
 }
 
 /// A new tree: `base` with each file's blob replaced (its file mode kept) or added.

@@ -139,6 +139,16 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
         (book, found)
     });
     let mut book = book?;
+    // A configuration naming what the book lacks stops every command before it prints
+    // anything (only `init --force`, which writes a new one, goes on).
+    let errors = book.config_errors();
+    if !errors.is_empty() && !matches!(s.action, Action::Init { force: true }) {
+        let message = match errors.as_slice() {
+            [one] => one.clone(),
+            all => format!("{} problems:\n  {}", all.len(), all.join("\n  ")),
+        };
+        return Err(Error::Config { path: book.root.join(book::CONFIG_FILE), message });
+    }
     if matches!(s.action, Action::Plan { explain: true }) {
         // Every candidate: a ranking is studied (and its weights fitted) on all of them.
         book.rules_mut().scoring.place.top = usize::MAX;
@@ -146,7 +156,7 @@ pub fn run(s: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32
     let status = app::run_on(&book, s, &cwd, found.transpose()?, out, err)?;
     // What this run parsed serves the next run on the same commit; an `apply` or
     // `diff --output` that refused to write because of errors writes no snapshot either.
-    let refused = status != 0 && matches!(s.action, Action::Diff { output: Some(_) } | Action::Apply { .. });
+    let refused = status != 0 && matches!(s.action, Action::Diff { output: Some(_), .. } | Action::Apply { .. });
     if !refused {
         book.save_snapshot();
     }

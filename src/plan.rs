@@ -572,19 +572,23 @@ fn nul_finding(what: &str, path: &str) -> Finding {
 }
 
 /// Leaves out of `plans` every target marked for review ([`TargetPlan::review`]) that would
-/// change the book, each with a `placement-low-confidence` warning saying so (what `apply`
-/// does without `--accept-low-confidence`).
-pub fn leave_out_low_confidence(plans: &mut [GuidePlan]) {
+/// change the book, each with a `placement-low-confidence` warning saying so (what `diff`
+/// and `apply` do without `--accept-low-confidence`, so that the diff previews the commit).
+/// Returns how many were left out.
+pub fn leave_out_low_confidence(plans: &mut [GuidePlan]) -> usize {
+    let mut left_out = 0;
     for t in plans.iter_mut().flat_map(|p| p.targets.iter_mut()).filter(|t| t.review && t.status() == Status::Insert) {
         t.outcome = Outcome::Skipped;
+        left_out += 1;
         for f in t.findings.iter_mut().filter(|f| f.code == Code::PlacementLowConfidence) {
             f.set_severity(Severity::Warning);
             f.message = format!(
-                "{}; not applied (pass --accept-low-confidence to apply it)",
+                "{}; left out (pass --accept-low-confidence to include it, or --pick / --at to choose the spot)",
                 f.message.trim_end_matches(": review it before applying")
             );
         }
     }
+    left_out
 }
 
 /// A target that edits an existing sentence (see [`crate::citation_edit`]): the plan with

@@ -49,13 +49,41 @@ fn apply_commits_to_a_new_branch_only() {
 }
 
 #[test]
-fn apply_twice_needs_force_and_gives_the_same_tree() {
+fn apply_twice_with_nothing_new_is_up_to_date_and_commits_nothing() {
+    let (_d, book) = git_book();
+    assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
+    let tip = git(&book, &["rev-parse", "integrate/ketamine"]);
+    let reflog = git(&book, &["reflog", "show", "--format=%H", "integrate/ketamine"]);
+    for args in [&["apply", KETAMINE][..], &["apply", KETAMINE, "--force"][..]] {
+        let out = tool(&book).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            format!("branch integrate/ketamine is up to date: it holds this change already (commit {})\n", tip.trim())
+        );
+        assert_eq!(git(&book, &["rev-parse", "integrate/ketamine"]), tip, "{args:?}: no new commit");
+        assert_eq!(git(&book, &["reflog", "show", "--format=%H", "integrate/ketamine"]), reflog, "{args:?}");
+    }
+    let out = tool(&book).args(["apply", KETAMINE, "--format", "json"]).output().unwrap();
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [],\n  \"up_to_date\": \"{}\",\n  \"schema\": 1\n}}\n",
+            tip.trim()
+        )
+    );
+}
+
+#[test]
+fn apply_over_a_branch_with_other_changes_needs_force_and_gives_the_same_tree() {
     let (_d, book) = git_book();
     assert_eq!(tool(&book).args(["apply", KETAMINE]).output().unwrap().status.code(), Some(0));
     let tree1 = git(&book, &["rev-parse", "integrate/ketamine^{tree}"]);
+    // The book moved on: the branch's commit is on the old base.
+    git(&book, &["commit", "-q", "--allow-empty", "-m", "later work"]);
     let out = tool(&book).args(["apply", KETAMINE]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("already exists; pass --force"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("already exists with other changes; pass --force"), "{}", stderr(&out));
     let out = tool(&book).args(["apply", KETAMINE, "--force"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(git(&book, &["rev-parse", "integrate/ketamine^{tree}"]), tree1);
@@ -169,7 +197,14 @@ fn a_low_confidence_target_is_left_out_unless_accepted() {
     let out = tool(&book).args(["apply", guide]).output().unwrap();
     let err = stderr(&out);
     assert!(err.contains("warning[placement-low-confidence]"), "{err}");
-    assert!(err.contains("not applied (pass --accept-low-confidence to apply it)"), "{err}");
+    assert!(
+        err.contains("; left out (pass --accept-low-confidence to include it, or --pick / --at to choose the spot)"),
+        "{err}"
+    );
+    assert_eq!(
+        stdout(&out),
+        "nothing committed: 1 low-confidence target(s) left out (pass --accept-low-confidence, --pick or --at); every other target is already applied or has nothing to insert\n"
+    );
     assert!(git(&book, &["branch", "--list", "integrate/pacing-note"]).trim().is_empty());
 
     let out = tool(&book).args(["apply", "--accept-low-confidence", guide]).output().unwrap();
@@ -250,11 +285,13 @@ fn apply_json_documents_keep_their_keys() {
         id.trim()
     );
     assert_eq!(stdout(&out), expected);
-    // Refused: no counts, the reason instead, and no commits.
+    // Refused (the branch holds another change: the book moved on): no counts, the reason
+    // instead, and no commits.
+    git(&book, &["commit", "-q", "--allow-empty", "-m", "later work"]);
     let out = tool(&book).args(["apply", KETAMINE, "--format", "json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [],\n  \"refused\": \"branch `integrate/ketamine` already exists; pass --force to rebuild it\",\n  \"schema\": 1\n}\n"
+        "{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [],\n  \"refused\": \"branch `integrate/ketamine` already exists with other changes; pass --force to rebuild it\",\n  \"schema\": 1\n}\n"
     );
 }

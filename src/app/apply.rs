@@ -21,6 +21,10 @@ use crate::report::{self, json};
 use crate::store::Store;
 use crate::{check, diff, git, guide, workflow};
 
+/// The review summary's length cap in characters: pull-request bodies are limited (65,536
+/// characters on GitHub).
+const SUMMARY_CAP: usize = 60_000;
+
 /// Where `apply` commits: `--branch` (else one named after the guides), `--force`, and
 /// `--summary` (the review summary's file).
 #[derive(Debug, Clone, Copy)]
@@ -41,13 +45,13 @@ pub(super) struct Target<'a> {
 /// [`Error::Git`] / [`Error::Io`] when committing or writing fails.
 pub(super) fn run(
     book: &Store,
-    plans: &[GuidePlan],
+    planned: &super::Planned,
     target: Target,
     out: &mut dyn Write,
     err: &mut dyn Write,
     ui: Ui,
 ) -> Result<i32> {
-    let (s, style) = (ui.s, ui.style);
+    let (s, style, plans) = (ui.s, ui.style, planned.plans.as_slice());
     let Some(g) = &book.git else {
         return Err(Error::Usage(format!(
             "apply needs the book in a git repository; {} is not in one",
@@ -89,8 +93,13 @@ pub(super) fn run(
     }
     if commits.is_empty() {
         if !s.quiet {
-            writeln!(out, "nothing to do: every target is already applied or has nothing to insert")
-                .map_err(|e| Error::io("write", "stdout", e))?;
+            let text = match planned.left_out {
+                0 => "nothing to do: every target is already applied or has nothing to insert".to_string(),
+                n => format!(
+                    "nothing committed: {n} low-confidence target(s) left out (pass --accept-low-confidence, --pick or --at); every other target is already applied or has nothing to insert"
+                ),
+            };
+            writeln!(out, "{text}").map_err(|e| Error::io("write", "stdout", e))?;
         }
         return Ok(0);
     }
@@ -109,11 +118,39 @@ pub(super) fn run(
                     files_changed: None,
                     insertions: None,
                     refused: Some(&why),
+                    up_to_date: None,
                     schema: report::SCHEMA,
                 };
                 super::write_out(out, &report::json_text(&doc))?;
             }
             Ok(1)
+        }
+        git::BranchOutcome::UpToDate(tip) => {
+            let text = match s.format {
+                Format::Json => report::json_text(&json::ApplyDoc {
+                    branch: &branch,
+                    commits: Vec::new(),
+                    deletions: None,
+                    files_changed: None,
+                    insertions: None,
+                    refused: None,
+                    up_to_date: Some(&tip.to_string()),
+                    schema: report::SCHEMA,
+                }),
+                Format::Text | Format::Github => {
+                    format!(
+                        "branch {} is up to date: it holds this change already (commit {tip})\n",
+                        style.bold(&branch)
+                    )
+                }
+            };
+            if let Some(path) = target.summary {
+                let (files, add, del) = diff::stat(edits.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
+                let md = workflow::review_summary(plans, &branch, (files, add, del), SUMMARY_CAP);
+                std::fs::write(path, md).map_err(|e| Error::io("write", path, e))?;
+            }
+            super::write_out(out, &text)?;
+            Ok(0)
         }
         git::BranchOutcome::Written(oids) => {
             let made: Vec<(git2::Oid, &GuidePlan)> = oids.into_iter().zip(shown.iter().map(|k| &plans[*k])).collect();
@@ -138,8 +175,7 @@ fn written(
 ) -> Result<i32> {
     let (files, add, del) = diff::stat(edits.files.values().map(|(o, n)| (o.as_str(), n.as_str())));
     if let Some(path) = summary {
-        // Pull-request bodies are limited (65,536 characters on GitHub).
-        let md = workflow::review_summary(plans, branch, (files, add, del), 60_000);
+        let md = workflow::review_summary(plans, branch, (files, add, del), SUMMARY_CAP);
         std::fs::write(path, md).map_err(|e| Error::io("write", path, e))?;
     }
     let text = match ui.s.format {
@@ -154,6 +190,7 @@ fn written(
                 files_changed: Some(files),
                 insertions: Some(add),
                 refused: None,
+                up_to_date: None,
                 schema: report::SCHEMA,
             };
             report::json_text(&doc)

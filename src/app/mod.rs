@@ -46,6 +46,9 @@ pub(crate) struct Planned {
     pub read_files: Vec<PathBuf>,
     /// Some finding is at or above `--fail-on`.
     pub failed: bool,
+    /// How many low-confidence targets were left out (`diff` and `apply` without
+    /// `--accept-low-confidence`).
+    pub left_out: usize,
 }
 
 /// Runs the command of `s` on the opened book. `found`: every guide of the book, when a run
@@ -80,6 +83,13 @@ pub(crate) fn run_on(
     };
     let ui = Ui { s, style, source: &source_line };
     let mut planned = plan_inputs(book, s, &inputs)?;
+    // `diff` previews `apply`: both leave out low-confidence targets unless accepted.
+    if let Action::Diff { accept_low_confidence: false, .. } | Action::Apply { accept_low_confidence: false, .. } =
+        &s.action
+    {
+        planned.left_out = crate::plan::leave_out_low_confidence(&mut planned.plans);
+        planned.failed = failed(&planned.plans, s);
+    }
     // `check` of the whole book (no PATH) also reports the book's own health.
     let whole_book = matches!(s.action, Action::Check { changed_since: None, .. }) && s.paths.is_empty();
     let phase = trace::Phase::start("book health");
@@ -91,20 +101,17 @@ pub(crate) fn run_on(
     });
     match &s.action {
         Action::Plan { explain } => plan::run(book, &planned, *explain, out, ui),
-        Action::Diff { output } => diff::run(book, &planned, output.as_deref(), out, err, ui),
+        Action::Diff { output, .. } => diff::run(book, &planned, output.as_deref(), out, err, ui),
         Action::Check { diff, .. } => check::run(book, &planned, &health, *diff, out, err, ui),
         Action::Status => status::run(book, &planned, s.format, out),
         Action::Init { .. } => unreachable!("handled before guides are planned"),
         Action::Outline | Action::Guides => unreachable!("handled before guides are planned"),
-        Action::Apply { branch, force, summary, accept_low_confidence } => {
-            if !accept_low_confidence {
-                crate::plan::leave_out_low_confidence(&mut planned.plans);
-            }
+        Action::Apply { branch, force, summary, .. } => {
             if let Some(path) = summary {
                 may_write(book, path, &planned.read_files)?;
             }
             let target = apply::Target { branch: branch.as_deref(), force: *force, summary: summary.as_deref() };
-            apply::run(book, &planned.plans, target, out, err, ui)
+            apply::run(book, &planned, target, out, err, ui)
         }
     }
 }
@@ -194,9 +201,13 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned
     }
     phase.done();
     crate::plan::refuse_clashing_labels(&mut plans);
-    // `--fail-on`: findings at or above this severity give status 1.
-    let failed = plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on));
-    Ok(Planned { plans, read_files, failed })
+    let failed = failed(&plans, s);
+    Ok(Planned { plans, read_files, failed, left_out: 0 })
+}
+
+/// `--fail-on`: whether a finding of the plans is at or above that severity (status 1).
+fn failed(plans: &[GuidePlan], s: &Settings) -> bool {
+    plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on))
 }
 
 /// Whether an output file the user named (`diff --output`, `apply --summary`) may be

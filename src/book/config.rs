@@ -186,3 +186,68 @@ pub(super) fn rules_in_force(
     rules.environments.label_prefix.extend(config.labels.prefixes.clone());
     Ok((rules, phrasing))
 }
+
+impl super::Book {
+    /// What the configuration names that the book does not hold, one message each (with the
+    /// line of `chapter-integrator.toml` naming it and the nearest name the book has), in
+    /// the order of the file's keys: a `[book] roots` entry that is no chapter file, a
+    /// `bibliography` entry that is no .bib file of the book, a `literature` entry that is
+    /// no folder, an `annotated_bibliography` that is no chapter file, a `new_entries` file
+    /// outside the bibliography, a `[resolve] threshold` outside 0–1 and a `[branch] prefix`
+    /// git cannot name a branch with. Empty when the configuration is usable. A run stops on
+    /// these before planning anything (exit status 2): every finding after them would
+    /// follow from them.
+    pub fn config_errors(&self) -> Vec<String> {
+        let text = crate::disk::read_in(&self.root, &self.root.join(CONFIG_FILE))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        // The line naming `value` (quoted), when the file holds it.
+        let line_of = |value: &str| {
+            let quoted = format!("\"{value}\"");
+            let at = text.find(&quoted).or_else(|| text.find(&format!("'{value}'")))?;
+            Some(text[..at].matches('\n').count() + 1)
+        };
+        let at = |value: &str| line_of(value).map(|l| format!("line {l}: ")).unwrap_or_default();
+        let near = |name: &str, have: &mut dyn Iterator<Item = &String>| {
+            let have: Vec<&String> = have.collect();
+            match crate::text::nearest(name, have.iter().map(|s| s.as_str())) {
+                Some(n) => format!(" (did you mean `{n}`?)"),
+                None => String::new(),
+            }
+        };
+        let b = &self.config.book;
+        let mut out = Vec::new();
+        for root in b.roots.iter().filter(|r| !self.chapters.contains(*r)) {
+            let hint = near(root, &mut self.chapters.iter());
+            out.push(format!("{}[book] roots: `{root}` is not a chapter file of the book{hint}", at(root)));
+        }
+        let bibs: Vec<&String> = self.sources.keys().filter(|p| p.ends_with(".bib")).collect();
+        for f in b.bibliography.iter().filter(|f| !bibs.contains(f)) {
+            let hint = near(f, &mut bibs.iter().copied());
+            out.push(format!("{}[book] bibliography: `{f}` is not a .bib file of the book{hint}", at(f)));
+        }
+        for dir in b.literature.iter().filter(|d| !self.root.join(d).is_dir()) {
+            out.push(format!("{}[book] literature: `{dir}` is not a folder of the book", at(dir)));
+        }
+        if let Some(a) = b.annotated_bibliography.as_ref().filter(|a| !self.chapters.contains(*a)) {
+            let hint = near(a, &mut self.chapters.iter());
+            out.push(format!("{}[book] annotated_bibliography: `{a}` is not a chapter file of the book{hint}", at(a)));
+        }
+        if let Some(n) = b.new_entries.as_ref().filter(|n| !self.bib.files.is_empty() && !self.bib.files.contains(*n)) {
+            let hint = near(n, &mut self.bib.files.iter());
+            out.push(format!(
+                "{}[book] new_entries: `{n}` is not a file of the bibliography ({}){hint}",
+                at(n),
+                self.bib.files.join(", ")
+            ));
+        }
+        if let Some(t) = self.config.resolve.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
+            out.push(format!("[resolve] threshold = {t}: a confidence is between 0 and 1"));
+        }
+        let prefix = &self.config.branch.prefix;
+        if !git2::Reference::is_valid_name(&format!("refs/heads/{prefix}x")) {
+            out.push(format!("{}[branch] prefix: `{prefix}` cannot start a git branch name", at(prefix)));
+        }
+        out
+    }
+}

@@ -373,7 +373,8 @@ pub struct CommitJson<'a> {
 
 /// The `apply --format json` document: `{branch, commits, deletions, files_changed,
 /// insertions, schema}` when written, `{branch, commits: [], refused, schema}` when the
-/// branch was refused.
+/// branch was refused, `{branch, commits: [], up_to_date: tip id, schema}` when it holds
+/// exactly this change already.
 #[derive(Serialize)]
 pub struct ApplyDoc<'a> {
     /// The branch.
@@ -392,6 +393,9 @@ pub struct ApplyDoc<'a> {
     /// Why the branch was refused (refused only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<&'a str>,
+    /// The branch's tip, when it holds exactly this change already (nothing written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub up_to_date: Option<&'a str>,
     /// [`super::SCHEMA`].
     pub schema: u32,
 }
