@@ -159,7 +159,24 @@ enum Command {
         /// Only guides added or modified since REV (with their key findings), for pull requests
         #[arg(long, value_name = "REV")]
         changed_since: Option<String>,
+        /// Report only findings of these codes (comma-separated; `snippet-*`: every code
+        /// starting so); the exit status counts only these
+        #[arg(long, value_delimiter = ',', value_name = "CODE,...")]
+        select: Vec<String>,
+        /// Leave out findings of these codes (comma-separated; `snippet-*` as for --select)
+        #[arg(long, value_delimiter = ',', value_name = "CODE,...")]
+        ignore: Vec<String>,
+        /// Text output: each finding with its source line and help (full), or on one line
+        /// `path:line: severity[code] message` (concise)
+        #[arg(long, value_enum, default_value_t = OutputFormatArg::Full)]
+        output_format: OutputFormatArg,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormatArg {
+    Full,
+    Concise,
 }
 
 /// Output format.
@@ -203,6 +220,13 @@ pub enum Action {
         diff: bool,
         /// Only guides added or modified since this revision.
         changed_since: Option<String>,
+        /// `--select`: only findings of these codes (`prefix*` for every code starting so);
+        /// empty: every code.
+        select: Vec<String>,
+        /// `--ignore`: findings of these codes left out.
+        ignore: Vec<String>,
+        /// `--output-format concise`: one line per finding in text output.
+        concise: bool,
     },
     /// `status` of every guide in the book.
     Status,
@@ -283,7 +307,10 @@ impl Cli {
             Command::Apply { paths, branch, force, summary, accept_low_confidence } => {
                 (Action::Apply { branch, force, summary, accept_low_confidence }, paths)
             }
-            Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths),
+            Command::Check { paths, diff, changed_since, select, ignore, output_format } => {
+                let concise = output_format == OutputFormatArg::Concise;
+                (Action::Check { diff, changed_since, select, ignore, concise }, paths)
+            }
             Command::Outline { files } => (Action::Outline, files),
             Command::Guides { paths } => (Action::Guides, paths),
             Command::Status => (Action::Status, Vec::new()),

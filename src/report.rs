@@ -5,6 +5,7 @@
 //! is meant for people; nothing printed depends on time or randomness.
 
 pub mod json;
+pub mod selection;
 
 use std::fmt::Write as _;
 

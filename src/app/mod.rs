@@ -68,6 +68,8 @@ pub(crate) fn run_on(
         Action::Init { force } => return init::run(book, *force, out),
         _ => {}
     }
+    // A code `check --select` / `--ignore` does not know stops the run before any planning.
+    let selection = check::selection(book, &s.action)?;
     let inputs = inputs(book, s, cwd, found)?;
     // Findings show the line they point at: book files as planned, guides from disk (only
     // regular files inside the book).
@@ -92,7 +94,10 @@ pub(crate) fn run_on(
     match &s.action {
         Action::Plan { explain } => plan::run(book, &planned, *explain, out, ui),
         Action::Diff { output } => diff::run(book, &planned, output.as_deref(), out, err, ui),
-        Action::Check { diff, .. } => check::run(book, &planned, &health, *diff, out, err, ui),
+        Action::Check { diff, concise, .. } => {
+            let options = check::Options { diff: *diff, concise: *concise, selection };
+            check::run(book, &planned, &health, &options, out, err, ui)
+        }
         Action::Status => status::run(book, &planned, s.format, out),
         Action::Init { .. } => unreachable!("handled before guides are planned"),
         Action::Outline | Action::Guides => unreachable!("handled before guides are planned"),
@@ -194,9 +199,30 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned
     }
     phase.done();
     crate::plan::refuse_clashing_labels(&mut plans);
+    override_severities(&mut plans, &book.rules.severity);
     // `--fail-on`: findings at or above this severity give status 1.
     let failed = plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on));
     Ok(Planned { plans, read_files, failed })
+}
+
+/// Gives every finding of the plans the severity the book's `[severity]` table sets for its
+/// code: what is reported and what fails the run follow the book.
+fn override_severities(plans: &mut [GuidePlan], overrides: &finding::SeverityOverrides) {
+    if overrides.is_empty() {
+        return;
+    }
+    for p in plans {
+        for f in p.findings.iter_mut().chain(p.targets.iter_mut().flat_map(|t| t.findings.iter_mut())) {
+            overrides.apply(f);
+        }
+    }
+}
+
+/// The book's own findings (from opening it and reading its bibliography) and `health`, with
+/// the severities of the book's `[severity]` table.
+fn book_findings(book: &Store, health: &[Finding]) -> Vec<Finding> {
+    let all = book.findings.iter().chain(book.bib.findings.iter()).chain(health);
+    all.map(|f| book.rules.severity.applied(f)).collect()
 }
 
 /// Whether an output file the user named (`diff --output`, `apply --summary`) may be
