@@ -111,7 +111,11 @@ fn text(plans: &[GuidePlan], book_findings: &[&Finding], concise: bool, ui: Ui) 
     let shown: Vec<&Finding> = all.iter().copied().filter(|f| super::is_shown(f, s)).collect();
     let mut text = String::new();
     for f in &shown {
-        text.push_str(&if concise { selection::finding_concise(f, ui.style) } else { report::finding_text(f, ui.style, ui.source) });
+        text.push_str(&if concise {
+            selection::finding_concise(f, ui.style)
+        } else {
+            report::finding_text(f, ui.style, ui.source)
+        });
     }
     if s.quiet {
         return text;
@@ -120,7 +124,8 @@ fn text(plans: &[GuidePlan], book_findings: &[&Finding], concise: bool, ui: Ui) 
     if shown.iter().any(|f| f.code == Code::TargetResolvedLoosely) {
         text.push_str(&stale_paths(plans));
     }
-    let hidden = all.iter().filter(|f| f.severity == Severity::Info).count() - shown.iter().filter(|f| f.severity == Severity::Info).count();
+    let hidden = all.iter().filter(|f| f.severity == Severity::Info).count()
+        - shown.iter().filter(|f| f.severity == Severity::Info).count();
     if hidden > 0 {
         text.push_str(&format!("{hidden} info finding(s) not shown (-v shows them)\n"));
     }

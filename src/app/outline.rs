@@ -27,7 +27,7 @@ pub(super) fn run(book: &Store, s: &Settings, cwd: &Path, out: &mut dyn Write, s
     findings.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
     let text = match s.format {
         Format::Json => report::outline_json(book, &files, &findings),
-        Format::Text | Format::Github => report::outline_text(book, &files, &findings, style),
+        Format::Text | Format::Github => report::outline_text(book, &files, &findings, style, !s.paths.is_empty()),
     };
     super::write_out(out, &text)?;
     Ok(i32::from(findings.iter().any(|f| f.severity == Severity::Error)))

@@ -209,7 +209,8 @@ pub(super) fn severity_overrides(
     phrasing_codes: &[&str],
 ) -> Result<SeverityOverrides> {
     let known: Vec<&str> = Code::ALL.iter().map(Code::as_str).chain(phrasing_codes.iter().copied()).collect();
-    let line_of = |v: &toml::Spanned<String>| text[..v.span().start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let line_of =
+        |v: &toml::Spanned<String>| text[..v.span().start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
     let mut out = SeverityOverrides::default();
     for (code, value) in &config.severity {
         let fail = |message: String| Error::Config {
