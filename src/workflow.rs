@@ -17,7 +17,7 @@ use crate::store::Store;
 /// other file in a literature folder counts for that folder's guide), as absolute paths.
 ///
 /// # Errors
-/// [`Error::Usage`] when the book is not in git; [`Error::Git`] when `rev` does not resolve.
+/// [`Error::Usage`] when the book is not in git or `rev` does not resolve.
 pub fn changed_guides(book: &Store, rev: &str) -> Result<Vec<PathBuf>> {
     let g =
         book.git.as_ref().ok_or_else(|| Error::Usage("--changed-since needs the book in a git repository".into()))?;
@@ -25,7 +25,7 @@ pub fn changed_guides(book: &Store, rev: &str) -> Result<Vec<PathBuf>> {
     let old = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_tree())
-        .map_err(|e| Error::git(format!("resolve revision {rev}"), e))?;
+        .map_err(|e| crate::book::bad_revision("--changed-since", rev, &g.workdir, &e))?;
     let new = match g.base {
         Some(b) => Some(repo.find_commit(b).and_then(|c| c.tree()).map_err(|e| Error::git("read base tree", e))?),
         None => None,

@@ -36,6 +36,8 @@ pub(crate) struct Ui<'a> {
     pub style: Style,
     /// Reads the line a finding points at.
     pub source: report::SourceLine<'a>,
+    /// A book path as the repository names it (GitHub annotations).
+    pub repo_path: &'a dyn Fn(&str) -> String,
 }
 
 /// The planned guides of a run.
@@ -80,7 +82,8 @@ pub(crate) fn run_on(
         };
         text.lines().nth(line.checked_sub(1)?).map(str::to_string)
     };
-    let ui = Ui { s, style, source: &source_line };
+    let repo_path = |p: &str| repo_path(book, p);
+    let ui = Ui { s, style, source: &source_line, repo_path: &repo_path };
     let mut planned = plan_inputs(book, s, &inputs)?;
     // `check` of the whole book (no PATH) also reports the book's own health.
     let whole_book = matches!(s.action, Action::Check { changed_since: None, .. }) && s.paths.is_empty();
@@ -132,6 +135,13 @@ type ReadGuide = (Option<PathBuf>, guide::Guide, Vec<PathBuf>);
 
 /// Reads one guide input (a folder or a file) with its key findings.
 fn read_guide(book: &Store, input: &Path) -> Result<ReadGuide> {
+    // A chapter of a Markdown book is a Markdown file too, but no guide.
+    let rel = input.canonicalize().ok().and_then(|p| p.strip_prefix(&book.root).ok().map(text::slash_path));
+    if let Some(rel) = rel.filter(|r| book.chapter_files().any(|c| c == r)) {
+        return Err(Error::Usage(format!(
+            "{rel}: a chapter file of the book, not an integration guide; pass the guide or literature folder that targets it"
+        )));
+    }
     let files = guide::locate(input)?;
     let key =
         files.guide.as_ref().or(files.key_findings.as_ref()).map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()));
@@ -275,9 +285,14 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
     out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))
 }
 
-/// Writes one finding to `err` (stderr) as [`report::finding_text`] prints it.
+/// Writes one finding to `err` (stderr) as [`report::finding_text`] prints it, or with
+/// `--format github` as a workflow annotation (the runner reads them on stderr as on stdout).
 fn write_finding(err: &mut dyn Write, f: &Finding, ui: Ui) -> Result<()> {
-    err.write_all(report::finding_text(f, ui.style, ui.source).as_bytes()).map_err(|e| Error::io("write", "stderr", e))
+    let text = match ui.s.format {
+        Format::Github => report::github_annotations(&[f], ui.repo_path),
+        Format::Text | Format::Json => report::finding_text(f, ui.style, ui.source),
+    };
+    err.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stderr", e))
 }
 
 /// `(errors, warnings)` among the plans' and the book's findings.
