@@ -18,11 +18,24 @@ impl Book {
     /// The .bib files the book's documents name (`\bibliography{a,b}`, `\addbibresource{x}`,
     /// Typst `#bibliography("a.bib")` or `(("a.bib", "b.bib"))`), resolved like includes.
     fn bibliography_in_use(&self) -> BTreeSet<String> {
+        self.bibliography_named_by(&mut |_| true)
+    }
+
+    /// The .bib files the files the root documents reach name (every document file, when no
+    /// root reaches any), as [`Book::read_bibliography`]'s documents-first order takes them;
+    /// empty when they name none.
+    pub(crate) fn bibliography_of_roots(&self) -> BTreeSet<String> {
+        let reachable = &self.includes.reachable;
+        self.bibliography_named_by(&mut |p| reachable.is_empty() || reachable.contains(p))
+    }
+
+    /// The .bib files the document files for which `include` holds name.
+    fn bibliography_named_by(&self, include: &mut dyn FnMut(&str) -> bool) -> BTreeSet<String> {
         let latex = Regex::new(r"\\(?:bibliography|addbibresource)\s*\{([^}]+)\}").unwrap();
         let typst = Regex::new(r#"#bibliography\(\s*\(?([^)]*)"#).unwrap();
         let quoted = Regex::new(r#""([^"]+\.bib)""#).unwrap();
         let mut out = BTreeSet::new();
-        for (path, text) in self.sources.iter().filter(|(p, _)| !p.ends_with(".bib")) {
+        for (path, text) in self.sources.iter().filter(|(p, _)| !p.ends_with(".bib") && include(p)) {
             let dir = parent_dir(path);
             let mut names: Vec<String> = Vec::new();
             if path.ends_with(".typ") {
