@@ -44,8 +44,9 @@ scoring.toml (only what the caller decided to land: see README).
 import argparse, contextlib, datetime, io, json, math, os, re, runpy, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The harness lives beside the project (the workplace's shared/ folder).
-EVAL = os.path.join(HERE, '..', '..', 'shared', 'gold', 'eval.py')
+# The harness is in the workplace's shared/ folder: $SHARED, else the one beside the checkout.
+SHARED = os.environ.get('SHARED') or os.path.join(HERE, '..', '..', 'shared')
+EVAL = os.path.join(SHARED, 'gold', 'eval.py')
 # The weights whose signals placement sums (Signal::weighed in src/place/signal.rs).
 RULES = ['hint', 'hint_parent', 'subject', 'line_prior', 'line_shifted', 'relevance',
          'cites_keys', 'same_environment', 'anchor_text', 'follows']

@@ -16,7 +16,9 @@ import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--bin', required=True)
-ap.add_argument('--corpus', default=os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'corpus', 'mecfs'))
+# The real book is in the workplace's shared/ folder: $SHARED, else the one beside the checkout.
+SHARED = os.environ.get('SHARED') or os.path.join(os.path.dirname(__file__), '..', '..', 'shared')
+ap.add_argument('--corpus', default=os.path.join(SHARED, 'corpus', 'mecfs'))
 ap.add_argument('--work', default=os.path.join(tempfile.gettempdir(), 'chapter-integrator-bench'))
 ap.add_argument('--runs', type=int, default=5)
 ap.add_argument('--guide', default='Literature/2day-CPET/Keller_2024_MetabolicResponses')

@@ -26,6 +26,7 @@ mod includes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub(crate) use base::bad_revision;
 pub use base::GitBase;
 pub use config::{BookConfig, BranchConfig, Config, LabelsConfig, ResolveConfig, RulesConfig, CONFIG_FILE};
 pub use includes::nest;
@@ -121,8 +122,8 @@ impl Book {
     /// # Errors
     /// [`Error::Config`] for a malformed `chapter-integrator.toml` or rules file;
     /// [`Error::Git`] when the repository holding the book cannot be opened (a malformed
-    /// `.git/config`, "dubious ownership") or `base_rev` does not resolve in one that has
-    /// commits; [`Error::Io`] when the root cannot be read.
+    /// `.git/config`, "dubious ownership"); [`Error::Usage`] when `base_rev` does not resolve
+    /// to a commit in one that has commits; [`Error::Io`] when the root cannot be read.
     pub(crate) fn opening(root: &Path, base_rev: &str) -> Result<Opening> {
         let root = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
         let (config, mut config_bytes, mut findings) = config::read_config(&root)?;

@@ -16,7 +16,10 @@ Exit status:
   2  the tool itself failed: bad arguments, unreadable files, a git error
 
 PATH is an integration guide, a key-findings.md, or a literature folder (its
-integration-guide.md or *integration*guide*.md, plus key-findings.md).";
+integration-guide.md or *integration*guide*.md, plus key-findings.md).
+
+Man pages: chapter-integrator man > chapter-integrator.1, and one per command:
+chapter-integrator man COMMAND > chapter-integrator-COMMAND.1";
 
 /// Integrates literature guides into book chapters: ranked insertion points, unified
 /// diffs with citations, and commits on a new branch that never touch your work tree.
@@ -29,7 +32,10 @@ pub struct Cli {
     common: Common,
 }
 
+/// The options every command takes: in each command's help under their own heading, one
+/// line each.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 struct Common {
     /// Book root (default: the first folder holding chapter-integrator.toml above the
     /// first PATH or the current directory, else the git work tree root)
@@ -38,7 +44,8 @@ struct Common {
     /// Revision whose files are "the book as it is now" (when the book is in git)
     #[arg(long, global = true, value_name = "REV", default_value = "HEAD")]
     base: String,
-    /// Output format
+    /// Output format (github: GitHub Actions workflow annotations, and a job summary in
+    /// $GITHUB_STEP_SUMMARY)
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
     /// When to colour text output
@@ -59,7 +66,7 @@ struct Common {
 enum FormatArg {
     Text,
     Json,
-    /// GitHub Actions workflow annotations (and a job summary in $GITHUB_STEP_SUMMARY)
+    // No doc comment: a described value would turn every `--help` into the long form.
     Github,
 }
 
@@ -130,8 +137,13 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff): chapter-integrator(1), or with COMMAND the page of that
+    /// command, chapter-integrator-COMMAND(1), which the main page refers to
+    Man {
+        /// The command whose page to print (plan, diff, apply, check, ...)
+        #[arg(value_name = "COMMAND", value_parser = man_page_name)]
+        command: Option<String>,
+    },
     /// Write a commented chapter-integrator.toml for the book, with what was detected
     Init {
         /// Overwrite an existing chapter-integrator.toml
@@ -164,7 +176,38 @@ enum Command {
         /// Only guides added or modified since REV (with their key findings), for pull requests
         #[arg(long, value_name = "REV")]
         changed_since: Option<String>,
+        /// Report only findings of these codes (comma-separated; `snippet-*`: every code
+        /// starting so); the exit status counts only these
+        #[arg(long, value_delimiter = ',', value_name = "CODE,...")]
+        select: Vec<String>,
+        /// Leave out findings of these codes (comma-separated; `snippet-*` as for --select)
+        #[arg(long, value_delimiter = ',', value_name = "CODE,...")]
+        ignore: Vec<String>,
+        /// Text output: each finding with its source line and help (full), or on one line
+        /// `path:line: severity[code] message` (concise)
+        #[arg(long, value_enum, default_value_t = OutputFormatArg::Full)]
+        output_format: OutputFormatArg,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormatArg {
+    Full,
+    Concise,
+}
+
+/// The commands with a man page of their own (`man COMMAND`): every subcommand, clap's
+/// `help` included (`tests/cli_small.rs` keeps the list in step with them).
+pub const MAN_PAGES: &[&str] =
+    &["plan", "diff", "apply", "status", "completions", "man", "init", "guides", "outline", "check", "help"];
+
+/// `man COMMAND`: one of [`MAN_PAGES`].
+fn man_page_name(name: &str) -> Result<String, String> {
+    if MAN_PAGES.contains(&name) {
+        Ok(name.to_string())
+    } else {
+        Err(format!("no such command; the pages are {}", MAN_PAGES.join(", ")))
+    }
 }
 
 /// Output format.
@@ -210,6 +253,13 @@ pub enum Action {
         diff: bool,
         /// Only guides added or modified since this revision.
         changed_since: Option<String>,
+        /// `--select`: only findings of these codes (`prefix*` for every code starting so);
+        /// empty: every code.
+        select: Vec<String>,
+        /// `--ignore`: findings of these codes left out.
+        ignore: Vec<String>,
+        /// `--output-format concise`: one line per finding in text output.
+        concise: bool,
     },
     /// `status` of every guide in the book.
     Status,
@@ -262,10 +312,18 @@ impl Cli {
                 clap_complete::generate(*shell, &mut Cli::command(), "chapter-integrator", &mut out);
                 Some(out)
             }
-            Command::Man => {
+            Command::Man { command } => {
+                let mut cmd = Cli::command();
+                cmd.build();
+                let page = match command {
+                    // The name was checked by `man_page_name`.
+                    Some(name) => cmd.find_subcommand(name).cloned().unwrap_or(cmd),
+                    None => cmd,
+                };
                 let mut out = Vec::new();
                 // Rendering into memory only fails on a formatting bug; what was written is kept.
-                let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
+                let source = format!("chapter-integrator {}", env!("CARGO_PKG_VERSION"));
+                let _ = clap_mangen::Man::new(page).source(source).render(&mut out);
                 Some(out)
             }
             _ => None,
@@ -292,12 +350,15 @@ impl Cli {
             Command::Apply { paths, branch, force, summary, accept_low_confidence } => {
                 (Action::Apply { branch, force, summary, accept_low_confidence }, paths)
             }
-            Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths),
+            Command::Check { paths, diff, changed_since, select, ignore, output_format } => {
+                let concise = output_format == OutputFormatArg::Concise;
+                (Action::Check { diff, changed_since, select, ignore, concise }, paths)
+            }
             Command::Outline { files } => (Action::Outline, files),
             Command::Guides { paths } => (Action::Guides, paths),
             Command::Status => (Action::Status, Vec::new()),
             Command::Init { force } => (Action::Init { force }, Vec::new()),
-            Command::Completions { .. } | Command::Man => unreachable!("answered by Cli::static_output"),
+            Command::Completions { .. } | Command::Man { .. } => unreachable!("answered by Cli::static_output"),
         };
         Settings {
             action,

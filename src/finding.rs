@@ -469,6 +469,14 @@ impl Finding {
         self.severity = severity;
     }
 
+    /// Sets the severity the book's configuration gives the finding's code (`[severity]` of
+    /// `chapter-integrator.toml`, see [`SeverityOverrides`]), whatever the code's own: the
+    /// book decides how its findings are reported and what fails its runs. Only reports and
+    /// exit statuses see it; the pipeline has already decided what it inserts.
+    pub fn override_severity(&mut self, severity: Severity) {
+        self.severity = severity;
+    }
+
     /// Sets the file and 1-based line.
     pub fn at(mut self, path: impl Into<String>, line: Option<usize>) -> Self {
         self.path = Some(path.into());
@@ -480,6 +488,45 @@ impl Finding {
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+}
+
+/// The severities a book gives finding codes (`[severity]` of `chapter-integrator.toml`:
+/// `target-resolved-loosely = "info"`), by code name; validated when the book is opened
+/// (an unknown code or severity is a configuration error naming the file and line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeverityOverrides(pub std::collections::BTreeMap<String, Severity>);
+
+impl SeverityOverrides {
+    /// Gives `f` the severity the book sets for its code, if it sets one.
+    pub fn apply(&self, f: &mut Finding) {
+        if let Some(&severity) = self.0.get(f.code.as_str()) {
+            f.override_severity(severity);
+        }
+    }
+
+    /// `f` with the book's severity for its code ([`SeverityOverrides::apply`]).
+    pub fn applied(&self, f: &Finding) -> Finding {
+        let mut f = f.clone();
+        self.apply(&mut f);
+        f
+    }
+
+    /// Whether the book sets no severity.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Severity {
+    /// The severity named `name` (`error`, `warning`, `info`), if it is one.
+    pub fn from_name(name: &str) -> Option<Severity> {
+        match name {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
     }
 }
 

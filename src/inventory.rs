@@ -179,7 +179,9 @@ pub fn entry_json(e: &Entry) -> EntryJson<'_> {
     }
 }
 
-/// Entries as text: one block per file with keys, targets and findings.
+/// Entries as text: one block per file with keys, targets (hints, environment, snippet),
+/// phrasing (certainty, avoid lines), the bibliography entries it supplies, its folder
+/// README's status lines and findings.
 pub fn entries_text(entries: &[Entry], style: crate::report::Style) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -205,8 +207,28 @@ pub fn entries_text(entries: &[Entry], style: crate::report::Style) -> String {
             }
             if let Some(s) = &t.snippet {
                 let lang = s.language.map_or("unknown markup".to_string(), |m| format!("{m:?}").to_lowercase());
-                let _ = writeln!(out, "    snippet: {lang} (line {})", s.line);
+                let labels = crate::render::snippet_labels(s);
+                let labels = if labels.is_empty() { String::new() } else { format!(", labels {}", labels.join(", ")) };
+                let title = crate::render::snippet_title(s).map(|t| format!(", title \"{t}\"")).unwrap_or_default();
+                let drafted = if t.drafted { ", drafted from the guide's text" } else { "" };
+                let _ = writeln!(out, "    snippet: {lang} (line {}){labels}{title}{drafted}", s.line);
             }
+            // A target's own keys, when they are not the guide's.
+            if !t.keys.is_empty() && t.keys != g.citation_keys {
+                let _ = writeln!(out, "    citation keys: {}", t.keys.join(", "));
+            }
+        }
+        if let Some(c) = &g.certainty {
+            let _ = writeln!(out, "  certainty: {c}");
+        }
+        for (text, line) in &g.avoid {
+            let _ = writeln!(out, "  avoid (line {line}): {text}");
+        }
+        for b in &g.bib_entries {
+            let _ = writeln!(out, "  bibliography entry: {} (from {})", b.key, b.source);
+        }
+        for (field, value) in &e.readme_status {
+            let _ = writeln!(out, "  README status: {field}: {value}");
         }
         for f in &g.findings {
             let _ = writeln!(out, "  {}[{}] line {}: {}", f.severity.as_str(), f.code, f.line.unwrap_or(0), f.message);

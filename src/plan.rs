@@ -460,6 +460,21 @@ fn insert_outcome(
     }
 }
 
+/// What a file hint resolved by `method` (not `exact`) is, and what the file used for it is,
+/// as `target-resolved-loosely` says: `(is, used)`. The methods are [`Resolver`]'s.
+fn loose_reason(method: &str) -> (&'static str, &'static str) {
+    match method {
+        "live-edition" => (
+            "is a file of an edition no root document includes",
+            "the chapter of the same name (less its number) that a root document includes",
+        ),
+        "moved" => ("is not in the book", "the file of the same name (or stem, in the other markup) elsewhere"),
+        "slug" => ("is not in the book", "the chapter of the same name less its number"),
+        "directory" => ("names a folder", "its chapter most relevant to the target"),
+        _ => ("is not in the book", "the chapter closest by name, headings and content"),
+    }
+}
+
 /// Takes the target's [`Resolution`] into `plan`: the resolved file (and a
 /// `target-resolved-loosely` warning when it was not found by its path), or the finding
 /// that says why there is none (for an unresolved target, the closest file's best
@@ -483,8 +498,12 @@ fn take_resolution(
                     Finding::new(
                         Code::TargetResolvedLoosely,
                         format!(
-                            "{rank} target `{hint}` does not exist; using {} (found by {}, confidence {:.2})",
-                            r.path, r.method, r.confidence
+                            "{rank} target `{hint}` {}; using {}, {} (found by {}, confidence {:.2})",
+                            loose_reason(r.method).0,
+                            r.path,
+                            loose_reason(r.method).1,
+                            r.method,
+                            r.confidence
                         ),
                     )
                     .at(where_.0, Some(where_.1))

@@ -5,6 +5,7 @@
 //! is meant for people; nothing printed depends on time or randomness.
 
 pub mod json;
+pub mod selection;
 
 use std::fmt::Write as _;
 
@@ -282,9 +283,37 @@ pub fn outline_json(book: &Store, files: &[String], findings: &[Finding]) -> Str
     })
 }
 
+/// The environments (kind, title, lines, label) and includes (as written -> the file they
+/// resolve to) of file `f`, one a line, then its labels, citations and cross-references, each
+/// with its line.
+fn outline_detail(text: &mut String, book: &Store, f: &str, o: &crate::outline::Outline, uses: &crate::index::Uses) {
+    if !o.envs.is_empty() {
+        text.push_str("    environments:\n");
+    }
+    for e in &o.envs {
+        let title = e.title.as_ref().map(|t| format!(" \"{t}\"")).unwrap_or_default();
+        let label = e.label.as_ref().map(|l| format!(" <{l}>")).unwrap_or_default();
+        let _ = writeln!(text, "      {}{title} (lines {}-{}){label}", e.name, e.start, e.end);
+    }
+    if !o.includes.is_empty() {
+        text.push_str("    includes:\n");
+    }
+    for i in &o.includes {
+        let to = book.resolve_include(f, &i.target).unwrap_or_else(|| "(not in the book)".to_string());
+        let _ = writeln!(text, "      {} -> {to} (line {})", i.target, i.line);
+    }
+    let list = |v: &[(String, usize)]| v.iter().map(|(n, l)| format!("{n} ({l})")).collect::<Vec<_>>().join(", ");
+    for (what, v) in [("labels", &o.labels), ("citations", &uses.citations), ("cross-references", &uses.references)] {
+        if !v.is_empty() {
+            let _ = writeln!(text, "    {what} (line): {}", list(v));
+        }
+    }
+}
+
 /// The `outline` as text: each file with its headings (indented by level, with labels),
-/// a count line, and the findings.
-pub fn outline_text(book: &Store, files: &[String], findings: &[Finding], style: Style) -> String {
+/// with `detail` (files named on the command line) also its environments, includes, labels,
+/// citations and cross-references, a count line, and the findings.
+pub fn outline_text(book: &Store, files: &[String], findings: &[Finding], style: Style, detail: bool) -> String {
     let mut text = format!("roots: {}\n", book.includes.roots.join(", "));
     for f in files {
         let reach = if book.includes.reachable.contains(f) || f.ends_with(".bib") {
@@ -304,6 +333,9 @@ pub fn outline_text(book: &Store, files: &[String], findings: &[Finding], style:
             let _ = writeln!(text, "{indent}{} (line {}){label}", h.title, h.line);
         }
         let uses = book.uses(f);
+        if detail {
+            outline_detail(&mut text, book, f, &o, &uses);
+        }
         let _ = writeln!(
             text,
             "    {} environment(s), {} label(s), {} citation(s), {} cross-reference(s), {} include(s)",

@@ -25,6 +25,10 @@ pub struct Rules {
     pub environments: EnvironmentRules,
     /// Resolution and placement weights (`rules/scoring.toml`).
     pub scoring: ScoringRules,
+    /// The severities the book gives finding codes (`[severity]` of `chapter-integrator.toml`);
+    /// none in the built-in rules.
+    #[serde(skip)]
+    pub severity: crate::finding::SeverityOverrides,
 }
 
 /// Field and heading names of guides and key-findings files.

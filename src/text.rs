@@ -447,26 +447,45 @@ pub fn parallel_map_states<T: Sync, S: Send, R: Send>(
     (all.into_iter().map(|(_, r)| r).collect(), states)
 }
 
+/// The edit distance (Levenshtein, in chars, case-insensitive) between `a` and `b`.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The name of `candidates` closest to `name` by [`edit_distance`], however far; ties go to
+/// the first candidate. `None` only when there is no candidate.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(name, c);
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
 /// The name of `candidates` closest to `name` by edit distance (Levenshtein, in chars;
 /// case-insensitive), when it is within a third of the longer name's length (at least 1):
 /// the "did you mean" of a compiler. Ties go to the first candidate.
 pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let a: Vec<char> = name.to_lowercase().chars().collect();
+    let len = name.to_lowercase().chars().count();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let b: Vec<char> = c.to_lowercase().chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.iter().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        let d = row[b.len()];
-        let limit = (a.len().max(b.len()) / 3).max(1);
+        let d = edit_distance(name, c);
+        let limit = (len.max(c.to_lowercase().chars().count()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }

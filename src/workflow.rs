@@ -17,7 +17,7 @@ use crate::store::Store;
 /// other file in a literature folder counts for that folder's guide), as absolute paths.
 ///
 /// # Errors
-/// [`Error::Usage`] when the book is not in git; [`Error::Git`] when `rev` does not resolve.
+/// [`Error::Usage`] when the book is not in git or `rev` does not resolve.
 pub fn changed_guides(book: &Store, rev: &str) -> Result<Vec<PathBuf>> {
     let g =
         book.git.as_ref().ok_or_else(|| Error::Usage("--changed-since needs the book in a git repository".into()))?;
@@ -25,7 +25,7 @@ pub fn changed_guides(book: &Store, rev: &str) -> Result<Vec<PathBuf>> {
     let old = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_tree())
-        .map_err(|e| Error::git(format!("resolve revision {rev}"), e))?;
+        .map_err(|e| crate::book::bad_revision("--changed-since", rev, &g.workdir, &e))?;
     let new = match g.base {
         Some(b) => Some(repo.find_commit(b).and_then(|c| c.tree()).map_err(|e| Error::git("read base tree", e))?),
         None => None,
@@ -243,27 +243,47 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
     out
 }
 
-/// A commented `chapter-integrator.toml` with what was detected in `book`.
+/// A commented `chapter-integrator.toml` with what was detected in `book`: its root
+/// documents, the bibliography files they name, its literature folders and its annotated
+/// bibliography ([`annotated_bibliography`]).
 pub fn config_template(book: &Store) -> String {
     let quote = |v: &[String]| {
         v.iter().map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))).collect::<Vec<_>>().join(", ")
     };
-    let bibs: Vec<String> = book.sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect();
+    // What the bibliography is without the key: the files the root documents name, else
+    // every .bib outside the literature folders.
+    let named: Vec<String> = book.bibliography_of_roots().into_iter().collect();
+    let bibs: Vec<String> =
+        if named.is_empty() { book.sources.keys().filter(|p| p.ends_with(".bib")).cloned().collect() } else { named };
     let literature: Vec<String> =
         ["Literature", "literature"].iter().filter(|d| book.root.join(d).is_dir()).map(|d| d.to_string()).collect();
+    let annotated = match annotated_bibliography(book) {
+        Some((path, 0)) => {
+            format!("# Detected by its name; no guide names it.\nannotated_bibliography = {}\n", quote(&[path]))
+        }
+        Some((path, guides)) => format!(
+            "# Detected by its name, but {guides} guide(s) name it as a target, which setting it\n\
+             # would leave out; so it stays commented.\n# annotated_bibliography = {}\n",
+            quote(&[path])
+        ),
+        None => "# annotated_bibliography = \"appendices/annotated-bibliography.typ\"\n".to_string(),
+    };
     format!(
         "# chapter-integrator configuration (written by `chapter-integrator init`; every key is optional).\n\
          \n[book]\n\
-         # Root documents, relative to this folder. Default: discovered (a Typst file that includes\n\
-         # others and is included by none; a LaTeX file with \\documentclass).\n\
+         # Root documents, relative to this folder. Default: discovered: a Typst file no other\n\
+         # file includes that includes others and sets up a whole document (#set document,\n\
+         # #set page, #show: template, #outline, #bibliography; a scratch file that only\n\
+         # includes chapters is none), and a LaTeX file with \\documentclass.\n\
          roots = [{}]\n\
          # Bibliography files, in priority order (the first definition of a key wins). Default:\n\
-         # every .bib outside the literature folders, those the documents name first.\n\
+         # those the root documents name (#bibliography, \\bibliography, \\addbibresource);\n\
+         # every .bib outside the literature folders when they name none.\n\
          # bibliography = [{}]\n\
          # Folders of literature folders and guides. Default: [\"Literature\"].\n\
          literature = [{}]\n\
          # The annotated bibliography, never a target or insertion point. Default: none.\n\
-         # annotated_bibliography = \"appendices/annotated-bibliography.typ\"\n\
+         {annotated}\
          # The .bib file new entries go to. Default: the one whose entries fit the entry best.\n\
          # new_entries = \"bib/new.bib\"\n\
          \n[branch]\n\
@@ -278,12 +298,45 @@ pub fn config_template(book: &Store) -> String {
          \n[rules]\n\
          # Folder whose guide.toml, environments.toml, scoring.toml and phrasing.toml override\n\
          # the built-in rules. Default: \"rules\".\n\
-         # dir = \"rules\"\n",
+         # dir = \"rules\"\n\
+         \n[severity]\n\
+         # Severity per finding code (error, warning, info). Default: rules/checks.toml.\n\
+         # target-resolved-loosely = \"info\"\n",
         quote(&book.includes.roots),
         quote(&bibs),
         quote(&literature),
         book.config.branch.prefix,
     )
+}
+
+/// The book's annotated bibliography as `init` guesses it: the chapter file a root document
+/// reaches (any chapter file, in a book without roots) whose file name says "annotated
+/// bibliography" (`appendix-h-annotated-bibliography.typ`), the first by path; with the number
+/// of the book's guides whose text names its file (by its name, or its name less the `chNN-`
+/// number): guides that target it, which the setting would leave out.
+pub fn annotated_bibliography(book: &Store) -> Option<(String, usize)> {
+    let reachable = |p: &str| book.includes.reachable.is_empty() || book.includes.reachable.contains(p);
+    let path = book
+        .chapter_files()
+        .filter(|p| reachable(p))
+        .find(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p).to_lowercase();
+            name.contains("annotated") && name.contains("bibliograph")
+        })?
+        .clone();
+    let name = path.rsplit('/').next().unwrap_or(&path);
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_lowercase();
+    let slug = crate::resolve::chapter_slug(&path);
+    let guides = crate::book::find_guides(&book.root).unwrap_or_default();
+    let naming = guides
+        .iter()
+        .filter_map(|g| crate::disk::read_in(&book.root, g).ok())
+        .filter(|bytes| {
+            let text = String::from_utf8_lossy(bytes).to_lowercase();
+            text.contains(&stem) || text.contains(&slug)
+        })
+        .count();
+    Some((path, naming))
 }
 
 /// Writes `chapter-integrator.toml` into the book root, refusing to overwrite unless `force`.

@@ -70,7 +70,7 @@ pub(super) fn run(
     for f in &edits.findings {
         super::write_finding(err, f, ui)?;
     }
-    let book_errors = book.findings.iter().chain(book.bib.findings.iter()).any(|f| f.severity >= s.fail_on);
+    let book_errors = super::book_findings(book, &[]).iter().any(|f| f.severity >= s.fail_on);
     if !edits.findings.is_empty()
         || book_errors
         || plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on))

@@ -51,7 +51,19 @@ pub(super) fn run(
                 .map_err(|e| Error::io("write", "stderr", e))?;
             }
         }
-        Some(path) => std::fs::write(path, &patch).map_err(|e| Error::io("write", path, e))?,
+        Some(path) => {
+            std::fs::write(path, &patch).map_err(|e| Error::io("write", path, e))?;
+            if !s.quiet {
+                let (files, added, removed) = patch_stat(&patch);
+                writeln!(
+                    err,
+                    "wrote {}: {files} file(s) changed, {added} line(s) added, {removed} removed (`git apply {}` from the repository root applies it)",
+                    path.display(),
+                    path.display()
+                )
+                .map_err(|e| Error::io("write", "stderr", e))?;
+            }
+        }
         None => match s.format {
             Format::Json => {
                 let doc = json::DiffDoc { diff: &patch, guides: json::GuideJson::all(plans), schema: report::SCHEMA };
@@ -61,6 +73,25 @@ pub(super) fn run(
         },
     }
     Ok(i32::from(failed || change_failed))
+}
+
+/// `(files, lines added, lines removed)` of a unified diff: its `diff --git` headers and the
+/// `+` / `-` lines of its hunks.
+fn patch_stat(patch: &str) -> (usize, usize, usize) {
+    let (mut files, mut added, mut removed, mut in_hunk) = (0, 0, 0, false);
+    for line in patch.lines() {
+        if line.starts_with("diff --git ") {
+            files += 1;
+            in_hunk = false;
+        } else if line.starts_with("@@") {
+            in_hunk = true;
+        } else if in_hunk && line.starts_with('+') {
+            added += 1;
+        } else if in_hunk && line.starts_with('-') {
+            removed += 1;
+        }
+    }
+    (files, added, removed)
 }
 
 /// The unified diff of every changed file (headers relative to the git work tree root),

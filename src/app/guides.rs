@@ -44,6 +44,9 @@ pub(super) fn run(book: &Store, s: &Settings, cwd: &Path, out: &mut dyn Write, s
         progress.inc(1);
     }
     progress.finish_and_clear();
+    for f in entries.iter_mut().flat_map(|e| e.guide.findings.iter_mut()) {
+        book.rules.severity.apply(f);
+    }
     let text = match s.format {
         Format::Json => report::json_text(&report::json::GuidesDoc {
             guides: entries.iter().map(inventory::entry_json).collect(),

@@ -36,6 +36,8 @@ pub(crate) struct Ui<'a> {
     pub style: Style,
     /// Reads the line a finding points at.
     pub source: report::SourceLine<'a>,
+    /// A book path as the repository names it (GitHub annotations).
+    pub repo_path: &'a dyn Fn(&str) -> String,
 }
 
 /// The planned guides of a run.
@@ -71,6 +73,8 @@ pub(crate) fn run_on(
         Action::Init { force } => return init::run(book, *force, out),
         _ => {}
     }
+    // A code `check --select` / `--ignore` does not know stops the run before any planning.
+    let selection = check::selection(book, &s.action)?;
     let inputs = inputs(book, s, cwd, found)?;
     // Findings show the line they point at: book files as planned, guides from disk (only
     // regular files inside the book).
@@ -81,7 +85,8 @@ pub(crate) fn run_on(
         };
         text.lines().nth(line.checked_sub(1)?).map(str::to_string)
     };
-    let ui = Ui { s, style, source: &source_line };
+    let repo_path = |p: &str| repo_path(book, p);
+    let ui = Ui { s, style, source: &source_line, repo_path: &repo_path };
     let mut planned = plan_inputs(book, s, &inputs)?;
     // `diff` previews `apply`: both leave out low-confidence targets unless accepted.
     if let Action::Diff { accept_low_confidence: false, .. } | Action::Apply { accept_low_confidence: false, .. } =
@@ -102,7 +107,10 @@ pub(crate) fn run_on(
     match &s.action {
         Action::Plan { explain } => plan::run(book, &planned, *explain, out, ui),
         Action::Diff { output, .. } => diff::run(book, &planned, output.as_deref(), out, err, ui),
-        Action::Check { diff, .. } => check::run(book, &planned, &health, *diff, out, err, ui),
+        Action::Check { diff, concise, .. } => {
+            let options = check::Options { diff: *diff, concise: *concise, selection };
+            check::run(book, &planned, &health, &options, out, err, ui)
+        }
         Action::Status => status::run(book, &planned, s.format, out),
         Action::Init { .. } => unreachable!("handled before guides are planned"),
         Action::Outline | Action::Guides => unreachable!("handled before guides are planned"),
@@ -134,6 +142,13 @@ type ReadGuide = (Option<PathBuf>, guide::Guide, Vec<PathBuf>);
 
 /// Reads one guide input (a folder or a file) with its key findings.
 fn read_guide(book: &Store, input: &Path) -> Result<ReadGuide> {
+    // A chapter of a Markdown book is a Markdown file too, but no guide.
+    let rel = input.canonicalize().ok().and_then(|p| p.strip_prefix(&book.root).ok().map(text::slash_path));
+    if let Some(rel) = rel.filter(|r| book.chapter_files().any(|c| c == r)) {
+        return Err(Error::Usage(format!(
+            "{rel}: a chapter file of the book, not an integration guide; pass the guide or literature folder that targets it"
+        )));
+    }
     let files = guide::locate(input)?;
     let key =
         files.guide.as_ref().or(files.key_findings.as_ref()).map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()));
@@ -201,6 +216,7 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned
     }
     phase.done();
     crate::plan::refuse_clashing_labels(&mut plans);
+    override_severities(&mut plans, &book.rules.severity);
     let failed = failed(&plans, s);
     Ok(Planned { plans, read_files, failed, left_out: 0 })
 }
@@ -208,6 +224,26 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned
 /// `--fail-on`: whether a finding of the plans is at or above that severity (status 1).
 fn failed(plans: &[GuidePlan], s: &Settings) -> bool {
     plans.iter().any(|p| p.all_findings().into_iter().any(|f| f.severity >= s.fail_on))
+}
+
+/// Gives every finding of the plans the severity the book's `[severity]` table sets for its
+/// code: what is reported and what fails the run follow the book.
+fn override_severities(plans: &mut [GuidePlan], overrides: &finding::SeverityOverrides) {
+    if overrides.is_empty() {
+        return;
+    }
+    for p in plans {
+        for f in p.findings.iter_mut().chain(p.targets.iter_mut().flat_map(|t| t.findings.iter_mut())) {
+            overrides.apply(f);
+        }
+    }
+}
+
+/// The book's own findings (from opening it and reading its bibliography) and `health`, with
+/// the severities of the book's `[severity]` table.
+fn book_findings(book: &Store, health: &[Finding]) -> Vec<Finding> {
+    let all = book.findings.iter().chain(book.bib.findings.iter()).chain(health);
+    all.map(|f| book.rules.severity.applied(f)).collect()
 }
 
 /// Whether an output file the user named (`diff --output`, `apply --summary`) may be
@@ -260,9 +296,14 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
     out.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stdout", e))
 }
 
-/// Writes one finding to `err` (stderr) as [`report::finding_text`] prints it.
+/// Writes one finding to `err` (stderr) as [`report::finding_text`] prints it, or with
+/// `--format github` as a workflow annotation (the runner reads them on stderr as on stdout).
 fn write_finding(err: &mut dyn Write, f: &Finding, ui: Ui) -> Result<()> {
-    err.write_all(report::finding_text(f, ui.style, ui.source).as_bytes()).map_err(|e| Error::io("write", "stderr", e))
+    let text = match ui.s.format {
+        Format::Github => report::github_annotations(&[f], ui.repo_path),
+        Format::Text | Format::Json => report::finding_text(f, ui.style, ui.source),
+    };
+    err.write_all(text.as_bytes()).map_err(|e| Error::io("write", "stderr", e))
 }
 
 /// `(errors, warnings)` among the plans' and the book's findings.

@@ -23,12 +23,11 @@ pub(super) fn run(book: &Store, s: &Settings, cwd: &Path, out: &mut dyn Write, s
     let files = if s.paths.is_empty() { every_file(book) } else { named_files(book, &s.paths, cwd)? };
     // The whole book: its health; named files: their citations and cross-references.
     let health = if s.paths.is_empty() { index::health(book) } else { index::uses_health(book, &files) };
-    let mut findings: Vec<Finding> =
-        book.findings.iter().chain(book.bib.findings.iter()).cloned().chain(health).collect();
+    let mut findings: Vec<Finding> = super::book_findings(book, &health);
     findings.sort_by(|a, b| (&a.path, a.line, &a.code, &a.message).cmp(&(&b.path, b.line, &b.code, &b.message)));
     let text = match s.format {
         Format::Json => report::outline_json(book, &files, &findings),
-        Format::Text | Format::Github => report::outline_text(book, &files, &findings, style),
+        Format::Text | Format::Github => report::outline_text(book, &files, &findings, style, !s.paths.is_empty()),
     };
     super::write_out(out, &text)?;
     Ok(i32::from(findings.iter().any(|f| f.severity == Severity::Error)))

@@ -94,6 +94,21 @@ impl Book {
     }
 }
 
+/// The usage error for a revision `rev` given to `option` that git cannot resolve in the
+/// repository at `workdir`: what is wrong with it in words, not git's error record.
+pub(crate) fn bad_revision(option: &str, rev: &str, workdir: &Path, e: &git2::Error) -> Error {
+    let why = match e.code() {
+        git2::ErrorCode::Ambiguous => "is ambiguous: several objects start so; give more of the commit id",
+        git2::ErrorCode::InvalidSpec => "is not a revision git understands",
+        git2::ErrorCode::UnbornBranch => "names a branch with no commit yet",
+        _ => "is no branch, tag or commit",
+    };
+    Error::Usage(format!(
+        "{option} {rev}: {why} in the repository at {}; give a branch, tag or commit (HEAD, main, origin/main, a commit id)",
+        workdir.display()
+    ))
+}
+
 pub(super) fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
     // Reading a blob re-hashes it by default (SHA-1 with collision detection: a fifth of
     // the time to read a large book). git itself does not verify objects on read either.
@@ -111,7 +126,14 @@ pub(super) fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
     let prefix = root.strip_prefix(&workdir).map(slash_path).unwrap_or_default();
     let base = match repo.revparse_single(base_rev) {
         Ok(obj) => Some(
-            obj.peel_to_commit().map_err(|e| Error::git(format!("resolve revision {base_rev} to a commit"), e))?.id(),
+            obj.peel_to_commit()
+                .map_err(|_| {
+                    let kind = obj.kind().map_or("object", |k| k.str());
+                    Error::Usage(format!(
+                        "--base {base_rev}: names a {kind}, not a commit; give a branch, tag or commit"
+                    ))
+                })?
+                .id(),
         ),
         Err(e)
             if base_rev == "HEAD"
@@ -119,7 +141,7 @@ pub(super) fn open_git(root: &Path, base_rev: &str) -> Result<Option<GitBase>> {
         {
             None
         }
-        Err(e) => return Err(Error::git(format!("resolve revision {base_rev}"), e)),
+        Err(e) => return Err(bad_revision("--base", base_rev, &workdir, &e)),
     };
     // A book whose files are not in the base commit (new, untracked) is read from disk.
     let tracked = match base {

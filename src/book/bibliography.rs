@@ -64,6 +64,12 @@ impl Book {
         out
     }
 
+    /// The .bib files of the book that the documents the roots reach name
+    /// ([`Book::bibliography_named`]), as a set; empty when they name none.
+    pub(crate) fn bibliography_of_roots(&self) -> std::collections::BTreeSet<String> {
+        self.bibliography_named().into_iter().filter_map(|n| n.found).collect()
+    }
+
     /// The book file a bibliography name resolves to (see [`Book::bibliography_named`]).
     fn resolve_bib_name(&self, name: &str, dir: &str, root_dirs: &[&str]) -> Option<String> {
         let mut candidates: Vec<Option<String>> = Vec::new();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding, Severity, SeverityOverrides};
 use crate::phrasing::PhrasingRules;
 use crate::rules::Rules;
 
@@ -32,6 +32,10 @@ pub struct Config {
     pub resolve: ResolveConfig,
     /// The `[rules]` table.
     pub rules: RulesConfig,
+    /// The `[severity]` table: finding code -> `error`, `warning` or `info`, as written (with
+    /// where it was written, for the configuration error an unknown code or severity is; see
+    /// [`severity_overrides`]).
+    pub severity: BTreeMap<String, toml::Spanned<String>>,
 }
 
 /// `[labels]`: label prefixes per environment.
@@ -160,7 +164,8 @@ fn rules_dir(root: &Path, dir: &str, refused: &mut Vec<Finding>) -> Option<PathB
 /// `refused`, and everything refused is added to `config_bytes` (the snapshot fingerprint).
 ///
 /// # Errors
-/// [`Error::Config`] when `[rules] dir` points outside the book or a rules file is malformed.
+/// [`Error::Config`] when `[rules] dir` points outside the book, a rules file is malformed
+/// or the `[severity]` table names an unknown code or severity ([`severity_overrides`]).
 pub(super) fn rules_in_force(
     root: &Path,
     config: &Config,
@@ -184,6 +189,8 @@ pub(super) fn rules_in_force(
         rules.scoring.resolve.threshold = t;
     }
     rules.environments.label_prefix.extend(config.labels.prefixes.clone());
+    let phrasing_codes: Vec<&str> = phrasing.rules.iter().map(|r| r.code.as_str()).collect();
+    rules.severity = severity_overrides(root, config, config_bytes, &phrasing_codes)?;
     Ok((rules, phrasing))
 }
 
@@ -250,4 +257,44 @@ impl super::Book {
         }
         out
     }
+}
+
+/// The `[severity]` table of `config` as overrides, checked: every key must be a finding
+/// code of the tool ([`Code::ALL`]) or of a phrasing rule in force (`phrasing_codes`), every
+/// value `error`, `warning` or `info`. `text` is the configuration file's text (the spans of
+/// the table's values point into it).
+///
+/// # Errors
+/// [`Error::Config`] naming the file and the line of the first unknown code or severity,
+/// with the nearest code or the severities there are.
+pub(super) fn severity_overrides(
+    root: &Path,
+    config: &Config,
+    text: &[u8],
+    phrasing_codes: &[&str],
+) -> Result<SeverityOverrides> {
+    let known: Vec<&str> = Code::ALL.iter().map(Code::as_str).chain(phrasing_codes.iter().copied()).collect();
+    let line_of =
+        |v: &toml::Spanned<String>| text[..v.span().start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let mut out = SeverityOverrides::default();
+    for (code, value) in &config.severity {
+        let fail = |message: String| Error::Config {
+            path: root.join(CONFIG_FILE),
+            message: format!("line {}: [severity] {message}", line_of(value)),
+        };
+        if !known.contains(&code.as_str()) {
+            let near = crate::text::closest(code, known.iter().copied()).unwrap_or("");
+            return Err(fail(format!(
+                "`{code}` is not a finding code; the nearest is `{near}` (every code: rules/checks.toml, rules/phrasing.toml)"
+            )));
+        }
+        let Some(severity) = Severity::from_name(value.get_ref()) else {
+            return Err(fail(format!(
+                "{code} = \"{}\": not a severity; use \"error\", \"warning\" or \"info\"",
+                value.get_ref()
+            )));
+        };
+        out.0.insert(code.clone(), severity);
+    }
+    Ok(out)
 }

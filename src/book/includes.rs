@@ -156,14 +156,7 @@ impl Book {
             self.includes.children.entry(from).or_default().push((child, line));
         }
         if !configured {
-            for path in &files {
-                let is_typst_root = path.ends_with(".typ")
-                    && self.includes.children.contains_key(path)
-                    && !self.includes.parents.contains_key(path);
-                if is_typst_root {
-                    self.includes.roots.push(path.clone());
-                }
-            }
+            self.includes.roots.extend(self.typst_roots(&files));
         }
         let mut stack: Vec<String> = self.includes.roots.clone();
         while let Some(p) = stack.pop() {
@@ -180,6 +173,36 @@ impl Book {
                     || f.line.is_none()
                     || f.path.as_ref().is_none_or(|p| reachable.contains(p))
             });
+        }
+    }
+}
+
+impl Book {
+    /// The Typst root documents among `files`: a file no other file includes that includes
+    /// others and sets up a whole document (`#set document(..)`, `#set page(..)`, a
+    /// `#show: template` rule, an `#outline(..)` or a `#bibliography(..)`), as a book's main
+    /// file does and a scratch
+    /// file that includes a few chapters to preview them (`test-part2.typ`) does not. When no
+    /// such file sets up a document, every file included by none that includes others.
+    fn typst_roots(&self, files: &[String]) -> Vec<String> {
+        let setup = Regex::new(
+            r"(?m)^[ \t]*#(?:set[ \t]+(?:document|page)[ \t]*\(|show[ \t]*:|outline[ \t]*\(|bibliography[ \t]*\()",
+        )
+        .unwrap();
+        let tops: Vec<&String> = files
+            .iter()
+            .filter(|p| {
+                p.ends_with(".typ")
+                    && self.includes.children.contains_key(*p)
+                    && !self.includes.parents.contains_key(*p)
+            })
+            .collect();
+        let documents: Vec<String> =
+            tops.iter().filter(|p| setup.is_match(&self.sources[p.as_str()])).map(|p| p.to_string()).collect();
+        if documents.is_empty() {
+            tops.into_iter().cloned().collect()
+        } else {
+            documents
         }
     }
 }

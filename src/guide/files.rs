@@ -31,7 +31,8 @@ pub struct GuideFiles {
 ///
 /// # Errors
 /// [`Error::Io`] when PATH does not exist or its folder cannot be listed;
-/// [`Error::Usage`] when a folder holds neither a guide nor key findings.
+/// [`Error::Usage`] when a folder holds neither a guide nor key findings, or PATH is a file
+/// that is no Markdown file (a chapter or .bib file).
 pub fn locate(path: &Path) -> Result<GuideFiles> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
     if meta.is_dir() {
@@ -53,6 +54,17 @@ pub fn locate(path: &Path) -> Result<GuideFiles> {
     }
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if !name.ends_with(".md") {
+        let what = match crate::markup::Markup::from_path(&name) {
+            Some(_) => "a chapter file, not an integration guide",
+            None if name.ends_with(".bib") => "a bibliography file, not an integration guide",
+            None => "not an integration guide (a Markdown file)",
+        };
+        return Err(Error::Usage(format!(
+            "{}: {what}; pass a guide (integration-guide.md, *integration*guide*.md or key-findings.md) or its literature folder",
+            path.display()
+        )));
+    }
     if name == "key-findings.md" {
         return Ok(GuideFiles { guide: None, key_findings: Some(path.to_path_buf()), folder });
     }

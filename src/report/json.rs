@@ -335,9 +335,11 @@ pub struct DiffDoc<'a> {
     pub schema: u32,
 }
 
-/// Counts of a check: `{errors, guides, warnings}`.
+/// Counts of a check: `{codes, errors, guides, warnings}`.
 #[derive(Serialize)]
 pub struct CheckSummary {
+    /// Findings per code (of every severity), by code name.
+    pub codes: std::collections::BTreeMap<String, usize>,
     /// Findings of error severity.
     pub errors: usize,
     /// Guides checked.
