@@ -28,7 +28,7 @@ pub struct Rules {
     /// The severities the book gives finding codes (`[severity]` of `chapter-integrator.toml`);
     /// none in the built-in rules.
     #[serde(skip)]
-    pub severity: crate::finding::SeverityOverrides,
+    pub severity_overrides: crate::finding::SeverityOverrides,
 }
 
 /// Field and heading names of guides and key-findings files.

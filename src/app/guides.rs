@@ -45,7 +45,7 @@ pub(super) fn run(book: &Store, s: &Settings, cwd: &Path, out: &mut dyn Write, s
     }
     progress.finish_and_clear();
     for f in entries.iter_mut().flat_map(|e| e.guide.findings.iter_mut()) {
-        book.rules.severity.apply(f);
+        book.rules.severity_overrides.apply(f);
     }
     let text = match s.format {
         Format::Json => report::json_text(&report::json::GuidesDoc {

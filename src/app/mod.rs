@@ -216,7 +216,7 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned
     }
     phase.done();
     crate::plan::refuse_clashing_labels(&mut plans);
-    override_severities(&mut plans, &book.rules.severity);
+    override_severities(&mut plans, &book.rules.severity_overrides);
     let failed = failed(&plans, s);
     Ok(Planned { plans, read_files, failed, left_out: 0 })
 }
@@ -243,7 +243,7 @@ fn override_severities(plans: &mut [GuidePlan], overrides: &finding::SeverityOve
 /// the severities of the book's `[severity]` table.
 fn book_findings(book: &Store, health: &[Finding]) -> Vec<Finding> {
     let all = book.findings.iter().chain(book.bib.findings.iter()).chain(health);
-    all.map(|f| book.rules.severity.applied(f)).collect()
+    all.map(|f| book.rules.severity_overrides.applied(f)).collect()
 }
 
 /// Whether an output file the user named (`diff --output`, `apply --summary`) may be

@@ -190,7 +190,7 @@ pub(super) fn rules_in_force(
     }
     rules.environments.label_prefix.extend(config.labels.prefixes.clone());
     let phrasing_codes: Vec<&str> = phrasing.rules.iter().map(|r| r.code.as_str()).collect();
-    rules.severity = severity_overrides(root, config, config_bytes, &phrasing_codes)?;
+    rules.severity_overrides = severity_overrides(root, config, config_bytes, &phrasing_codes)?;
     Ok((rules, phrasing))
 }
 

@@ -47,7 +47,7 @@ impl Selection {
     /// # Errors
     /// [`Error::Usage`] for a name no known code has (or a prefix none starts with), naming
     /// the option and the nearest code.
-    pub fn new<'a>(select: &[String], ignore: &[String], known: &[&'a str]) -> Result<Selection> {
+    pub fn new(select: &[String], ignore: &[String], known: &[&str]) -> Result<Selection> {
         let parse = |option: &str, items: &[String]| -> Result<Vec<Pattern>> {
             let mut out = Vec::new();
             for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
