@@ -87,6 +87,10 @@ enum Command {
         /// raw score and signals (name, rule, value, weight, contribution)
         #[arg(long)]
         explain: bool,
+        /// Texts for targets without content (status needs-text): a JSON object, target id
+        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
+        #[arg(long, value_name = "FILE")]
+        texts: Option<PathBuf>,
     },
     /// Print the unified diff of every file that would change; writes nothing
     Diff {
@@ -96,6 +100,10 @@ enum Command {
         /// Write the diff to FILE as a patch instead of printing it
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Texts for targets without content (status needs-text): a JSON object, target id
+        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
+        #[arg(long, value_name = "FILE")]
+        texts: Option<PathBuf>,
     },
     /// Commit the integration to a new branch (integrate/<slug>), one commit per guide
     Apply {
@@ -115,6 +123,10 @@ enum Command {
         /// (rules/scoring.toml); without it they are left out with a warning
         #[arg(long)]
         accept_low_confidence: bool,
+        /// Texts for targets without content (status needs-text): a JSON object, target id
+        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
+        #[arg(long, value_name = "FILE")]
+        texts: Option<PathBuf>,
     },
     /// Dashboard of every guide in the book: applied, partly applied, pending, or cannot
     /// apply (with the reason), counted per literature topic
@@ -239,6 +251,9 @@ pub struct Settings {
     pub verbose: bool,
     /// Findings of this severity or worse give exit status 1 (`--fail-on`).
     pub fail_on: crate::finding::Severity,
+    /// `--texts` of `plan`, `diff` and `apply`: the JSON file of texts for targets without
+    /// content (see [`crate::plan::parse_texts`]), as given.
+    pub texts: Option<PathBuf>,
     /// The process ends right after the run (the binary): the book and its indexes are left
     /// for the operating system to free instead of being freed piece by piece, which takes
     /// tens of milliseconds on a book of thousands of files. False from [`Cli::into_settings`].
@@ -277,17 +292,17 @@ impl Cli {
                     && stdout_tty
             }
         };
-        let (action, paths) = match self.command {
-            Command::Plan { paths, explain } => (Action::Plan { explain }, paths),
-            Command::Diff { paths, output } => (Action::Diff { output }, paths),
-            Command::Apply { paths, branch, force, summary, accept_low_confidence } => {
-                (Action::Apply { branch, force, summary, accept_low_confidence }, paths)
+        let (action, paths, texts) = match self.command {
+            Command::Plan { paths, explain, texts } => (Action::Plan { explain }, paths, texts),
+            Command::Diff { paths, output, texts } => (Action::Diff { output }, paths, texts),
+            Command::Apply { paths, branch, force, summary, accept_low_confidence, texts } => {
+                (Action::Apply { branch, force, summary, accept_low_confidence }, paths, texts)
             }
-            Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths),
-            Command::Outline { files } => (Action::Outline, files),
-            Command::Guides { paths } => (Action::Guides, paths),
-            Command::Status => (Action::Status, Vec::new()),
-            Command::Init { force } => (Action::Init { force }, Vec::new()),
+            Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths, None),
+            Command::Outline { files } => (Action::Outline, files, None),
+            Command::Guides { paths } => (Action::Guides, paths, None),
+            Command::Status => (Action::Status, Vec::new(), None),
+            Command::Init { force } => (Action::Init { force }, Vec::new(), None),
             Command::Completions { .. } | Command::Man => unreachable!("answered by Cli::static_output"),
         };
         Settings {
@@ -305,6 +320,7 @@ impl Cli {
                 FailOnArg::Error => crate::finding::Severity::Error,
             },
             process_ends: false,
+            texts,
             color,
             quiet: c.quiet,
             verbose: c.verbose,

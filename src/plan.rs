@@ -7,9 +7,13 @@
 use std::collections::BTreeMap;
 
 mod changes;
+mod needs_text;
 mod scope;
+mod supplied;
 
 pub use changes::{changes, ChangeSet, Changes};
+pub use needs_text::{NeedsText, EXCERPTS, SECTION_LINES};
+pub use supplied::{check_ids, parse as parse_texts, target_ids, SuppliedText, Texts};
 
 use crate::check;
 use crate::edit::Insertion;
@@ -28,6 +32,8 @@ pub enum Status {
     Insert,
     /// Its content is already in the book; nothing to do.
     AlreadyApplied,
+    /// It has a place but no content: its text is to be written and supplied (`--texts`).
+    NeedsText,
     /// Nothing will be inserted (no file, no snippet, or an error).
     Skipped,
 }
@@ -42,6 +48,9 @@ pub enum Outcome {
     Insert { path: String, insertion: Insertion, new_file: Option<(String, String)> },
     /// Its content is already in the book; nothing to do.
     AlreadyApplied,
+    /// The target has an insertion point but neither the guide nor `--texts` gives it
+    /// content: what its text would be written from.
+    NeedsText(Box<NeedsText>),
     /// Nothing will be inserted (no file, no snippet, an error, or left out).
     Skipped,
 }
@@ -49,8 +58,12 @@ pub enum Outcome {
 /// The plan for one target.
 #[derive(Debug, Clone)]
 pub struct TargetPlan {
-    /// The target as the guide states it.
+    /// Its stable id, `<guide path>#<rank>` ([`target_ids`]): what `--texts` names it by.
+    pub id: String,
+    /// The target as the guide states it (with a supplied text as its snippet).
     pub target: Target,
+    /// Its snippet is a text supplied with `--texts`.
+    pub supplied: bool,
     /// The file it resolved to.
     pub resolved: Option<ResolvedTarget>,
     /// The best insertion points, best first (at most `top` from `rules/scoring.toml`).
@@ -89,7 +102,16 @@ impl TargetPlan {
         match self.outcome {
             Outcome::Insert { .. } => Status::Insert,
             Outcome::AlreadyApplied => Status::AlreadyApplied,
+            Outcome::NeedsText(_) => Status::NeedsText,
             Outcome::Skipped => Status::Skipped,
+        }
+    }
+
+    /// What its text would be written from, when it has a place but no content.
+    pub fn needs_text(&self) -> Option<&NeedsText> {
+        match &self.outcome {
+            Outcome::NeedsText(n) => Some(n),
+            _ => None,
         }
     }
 
@@ -122,6 +144,17 @@ impl GuidePlan {
 
 /// Plans one guide against the book.
 pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
+    plan_guide_with(book, resolver, guide, None)
+}
+
+/// Plans one guide against the book, each target `texts` has a text for taking it as its
+/// snippet ([`supplied::supply`]; the ids are checked with [`check_ids`] first).
+pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, texts: Option<&Texts>) -> GuidePlan {
+    let ids = target_ids(&guide);
+    let supplied = match texts {
+        Some(texts) => supplied::supply(&mut guide, texts),
+        None => vec![false; guide.targets.len()],
+    };
     let mut findings = guide.findings.clone();
     let additions = crate::bookkeeping::bib_additions(book, &guide);
     findings.extend(check::citation_keys(book, &guide, &additions));
@@ -165,6 +198,9 @@ pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuideP
             &defined,
             place::Priors { shift, follows, adds_sections: guide.adds_sections },
         );
+        let k = targets.len();
+        t.id = ids[k].clone();
+        t.supplied = supplied[k];
         if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
             t.review = true;
             if t.status() == Status::Insert {
@@ -234,7 +270,9 @@ fn plan_target(
     let labels = target.snippet.as_ref().map(snippet_labels).unwrap_or_default();
     let title = target.snippet.as_ref().and_then(snippet_title);
     let mut plan = TargetPlan {
+        id: String::new(),
         target: target.clone(),
+        supplied: false,
         resolved: None,
         candidates: Vec::new(),
         labels: labels.clone(),
@@ -320,8 +358,9 @@ fn plan_target(
                 format!("{rank} target has no snippet; nothing is inserted into {path}"),
             )
             .at(where_.0, Some(where_.1))
-            .help("add a fenced ```latex or ```typst snippet under the target"),
+            .help("add a fenced ```latex or ```typst snippet under the target, or supply its text with --texts (its id and what to write it from are in `plan --format json`)"),
         );
+        plan.outcome = Outcome::NeedsText(Box::new(needs_text::needs_text(book, guide, target, &best)));
         plan.findings = findings;
         return plan;
     };
