@@ -201,6 +201,12 @@ pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, 
         let k = targets.len();
         t.id = ids[k].clone();
         t.supplied = supplied[k];
+        for f in t.findings.iter_mut().filter(|f| f.code == Code::SnippetMissing) {
+            f.help = Some(format!(
+                "add a fenced ```latex or ```typst snippet under the target, or supply its text with --texts as `{}`",
+                t.id
+            ));
+        }
         if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
             t.review = true;
             if t.status() == Status::Insert {
@@ -358,7 +364,7 @@ fn plan_target(
                 format!("{rank} target has no snippet; nothing is inserted into {path}"),
             )
             .at(where_.0, Some(where_.1))
-            .help("add a fenced ```latex or ```typst snippet under the target, or supply its text with --texts (its id and what to write it from are in `plan --format json`)"),
+            .help("add a fenced ```latex or ```typst snippet under the target"),
         );
         plan.outcome = Outcome::NeedsText(Box::new(needs_text::needs_text(book, guide, target, &best)));
         plan.findings = findings;

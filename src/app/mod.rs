@@ -224,8 +224,8 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf], texts: Option<&Pa
 /// guide ([`crate::plan::check_ids`]).
 fn read_texts(path: &Path, guides: &[guide::Guide]) -> Result<crate::plan::Texts> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Config { path: path.into(), message: "not UTF-8 text".into() })?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::Config { path: path.into(), message: "not UTF-8 text".into() })?;
     let texts = crate::plan::parse_texts(&text, &path.display().to_string())?;
     crate::plan::check_ids(&texts, guides)?;
     Ok(texts)

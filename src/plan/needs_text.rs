@@ -128,7 +128,12 @@ mod tests {
         let p = paragraphs(text);
         assert_eq!(
             p,
-            ["1. Sleep improved in most patients.", "2. Pain fell.", "- Orthostatic intolerance rose.", "A closing remark on sleep and pain."]
+            [
+                "1. Sleep improved in most patients.",
+                "2. Pain fell.",
+                "- Orthostatic intolerance rose.",
+                "A closing remark on sleep and pain."
+            ]
         );
         let best = most_relevant(&p, "sleep quality", (1.2, 0.75), 3);
         assert_eq!(best, ["1. Sleep improved in most patients.", "A closing remark on sleep and pain."]);

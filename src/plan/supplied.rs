@@ -62,9 +62,11 @@ pub fn target_ids(guide: &Guide) -> Vec<String> {
 /// language other than `latex`, `typst` or `markdown` (`tex`, `typ`, `md` too), an empty
 /// text.
 pub fn parse(json: &str, source: &str) -> Result<Texts, Error> {
-    let fail = |line: usize, message: String| Error::Config {
+    let fail = |line: usize, message: String| {
+        Error::Config {
         path: source.into(),
         message: format!("line {line}: {message}; expected {{\"<target id>\": \"text\" or {{\"text\": \"...\", \"language\": \"latex|typst|markdown\"}}}}"),
+    }
     };
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| fail(e.line(), format!("not valid JSON: {e}")))?;
@@ -120,10 +122,8 @@ fn key_line(json: &str, id: &str) -> usize {
 /// nearest known id, or the first few when none is near), or a target whose guide gives
 /// its snippet.
 pub fn check_ids(texts: &Texts, guides: &[Guide]) -> Result<(), Error> {
-    let known: Vec<(String, &Guide, usize)> = guides
-        .iter()
-        .flat_map(|g| target_ids(g).into_iter().enumerate().map(move |(i, id)| (id, g, i)))
-        .collect();
+    let known: Vec<(String, &Guide, usize)> =
+        guides.iter().flat_map(|g| target_ids(g).into_iter().enumerate().map(move |(i, id)| (id, g, i))).collect();
     for (id, supplied) in &texts.by_id {
         let fail = |message: String| Error::Config {
             path: texts.source.clone().into(),
@@ -187,23 +187,24 @@ mod tests {
 
     #[test]
     fn strings_and_objects_with_their_lines() {
-        let json = "{\n  \"g.md#1\": \"Plain \\\\emph{text}.\",\n  \"g.md#2\": {\"text\": \"*x*\", \"language\": \"md\"}\n}\n";
+        let json =
+            "{\n  \"g.md#1\": \"Plain \\\\emph{text}.\",\n  \"g.md#2\": {\"text\": \"*x*\", \"language\": \"md\"}\n}\n";
         let t = parse(json, "texts.json").unwrap();
-        assert_eq!(
-            t.by_id["g.md#1"],
-            SuppliedText { text: "Plain \\emph{text}.".into(), language: None, line: 2 }
-        );
+        assert_eq!(t.by_id["g.md#1"], SuppliedText { text: "Plain \\emph{text}.".into(), language: None, line: 2 });
         assert_eq!(t.by_id["g.md#2"], SuppliedText { text: "*x*".into(), language: Some(Markup::Markdown), line: 3 });
     }
 
     #[test]
     fn bad_files_name_the_line() {
         let msg = |json: &str| parse(json, "t.json").unwrap_err().to_string();
-        assert!(msg("{\n\"a\": \"x\",\n}").starts_with("t.json: line 3: not valid JSON"), "{}", msg("{\n\"a\": \"x\",\n}"));
+        assert!(
+            msg("{\n\"a\": \"x\",\n}").starts_with("t.json: line 3: not valid JSON"),
+            "{}",
+            msg("{\n\"a\": \"x\",\n}")
+        );
         assert!(msg("[1]").starts_with("t.json: line 1: the texts file is not one JSON object"));
-        assert!(msg("{\"a\":\n {\"text\": \"x\", \"language\": \"rst\"}}").starts_with(
-            "t.json: line 1: the language `rst` of `a` is not latex, typst or markdown"
-        ));
+        assert!(msg("{\"a\":\n {\"text\": \"x\", \"language\": \"rst\"}}")
+            .starts_with("t.json: line 1: the language `rst` of `a` is not latex, typst or markdown"));
         assert!(msg("{\"a\": {\"txt\": \"x\"}}").contains("the unknown key `txt`"));
         assert!(msg("{\"a\": 3}").contains("neither a string nor an object"));
         assert!(msg("{\"a\": \"  \"}").contains("the text of `a` is empty"));

@@ -30,9 +30,12 @@ pub(super) fn markdown_to_latex(text: &str, findings: &mut Vec<Finding>, where_:
     w.flush();
     for what in w.unconverted {
         findings.push(
-            Finding::new(Code::SnippetUnconverted, format!("{what} in the Markdown text has no LaTeX form; the text is not inserted"))
-                .at(where_.0, Some(where_.1))
-                .help("write it as text, or give the text in the target file's markup"),
+            Finding::new(
+                Code::SnippetUnconverted,
+                format!("{what} in the Markdown text has no LaTeX form; the text is not inserted"),
+            )
+            .at(where_.0, Some(where_.1))
+            .help("write it as text, or give the text in the target file's markup"),
         );
     }
     let blank = Regex::new(r"\n[ \t]*\n(?:[ \t]*\n)+").expect("valid pattern");
@@ -157,7 +160,12 @@ impl Writer {
                 let label = self.heading_label.take().map(|l| format!("\\label{{{l}}}")).unwrap_or_default();
                 self.push(&format!("}}{label}\n\n"));
             }
-            TagEnd::BlockQuote(_) => self.push("\\end{quote}\n\n"),
+            TagEnd::BlockQuote(_) => {
+                self.flush();
+                let trimmed = self.out.trim_end().len();
+                self.out.truncate(trimmed);
+                self.out.push_str("\n\\end{quote}\n\n");
+            }
             TagEnd::CodeBlock => {
                 self.verbatim = false;
                 if !self.out.ends_with('\n') {
