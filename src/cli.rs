@@ -94,6 +94,10 @@ enum Command {
         /// raw score and signals (name, rule, value, weight, contribution)
         #[arg(long)]
         explain: bool,
+        /// Texts for targets without content (status needs-text): a JSON object, target id
+        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
+        #[arg(long, value_name = "FILE")]
+        texts: Option<PathBuf>,
     },
     /// Print the unified diff of every file that would change (what apply would commit);
     /// writes nothing
@@ -108,6 +112,10 @@ enum Command {
         /// (rules/scoring.toml); without it they are left out with a warning, as `apply` does
         #[arg(long)]
         accept_low_confidence: bool,
+        /// Texts for targets without content (status needs-text): a JSON object, target id
+        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
+        #[arg(long, value_name = "FILE")]
+        texts: Option<PathBuf>,
     },
     /// Commit the integration to a new branch (integrate/<slug>), one commit per guide
     Apply {
@@ -127,6 +135,10 @@ enum Command {
         /// (rules/scoring.toml); without it they are left out with a warning
         #[arg(long)]
         accept_low_confidence: bool,
+        /// Texts for targets without content (status needs-text): a JSON object, target id
+        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
+        #[arg(long, value_name = "FILE")]
+        texts: Option<PathBuf>,
     },
     /// Dashboard of every guide in the book: applied, partly applied, pending, or cannot
     /// apply (with the reason), counted per literature topic
@@ -296,6 +308,9 @@ pub struct Settings {
     pub verbose: bool,
     /// Findings of this severity or worse give exit status 1 (`--fail-on`).
     pub fail_on: crate::finding::Severity,
+    /// `--texts` of `plan`, `diff` and `apply`: the JSON file of texts for targets without
+    /// content (see [`crate::plan::parse_texts`]), as given.
+    pub texts: Option<PathBuf>,
     /// The process ends right after the run (the binary): the book and its indexes are left
     /// for the operating system to free instead of being freed piece by piece, which takes
     /// tens of milliseconds on a book of thousands of files. False from [`Cli::into_settings`].
@@ -342,22 +357,22 @@ impl Cli {
                     && stdout_tty
             }
         };
-        let (action, paths) = match self.command {
-            Command::Plan { paths, explain } => (Action::Plan { explain }, paths),
-            Command::Diff { paths, output, accept_low_confidence } => {
-                (Action::Diff { output, accept_low_confidence }, paths)
+        let (action, paths, texts) = match self.command {
+            Command::Plan { paths, explain, texts } => (Action::Plan { explain }, paths, texts),
+            Command::Diff { paths, output, accept_low_confidence, texts } => {
+                (Action::Diff { output, accept_low_confidence }, paths, texts)
             }
-            Command::Apply { paths, branch, force, summary, accept_low_confidence } => {
-                (Action::Apply { branch, force, summary, accept_low_confidence }, paths)
+            Command::Apply { paths, branch, force, summary, accept_low_confidence, texts } => {
+                (Action::Apply { branch, force, summary, accept_low_confidence }, paths, texts)
             }
             Command::Check { paths, diff, changed_since, select, ignore, output_format } => {
                 let concise = output_format == OutputFormatArg::Concise;
-                (Action::Check { diff, changed_since, select, ignore, concise }, paths)
+                (Action::Check { diff, changed_since, select, ignore, concise }, paths, None)
             }
-            Command::Outline { files } => (Action::Outline, files),
-            Command::Guides { paths } => (Action::Guides, paths),
-            Command::Status => (Action::Status, Vec::new()),
-            Command::Init { force } => (Action::Init { force }, Vec::new()),
+            Command::Outline { files } => (Action::Outline, files, None),
+            Command::Guides { paths } => (Action::Guides, paths, None),
+            Command::Status => (Action::Status, Vec::new(), None),
+            Command::Init { force } => (Action::Init { force }, Vec::new(), None),
             Command::Completions { .. } | Command::Man { .. } => unreachable!("answered by Cli::static_output"),
         };
         Settings {
@@ -375,6 +390,7 @@ impl Cli {
                 FailOnArg::Error => crate::finding::Severity::Error,
             },
             process_ends: false,
+            texts,
             color,
             quiet: c.quiet,
             verbose: c.verbose,

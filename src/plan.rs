@@ -7,9 +7,14 @@
 use std::collections::BTreeMap;
 
 mod changes;
+mod needs_text;
+mod resolution;
 mod scope;
+mod supplied;
 
 pub use changes::{changes, ChangeSet, Changes};
+pub use needs_text::{NeedsText, EXCERPTS, SECTION_LINES};
+pub use supplied::{check_ids, parse as parse_texts, target_ids, SuppliedText, Texts};
 
 use crate::check;
 use crate::edit::Insertion;
@@ -28,6 +33,8 @@ pub enum Status {
     Insert,
     /// Its content is already in the book; nothing to do.
     AlreadyApplied,
+    /// It has a place but no content: its text is to be written and supplied (`--texts`).
+    NeedsText,
     /// Nothing will be inserted (no file, no snippet, or an error).
     Skipped,
 }
@@ -42,6 +49,9 @@ pub enum Outcome {
     Insert { path: String, insertion: Insertion, new_file: Option<(String, String)> },
     /// Its content is already in the book; nothing to do.
     AlreadyApplied,
+    /// The target has an insertion point but neither the guide nor `--texts` gives it
+    /// content: what its text would be written from.
+    NeedsText(Box<NeedsText>),
     /// Nothing will be inserted (no file, no snippet, an error, or left out).
     Skipped,
 }
@@ -49,8 +59,12 @@ pub enum Outcome {
 /// The plan for one target.
 #[derive(Debug, Clone)]
 pub struct TargetPlan {
-    /// The target as the guide states it.
+    /// Its stable id, `<guide path>#<rank>` ([`target_ids`]): what `--texts` names it by.
+    pub id: String,
+    /// The target as the guide states it (with a supplied text as its snippet).
     pub target: Target,
+    /// Its snippet is a text supplied with `--texts`.
+    pub supplied: bool,
     /// The file it resolved to.
     pub resolved: Option<ResolvedTarget>,
     /// The best insertion points, best first (at most `top` from `rules/scoring.toml`).
@@ -89,7 +103,16 @@ impl TargetPlan {
         match self.outcome {
             Outcome::Insert { .. } => Status::Insert,
             Outcome::AlreadyApplied => Status::AlreadyApplied,
+            Outcome::NeedsText(_) => Status::NeedsText,
             Outcome::Skipped => Status::Skipped,
+        }
+    }
+
+    /// What its text would be written from, when it has a place but no content.
+    pub fn needs_text(&self) -> Option<&NeedsText> {
+        match &self.outcome {
+            Outcome::NeedsText(n) => Some(n),
+            _ => None,
         }
     }
 
@@ -122,6 +145,17 @@ impl GuidePlan {
 
 /// Plans one guide against the book.
 pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
+    plan_guide_with(book, resolver, guide, None)
+}
+
+/// Plans one guide against the book, each target `texts` has a text for taking it as its
+/// snippet ([`supplied::supply`]; the ids are checked with [`check_ids`] first).
+pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, texts: Option<&Texts>) -> GuidePlan {
+    let ids = target_ids(&guide);
+    let supplied = match texts {
+        Some(texts) => supplied::supply(&mut guide, texts),
+        None => vec![false; guide.targets.len()],
+    };
     let mut findings = guide.findings.clone();
     let additions = crate::bookkeeping::bib_additions(book, &guide);
     findings.extend(check::citation_keys(book, &guide, &additions));
@@ -165,6 +199,15 @@ pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuideP
             &defined,
             place::Priors { shift, follows, adds_sections: guide.adds_sections },
         );
+        let k = targets.len();
+        t.id = ids[k].clone();
+        t.supplied = supplied[k];
+        for f in t.findings.iter_mut().filter(|f| f.code == Code::SnippetMissing) {
+            f.help = Some(format!(
+                "add a fenced ```latex or ```typst snippet under the target, or supply its text with --texts as `{}`",
+                t.id
+            ));
+        }
         if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
             t.review = true;
             if t.status() == Status::Insert {
@@ -234,7 +277,9 @@ fn plan_target(
     let labels = target.snippet.as_ref().map(snippet_labels).unwrap_or_default();
     let title = target.snippet.as_ref().and_then(snippet_title);
     let mut plan = TargetPlan {
+        id: String::new(),
         target: target.clone(),
+        supplied: false,
         resolved: None,
         candidates: Vec::new(),
         labels: labels.clone(),
@@ -248,7 +293,7 @@ fn plan_target(
     if target.file_hint.is_none() {
         return plan;
     }
-    if !take_resolution(book, resolution, target, context, priors, &mut plan, &mut findings) {
+    if !resolution::take_resolution(book, resolution, target, context, priors, &mut plan, &mut findings) {
         plan.findings = findings;
         return plan;
     }
@@ -322,6 +367,7 @@ fn plan_target(
             .at(where_.0, Some(where_.1))
             .help("add a fenced ```latex or ```typst snippet under the target"),
         );
+        plan.outcome = Outcome::NeedsText(Box::new(needs_text::needs_text(book, guide, target, &best)));
         plan.findings = findings;
         return plan;
     };
@@ -457,126 +503,6 @@ fn insert_outcome(
             insertion: Insertion { after_line: best.after_line, text, tight: false, replaces: 0 },
             new_file: None,
         },
-    }
-}
-
-/// What a file hint resolved by `method` (not `exact`) is, and what the file used for it is,
-/// as `target-resolved-loosely` says: `(is, used)`. The methods are [`Resolver`]'s.
-fn loose_reason(method: &str) -> (&'static str, &'static str) {
-    match method {
-        "live-edition" => (
-            "is a file of an edition no root document includes",
-            "the chapter of the same name (less its number) that a root document includes",
-        ),
-        "moved" => ("is not in the book", "the file of the same name (or stem, in the other markup) elsewhere"),
-        "slug" => ("is not in the book", "the chapter of the same name less its number"),
-        "directory" => ("names a folder", "its chapter most relevant to the target"),
-        _ => ("is not in the book", "the chapter closest by name, headings and content"),
-    }
-}
-
-/// Takes the target's [`Resolution`] into `plan`: the resolved file (and a
-/// `target-resolved-loosely` warning when it was not found by its path), or the finding
-/// that says why there is none (for an unresolved target, the closest file's best
-/// insertion points too, for review). Returns whether the target has a file to place into.
-fn take_resolution(
-    book: &Store,
-    resolution: Resolution,
-    target: &Target,
-    context: &str,
-    priors: place::Priors,
-    plan: &mut TargetPlan,
-    findings: &mut Vec<Finding>,
-) -> bool {
-    let where_ = (target.source.as_str(), target.line);
-    let rank = describe_rank(target.rank);
-    let hint = target.file_hint.clone().unwrap_or_default();
-    match resolution {
-        Resolution::Resolved(r) => {
-            if r.method != "exact" {
-                findings.push(
-                    Finding::new(
-                        Code::TargetResolvedLoosely,
-                        format!(
-                            "{rank} target `{hint}` {}; using {}, {} (found by {}, confidence {:.2})",
-                            loose_reason(r.method).0,
-                            r.path,
-                            loose_reason(r.method).1,
-                            r.method,
-                            r.confidence
-                        ),
-                    )
-                    .at(where_.0, Some(where_.1))
-                    .help("check the file, then update the guide's path"),
-                );
-            }
-            plan.resolved = Some(r);
-            true
-        }
-        Resolution::Outside(path) => {
-            findings.push(
-                Finding::new(Code::PathOutsideBook, format!("{rank} target `{path}` points outside the book; nothing outside the book root is read or written"),
-                )
-                .at(where_.0, Some(where_.1))
-                .help("name a chapter file inside the book"),
-            );
-            false
-        }
-        Resolution::NotChapter(path) => {
-            let message = format!("{rank} target `{path}` is not a chapter file (.tex, .typ)");
-            findings.push(
-                Finding::new(Code::TargetNotChapter, message)
-                    .help("name the chapter file the content belongs in")
-                    .at(where_.0, Some(where_.1)),
-            );
-            false
-        }
-        Resolution::NotText(path) => {
-            let message = format!("{rank} target `{path}` is not UTF-8 text");
-            findings.push(
-                Finding::new(Code::TargetNotText, message)
-                    .help("convert the file to UTF-8")
-                    .at(where_.0, Some(where_.1)),
-            );
-            false
-        }
-        Resolution::InSubmodule(path, submodule) => {
-            findings.push(
-                Finding::new(Code::TargetInSubmodule, format!(
-                        "{rank} target `{path}` is inside the git submodule `{submodule}`; its files belong to another repository and are not edited"
-                    ),
-                )
-                .at(where_.0, Some(where_.1))
-                .help(format!("apply the guide in the repository of `{submodule}`, or name a chapter file of this book")),
-            );
-            false
-        }
-        Resolution::Unresolved(closest) => {
-            let names: Vec<String> = closest.iter().map(|(p, s)| format!("{p} ({s:.2})")).collect();
-            findings.push(
-                Finding::new(
-                    Code::TargetUnresolved,
-                    format!(
-                        "{rank} target `{hint}` matches no file of the book well enough; closest: {}",
-                        if names.is_empty() { "none".into() } else { names.join(", ") }
-                    ),
-                )
-                .at(where_.0, Some(where_.1))
-                .help("correct the guide's **File:** line"),
-            );
-            // Nothing is inserted, but the closest file's best sections are offered for
-            // review: a stale path from an older layout of the book still says what the
-            // text is about.
-            if let Some((path, score)) = closest.first() {
-                plan.candidates =
-                    place::rank_with(book, path, target, &target.keys, context, book.rules.scoring.place.top, priors);
-                for c in &mut plan.candidates {
-                    c.signals.insert(0, place::Signal::ClosestFile { path: path.clone(), confidence: *score });
-                }
-                plan.review = !plan.candidates.is_empty();
-            }
-            false
-        }
     }
 }
 

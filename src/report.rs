@@ -124,6 +124,12 @@ pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
                 None => format!("insert after {p}:{}", i.after_line),
             },
             (crate::plan::Status::AlreadyApplied, _) => "already applied".to_string(),
+            (crate::plan::Status::NeedsText, _) => match t.needs_text() {
+                Some(n) => {
+                    format!("needs text after {}:{} (supply it with --texts as `{}`)", n.path, n.after_line, t.id)
+                }
+                None => "needs text".to_string(),
+            },
             _ => "nothing to insert".to_string(),
         };
         let _ = writeln!(out, "    → {action}");

@@ -87,7 +87,8 @@ pub(crate) fn run_on(
     };
     let repo_path = |p: &str| repo_path(book, p);
     let ui = Ui { s, style, source: &source_line, repo_path: &repo_path };
-    let mut planned = plan_inputs(book, s, &inputs)?;
+    let texts = s.texts.as_ref().map(|p| cwd.join(p));
+    let mut planned = plan_inputs(book, s, &inputs, texts.as_deref())?;
     // `diff` previews `apply`: both leave out low-confidence targets unless accepted.
     if let Action::Diff { accept_low_confidence: false, .. } | Action::Apply { accept_low_confidence: false, .. } =
         &s.action
@@ -161,8 +162,13 @@ fn read_guide(book: &Store, input: &Path) -> Result<ReadGuide> {
 }
 
 /// Reads and plans every input: the shared step of `plan`, `diff`, `check`, `status` and
-/// `apply`.
-fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned> {
+/// `apply`; `texts` is the `--texts` file, its texts taken as the snippets of the targets
+/// they name.
+///
+/// # Errors
+/// A guide or the texts file that cannot be read; a texts file that is not usable
+/// ([`read_texts`], [`texts_rendered`]).
+fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf], texts: Option<&Path>) -> Result<Planned> {
     // Checking many guides reaches most of the book: parse it on every core first.
     if inputs.len() > 8 {
         let phase = trace::Phase::start("parse every file");
@@ -194,11 +200,19 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned
         }
     }
     guide::distinct_slugs(&mut guides);
+    let texts = match texts {
+        Some(path) => {
+            let t = read_texts(path, &guides)?;
+            read_files.extend(path.canonicalize().ok());
+            Some(t)
+        }
+        None => None,
+    };
     let progress = progress_bar(guides.len() as u64, s.quiet);
     let mut resolver = resolve::Resolver::new(book);
     let plan_one = |resolver: &mut resolve::Resolver, g: &guide::Guide| {
         progress.set_message(g.path.clone());
-        let plan = crate::plan::plan_guide(book, resolver, g.clone());
+        let plan = crate::plan::plan_guide_with(book, resolver, g.clone(), texts.as_ref());
         progress.inc(1);
         plan
     };
@@ -215,6 +229,9 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned
         std::mem::forget(resolver);
     }
     phase.done();
+    if let Some(texts) = &texts {
+        texts_rendered(texts, &plans)?;
+    }
     crate::plan::refuse_clashing_labels(&mut plans);
     override_severities(&mut plans, &book.rules.severity_overrides);
     let failed = failed(&plans, s);
@@ -244,6 +261,40 @@ fn override_severities(plans: &mut [GuidePlan], overrides: &finding::SeverityOve
 fn book_findings(book: &Store, health: &[Finding]) -> Vec<Finding> {
     let all = book.findings.iter().chain(book.bib.findings.iter()).chain(health);
     all.map(|f| book.rules.severity_overrides.applied(f)).collect()
+}
+
+/// The `--texts` file at `path`, read and checked against the targets of `guides`.
+///
+/// # Errors
+/// [`Error::Io`] when it cannot be read; [`Error::Config`] naming it and the line when it is
+/// not UTF-8, not a texts object, or names a target that is unknown or has a snippet of its
+/// guide ([`crate::plan::check_ids`]).
+fn read_texts(path: &Path, guides: &[guide::Guide]) -> Result<crate::plan::Texts> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::Config { path: path.into(), message: "not UTF-8 text".into() })?;
+    let texts = crate::plan::parse_texts(&text, &path.display().to_string())?;
+    crate::plan::check_ids(&texts, guides)?;
+    Ok(texts)
+}
+
+/// Every supplied text could be rendered into the markup of the file it goes into.
+///
+/// # Errors
+/// [`Error::Config`] naming the texts file and the text's line when one cannot (a
+/// `snippet-unrenderable` finding: Typst into LaTeX, LaTeX or Typst into Markdown).
+fn texts_rendered(texts: &crate::plan::Texts, plans: &[GuidePlan]) -> Result<()> {
+    for t in plans.iter().flat_map(|p| &p.targets).filter(|t| t.supplied) {
+        if let Some(f) = t.findings.iter().find(|f| f.code == finding::Code::SnippetUnrenderable) {
+            let line = texts.by_id.get(&t.id).map_or(1, |s| s.line);
+            let into = t.candidates.first().map_or("its file", |c| c.path.as_str());
+            return Err(Error::Config {
+                path: texts.source.clone().into(),
+                message: format!("line {line}: the text of `{}` cannot go into {into}: {}", t.id, f.message),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Whether an output file the user named (`diff --output`, `apply --summary`) may be

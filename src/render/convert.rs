@@ -202,7 +202,7 @@ impl Converter<'_> {
             "section" => "==",
             "subsection" => "===",
             "subsubsection" => "====",
-            _ => return Some(format!("*{title}*{label} {}", tail.trim_start())),
+            _ => return Some(format!("*{title}*{label} {}", tail.trim_start()).trim_end().to_string()),
         };
         Some(format!("{marks} {title}{label}{tail}"))
     }

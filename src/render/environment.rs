@@ -53,6 +53,8 @@ impl Converter<'_> {
         match name {
             "table" | "table*" | "figure" | "figure*" => return self.float(body),
             "tabular" | "tabular*" | "tabularx" | "longtable" => return self.tabular(name, body),
+            // Typst's own block quote: no function of the book's is needed.
+            "quote" | "quotation" => return format!("#quote(block: true)[\n{}\n]", self.block(body.trim())),
             "equation" | "equation*" | "displaymath" | "align" | "align*" | "gather" | "gather*" => {
                 let label = label_re.captures(body).map(|l| l[1].trim().to_string());
                 let math = label_re.replace(body, "").replace('\n', " ");

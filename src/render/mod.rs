@@ -7,7 +7,8 @@
 //! `\texttt`, lists, `\href`/`\url`, escapes and inline math. A construct the converter does
 //! not know is kept visibly in raw backticks and reported as `snippet-unconverted`. Output
 //! is validated: Typst parses without errors (typst-syntax), LaTeX balances braces and
-//! environments. Generated snippets and Markdown targets are not rendered yet.
+//! environments. Markdown text goes into LaTeX as Pandoc would write it (`markdown`), and into
+//! Typst through that LaTeX. Typst text has no LaTeX form yet.
 //!
 //! Layout: this file holds [`render`] and what plans read off a snippet (its labels and
 //! title); `convert` the LaTeX -> Typst walk, with `environment`, `math` and
@@ -20,6 +21,7 @@ mod convert;
 mod environment;
 mod latex_labels;
 mod latex_syntax;
+mod markdown;
 mod math;
 mod typst_repair;
 mod typst_snippet;
@@ -47,13 +49,17 @@ pub struct Rendered {
     pub findings: Vec<Finding>,
 }
 
-/// Labels a snippet defines (`\label{x}`, Typst `<x>`).
+/// Labels a snippet defines (`\label{x}`, Typst `<x>`, a Markdown heading's `{#x}`).
 pub fn snippet_labels(snippet: &Snippet) -> Vec<String> {
-    let typst;
+    let own;
     let re = match snippet.language {
         Some(Markup::Typst) => {
-            typst = Regex::new(r"(?m)<([A-Za-z][A-Za-z0-9_:.\-]*)>\s*$").unwrap();
-            &typst
+            own = Regex::new(r"(?m)<([A-Za-z][A-Za-z0-9_:.\-]*)>\s*$").unwrap();
+            &own
+        }
+        Some(Markup::Markdown) => {
+            own = Regex::new(r"(?m)^#{1,6}\s.*\{[^}]*#([A-Za-z][A-Za-z0-9_:.\-]*)[^}]*\}\s*$").unwrap();
+            &own
         }
         _ => patterns::latex_label(),
     };
@@ -92,6 +98,14 @@ pub fn render(
             text
         }
         (Markup::Markdown, Markup::Markdown) => text,
+        (Markup::Markdown, Markup::Latex) => {
+            let latex = markdown::markdown_to_latex(&text, &mut findings, where_);
+            latex_labels_in_place(latex, &mut findings, where_)
+        }
+        (Markup::Markdown, Markup::Typst) => {
+            let latex = markdown::markdown_to_latex(&text, &mut findings, where_);
+            latex_to_typst(&latex, env, defined, &mut findings, where_)
+        }
         (Markup::Latex, Markup::Typst) => {
             if let Some(problem) = latex_balance(&text) {
                 findings.push(

@@ -66,7 +66,8 @@ pub struct SnippetJson<'a> {
     /// Title of its environment.
     pub title: Option<std::borrow::Cow<'a, str>>,
     /// `drafted` for a block the tool built from the guide's own sentences (a
-    /// `**Suggested text:**` field) rather than a fence; absent for a fence.
+    /// `**Suggested text:**` field) rather than a fence, `supplied` for a text given with
+    /// `--texts`; absent for a fence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<&'static str>,
 }
@@ -181,6 +182,25 @@ pub struct NewFileJson<'a> {
     pub text: &'a str,
 }
 
+/// What a target without content needs (`needs_text` of a target whose status is
+/// `needs-text`): `{after_line, heading_path, key_findings, path, section_line,
+/// section_text}`.
+#[derive(Serialize)]
+pub struct NeedsTextJson<'a> {
+    /// Line after which its text goes.
+    pub after_line: usize,
+    /// Headings from the chapter down to the insertion point.
+    pub heading_path: &'a [String],
+    /// The most relevant key-findings paragraphs, best first.
+    pub key_findings: &'a [String],
+    /// The file.
+    pub path: &'a str,
+    /// Line of `section_text`'s first line.
+    pub section_line: usize,
+    /// The section's current text around the insertion point.
+    pub section_text: &'a str,
+}
+
 /// One target's plan (`guides[].targets[]` of `plan`, `diff` and `check`).
 #[derive(Serialize)]
 pub struct TargetJson<'a> {
@@ -194,8 +214,12 @@ pub struct TargetJson<'a> {
     pub file_hint: Option<&'a str>,
     /// Findings about the target.
     pub findings: Vec<FindingJson<'a>>,
+    /// Its stable id (`<guide path>#<rank>`), the key of its text in a `--texts` file.
+    pub id: &'a str,
     /// The insertion, when its status is `insert`.
     pub insertion: Option<InsertionJson<'a>>,
+    /// What its text would be written from, when its status is `needs-text`.
+    pub needs_text: Option<NeedsTextJson<'a>>,
     /// A file it creates.
     pub new_file: Option<NewFileJson<'a>>,
     /// 1 = primary, 2 = secondary, ...
@@ -208,7 +232,7 @@ pub struct TargetJson<'a> {
     pub section_hints: &'a [String],
     /// Its snippet.
     pub snippet: Option<SnippetJson<'a>>,
-    /// `insert`, `already-applied` or `skipped`.
+    /// `insert`, `already-applied`, `needs-text` or `skipped`.
     pub status: Status,
     /// The target heading's text.
     pub title_hint: &'a str,
@@ -236,11 +260,20 @@ impl<'a> TargetJson<'a> {
             environment_raw: tg.environment_raw.as_deref(),
             file_hint: tg.file_hint.as_deref(),
             findings: FindingJson::all(&t.findings),
+            id: &t.id,
             insertion: t.insertion().map(|(path, i)| InsertionJson {
                 after_line: i.after_line,
                 path,
                 replaces: i.replaces,
                 text: &i.text,
+            }),
+            needs_text: t.needs_text().map(|n| NeedsTextJson {
+                after_line: n.after_line,
+                heading_path: &n.heading_path,
+                key_findings: &n.key_findings,
+                path: &n.path,
+                section_line: n.section_line,
+                section_text: &n.section_text,
             }),
             new_file: t.new_file().map(|(path, text)| NewFileJson { path, text }),
             rank: tg.rank,
@@ -256,7 +289,7 @@ impl<'a> TargetJson<'a> {
                 language: s.language,
                 line: s.line,
                 title: t.title.as_deref().map(Into::into),
-                origin: tg.drafted.then_some("drafted"),
+                origin: if t.supplied { Some("supplied") } else { tg.drafted.then_some("drafted") },
             }),
             status: t.status(),
             title_hint: &tg.title_hint,
