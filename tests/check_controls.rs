@@ -177,3 +177,30 @@ fn an_invalid_severity_table_is_a_configuration_error_with_file_and_line() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_long_full_report_says_how_to_get_a_shorter_one() {
+    let (_d, book) = git_book();
+    // Two findings: no tip.
+    let text = stdout(&tool(&book).arg("check").output().unwrap());
+    assert!(!text.contains("--output-format concise"), "{text}");
+    // Twenty-two guides with a missing snippet each: the tip, before the totals.
+    for i in 0..21 {
+        write(
+            &book,
+            &format!("Literature/many/g{i:02}/integration-guide.md"),
+            "# G\n\n## Paper Citation Key\n**BibTeX key:** `Younger2014ldn`\n\n### Primary Target: ch02-treatments.tex\n**File:** `chapters/ch02-treatments.tex`\n**Section hint:** \"Low-Dose Naltrexone\"\n",
+        );
+    }
+    git(&book, &["add", "-A"]);
+    git(&book, &["commit", "-qm", "many"]);
+    let text = stdout(&tool(&book).arg("check").output().unwrap());
+    assert!(
+        text.contains(
+            "one line per finding: --output-format concise; some codes only: --select CODE,... / --ignore CODE,...\nchecked 23 guide(s): "
+        ),
+        "{text}"
+    );
+    let concise = stdout(&tool(&book).args(["check", "--output-format", "concise"]).output().unwrap());
+    assert!(!concise.contains("one line per finding"), "{concise}");
+}

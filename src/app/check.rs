@@ -129,10 +129,20 @@ fn text(plans: &[GuidePlan], book_findings: &[&Finding], concise: bool, ui: Ui) 
     if hidden > 0 {
         text.push_str(&format!("{hidden} info finding(s) not shown (-v shows them)\n"));
     }
+    // Many findings in full: say how to see fewer lines.
+    if !concise && shown.len() > LONG_REPORT {
+        text.push_str(
+            "one line per finding: --output-format concise; some codes only: --select CODE,... / --ignore CODE,...\n",
+        );
+    }
     let (e, w) = super::count(plans, book_findings);
     text.push_str(&format!("checked {} guide(s): {e} error(s), {w} warning(s)\n", plans.len()));
     text
 }
+
+/// Findings above which a full text report says how to get a shorter one (a screenful of
+/// findings of five lines each).
+const LONG_REPORT: usize = 20;
 
 /// How many stale file hints: how many distinct file hints (as the guides write them) were
 /// resolved to another file (`target-resolved-loosely`), for how many targets, and the most
