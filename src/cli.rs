@@ -116,9 +116,14 @@ enum Command {
         #[arg(long)]
         accept_low_confidence: bool,
     },
-    /// Dashboard of every guide in the book: applied, partly applied, pending, or cannot
-    /// apply (with the reason), counted per literature topic
-    Status,
+    /// Dashboard of every guide and key-findings file in the book (or those under PATH):
+    /// applied, partly applied, pending, or cannot apply (with the reason), counted per
+    /// literature topic, the guides named per state
+    Status {
+        /// Guides or literature folders (a topic folder: every guide below it)
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -286,7 +291,7 @@ impl Cli {
             Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths),
             Command::Outline { files } => (Action::Outline, files),
             Command::Guides { paths } => (Action::Guides, paths),
-            Command::Status => (Action::Status, Vec::new()),
+            Command::Status { paths } => (Action::Status, paths),
             Command::Init { force } => (Action::Init { force }, Vec::new()),
             Command::Completions { .. } | Command::Man => unreachable!("answered by Cli::static_output"),
         };

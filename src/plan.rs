@@ -12,6 +12,7 @@ mod scope;
 pub use changes::{changes, ChangeSet, Changes};
 
 use crate::check;
+use crate::integrated::{self, Integration};
 use crate::edit::Insertion;
 use crate::finding::{Code, Finding, Severity};
 use crate::guide::{describe_rank, Guide, Markup, Target};
@@ -66,6 +67,8 @@ pub struct TargetPlan {
     /// The best candidate scores below `review_below` (rules/scoring.toml): a person should
     /// look before it is applied.
     pub review: bool,
+    /// Whether the book already says what the target holds ([`integrated::judge`]).
+    pub integrated: Integration,
 }
 
 /// The plan for one guide.
@@ -242,6 +245,7 @@ fn plan_target(
         outcome: Outcome::Skipped,
         findings: Vec::new(),
         review: false,
+        integrated: Integration::pending(),
     };
     let where_ = (target.source.as_str(), target.line);
     let rank = describe_rank(target.rank);
@@ -249,6 +253,12 @@ fn plan_target(
         return plan;
     }
     if !take_resolution(book, resolution, target, context, priors, &mut plan, &mut findings) {
+        // Content already in the book is found wherever it went.
+        plan.integrated = judge_target(book, guide, target, &plan, &[]);
+        if plan.integrated.state == integrated::State::Applied {
+            findings.push(already_integrated(&plan.integrated, target));
+            plan.outcome = Outcome::AlreadyApplied;
+        }
         plan.findings = findings;
         return plan;
     }
@@ -285,23 +295,28 @@ fn plan_target(
         plan.findings = findings;
         return plan;
     }
-    if !applied_here.is_empty()
-        || (labels.is_empty()
-            && target.snippet.is_some()
-            && !best.cites_keys.is_empty()
-            && snippet_keys_all_cited(target, &best))
-    {
-        let why = match applied_here.first() {
-            Some((l, p, line)) => format!("label `{l}` is already defined at {p}:{line}"),
-            None => format!("the chosen section already cites {}", best.cites_keys.join(", ")),
-        };
+    if let Some((l, p, line)) = applied_here.first() {
         findings.push(
-            Finding::new(Code::AlreadyApplied, format!("{rank} target is already applied: {why}"))
-                .at(where_.0, Some(where_.1)),
+            Finding::new(
+                Code::AlreadyApplied,
+                format!("{rank} target is already applied: label `{l}` is already defined at {p}:{line}"),
+            )
+            .at(where_.0, Some(where_.1)),
         );
         plan.outcome = Outcome::AlreadyApplied;
         plan.findings = findings;
         return plan;
+    }
+    plan.integrated = judge_target(book, guide, target, &plan, &closure);
+    match plan.integrated.state {
+        integrated::State::Applied => {
+            findings.push(already_integrated(&plan.integrated, target));
+            plan.outcome = Outcome::AlreadyApplied;
+            plan.findings = findings;
+            return plan;
+        }
+        integrated::State::Partly => findings.push(partly_integrated(&plan.integrated, target)),
+        integrated::State::Pending => {}
     }
     for (label, p, line) in &existing {
         findings.push(
@@ -712,10 +727,56 @@ fn with_bibliography_case(book: &Store, snippet: &crate::guide::Snippet) -> crat
     out
 }
 
-/// True when every key the snippet cites is already cited by the candidate's section.
-fn snippet_keys_all_cited(target: &Target, c: &Candidate) -> bool {
-    let keys = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
-    !keys.is_empty() && keys.iter().all(|k| c.cites_keys.contains(k))
+/// Judges `target` against the book ([`integrated::judge`]): its snippet (else the guide's
+/// key findings), labels, title, own citation keys and environment, `files` being the
+/// target file and those it includes.
+fn judge_target(book: &Store, guide: &Guide, target: &Target, plan: &TargetPlan, files: &[String]) -> Integration {
+    let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
+    let text = target.snippet.as_ref().map_or(kf_text.as_str(), |s| s.text.as_str());
+    let mut keys = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
+    if keys.is_empty() {
+        keys = target.keys.clone();
+    }
+    let content = integrated::Content {
+        text,
+        labels: &plan.labels,
+        title: plan.title.as_deref(),
+        keys: &keys,
+        environment: target.environment.as_deref(),
+        target_files: files,
+    };
+    integrated::judge(book, &content)
+}
+
+/// `already-integrated`: the target's content is in the book at the judged place.
+fn already_integrated(found: &Integration, target: &Target) -> Finding {
+    let place = found.place.as_ref().map_or(String::new(), |p| format!(" at {}:{}", p.path, p.line));
+    Finding::new(
+        Code::AlreadyIntegrated,
+        format!(
+            "{} target is already integrated{place}: {}; nothing is inserted",
+            describe_rank(target.rank),
+            found.describe()
+        ),
+    )
+    .at(target.source.clone(), Some(target.line))
+    .help("nothing to do; if the book's block says something else, give the snippet a label of its own")
+}
+
+/// `partly-integrated`: some of the target's content is in the book; it is still inserted.
+fn partly_integrated(found: &Integration, target: &Target) -> Finding {
+    let place = found.place.as_ref().map_or(String::new(), |p| format!(" at {}:{}", p.path, p.line));
+    Finding::new(
+        Code::PartlyIntegrated,
+        format!(
+            "{} target is partly integrated{place} ({}); missing: {}; its snippet is still inserted",
+            describe_rank(target.rank),
+            found.describe(),
+            found.missing.join("; ")
+        ),
+    )
+    .at(target.source.clone(), Some(target.line))
+    .help("review the diff beside that block: drop the snippet if the book says it already")
 }
 
 /// `label-collision` within one run: two planned insertions that define the same label.

@@ -109,18 +109,36 @@ impl GuideState {
     }
 }
 
-/// The state of a planned guide, from the book itself ("applied" = labels or keys found).
+/// The state of a planned guide, from the book itself: a target counts as applied when its
+/// outcome is [`Status::AlreadyApplied`] (its label in its file, or its content found by
+/// [`crate::integrated`]), as partly applied when some of its content was found, as pending
+/// when it would be inserted with nothing found. Content found comes before an error: a
+/// guide whose content is in the book is applied (or partly) even if it could not be
+/// inserted again as written; without any, an error makes it `CannotApply`.
 pub fn state(plan: &GuidePlan) -> GuideState {
+    use crate::integrated::State as Found;
+    let applied = plan.targets.iter().filter(|t| t.status() == Status::AlreadyApplied).count();
+    let partly = plan
+        .targets
+        .iter()
+        .filter(|t| t.status() != Status::AlreadyApplied && t.integrated.state != Found::Pending)
+        .count();
+    // Content not found: inserted, or meant to be and refused.
+    let pending = plan
+        .targets
+        .iter()
+        .filter(|t| t.integrated.state == Found::Pending)
+        .filter(|t| t.status() == Status::Insert || (t.status() == Status::Skipped && t.target.snippet.is_some()))
+        .count();
+    if applied + partly > 0 {
+        return if partly == 0 && pending == 0 { GuideState::Applied } else { GuideState::PartlyApplied };
+    }
     if let Some(e) = plan.all_findings().into_iter().find(|f| f.severity == Severity::Error) {
         return GuideState::CannotApply(format!("{}: {}", e.code, e.message));
     }
-    let applied = plan.targets.iter().filter(|t| t.status() == Status::AlreadyApplied).count();
-    let pending = plan.targets.iter().filter(|t| t.status() == Status::Insert).count();
-    match (applied, pending) {
-        (0, 0) => GuideState::CannotApply("no target has content to insert".into()),
-        (_, 0) => GuideState::Applied,
-        (0, _) => GuideState::Pending,
-        _ => GuideState::PartlyApplied,
+    match pending {
+        0 => GuideState::CannotApply("no target has content to insert".into()),
+        _ => GuideState::Pending,
     }
 }
 

@@ -196,6 +196,9 @@ pub struct TargetJson<'a> {
     pub findings: Vec<FindingJson<'a>>,
     /// The insertion, when its status is `insert`.
     pub insertion: Option<InsertionJson<'a>>,
+    /// Whether the book already says it: `state` (`applied`, `partly`, `pending`), `place`
+    /// (`path`, `line` of the block), `evidence[]` (`kind` and its fields), `missing[]`.
+    pub integrated: &'a crate::integrated::Integration,
     /// A file it creates.
     pub new_file: Option<NewFileJson<'a>>,
     /// 1 = primary, 2 = secondary, ...
@@ -236,6 +239,7 @@ impl<'a> TargetJson<'a> {
             environment_raw: tg.environment_raw.as_deref(),
             file_hint: tg.file_hint.as_deref(),
             findings: FindingJson::all(&t.findings),
+            integrated: &t.integrated,
             insertion: t.insertion().map(|(path, i)| InsertionJson {
                 after_line: i.after_line,
                 path,
