@@ -9,8 +9,8 @@
 //! of their content terms they have in common ([`says`]), the environment kind, and the
 //! title. Weighed together ([`judge`]):
 //! - **applied**: a block carries the snippet's own label and says some of what it says,
-//!   or a block cites the target's own key(s) and says what the snippet says
-//!   (`[integrated]` in `rules/scoring.toml`);
+//!   or a block of the target's chapter cites every one of the target's own keys and says
+//!   what the snippet says (`[integrated]` in `rules/scoring.toml`);
 //! - **partly**: weaker evidence (a key cited with less said, a label alone, a title):
 //!   reported, and the target is still inserted;
 //! - **pending**: nothing of it found.
@@ -121,7 +121,8 @@ pub struct Content<'a> {
     pub labels: &'a [String],
     /// The snippet's environment title.
     pub title: Option<&'a str>,
-    /// The target's own citation keys (the snippet's, else the target's).
+    /// The target's own citation keys: those of the paper(s) the guide is about that the
+    /// snippet cites (not the keys it quotes from the book around them), else the target's.
     pub keys: &'a [String],
     /// The canonical environment kind the guide asks for.
     pub environment: Option<&'a str>,
@@ -202,7 +203,8 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
                 .iter()
                 .any(|t| text::dice(&title_terms, &text::title_terms(t)) >= rules.title);
         let same_env = b.env.is_some() && b.env.as_deref() == c.environment;
-        let state = weigh(rules, b, share, titled);
+        let all_keys = c.keys.iter().all(|k| b.keys.contains(k));
+        let state = weigh(rules, b, share, titled, (all_keys, in_target(path)));
         let mut evidence = Vec::new();
         if let Some((label, found)) = &b.label {
             evidence.push(Evidence::OwnLabel {
@@ -242,11 +244,18 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
     }
 }
 
-/// The state one block gives (see the module header).
-fn weigh(rules: &IntegratedRules, b: &Block, share: f64, titled: bool) -> State {
+/// The state one block gives (see the module header): a label counts for `applied` as
+/// written, or in its other form ([`loose_label`]) in the target's chapter; keys count only when
+/// the block cites every one of the target's own keys and is in the target's chapter
+/// (`in_target`); the same finding said in another chapter is at most `partly`, as
+/// maintainers restate a finding where each chapter needs it.
+fn weigh(rules: &IntegratedRules, b: &Block, share: f64, titled: bool, (all_keys, in_target): (bool, bool)) -> State {
     let cited = !b.keys.is_empty();
     let labelled = b.label.is_some();
-    if (labelled && (share >= rules.says_own_label || titled)) || (cited && share >= rules.says) {
+    // The label itself, or its other form in the target's chapter: a label that matches only
+    // loosely elsewhere may name a block written alike and is weaker.
+    let own_label = b.label.as_ref().is_some_and(|(label, found)| label == found || in_target);
+    if (own_label && (share >= rules.says_own_label || titled)) || (all_keys && in_target && share >= rules.says) {
         State::Applied
     } else if labelled || ((cited || titled) && share >= rules.partly) {
         State::Partly

@@ -731,11 +731,23 @@ fn with_bibliography_case(book: &Store, snippet: &crate::guide::Snippet) -> crat
 /// key findings), labels, title, own citation keys and environment, `files` being the
 /// target file and those it includes.
 fn judge_target(book: &Store, guide: &Guide, target: &Target, plan: &TargetPlan, files: &[String]) -> Integration {
+    // Without a snippet, what the target is about: its hints, rationale and the key findings.
     let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
-    let text = target.snippet.as_ref().map_or(kf_text.as_str(), |s| s.text.as_str());
-    let mut keys = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
+    let about = target_context(target, &kf_text);
+    let text = target.snippet.as_ref().map_or(about.as_str(), |s| s.text.as_str());
+    // The target's own keys: the guide's papers as the snippet cites them; a key the snippet
+    // quotes from the book's text around them is no evidence that the paper is in.
+    let cited = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
+    let own = |k: &String| target.keys.iter().any(|t| t.eq_ignore_ascii_case(k));
+    let mut keys: Vec<String> = cited.iter().filter(|k| own(k)).cloned().collect();
     if keys.is_empty() {
-        keys = target.keys.clone();
+        keys = if target.keys.is_empty() { cited } else { target.keys.clone() };
+    }
+    // As the book cites them: a key the bibliography spells in another letter case.
+    for k in &mut keys {
+        if let crate::bib::KeyStatus::CaseMismatch(actual) = book.bib.status(k) {
+            *k = actual;
+        }
     }
     let content = integrated::Content {
         text,
