@@ -117,15 +117,17 @@ impl GuideState {
 /// inserted again as written; without any, an error makes it `CannotApply`.
 pub fn state(plan: &GuidePlan) -> GuideState {
     use crate::integrated::State as Found;
-    let applied = plan.targets.iter().filter(|t| t.status() == Status::AlreadyApplied).count();
-    let partly = plan
-        .targets
-        .iter()
-        .filter(|t| t.status() != Status::AlreadyApplied && t.integrated.state != Found::Pending)
-        .count();
+    // Targets with content to insert count; a guide with none is judged by what its
+    // targets are about (their hints and the key findings).
+    let content = |t: &&crate::plan::TargetPlan| t.target.snippet.is_some() || t.status() != Status::Skipped;
+    let with_content: Vec<&crate::plan::TargetPlan> = plan.targets.iter().filter(content).collect();
+    let targets: Vec<&crate::plan::TargetPlan> =
+        if with_content.is_empty() { plan.targets.iter().collect() } else { with_content };
+    let applied = targets.iter().filter(|t| t.status() == Status::AlreadyApplied).count();
+    let partly =
+        targets.iter().filter(|t| t.status() != Status::AlreadyApplied && t.integrated.state != Found::Pending).count();
     // Content not found: inserted, or meant to be and refused.
-    let pending = plan
-        .targets
+    let pending = targets
         .iter()
         .filter(|t| t.integrated.state == Found::Pending)
         .filter(|t| t.status() == Status::Insert || (t.status() == Status::Skipped && t.target.snippet.is_some()))
@@ -155,30 +157,46 @@ pub fn topic(guide_path: &str, literature: &[String]) -> String {
     crate::text::parent_dir(guide_path).to_string()
 }
 
-/// The status dashboard as JSON: every guide with its topic and state, counts per topic.
-pub fn status_json(rows: &[(String, String, GuideState)]) -> json::StatusDoc<'_> {
+/// One guide of the status dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRow {
+    /// The guide (or key-findings) file, book-relative.
+    pub guide: String,
+    /// Its literature topic ([`topic`]).
+    pub topic: String,
+    /// Where it stands.
+    pub state: GuideState,
+    /// Its integration branch, when one exists and is not merged into the base revision.
+    pub branch: Option<String>,
+}
+
+/// The states in the order the dashboard prints them.
+const STATES: [&str; 4] = ["applied", "partly applied", "pending", "cannot apply"];
+
+/// The status dashboard as JSON: every guide with its topic, state and unmerged branch,
+/// counts per topic.
+pub fn status_json(rows: &[StatusRow]) -> json::StatusDoc<'_> {
     let mut topics: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-    for (_, t, st) in rows {
-        *topics.entry(t).or_default().entry(st.name()).or_default() += 1;
-    }
     let mut totals: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, _, st) in rows {
-        *totals.entry(st.name()).or_default() += 1;
+    for r in rows {
+        *topics.entry(&r.topic).or_default().entry(r.state.name()).or_default() += 1;
+        *totals.entry(r.state.name()).or_default() += 1;
     }
-    let guides = rows.iter().map(|(guide, topic, st)| {
-        let status = json::StateJson { reason: st.reason(), state: st.code() };
-        json::StatusGuideJson { guide, status, topic }
+    let guides = rows.iter().map(|r| {
+        let status = json::StateJson { reason: r.state.reason(), state: r.state.code() };
+        json::StatusGuideJson { branch: r.branch.as_deref(), guide: &r.guide, status, topic: &r.topic }
     });
     json::StatusDoc { guides: guides.collect(), schema: crate::report::SCHEMA, topics, totals }
 }
 
-/// The status dashboard as text: counts per topic, then the guides that need attention.
-pub fn status_text(rows: &[(String, String, GuideState)]) -> String {
-    const STATES: [&str; 4] = ["applied", "partly applied", "pending", "cannot apply"];
+/// The status dashboard as text: counts per topic, then the guides named per state (with
+/// the reason a guide cannot be applied, and "branch exists, not merged" beside a guide
+/// whose integration branch is waiting).
+pub fn status_text(rows: &[StatusRow]) -> String {
+    let index = |st: &GuideState| STATES.iter().position(|s| *s == st.name()).unwrap_or(3);
     let mut topics: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
-    for (_, t, st) in rows {
-        let i = STATES.iter().position(|s| *s == st.name()).unwrap_or(3);
-        topics.entry(t).or_default()[i] += 1;
+    for r in rows {
+        topics.entry(&r.topic).or_default()[index(&r.state)] += 1;
     }
     let width = topics.keys().map(|t| t.len()).max().unwrap_or(5).max(5);
     let mut out = format!("{:width$}  applied  partly  pending  cannot\n", "topic");
@@ -190,14 +208,21 @@ pub fn status_text(rows: &[(String, String, GuideState)]) -> String {
         }
     }
     let _ = writeln!(out, "{:width$}  {:>7}  {:>6}  {:>7}  {:>6}", "total", totals[0], totals[1], totals[2], totals[3]);
-    let blocked: Vec<&(String, String, GuideState)> =
-        rows.iter().filter(|r| matches!(r.2, GuideState::CannotApply(_))).collect();
-    if !blocked.is_empty() {
-        out.push_str("\ncannot apply:\n");
-        for (g, _, st) in blocked {
-            if let GuideState::CannotApply(why) = st {
-                let _ = writeln!(out, "  {g}: {why}");
+    for (i, name) in STATES.iter().enumerate() {
+        let these: Vec<&StatusRow> = rows.iter().filter(|r| index(&r.state) == i).collect();
+        if these.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{name} ({}):", these.len());
+        for r in these {
+            let mut line = format!("  {}", r.guide);
+            if let Some(why) = r.state.reason() {
+                let _ = write!(line, ": {why}");
             }
+            if let Some(b) = &r.branch {
+                let _ = write!(line, " (branch {b} exists, not merged)");
+            }
+            let _ = writeln!(out, "{line}");
         }
     }
     out

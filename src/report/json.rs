@@ -410,9 +410,13 @@ pub struct StateJson<'a> {
     pub state: &'static str,
 }
 
-/// One guide of the status dashboard: `{guide, status, topic}`.
+/// One guide of the status dashboard: `{branch, guide, status, topic}`.
 #[derive(Serialize)]
 pub struct StatusGuideJson<'a> {
+    /// Its integration branch (`integrate/<slug>`) when one exists and is not merged into
+    /// the base revision; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<&'a str>,
     /// The guide file.
     pub guide: &'a str,
     /// Where it stands.
