@@ -22,6 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use regex::Regex;
 
+use crate::finding::{Code, Finding};
+use crate::guide::{describe_rank, Guide, Target};
 use crate::rules::IntegratedRules;
 use crate::store::{loose_label, Store};
 use crate::text;
@@ -197,14 +199,17 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
     for ((path, start), b) in &blocks {
         let Some(body) = book.sources.get(path) else { continue };
         let lines: Vec<&str> = body.lines().skip(start - 1).take(b.end + 1 - start).collect();
-        let share = says(&wanted, &content_terms(&lines.join("\n"), c.keys));
+        let terms = content_terms(&lines.join("\n"), c.keys);
+        let share = says(&wanted, &terms);
+        // Too few terms in common tell nothing, whatever the share (a one-sentence snippet).
+        let share_told = if wanted.intersection(&terms).count() >= rules.says_terms { share } else { 0.0 };
         let titled = !title_terms.is_empty()
             && block_titles(book, path, *start, b.end)
                 .iter()
                 .any(|t| text::dice(&title_terms, &text::title_terms(t)) >= rules.title);
         let same_env = b.env.is_some() && b.env.as_deref() == c.environment;
         let all_keys = c.keys.iter().all(|k| b.keys.contains(k));
-        let state = weigh(rules, b, share, titled, (all_keys, in_target(path)));
+        let state = weigh(rules, b, (share, share_told), titled, (all_keys, in_target(path)));
         let mut evidence = Vec::new();
         if let Some((label, found)) = &b.label {
             evidence.push(Evidence::OwnLabel {
@@ -220,7 +225,11 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
         }
         evidence.push(Evidence::Says { share: (share * 1000.0).round() / 1000.0, path: path.clone(), line: *start });
         if titled {
-            evidence.push(Evidence::Title { title: c.title.unwrap_or_default().to_string(), path: path.clone(), line: *start });
+            evidence.push(Evidence::Title {
+                title: c.title.unwrap_or_default().to_string(),
+                path: path.clone(),
+                line: *start,
+            });
         }
         if same_env {
             evidence.push(Evidence::SameEnvironment {
@@ -234,7 +243,8 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
         let rank = share + if in_target(path) { 0.001 } else { 0.0 };
         if best.as_ref().is_none_or(|(s, r, _)| (state, rank) > (*s, *r)) {
             let missing = if state == State::Partly { missing(rules, c, b, share) } else { Vec::new() };
-            let found = Integration { state, place: Some(Site { path: path.clone(), line: *start }), evidence, missing };
+            let found =
+                Integration { state, place: Some(Site { path: path.clone(), line: *start }), evidence, missing };
             best = Some((state, rank, found));
         }
     }
@@ -249,13 +259,22 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
 /// the block cites every one of the target's own keys and is in the target's chapter
 /// (`in_target`); the same finding said in another chapter is at most `partly`, as
 /// maintainers restate a finding where each chapter needs it.
-fn weigh(rules: &IntegratedRules, b: &Block, share: f64, titled: bool, (all_keys, in_target): (bool, bool)) -> State {
+///
+/// `(share, told)`: what the block says ([`says`]), and the same when the block and the
+/// snippet have at least `says_terms` terms in common, else 0 (what keys need for `applied`).
+fn weigh(
+    rules: &IntegratedRules,
+    b: &Block,
+    (share, told): (f64, f64),
+    titled: bool,
+    (all_keys, in_target): (bool, bool),
+) -> State {
     let cited = !b.keys.is_empty();
     let labelled = b.label.is_some();
     // The label itself, or its other form in the target's chapter: a label that matches only
     // loosely elsewhere may name a block written alike and is weaker.
     let own_label = b.label.as_ref().is_some_and(|(label, found)| label == found || in_target);
-    if (own_label && (share >= rules.says_own_label || titled)) || (all_keys && in_target && share >= rules.says) {
+    if (own_label && (share >= rules.says_own_label || titled)) || (all_keys && in_target && told >= rules.says) {
         State::Applied
     } else if labelled || ((cited || titled) && share >= rules.partly) {
         State::Partly
@@ -269,10 +288,7 @@ fn missing(rules: &IntegratedRules, c: &Content, b: &Block, share: f64) -> Vec<S
     let mut out = Vec::new();
     let uncited: Vec<&String> = c.keys.iter().filter(|k| !b.keys.contains(*k)).collect();
     if !uncited.is_empty() {
-        out.push(format!(
-            "{} not cited there",
-            uncited.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-        ));
+        out.push(format!("{} not cited there", uncited.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")));
     }
     let need = if b.label.is_some() { rules.says_own_label } else { rules.says };
     if share < need {
@@ -353,6 +369,72 @@ pub fn says(wanted: &BTreeSet<String>, found: &BTreeSet<String>) -> f64 {
     }
     let common = wanted.intersection(found).count();
     common as f64 / wanted.len().min(found.len().max(MIN_BLOCK_TERMS)) as f64
+}
+
+/// Judges `target` against the book ([`judge`]): its snippet (else the guide's
+/// key findings), labels, title, own citation keys and environment, `files` being the
+/// target file and those it includes.
+///
+/// `(labels, title)` are the snippet's.
+pub fn judge_target(
+    book: &Store,
+    guide: &Guide,
+    target: &Target,
+    (labels, title): (&[String], Option<&str>),
+    files: &[String],
+) -> Integration {
+    // Without a snippet, what the target is about: its hints, rationale and the key findings.
+    let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
+    let about = crate::guide::target_context(target, &kf_text);
+    let text = target.snippet.as_ref().map_or(about.as_str(), |s| s.text.as_str());
+    // The target's own keys: the guide's papers as the snippet cites them; a key the snippet
+    // quotes from the book's text around them is no evidence that the paper is in.
+    let cited = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
+    let own = |k: &String| target.keys.iter().any(|t| t.eq_ignore_ascii_case(k));
+    let mut keys: Vec<String> = cited.iter().filter(|k| own(k)).cloned().collect();
+    if keys.is_empty() {
+        keys = if target.keys.is_empty() { cited } else { target.keys.clone() };
+    }
+    // As the book cites them: a key the bibliography spells in another letter case.
+    for k in &mut keys {
+        if let crate::bib::KeyStatus::CaseMismatch(actual) = book.bib.status(k) {
+            *k = actual;
+        }
+    }
+    let content =
+        Content { text, labels, title, keys: &keys, environment: target.environment.as_deref(), target_files: files };
+    judge(book, &content)
+}
+
+/// `already-integrated`: the target's content is in the book at the judged place.
+pub fn already_integrated(found: &Integration, target: &Target) -> Finding {
+    let place = found.place.as_ref().map_or(String::new(), |p| format!(" at {}:{}", p.path, p.line));
+    Finding::new(
+        Code::AlreadyIntegrated,
+        format!(
+            "{} target is already integrated{place}: {}; nothing is inserted",
+            describe_rank(target.rank),
+            found.describe()
+        ),
+    )
+    .at(target.source.clone(), Some(target.line))
+    .help("nothing to do; if the book's block says something else, give the snippet a label of its own")
+}
+
+/// `partly-integrated`: some of the target's content is in the book; it is still inserted.
+pub fn partly_integrated(found: &Integration, target: &Target) -> Finding {
+    let place = found.place.as_ref().map_or(String::new(), |p| format!(" at {}:{}", p.path, p.line));
+    Finding::new(
+        Code::PartlyIntegrated,
+        format!(
+            "{} target is partly integrated{place} ({}); missing: {}; its snippet is still inserted",
+            describe_rank(target.rank),
+            found.describe(),
+            found.missing.join("; ")
+        ),
+    )
+    .at(target.source.clone(), Some(target.line))
+    .help("review the diff beside that block: drop the snippet if the book says it already")
 }
 
 #[cfg(test)]

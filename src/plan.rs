@@ -12,10 +12,10 @@ mod scope;
 pub use changes::{changes, ChangeSet, Changes};
 
 use crate::check;
-use crate::integrated::{self, Integration};
 use crate::edit::Insertion;
 use crate::finding::{Code, Finding, Severity};
 use crate::guide::{describe_rank, Guide, Markup, Target};
+use crate::integrated::{self, Integration};
 use crate::place::{self, Candidate};
 use crate::render::{self, snippet_labels, snippet_title};
 use crate::resolve::{Resolution, ResolvedTarget, Resolver};
@@ -130,7 +130,8 @@ pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuideP
     findings.extend(check::citation_keys(book, &guide, &additions));
     let defined = book.typst_functions();
     let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
-    let contexts: Vec<(&Target, String)> = guide.targets.iter().map(|t| (t, target_context(t, &kf_text))).collect();
+    let contexts: Vec<(&Target, String)> =
+        guide.targets.iter().map(|t| (t, crate::guide::target_context(t, &kf_text))).collect();
     let resolutions = resolver.resolve_guide(&contexts);
     // Per resolved file: how far the guide's line numbers for it went stale.
     let resolved_path = |r: &Resolution| match r {
@@ -207,23 +208,6 @@ pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuideP
     GuidePlan { guide, targets, findings, additions, readme }
 }
 
-/// What a target is about, for resolution and relevance: its heading, hints, rationale,
-/// snippet and the key findings (`kf_text`), one per line.
-fn target_context(target: &Target, kf_text: &str) -> String {
-    let mut context = String::new();
-    for part in [target.title_hint.as_str(), &target.section_hints.join(" "), target.rationale.as_deref().unwrap_or("")]
-    {
-        context.push_str(part);
-        context.push('\n');
-    }
-    if let Some(s) = &target.snippet {
-        context.push_str(&s.text);
-        context.push('\n');
-    }
-    context.push_str(kf_text);
-    context
-}
-
 fn plan_target(
     book: &Store,
     resolution: Resolution,
@@ -254,9 +238,9 @@ fn plan_target(
     }
     if !take_resolution(book, resolution, target, context, priors, &mut plan, &mut findings) {
         // Content already in the book is found wherever it went.
-        plan.integrated = judge_target(book, guide, target, &plan, &[]);
+        plan.integrated = integrated::judge_target(book, guide, target, (&plan.labels, plan.title.as_deref()), &[]);
         if plan.integrated.state == integrated::State::Applied {
-            findings.push(already_integrated(&plan.integrated, target));
+            findings.push(integrated::already_integrated(&plan.integrated, target));
             plan.outcome = Outcome::AlreadyApplied;
         }
         plan.findings = findings;
@@ -295,28 +279,9 @@ fn plan_target(
         plan.findings = findings;
         return plan;
     }
-    if let Some((l, p, line)) = applied_here.first() {
-        findings.push(
-            Finding::new(
-                Code::AlreadyApplied,
-                format!("{rank} target is already applied: label `{l}` is already defined at {p}:{line}"),
-            )
-            .at(where_.0, Some(where_.1)),
-        );
-        plan.outcome = Outcome::AlreadyApplied;
+    if already_in_book(book, guide, &applied_here, &closure, &mut plan, &mut findings) {
         plan.findings = findings;
         return plan;
-    }
-    plan.integrated = judge_target(book, guide, target, &plan, &closure);
-    match plan.integrated.state {
-        integrated::State::Applied => {
-            findings.push(already_integrated(&plan.integrated, target));
-            plan.outcome = Outcome::AlreadyApplied;
-            plan.findings = findings;
-            return plan;
-        }
-        integrated::State::Partly => findings.push(partly_integrated(&plan.integrated, target)),
-        integrated::State::Pending => {}
     }
     for (label, p, line) in &existing {
         findings.push(
@@ -727,68 +692,47 @@ fn with_bibliography_case(book: &Store, snippet: &crate::guide::Snippet) -> crat
     out
 }
 
-/// Judges `target` against the book ([`integrated::judge`]): its snippet (else the guide's
-/// key findings), labels, title, own citation keys and environment, `files` being the
-/// target file and those it includes.
-fn judge_target(book: &Store, guide: &Guide, target: &Target, plan: &TargetPlan, files: &[String]) -> Integration {
-    // Without a snippet, what the target is about: its hints, rationale and the key findings.
-    let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
-    let about = target_context(target, &kf_text);
-    let text = target.snippet.as_ref().map_or(about.as_str(), |s| s.text.as_str());
-    // The target's own keys: the guide's papers as the snippet cites them; a key the snippet
-    // quotes from the book's text around them is no evidence that the paper is in.
-    let cited = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
-    let own = |k: &String| target.keys.iter().any(|t| t.eq_ignore_ascii_case(k));
-    let mut keys: Vec<String> = cited.iter().filter(|k| own(k)).cloned().collect();
-    if keys.is_empty() {
-        keys = if target.keys.is_empty() { cited } else { target.keys.clone() };
+/// Whether the target's content is in the book already: its label in the target file (or
+/// one it includes, `applied_here`: the tool's own insertion, `already-applied`), or found
+/// by [`integrated::judge_target`] (`already-integrated`). True with the outcome set when
+/// it is; a partly integrated target gets its `partly-integrated` finding and goes on.
+fn already_in_book(
+    book: &Store,
+    guide: &Guide,
+    applied_here: &[&(String, String, usize)],
+    closure: &[String],
+    plan: &mut TargetPlan,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let target = &plan.target;
+    let where_ = (target.source.clone(), target.line);
+    if let Some((l, p, line)) = applied_here.first() {
+        findings.push(
+            Finding::new(
+                Code::AlreadyApplied,
+                format!(
+                    "{} target is already applied: label `{l}` is already defined at {p}:{line}",
+                    describe_rank(target.rank)
+                ),
+            )
+            .at(where_.0, Some(where_.1)),
+        );
+        plan.outcome = Outcome::AlreadyApplied;
+        return true;
     }
-    // As the book cites them: a key the bibliography spells in another letter case.
-    for k in &mut keys {
-        if let crate::bib::KeyStatus::CaseMismatch(actual) = book.bib.status(k) {
-            *k = actual;
+    plan.integrated = integrated::judge_target(book, guide, target, (&plan.labels, plan.title.as_deref()), closure);
+    match plan.integrated.state {
+        integrated::State::Applied => {
+            findings.push(integrated::already_integrated(&plan.integrated, target));
+            plan.outcome = Outcome::AlreadyApplied;
+            true
         }
+        integrated::State::Partly => {
+            findings.push(integrated::partly_integrated(&plan.integrated, target));
+            false
+        }
+        integrated::State::Pending => false,
     }
-    let content = integrated::Content {
-        text,
-        labels: &plan.labels,
-        title: plan.title.as_deref(),
-        keys: &keys,
-        environment: target.environment.as_deref(),
-        target_files: files,
-    };
-    integrated::judge(book, &content)
-}
-
-/// `already-integrated`: the target's content is in the book at the judged place.
-fn already_integrated(found: &Integration, target: &Target) -> Finding {
-    let place = found.place.as_ref().map_or(String::new(), |p| format!(" at {}:{}", p.path, p.line));
-    Finding::new(
-        Code::AlreadyIntegrated,
-        format!(
-            "{} target is already integrated{place}: {}; nothing is inserted",
-            describe_rank(target.rank),
-            found.describe()
-        ),
-    )
-    .at(target.source.clone(), Some(target.line))
-    .help("nothing to do; if the book's block says something else, give the snippet a label of its own")
-}
-
-/// `partly-integrated`: some of the target's content is in the book; it is still inserted.
-fn partly_integrated(found: &Integration, target: &Target) -> Finding {
-    let place = found.place.as_ref().map_or(String::new(), |p| format!(" at {}:{}", p.path, p.line));
-    Finding::new(
-        Code::PartlyIntegrated,
-        format!(
-            "{} target is partly integrated{place} ({}); missing: {}; its snippet is still inserted",
-            describe_rank(target.rank),
-            found.describe(),
-            found.missing.join("; ")
-        ),
-    )
-    .at(target.source.clone(), Some(target.line))
-    .help("review the diff beside that block: drop the snippet if the book says it already")
 }
 
 /// `label-collision` within one run: two planned insertions that define the same label.

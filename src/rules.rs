@@ -204,6 +204,7 @@ pub struct ScoringRules {
 #[allow(missing_docs)] // reason: documented in rules/scoring.toml
 pub struct IntegratedRules {
     pub says: f64,
+    pub says_terms: usize,
     pub says_own_label: f64,
     pub partly: f64,
     pub title: f64,

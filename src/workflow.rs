@@ -258,10 +258,31 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
                     for reason in c.reasons() {
                         let _ = writeln!(out, "  - {reason}");
                     }
+                    if let (crate::integrated::State::Partly, Some(at)) = (&t.integrated.state, &t.integrated.place) {
+                        let _ = writeln!(
+                            out,
+                            "  - partly integrated already at `{}:{}` ({}); missing: {}",
+                            at.path,
+                            at.line,
+                            t.integrated.describe(),
+                            t.integrated.missing.join("; ")
+                        );
+                    }
                 }
-                (Status::AlreadyApplied, _, _) => {
-                    let _ = writeln!(out, "- **{rank}** `{hint}`: already applied");
-                }
+                (Status::AlreadyApplied, _, _) => match (&t.integrated.state, &t.integrated.place) {
+                    (crate::integrated::State::Applied, Some(at)) => {
+                        let _ = writeln!(
+                            out,
+                            "- **{rank}** `{hint}`: already integrated at `{}:{}` ({})",
+                            at.path,
+                            at.line,
+                            t.integrated.describe()
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(out, "- **{rank}** `{hint}`: already applied");
+                    }
+                },
                 _ => {
                     let _ = writeln!(out, "- **{rank}** `{hint}`: nothing inserted");
                 }

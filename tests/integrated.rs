@@ -135,7 +135,10 @@ fn a_rewritten_integration_is_found_at_its_block() {
     assert_eq!(found["place"]["path"], "ch01-sleep.typ");
     assert_eq!(found["place"]["line"], 8);
     let kinds: Vec<&str> = found["evidence"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"keys-cited") && kinds.contains(&"says") && kinds.contains(&"same-environment"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"keys-cited") && kinds.contains(&"says") && kinds.contains(&"same-environment"),
+        "{kinds:?}"
+    );
     assert_eq!(t["status"], "already-applied");
     assert!(t["insertion"].is_null());
     let codes: Vec<&str> = t["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
@@ -161,8 +164,7 @@ fn the_same_block_under_its_own_label_in_another_chapter_is_integrated_not_a_col
     let (_dir, book) = book();
     // The block moved to another chapter and kept the guide's label.
     let moved = CHAPTER.replace("<hyp:glymphatic-slowdown>", "<hyp:doe2021-clearance>");
-    std::fs::write(book.join("ch02-moved.typ"), moved.replace("= Sleep and Clearance\n<ch:sleep>", "= Moved"))
-        .unwrap();
+    std::fs::write(book.join("ch02-moved.typ"), moved.replace("= Sleep and Clearance\n<ch:sleep>", "= Moved")).unwrap();
     std::fs::write(book.join("ch01-sleep.typ"), "= Sleep and Clearance\n\n== Waste Removal During Sleep\n\nTo do.\n")
         .unwrap();
     std::fs::write(book.join("book.typ"), "#include \"ch01-sleep.typ\"\n#include \"ch02-moved.typ\"\n").unwrap();
