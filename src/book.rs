@@ -223,12 +223,34 @@ fn chapter_list(config: &Config, sources: &BTreeMap<String, String>) -> Vec<Stri
 /// [`Error::Io`] when a folder cannot be listed; [`Error::Config`] for a malformed
 /// `chapter-integrator.toml`.
 pub fn find_guides(root: &Path) -> Result<Vec<PathBuf>> {
+    find_guides_under(root, root, false)
+}
+
+/// The guides under the folder `start` of the book at `root`, as [`find_guides`] finds them;
+/// with `key_findings`, also each `key-findings.md` whose folder holds no guide (a literature
+/// folder read from its key findings alone), in path order. A topic folder
+/// (`Literature/treatments`) is read so: every guide below it.
+///
+/// # Errors
+/// [`Error::Io`] when the root or a folder cannot be read, or the configuration is bad.
+pub fn find_guides_under(root: &Path, start: &Path, key_findings: bool) -> Result<Vec<PathBuf>> {
     let real = root.canonicalize().map_err(|e| Error::io("read", root, e))?;
     let (config, _, _) = config::read_config(&real)?;
-    let found = crate::walk::files(root, &real, &config.book.literature())?;
-    Ok(found
-        .into_iter()
-        .filter(|f| !f.link && crate::guide::is_guide_name(&f.name().to_lowercase()))
-        .map(|f| f.path)
-        .collect())
+    let found = crate::walk::files(start, &real, &config.book.literature())?;
+    let found: Vec<crate::walk::Found> = found.into_iter().filter(|f| !f.link).collect();
+    let is_guide = |f: &crate::walk::Found| crate::guide::is_guide_name(&f.name().to_lowercase());
+    let with_guide: std::collections::BTreeSet<&Path> =
+        found.iter().filter(|f| is_guide(f)).filter_map(|f| f.path.parent()).collect();
+    let mut out: Vec<PathBuf> = found
+        .iter()
+        .filter(|f| {
+            is_guide(f)
+                || (key_findings
+                    && f.name().eq_ignore_ascii_case("key-findings.md")
+                    && f.path.parent().is_some_and(|d| !with_guide.contains(d)))
+        })
+        .map(|f| f.path.clone())
+        .collect();
+    out.sort();
+    Ok(out)
 }

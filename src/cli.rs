@@ -140,9 +140,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         texts: Option<PathBuf>,
     },
-    /// Dashboard of every guide in the book: applied, partly applied, pending, or cannot
-    /// apply (with the reason), counted per literature topic
-    Status,
+    /// Dashboard of every guide and key-findings file in the book (or those under PATH):
+    /// applied, partly applied, pending, or cannot apply (with the reason), counted per
+    /// literature topic, the guides named per state
+    Status {
+        /// Guides or literature folders (a topic folder: every guide below it)
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -371,7 +376,7 @@ impl Cli {
             }
             Command::Outline { files } => (Action::Outline, files, None),
             Command::Guides { paths } => (Action::Guides, paths, None),
-            Command::Status => (Action::Status, Vec::new(), None),
+            Command::Status { paths } => (Action::Status, paths, None),
             Command::Init { force } => (Action::Init { force }, Vec::new(), None),
             Command::Completions { .. } | Command::Man { .. } => unreachable!("answered by Cli::static_output"),
         };

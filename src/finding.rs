@@ -34,8 +34,10 @@ impl Severity {
 /// to, are [`Code::Phrasing`]. Codes order and compare by their names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Code {
-    /// `already-applied`: The target's content is already in the book (its label, or its citation key in the chosen section).
+    /// `already-applied`: The target's snippet label is already defined in its target file (or one it includes): the tool's own insertion is there.
     AlreadyApplied,
+    /// `already-integrated`: The target's content is already in the book, even rewritten: a block cites its own citation keys and says what its snippet says, or carries its label (in either markup's form).
+    AlreadyIntegrated,
     /// `bib-duplicate-key`: A citation key has more than one bibliography entry; the first wins.
     BibDuplicateKey,
     /// `bib-entry-unparsed`: A .bib entry could not be parsed by the BibTeX parser; its key was read by the tolerant fallback.
@@ -84,6 +86,8 @@ pub enum Code {
     NestingTooDeep,
     /// `no-insertion-point`: The resolved file has no place where text may be inserted.
     NoInsertionPoint,
+    /// `partly-integrated`: Some of the target's content is in the book (its key cited with part of what it says, its label, its title); the snippet is still inserted and the finding says what is missing.
+    PartlyIntegrated,
     /// `path-outside-book`: A path points outside the book root: a target, include or config path, or a guide, key-findings, README, .bib, config or rules file whose real path (symlinks followed) is outside the book.
     PathOutsideBook,
     /// `phrasing-avoid`: The snippet uses a phrase the guide's own "avoid" (✗) lines rule out.
@@ -163,6 +167,7 @@ impl Code {
     /// Every code but [`Code::Phrasing`], in name order.
     pub const ALL: &'static [Code] = &[
         Code::AlreadyApplied,
+        Code::AlreadyIntegrated,
         Code::BibDuplicateKey,
         Code::BibEntryUnparsed,
         Code::BibFileMissing,
@@ -187,6 +192,7 @@ impl Code {
         Code::LabelDuplicate,
         Code::NestingTooDeep,
         Code::NoInsertionPoint,
+        Code::PartlyIntegrated,
         Code::PathOutsideBook,
         Code::PhrasingAvoid,
         Code::PlacementLowConfidence,
@@ -228,6 +234,8 @@ impl Code {
     pub fn as_str(&self) -> &str {
         match self {
             Code::AlreadyApplied => "already-applied",
+            Code::AlreadyIntegrated => "already-integrated",
+            Code::PartlyIntegrated => "partly-integrated",
             Code::BibDuplicateKey => "bib-duplicate-key",
             Code::BibEntryUnparsed => "bib-entry-unparsed",
             Code::BibFileMissing => "bib-file-missing",
@@ -346,6 +354,8 @@ impl Code {
             | Code::TargetResolvedLoosely
             | Code::WorktreeDiffers => Severity::Warning,
             Code::AlreadyApplied
+            | Code::AlreadyIntegrated
+            | Code::PartlyIntegrated
             | Code::CitationKeyAdded
             | Code::CitationKeyFromFolder
             | Code::FileUnreachable

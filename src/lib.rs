@@ -23,6 +23,7 @@ pub mod finding;
 pub mod git;
 pub mod guide;
 pub mod index;
+pub mod integrated;
 pub mod inventory;
 pub mod markup;
 pub mod outline;

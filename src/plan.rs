@@ -20,6 +20,7 @@ use crate::check;
 use crate::edit::Insertion;
 use crate::finding::{Code, Finding, Severity};
 use crate::guide::{describe_rank, Guide, Markup, Target};
+use crate::integrated::{self, Integration};
 use crate::place::{self, Candidate};
 use crate::render::{self, snippet_labels, snippet_title};
 use crate::resolve::{Resolution, ResolvedTarget, Resolver};
@@ -80,6 +81,8 @@ pub struct TargetPlan {
     /// The best candidate scores below `review_below` (rules/scoring.toml): a person should
     /// look before it is applied.
     pub review: bool,
+    /// Whether the book already says what the target holds ([`integrated::judge`]).
+    pub integrated: Integration,
 }
 
 /// The plan for one guide.
@@ -161,7 +164,8 @@ pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, 
     findings.extend(check::citation_keys(book, &guide, &additions));
     let defined = book.typst_functions();
     let kf_text = guide.key_findings.as_ref().map(|k| k.main.join("\n")).unwrap_or_default();
-    let contexts: Vec<(&Target, String)> = guide.targets.iter().map(|t| (t, target_context(t, &kf_text))).collect();
+    let contexts: Vec<(&Target, String)> =
+        guide.targets.iter().map(|t| (t, crate::guide::target_context(t, &kf_text))).collect();
     let resolutions = resolver.resolve_guide(&contexts);
     // Per resolved file: how far the guide's line numbers for it went stale.
     let resolved_path = |r: &Resolution| match r {
@@ -247,23 +251,6 @@ pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, 
     GuidePlan { guide, targets, findings, additions, readme }
 }
 
-/// What a target is about, for resolution and relevance: its heading, hints, rationale,
-/// snippet and the key findings (`kf_text`), one per line.
-fn target_context(target: &Target, kf_text: &str) -> String {
-    let mut context = String::new();
-    for part in [target.title_hint.as_str(), &target.section_hints.join(" "), target.rationale.as_deref().unwrap_or("")]
-    {
-        context.push_str(part);
-        context.push('\n');
-    }
-    if let Some(s) = &target.snippet {
-        context.push_str(&s.text);
-        context.push('\n');
-    }
-    context.push_str(kf_text);
-    context
-}
-
 fn plan_target(
     book: &Store,
     resolution: Resolution,
@@ -287,6 +274,7 @@ fn plan_target(
         outcome: Outcome::Skipped,
         findings: Vec::new(),
         review: false,
+        integrated: Integration::pending(),
     };
     let where_ = (target.source.as_str(), target.line);
     let rank = describe_rank(target.rank);
@@ -294,6 +282,12 @@ fn plan_target(
         return plan;
     }
     if !resolution::take_resolution(book, resolution, target, context, priors, &mut plan, &mut findings) {
+        // Content already in the book is found wherever it went.
+        plan.integrated = integrated::judge_target(book, guide, target, (&plan.labels, plan.title.as_deref()), &[]);
+        if plan.integrated.state == integrated::State::Applied {
+            findings.push(integrated::already_integrated(&plan.integrated, target));
+            plan.outcome = Outcome::AlreadyApplied;
+        }
         plan.findings = findings;
         return plan;
     }
@@ -330,21 +324,7 @@ fn plan_target(
         plan.findings = findings;
         return plan;
     }
-    if !applied_here.is_empty()
-        || (labels.is_empty()
-            && target.snippet.is_some()
-            && !best.cites_keys.is_empty()
-            && snippet_keys_all_cited(target, &best))
-    {
-        let why = match applied_here.first() {
-            Some((l, p, line)) => format!("label `{l}` is already defined at {p}:{line}"),
-            None => format!("the chosen section already cites {}", best.cites_keys.join(", ")),
-        };
-        findings.push(
-            Finding::new(Code::AlreadyApplied, format!("{rank} target is already applied: {why}"))
-                .at(where_.0, Some(where_.1)),
-        );
-        plan.outcome = Outcome::AlreadyApplied;
+    if already_in_book(book, guide, &applied_here, &closure, &mut plan, &mut findings) {
         plan.findings = findings;
         return plan;
     }
@@ -661,10 +641,47 @@ fn with_bibliography_case(book: &Store, snippet: &crate::guide::Snippet) -> crat
     out
 }
 
-/// True when every key the snippet cites is already cited by the candidate's section.
-fn snippet_keys_all_cited(target: &Target, c: &Candidate) -> bool {
-    let keys = target.snippet.as_ref().map(|s| crate::guide::keys_in_snippet(&s.text)).unwrap_or_default();
-    !keys.is_empty() && keys.iter().all(|k| c.cites_keys.contains(k))
+/// Whether the target's content is in the book already: its label in the target file (or
+/// one it includes, `applied_here`: the tool's own insertion, `already-applied`), or found
+/// by [`integrated::judge_target`] (`already-integrated`). True with the outcome set when
+/// it is; a partly integrated target gets its `partly-integrated` finding and goes on.
+fn already_in_book(
+    book: &Store,
+    guide: &Guide,
+    applied_here: &[&(String, String, usize)],
+    closure: &[String],
+    plan: &mut TargetPlan,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let target = &plan.target;
+    let where_ = (target.source.clone(), target.line);
+    if let Some((l, p, line)) = applied_here.first() {
+        findings.push(
+            Finding::new(
+                Code::AlreadyApplied,
+                format!(
+                    "{} target is already applied: label `{l}` is already defined at {p}:{line}",
+                    describe_rank(target.rank)
+                ),
+            )
+            .at(where_.0, Some(where_.1)),
+        );
+        plan.outcome = Outcome::AlreadyApplied;
+        return true;
+    }
+    plan.integrated = integrated::judge_target(book, guide, target, (&plan.labels, plan.title.as_deref()), closure);
+    match plan.integrated.state {
+        integrated::State::Applied => {
+            findings.push(integrated::already_integrated(&plan.integrated, target));
+            plan.outcome = Outcome::AlreadyApplied;
+            true
+        }
+        integrated::State::Partly => {
+            findings.push(integrated::partly_integrated(&plan.integrated, target));
+            false
+        }
+        integrated::State::Pending => false,
+    }
 }
 
 /// `label-collision` within one run: two planned insertions that define the same label.

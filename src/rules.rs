@@ -198,6 +198,22 @@ pub struct ScoringRules {
     pub resolve: ResolveWeights,
     /// Insertion-point ranking.
     pub place: PlaceWeights,
+    /// Thresholds of the already-integrated judgement ([`crate::integrated`]).
+    pub integrated: IntegratedRules,
+}
+
+/// Thresholds that say when a target's content is already in the book, each a share in
+/// `[0, 1]` (see `[integrated]` in `rules/scoring.toml` for the source of each).
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)] // reason: documented in rules/scoring.toml
+pub struct IntegratedRules {
+    pub says: f64,
+    pub says_terms: usize,
+    pub says_own_label: f64,
+    pub partly: f64,
+    pub title: f64,
+    pub block_lines: usize,
+    pub sites_per_key: usize,
 }
 
 /// Confidences of target resolution methods, each in `[0, 1]`.

@@ -109,18 +109,41 @@ impl GuideState {
     }
 }
 
-/// The state of a planned guide, from the book itself ("applied" = labels or keys found).
+/// The state of a planned guide, from the book itself: a target counts as applied when its
+/// outcome is [`Status::AlreadyApplied`] (its label in its file, or its content found by
+/// [`crate::integrated`]), as partly applied when some of its content was found, as pending
+/// when it would be inserted with nothing found. Content found comes before an error: a
+/// guide whose content is in the book is applied (or partly) even if it could not be
+/// inserted again as written; without any, an error makes it `CannotApply`.
 pub fn state(plan: &GuidePlan) -> GuideState {
+    use crate::integrated::State as Found;
+    // Targets with content to insert count; a guide with none is judged by what its
+    // targets are about (their hints and the key findings).
+    // A target waiting for text (`needs-text`) has none.
+    let content = |t: &&crate::plan::TargetPlan| {
+        t.target.snippet.is_some() || !matches!(t.status(), Status::Skipped | Status::NeedsText)
+    };
+    let with_content: Vec<&crate::plan::TargetPlan> = plan.targets.iter().filter(content).collect();
+    let targets: Vec<&crate::plan::TargetPlan> =
+        if with_content.is_empty() { plan.targets.iter().collect() } else { with_content };
+    let applied = targets.iter().filter(|t| t.status() == Status::AlreadyApplied).count();
+    let partly =
+        targets.iter().filter(|t| t.status() != Status::AlreadyApplied && t.integrated.state != Found::Pending).count();
+    // Content not found: inserted, or meant to be and refused.
+    let pending = targets
+        .iter()
+        .filter(|t| t.integrated.state == Found::Pending)
+        .filter(|t| t.status() == Status::Insert || (t.status() == Status::Skipped && t.target.snippet.is_some()))
+        .count();
+    if applied + partly > 0 {
+        return if partly == 0 && pending == 0 { GuideState::Applied } else { GuideState::PartlyApplied };
+    }
     if let Some(e) = plan.all_findings().into_iter().find(|f| f.severity == Severity::Error) {
         return GuideState::CannotApply(format!("{}: {}", e.code, e.message));
     }
-    let applied = plan.targets.iter().filter(|t| t.status() == Status::AlreadyApplied).count();
-    let pending = plan.targets.iter().filter(|t| t.status() == Status::Insert).count();
-    match (applied, pending) {
-        (0, 0) => GuideState::CannotApply("no target has content to insert".into()),
-        (_, 0) => GuideState::Applied,
-        (0, _) => GuideState::Pending,
-        _ => GuideState::PartlyApplied,
+    match pending {
+        0 => GuideState::CannotApply("no target has content to insert".into()),
+        _ => GuideState::Pending,
     }
 }
 
@@ -137,30 +160,46 @@ pub fn topic(guide_path: &str, literature: &[String]) -> String {
     crate::text::parent_dir(guide_path).to_string()
 }
 
-/// The status dashboard as JSON: every guide with its topic and state, counts per topic.
-pub fn status_json(rows: &[(String, String, GuideState)]) -> json::StatusDoc<'_> {
+/// One guide of the status dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRow {
+    /// The guide (or key-findings) file, book-relative.
+    pub guide: String,
+    /// Its literature topic ([`topic`]).
+    pub topic: String,
+    /// Where it stands.
+    pub state: GuideState,
+    /// Its integration branch, when one exists and is not merged into the base revision.
+    pub branch: Option<String>,
+}
+
+/// The states in the order the dashboard prints them.
+const STATES: [&str; 4] = ["applied", "partly applied", "pending", "cannot apply"];
+
+/// The status dashboard as JSON: every guide with its topic, state and unmerged branch,
+/// counts per topic.
+pub fn status_json(rows: &[StatusRow]) -> json::StatusDoc<'_> {
     let mut topics: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-    for (_, t, st) in rows {
-        *topics.entry(t).or_default().entry(st.name()).or_default() += 1;
-    }
     let mut totals: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, _, st) in rows {
-        *totals.entry(st.name()).or_default() += 1;
+    for r in rows {
+        *topics.entry(&r.topic).or_default().entry(r.state.name()).or_default() += 1;
+        *totals.entry(r.state.name()).or_default() += 1;
     }
-    let guides = rows.iter().map(|(guide, topic, st)| {
-        let status = json::StateJson { reason: st.reason(), state: st.code() };
-        json::StatusGuideJson { guide, status, topic }
+    let guides = rows.iter().map(|r| {
+        let status = json::StateJson { reason: r.state.reason(), state: r.state.code() };
+        json::StatusGuideJson { branch: r.branch.as_deref(), guide: &r.guide, status, topic: &r.topic }
     });
     json::StatusDoc { guides: guides.collect(), schema: crate::report::SCHEMA, topics, totals }
 }
 
-/// The status dashboard as text: counts per topic, then the guides that need attention.
-pub fn status_text(rows: &[(String, String, GuideState)]) -> String {
-    const STATES: [&str; 4] = ["applied", "partly applied", "pending", "cannot apply"];
+/// The status dashboard as text: counts per topic, then the guides named per state (with
+/// the reason a guide cannot be applied, and "branch exists, not merged" beside a guide
+/// whose integration branch is waiting).
+pub fn status_text(rows: &[StatusRow]) -> String {
+    let index = |st: &GuideState| STATES.iter().position(|s| *s == st.name()).unwrap_or(3);
     let mut topics: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
-    for (_, t, st) in rows {
-        let i = STATES.iter().position(|s| *s == st.name()).unwrap_or(3);
-        topics.entry(t).or_default()[i] += 1;
+    for r in rows {
+        topics.entry(&r.topic).or_default()[index(&r.state)] += 1;
     }
     let width = topics.keys().map(|t| t.len()).max().unwrap_or(5).max(5);
     let mut out = format!("{:width$}  applied  partly  pending  cannot\n", "topic");
@@ -172,14 +211,21 @@ pub fn status_text(rows: &[(String, String, GuideState)]) -> String {
         }
     }
     let _ = writeln!(out, "{:width$}  {:>7}  {:>6}  {:>7}  {:>6}", "total", totals[0], totals[1], totals[2], totals[3]);
-    let blocked: Vec<&(String, String, GuideState)> =
-        rows.iter().filter(|r| matches!(r.2, GuideState::CannotApply(_))).collect();
-    if !blocked.is_empty() {
-        out.push_str("\ncannot apply:\n");
-        for (g, _, st) in blocked {
-            if let GuideState::CannotApply(why) = st {
-                let _ = writeln!(out, "  {g}: {why}");
+    for (i, name) in STATES.iter().enumerate() {
+        let these: Vec<&StatusRow> = rows.iter().filter(|r| index(&r.state) == i).collect();
+        if these.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{name} ({}):", these.len());
+        for r in these {
+            let mut line = format!("  {}", r.guide);
+            if let Some(why) = r.state.reason() {
+                let _ = write!(line, ": {why}");
             }
+            if let Some(b) = &r.branch {
+                let _ = write!(line, " (branch {b} exists, not merged)");
+            }
+            let _ = writeln!(out, "{line}");
         }
     }
     out
@@ -215,10 +261,31 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
                     for reason in c.reasons() {
                         let _ = writeln!(out, "  - {reason}");
                     }
+                    if let (crate::integrated::State::Partly, Some(at)) = (&t.integrated.state, &t.integrated.place) {
+                        let _ = writeln!(
+                            out,
+                            "  - partly integrated already at `{}:{}` ({}); missing: {}",
+                            at.path,
+                            at.line,
+                            t.integrated.describe(),
+                            t.integrated.missing.join("; ")
+                        );
+                    }
                 }
-                (Status::AlreadyApplied, _, _) => {
-                    let _ = writeln!(out, "- **{rank}** `{hint}`: already applied");
-                }
+                (Status::AlreadyApplied, _, _) => match (&t.integrated.state, &t.integrated.place) {
+                    (crate::integrated::State::Applied, Some(at)) => {
+                        let _ = writeln!(
+                            out,
+                            "- **{rank}** `{hint}`: already integrated at `{}:{}` ({})",
+                            at.path,
+                            at.line,
+                            t.integrated.describe()
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(out, "- **{rank}** `{hint}`: already applied");
+                    }
+                },
                 _ => {
                     let _ = writeln!(out, "- **{rank}** `{hint}`: nothing inserted");
                 }

@@ -42,6 +42,7 @@ const ORDER: &[&str] = &[
     "citation_edit",
     "bookkeeping",
     "check",
+    "integrated",
     "plan",
     "diff",
     "report",

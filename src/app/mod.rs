@@ -130,11 +130,28 @@ pub(crate) fn run_on(
 fn inputs(book: &Store, s: &Settings, cwd: &Path, found: Option<Vec<PathBuf>>) -> Result<Vec<PathBuf>> {
     Ok(match (&s.action, s.paths.is_empty()) {
         (Action::Check { changed_since: Some(rev), .. }, true) => workflow::changed_guides(book, rev)?,
+        // `status` covers the literature folders read from their key findings alone too.
+        (Action::Status, true) => book::find_guides_under(&book.root, &book.root, true)?,
         (_, true) => match found {
             Some(found) => found,
             None => book::find_guides(&book.root)?,
         },
-        (_, false) => s.paths.iter().map(|p| cwd.join(p)).collect(),
+        (_, false) => {
+            let mut out = Vec::new();
+            for p in &s.paths {
+                let p = cwd.join(p);
+                // A topic folder (guides only in its subfolders) means every guide below it.
+                if p.is_dir() && guide::locate(&p).is_err() {
+                    let below = book::find_guides_under(&book.root, &p, true)?;
+                    if !below.is_empty() {
+                        out.extend(below);
+                        continue;
+                    }
+                }
+                out.push(p);
+            }
+            out
+        }
     })
 }
 

@@ -17,10 +17,15 @@ use crate::workflow;
 /// [`crate::error::Error::Io`] when stdout cannot be written.
 pub(super) fn run(book: &Store, planned: &Planned, format: Format, out: &mut dyn Write) -> Result<i32> {
     let literature = book.config.book.literature();
-    let rows: Vec<(String, String, workflow::GuideState)> = planned
+    let rows: Vec<workflow::StatusRow> = planned
         .plans
         .iter()
-        .map(|p| (p.guide.path.clone(), workflow::topic(&p.guide.path, &literature), workflow::state(p)))
+        .map(|p| workflow::StatusRow {
+            guide: p.guide.path.clone(),
+            topic: workflow::topic(&p.guide.path, &literature),
+            state: workflow::state(p),
+            branch: unmerged_branch(book, &format!("{}{}", book.config.branch.prefix, p.guide.slug)),
+        })
         .collect();
     let text = match format {
         Format::Json => crate::report::json_text(&workflow::status_json(&rows)),
@@ -28,4 +33,14 @@ pub(super) fn run(book: &Store, planned: &Planned, format: Format, out: &mut dyn
     };
     super::write_out(out, &text)?;
     Ok(0)
+}
+
+/// `branch` when the book's repository has it and its tip is not merged into the base
+/// revision (neither it nor an ancestor of it); `None` without git or such a branch.
+fn unmerged_branch(book: &Store, branch: &str) -> Option<String> {
+    let g = book.git.as_ref()?;
+    let repo = g.repo();
+    let tip = repo.find_branch(branch, git2::BranchType::Local).ok()?.get().target()?;
+    let merged = g.base.is_some_and(|base| base == tip || repo.graph_descendant_of(base, tip).unwrap_or(false));
+    (!merged).then(|| branch.to_string())
 }

@@ -35,7 +35,7 @@ pub use files::{is_guide_name, load, locate, GuideFiles};
 pub use folder::{branch_slug, distinct_slugs, key_from_folder, key_from_folder_name, paper_subject, slugify};
 pub use key_findings::{parse_key_findings, KeyFindings};
 pub use keys::keys_in_snippet;
-pub use model::{describe_rank, Guide, Markup, Snippet, SuppliedEntry, Target};
+pub use model::{describe_rank, target_context, Guide, Markup, Snippet, SuppliedEntry, Target};
 pub use reader::parse_guide;
 
 #[cfg(test)]

@@ -81,6 +81,23 @@ pub struct Target {
     pub source: String,
 }
 
+/// What a target is about, for resolution and relevance: its heading, hints, rationale,
+/// snippet and the key findings (`kf_text`), one per line.
+pub fn target_context(target: &Target, kf_text: &str) -> String {
+    let mut context = String::new();
+    for part in [target.title_hint.as_str(), &target.section_hints.join(" "), target.rationale.as_deref().unwrap_or("")]
+    {
+        context.push_str(part);
+        context.push('\n');
+    }
+    if let Some(s) = &target.snippet {
+        context.push_str(&s.text);
+        context.push('\n');
+    }
+    context.push_str(kf_text);
+    context
+}
+
 /// "primary", "secondary", ... for ranks 1-4, else "#N".
 pub fn describe_rank(rank: usize) -> String {
     match rank {

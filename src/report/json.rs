@@ -218,6 +218,9 @@ pub struct TargetJson<'a> {
     pub id: &'a str,
     /// The insertion, when its status is `insert`.
     pub insertion: Option<InsertionJson<'a>>,
+    /// Whether the book already says it: `state` (`applied`, `partly`, `pending`), `place`
+    /// (`path`, `line` of the block), `evidence[]` (`kind` and its fields), `missing[]`.
+    pub integrated: &'a crate::integrated::Integration,
     /// What its text would be written from, when its status is `needs-text`.
     pub needs_text: Option<NeedsTextJson<'a>>,
     /// A file it creates.
@@ -261,6 +264,7 @@ impl<'a> TargetJson<'a> {
             file_hint: tg.file_hint.as_deref(),
             findings: FindingJson::all(&t.findings),
             id: &t.id,
+            integrated: &t.integrated,
             insertion: t.insertion().map(|(path, i)| InsertionJson {
                 after_line: i.after_line,
                 path,
@@ -445,9 +449,13 @@ pub struct StateJson<'a> {
     pub state: &'static str,
 }
 
-/// One guide of the status dashboard: `{guide, status, topic}`.
+/// One guide of the status dashboard: `{branch, guide, status, topic}`.
 #[derive(Serialize)]
 pub struct StatusGuideJson<'a> {
+    /// Its integration branch (`integrate/<slug>`) when one exists and is not merged into
+    /// the base revision; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<&'a str>,
     /// The guide file.
     pub guide: &'a str,
     /// Where it stands.

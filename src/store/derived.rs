@@ -29,6 +29,35 @@ pub type LabelSites = HashMap<String, Vec<String>>;
 /// [`crate::outline::quick_headings`].
 pub type HeadingTitles = HashMap<String, Vec<(i32, String)>>;
 
+/// Citation key -> every `(path, 1-based line)` citing it, in path and line order; for Typst
+/// and Markdown every `@name` counts (a cross-reference's name is no guide's key). Built
+/// from the outlines; what [`crate::integrated`] looks keys up in, never a scan per target.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct CitationIndex(pub BTreeMap<String, Vec<(String, usize)>>);
+
+impl CitationIndex {
+    /// Where `key` is cited: `(path, line)`, in path and line order; empty when nowhere.
+    pub fn sites(&self, key: &str) -> &[(String, usize)] {
+        self.0.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many files cite `key` (its file frequency).
+    pub fn files_citing(&self, key: &str) -> usize {
+        let sites = self.sites(key);
+        sites.iter().enumerate().filter(|(i, (p, _))| *i == 0 || sites[i - 1].0 != *p).count()
+    }
+}
+
+/// Label in its loose form ([`loose_label`]) -> the labels of the book written so: a label
+/// the Typst edition writes `ach-x` and the LaTeX edition `ach:x` is one label.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct LabelForms(pub BTreeMap<String, Vec<String>>);
+
+/// A label without letter case and separators (`Ach:Nelson_2021-x` -> `achnelson2021x`).
+pub fn loose_label(label: &str) -> String {
+    label.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
 /// The files the reachable documents import, resolved like includes.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Imported(BTreeSet<String>);
@@ -100,6 +129,26 @@ impl Derived for LabelIndex {
     }
     fn decode(_: &[u8], _: &Book) -> Option<Self> {
         None
+    }
+}
+
+impl Derived for CitationIndex {
+    const NAME: &'static str = "citations";
+    fn encode(&self) -> Option<Vec<u8>> {
+        encode(self)
+    }
+    fn decode(bytes: &[u8], _: &Book) -> Option<Self> {
+        decode(bytes)
+    }
+}
+
+impl Derived for LabelForms {
+    const NAME: &'static str = "label-forms";
+    fn encode(&self) -> Option<Vec<u8>> {
+        encode(self)
+    }
+    fn decode(bytes: &[u8], _: &Book) -> Option<Self> {
+        decode(bytes)
     }
 }
 
@@ -319,6 +368,44 @@ impl Store {
                 }
             }
             map
+        })
+    }
+
+    /// Every citation of the book's chapter files, by key ([`CitationIndex`]); built once
+    /// from the outlines (parsed on every core) or read back from the snapshot.
+    pub fn citations(&self) -> Arc<CitationIndex> {
+        if let Some(c) = self.derived_if_built::<CitationIndex>("") {
+            return c;
+        }
+        if !self.has_derived::<CitationIndex>("") {
+            self.outline_all();
+        }
+        self.derived("", || {
+            let mut map: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
+            for path in self.chapter_files() {
+                if let Some(o) = self.outline(path) {
+                    for (key, line) in &o.citations {
+                        map.entry(key.clone()).or_default().push((path.clone(), *line));
+                    }
+                }
+            }
+            for sites in map.values_mut() {
+                sites.sort();
+                sites.dedup();
+            }
+            CitationIndex(map)
+        })
+    }
+
+    /// The book's labels by their loose form ([`LabelForms`]), from [`Store::labels`].
+    pub fn label_forms(&self) -> Arc<LabelForms> {
+        self.derived("", || {
+            let labels = self.labels();
+            let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for label in labels.keys() {
+                map.entry(loose_label(label)).or_default().push(label.clone());
+            }
+            LabelForms(map)
         })
     }
 

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 pub use cache::{Derived, Place};
-pub use derived::{HeadingTitles, LabelIndex, LabelSites};
+pub use derived::{loose_label, CitationIndex, HeadingTitles, LabelForms, LabelIndex, LabelSites};
 
 use crate::book::Book;
 use crate::error::Result;
