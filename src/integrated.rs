@@ -145,6 +145,10 @@ struct Block {
     end: usize,
 }
 
+/// A site of the book: `(path, 1-based line, the key cited there, (label, found) defined
+/// there)`.
+type SiteOf<'a> = (String, usize, Option<&'a str>, Option<(String, String)>);
+
 /// Judges whether `c`'s content is in `book` (see the module header for the rules).
 pub fn judge(book: &Store, c: &Content) -> Integration {
     let rules = &book.rules.scoring.integrated;
@@ -154,7 +158,7 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
     let skip = book.config.book.annotated_bibliography.as_deref();
     let in_target = |p: &str| c.target_files.iter().any(|f| f == p);
     // Sites: (path, line) -> what is there.
-    let mut sites: Vec<(String, usize, Option<&str>, Option<(String, String)>)> = Vec::new();
+    let mut sites: Vec<SiteOf> = Vec::new();
     if !c.labels.is_empty() {
         let forms = book.label_forms();
         for label in c.labels {
@@ -181,8 +185,14 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
         return Integration::pending();
     }
     let mut blocks: BTreeMap<(String, usize), Block> = BTreeMap::new();
+    // Each file's lines, split once however many sites it has.
+    let mut texts: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (path, line, key, label) in sites {
-        let Some((start, end, env)) = block_at(book, &path, line, rules) else { continue };
+        if !texts.contains_key(&path) {
+            let Some(body) = book.sources.get(&path) else { continue };
+            texts.insert(path.clone(), body.lines().collect());
+        }
+        let Some((start, end, env)) = block_at(book, (&path, &texts[&path]), line, rules) else { continue };
         let b = blocks.entry((path, start)).or_default();
         b.end = b.end.max(end);
         b.env = b.env.take().or(env);
@@ -197,8 +207,8 @@ pub fn judge(book: &Store, c: &Content) -> Integration {
     let title_terms = c.title.map(text::title_terms).unwrap_or_default();
     let mut best: Option<(State, f64, Integration)> = None;
     for ((path, start), b) in &blocks {
-        let Some(body) = book.sources.get(path) else { continue };
-        let lines: Vec<&str> = body.lines().skip(start - 1).take(b.end + 1 - start).collect();
+        let Some(body) = texts.get(path) else { continue };
+        let lines = body.get(start - 1..b.end.min(body.len())).unwrap_or_default();
         let terms = content_terms(&lines.join("\n"), c.keys);
         let share = says(&wanted, &terms);
         // Too few terms in common tell nothing, whatever the share (a one-sentence snippet).
@@ -304,18 +314,21 @@ fn missing(rules: &IntegratedRules, c: &Content, b: &Block, share: f64) -> Vec<S
     out
 }
 
-/// The block around 1-based `line` of `path`: `(first, last, environment kind)` of the
+/// The block around 1-based `line` of `path` (whose `lines` are given): `(first, last, environment kind)` of the
 /// top-level environment holding it (at most `block_lines` long), else of its paragraph
 /// (the lines up to a blank line or a heading, at most `block_lines / 2` either way).
-fn block_at(book: &Store, path: &str, line: usize, rules: &IntegratedRules) -> Option<(usize, usize, Option<String>)> {
+fn block_at(
+    book: &Store,
+    (path, lines): (&str, &[&str]),
+    line: usize,
+    rules: &IntegratedRules,
+) -> Option<(usize, usize, Option<String>)> {
     let outline = book.outline(path)?;
     if let Some(e) =
         outline.envs.iter().find(|e| e.start <= line && line <= e.end && e.end - e.start < rules.block_lines)
     {
         return Some((e.start, e.end, Some(book.rules.environments.canonical_of_macro(&e.name))));
     }
-    let body = book.sources.get(path)?;
-    let lines: Vec<&str> = body.lines().collect();
     let heading = |l: usize| outline.headings.iter().any(|h| h.line == l);
     let stop = |l: usize| lines.get(l - 1).is_none_or(|t| t.trim().is_empty()) || heading(l);
     let half = (rules.block_lines / 2).max(1);
@@ -335,7 +348,7 @@ fn block_titles(book: &Store, path: &str, first: usize, last: usize) -> Vec<Stri
     let Some(o) = book.outline(path) else { return Vec::new() };
     let mut out: Vec<String> =
         o.envs.iter().filter(|e| e.start >= first && e.start <= last).filter_map(|e| e.title.clone()).collect();
-    out.extend(o.headings.iter().filter(|h| h.line <= last).next_back().map(|h| h.title.clone()));
+    out.extend(o.headings.iter().rfind(|h| h.line <= last).map(|h| h.title.clone()));
     out
 }
 
