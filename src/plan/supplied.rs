@@ -195,6 +195,31 @@ mod tests {
     }
 
     #[test]
+    fn ids_number_the_targets_sharing_a_rank_and_texts_become_snippets() {
+        // Two targets of rank 1 (a rank field and a target field), then ranks 3 and 4.
+        let text = "# G\n**Primary target:** `a/ch01-x.typ`\n\n## Paper A\n### Placement\n**Primary:** ch08-neuro.tex\nSection: microglia\n\n```latex\nx\n```\n### Key Points\n**File:** `b.typ`\n**File:** `c.typ`\n";
+        let mut g = crate::guide::parse_guide(text, "L/g.md", &crate::rules::Rules::builtin());
+        assert_eq!(target_ids(&g), ["L/g.md#1.1", "L/g.md#1.2", "L/g.md#3", "L/g.md#4"]);
+        let texts = parse("{\"L/g.md#3\": {\"text\": \"See @New2024x.\", \"language\": \"typst\"}}", "t.json").unwrap();
+        check_ids(&texts, std::slice::from_ref(&g)).unwrap();
+        let every = g.targets[0].keys == g.citation_keys;
+        assert_eq!(supply(&mut g, &texts), [false, false, true, false]);
+        let s = g.targets[2].snippet.as_ref().unwrap();
+        assert_eq!((s.text.as_str(), s.language, s.line), ("See @New2024x.", Some(Markup::Typst), g.targets[2].line));
+        assert!(g.citation_keys.ends_with(&["New2024x".to_string()]));
+        assert!(g.targets[2].keys.contains(&"New2024x".to_string()));
+        // A target holding every key of the guide holds the new one too.
+        assert_eq!(g.targets[0].keys.contains(&"New2024x".to_string()), every);
+        // The target with the guide's own fence takes no text.
+        let own = parse("{\"L/g.md#1.2\": \"y\"}", "t.json").unwrap();
+        let err = check_ids(&own, std::slice::from_ref(&g)).unwrap_err().to_string();
+        assert!(
+            err.starts_with("t.json: line 1: target `L/g.md#1.2` has the guide's own snippet (line 9 of L/g.md)"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn bad_files_name_the_line() {
         let msg = |json: &str| parse(json, "t.json").unwrap_err().to_string();
         assert!(
