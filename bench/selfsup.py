@@ -214,12 +214,27 @@ def hits(cands, b):
     def spot(c):
         return c.get('path') == b['path'] and isinstance(c.get('after_line'), int) and abs(c['after_line'] - b['spot']) <= SPOT
 
-    top = cands[:3]
-    first = cands[0] if cands else None
+    # The tool prints one spot per section (plan --explain lists every one): the first of each.
+    shown, seen = [], set()
+    for c in cands:
+        g = group_of(c)
+        if g is None or g not in seen:
+            shown.append(c)
+            seen.add(g)
+    top = shown[:3]
+    first = shown[0] if shown else None
     h = {'section@1': bool(first and section(first)), 'section@3': any(section(c) for c in top),
          'spot@1': bool(first and spot(first)), 'spot@3': any(spot(c) for c in top)}
     h['spot_candidate'] = any(spot(c) for c in cands) if h['section@1'] and not h['spot@1'] else None
     return h, section, spot
+
+
+def group_of(c):
+    """The section a candidate is a spot of (file and heading path) when it has a spot
+    signal (`spot_*` rule), else None."""
+    if any((s.get('rule') or '').startswith('spot_') for s in c.get('signals') or []):
+        return (c.get('path') or '') + '\n' + '\n'.join(c.get('heading_path') or [])
+    return None
 
 
 def fit_row(c, section, spot, path):
@@ -227,8 +242,13 @@ def fit_row(c, section, spot, path):
     for s in c.get('signals') or []:
         if s.get('rule'):
             x[s['rule']] = round(x.get(s['rule'], 0.0) + s['value'], 6)
+    group = group_of(c)
     return {'x': x, 'score': c.get('score'), 'pinned': any(s['name'] == 'sentence' for s in c.get('signals') or []),
-            'section': bool(section(c)), 'spot': bool(spot(c)), 'in_file': c.get('path') == path}
+            'section': bool(section(c)), 'spot': bool(spot(c)), 'in_file': c.get('path') == path, 'group': group}
+
+
+def first_score(cands):
+    return cands[0].get('score') if cands else None
 
 
 def run_round(binp, book, guides, timeout):
@@ -346,11 +366,11 @@ def measure(a, binp, src, work, texts, rounds):
                 h, section, spot = hits(cands, b)
                 resolved = (t.get('resolved') or {}).get('path')
                 row = dict(h, form=form, id=b['id'], kind=b['kind'], path=b['path'],
-                           score=cands[0].get('score') if cands else None,
+                           score=first_score(cands),
                            **{'file@1': resolved == b['chapter'] or bool(cands and cands[0].get('path') == b['path'])})
                 rows.append(row)
                 events.append({'case': f"selfsup-{b['id']}-{form}", 'event': b['id'], 'guide': b['chapter'],
-                               'form': form, 'matched': 'label' if b['label'] else 'all', 'targets': [{
+                               'form': form, 'matched': 'only', 'targets': [{
                                    'target': 0, 'filled': bool(t.get('insertion')),
                                    'resolved_in_file': resolved == b['path'],
                                    'candidates': [fit_row(c, section, spot, b['path']) for c in cands]}]})

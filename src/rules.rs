@@ -194,6 +194,35 @@ pub struct ScoringRules {
     pub resolve: ResolveWeights,
     /// Insertion-point ranking.
     pub place: PlaceWeights,
+    /// Placement scores as estimated probabilities of being right.
+    #[serde(default)]
+    pub calibration: Calibration,
+}
+
+/// A step function from a target's best placement score to the estimated probability that
+/// it is in the right section (`[calibration]` of rules/scoring.toml, fitted by
+/// bench/calibrate.py): `scores` are ascending lower bounds in `[0, 1]`, `right[i]` the
+/// probability for a score from `scores[i]` up to the next bound. Empty: no estimate.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Calibration {
+    #[serde(default)]
+    pub scores: Vec<f64>,
+    #[serde(default)]
+    pub right: Vec<f64>,
+    /// A target whose estimated probability is below this is marked for review.
+    #[serde(default)]
+    pub review_below: f64,
+}
+
+impl Calibration {
+    /// The estimated probability in `[0, 1]` for a score, or `None` when the table is empty,
+    /// its two lists differ in length, or no bound is at or below the score.
+    pub fn probability(&self, score: f64) -> Option<f64> {
+        if self.scores.len() != self.right.len() {
+            return None;
+        }
+        self.scores.iter().zip(&self.right).filter(|(lo, _)| score >= **lo).map(|(_, p)| *p).last()
+    }
 }
 
 /// Confidences of target resolution methods, each in `[0, 1]`.
@@ -244,6 +273,16 @@ pub struct PlaceWeights {
     pub subject: f64,
     #[serde(default)]
     pub new_section_top: usize,
+    /// Spot weights ([`crate::place::Signal::is_spot`]): they order the insertion points
+    /// inside one section and add nothing to its score.
+    #[serde(default)]
+    pub spot_end: f64,
+    #[serde(default)]
+    pub spot_paragraph: f64,
+    #[serde(default)]
+    pub spot_environment: f64,
+    #[serde(default)]
+    pub spot_start: f64,
     pub top: usize,
     #[serde(default = "two")]
     pub score_half: f64,
