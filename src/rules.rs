@@ -205,8 +205,10 @@ pub struct ScoringRules {
 /// probability for a score from `scores[i]` up to the next bound. Empty: no estimate.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Calibration {
+    /// Ascending lower bounds of score ranges, the first 0.
     #[serde(default)]
     pub scores: Vec<f64>,
+    /// The estimated probability of being right for each range of `scores`.
     #[serde(default)]
     pub right: Vec<f64>,
     /// A target whose estimated probability is below this is marked for review.
@@ -221,7 +223,7 @@ impl Calibration {
         if self.scores.len() != self.right.len() {
             return None;
         }
-        self.scores.iter().zip(&self.right).filter(|(lo, _)| score >= **lo).map(|(_, p)| *p).last()
+        self.scores.iter().zip(&self.right).rev().find(|(lo, _)| score >= **lo).map(|(_, p)| *p)
     }
 }
 

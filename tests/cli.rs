@@ -55,7 +55,8 @@ fn plan_explain_lists_every_candidate_with_its_signals_weights_and_contributions
     // ends and the related paragraphs inside three of them (spots other than their ends).
     let all = t[0]["candidates"].as_array().unwrap();
     assert_eq!(all.len(), 11);
-    let inside = all.iter().filter(|c| c["signals"].as_array().unwrap().iter().any(|s| s["name"] == "related_paragraph"));
+    let inside =
+        all.iter().filter(|c| c["signals"].as_array().unwrap().iter().any(|s| s["name"] == "related_paragraph"));
     assert_eq!(inside.count(), 3);
     let c = &t[1]["candidates"][0];
     assert_eq!(c["path"], "typst/ch03-mechanisms/sec-01-neuroinflammation.typ");

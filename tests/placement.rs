@@ -422,7 +422,11 @@ const SPOTS: &str = "ch11-spots.tex";
 
 /// Every candidate for `target` in the spots chapter (as `plan --explain` lists them) and
 /// the first one printed, under the book's weights with `set` applied to them.
-fn spots_of(target: &Target, context: &str, set: fn(&mut chapter_integrator::rules::PlaceWeights)) -> (Vec<Candidate>, Candidate) {
+fn spots_of(
+    target: &Target,
+    context: &str,
+    set: fn(&mut chapter_integrator::rules::PlaceWeights),
+) -> (Vec<Candidate>, Candidate) {
     let (_d, mut book) = fixture_of(SPOTS);
     set(&mut book.rules_mut().scoring.place);
     let all = place::rank(&book, SPOTS, target, &[], context, usize::MAX);
@@ -436,8 +440,10 @@ fn spots_target(hints: &[&str], env: Option<&str>) -> Target {
 
 /// The 1-based line of the spots chapter holding `text`.
 fn spots_line(text: &str) -> usize {
-    let src = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(SPOTS))
-        .unwrap();
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(SPOTS),
+    )
+    .unwrap();
     src.lines().position(|l| l.contains(text)).map(|i| i + 1).unwrap()
 }
 

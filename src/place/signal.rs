@@ -165,7 +165,10 @@ impl Signal {
     pub fn is_spot(&self) -> bool {
         matches!(
             self,
-            Signal::SectionEnd | Signal::RelatedParagraph { .. } | Signal::AfterSameKind { .. } | Signal::SectionStart { .. }
+            Signal::SectionEnd
+                | Signal::RelatedParagraph { .. }
+                | Signal::AfterSameKind { .. }
+                | Signal::SectionStart { .. }
         )
     }
 

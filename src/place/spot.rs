@@ -33,8 +33,10 @@ pub(super) struct SpotQuery<'a> {
 pub(super) fn says_expands(hints: &[String]) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?i)\b(?:expand|expands|expanding|extend|extends|replace|replaces|rewrite|rewrites|revise|revises)\b")
-            .expect("valid pattern")
+        regex::Regex::new(
+            r"(?i)\b(?:expand|expands|expanding|extend|extends|replace|replaces|rewrite|rewrites|revise|revises)\b",
+        )
+        .expect("valid pattern")
     });
     hints.iter().any(|h| re.is_match(h))
 }
@@ -86,7 +88,8 @@ pub(super) fn section_spots(book: &Store, s: &Section, q: &SpotQuery, named: boo
     }
     if units.len() > 1 && !q.query.is_empty() {
         let w = &book.rules.scoring.place;
-        let scores = Bm25::new(&units.iter().map(|u| u.1.clone()).collect::<Vec<_>>(), w.bm25_k1, w.bm25_b).scores(q.query);
+        let scores =
+            Bm25::new(&units.iter().map(|u| u.1.clone()).collect::<Vec<_>>(), w.bm25_k1, w.bm25_b).scores(q.query);
         let total: f64 = scores.iter().sum();
         let best = (0..units.len()).max_by(|&i, &j| scores[i].total_cmp(&scores[j]).then(j.cmp(&i)));
         if let Some(i) = best.filter(|&i| total > 0.0 && scores[i] > 0.0) {
