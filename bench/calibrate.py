@@ -51,14 +51,14 @@ def pairs(events, w, half):
 def isotonic(points):
     """Pool adjacent violators over (score, right, weight) points: a non-decreasing step
     function as (lower bound of score, probability) blocks, scores rounded to 0.001."""
-    pts = sorted(points)
-    blocks = []  # [first score, weighted right, weight]
-    for s, y, wt in pts:
-        if blocks and blocks[-1][0] == s:
-            blocks[-1][1] += y * wt
-            blocks[-1][2] += wt
-        else:
-            blocks.append([s, y * wt, wt])
+    by_score = {}
+    for s, y, wt in points:
+        got = by_score.setdefault(s, [s, 0.0, 0.0])
+        got[1] += y * wt
+        got[2] += wt
+    blocks = []  # [first score, weighted right, weight]; equal scores are one point
+    for s in sorted(by_score):
+        blocks.append(by_score[s])
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
             s2, y2, w2 = blocks.pop()
             blocks[-1][1] += y2
