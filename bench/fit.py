@@ -49,7 +49,11 @@ SHARED = os.environ.get('SHARED') or os.path.join(HERE, '..', '..', 'shared')
 EVAL = os.path.join(SHARED, 'gold', 'eval.py')
 # The weights whose signals placement sums (Signal::weighed in src/place/signal.rs).
 RULES = ['hint', 'hint_parent', 'subject', 'line_prior', 'line_shifted', 'relevance',
-         'cites_keys', 'same_environment', 'anchor_text', 'follows']
+         'cites_keys', 'same_environment', 'anchor_text', 'follows',
+         'spot_end', 'spot_paragraph', 'spot_environment', 'spot_start']
+# The spot weights order the insertion points inside one section and add nothing to its
+# score (Signal::is_spot): candidates rank by the other rules' sum, then by theirs.
+SPOT_RULES = ('spot_end', 'spot_paragraph', 'spot_environment', 'spot_start')
 UNIT = 'relevance'
 METRICS = ['section@1', 'section@3', 'spot@1', 'file@1', 'landed@1']
 
@@ -92,10 +96,20 @@ def candidate_row(c, ev):
     for s in c.get('signals') or []:
         if s.get('rule'):
             x[s['rule']] = round(x.get(s['rule'], 0.0) + s['value'], 6)
+    group = spot_group(c)
     spot = (c.get('path') == ev['file'] and isinstance(c.get('after_line'), int)
             and ev['after_line'] is not None and abs(c['after_line'] - ev['after_line']) <= 3)
     return {'x': x, 'score': c.get('score'), 'pinned': any(s['name'] == 'sentence' for s in c.get('signals') or []),
-            'section': bool(HARNESS['hit'](c, ev)), 'spot': bool(spot), 'in_file': c.get('path') == ev['file']}
+            'section': bool(HARNESS['hit'](c, ev)), 'spot': bool(spot), 'in_file': c.get('path') == ev['file'],
+            'group': group}
+
+
+def spot_group(c):
+    """The section a candidate is a spot of (its file and heading path), for a candidate with
+    a spot signal; None for anchors and the like. The tool prints one spot per section."""
+    if any(s.get('rule') in SPOT_RULES for s in c.get('signals') or []):
+        return (c.get('path') or '') + '\n' + '\n'.join(c.get('heading_path') or [])
+    return None
 
 
 def collect(binp, work, eval_py):
@@ -140,10 +154,19 @@ def collect(binp, work, eval_py):
 def first_of(cands, w, k=1):
     """The best `k` candidates under weights `w`: a pinned one (an in-place edit's sentence)
     first, then by raw score, ties in the tool's order."""
-    scored = [(not c['pinned'], -sum(w.get(r, 0.0) * v for r, v in c['x'].items()), i)
-              for i, c in enumerate(cands)]
-    scored.sort()
-    return [cands[i] for _, _, i in scored[:k]]
+    def raw(c, spot):
+        return round(sum(w.get(r, 0.0) * v for r, v in c['x'].items() if (r in SPOT_RULES) == spot), 3)
+    scored = sorted((not c['pinned'], -raw(c, False), -raw(c, True), i) for i, c in enumerate(cands))
+    out, seen = [], set()
+    for *_, i in scored:
+        g = cands[i].get('group')
+        if g is not None and g in seen:
+            continue
+        seen.add(g)
+        out.append(cands[i])
+        if len(out) == k:
+            break
+    return out
 
 
 def event_hits(ev, w):
@@ -192,7 +215,7 @@ def calibration(events, w, half, at=0.8, matched=None):
             if not top:
                 continue
             c = top[0]
-            raw = sum(w.get(r, 0.0) * v for r, v in c['x'].items())
+            raw = sum(w.get(r, 0.0) * v for r, v in c['x'].items() if r not in SPOT_RULES)
             s = confidence(max(raw, w.get('anchor_text', 0.0)) if c['pinned'] else raw, half)
             key = (ev['case'], t.get('target', id(t)))
             firsts[key] = (s, firsts.get(key, (s, False))[1] or c['section'])

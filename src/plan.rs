@@ -78,11 +78,16 @@ pub struct TargetPlan {
     pub outcome: Outcome,
     /// Findings about this target.
     pub findings: Vec<Finding>,
-    /// The best candidate scores below `review_below` (rules/scoring.toml): a person should
+    /// The best candidate scores below `review_below`, or its estimated probability of
+    /// being right is below `[calibration] review_below` (rules/scoring.toml): a person should
     /// look before it is applied.
     pub review: bool,
     /// Whether the book already says what the target holds ([`integrated::judge`]).
     pub integrated: Integration,
+    /// The estimated probability that the best candidate is in the right section
+    /// ([`crate::rules::Calibration::probability`] of its score); `None` without candidates
+    /// or table.
+    pub probability: Option<f64>,
 }
 
 /// The plan for one guide.
@@ -212,12 +217,16 @@ pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, 
                 t.id
             ));
         }
-        if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
+        let cal = &book.rules.scoring.calibration;
+        t.probability = t.candidates.first().and_then(|c| cal.probability(c.score));
+        let unlikely = t.probability.is_some_and(|p| p < cal.review_below);
+        if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below || unlikely) {
             t.review = true;
+            let estimate = t.probability.map_or(String::new(), |p| format!(" (estimated {:.0}% right)", p * 100.0));
             if t.status() == Status::Insert {
                 t.findings.push(
                     Finding::new(Code::PlacementLowConfidence, format!(
-                            "{} target: the best insertion point ({}:{}) scores {:.2}, below {:.2}: review it before applying",
+                            "{} target: the best insertion point ({}:{}) scores {:.2}{estimate}, below {:.2}: review it before applying",
                             describe_rank(target.rank),
                             best.path,
                             best.after_line,
@@ -275,6 +284,7 @@ fn plan_target(
         findings: Vec::new(),
         review: false,
         integrated: Integration::pending(),
+        probability: None,
     };
     let where_ = (target.source.as_str(), target.line);
     let rank = describe_rank(target.rank);

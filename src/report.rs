@@ -113,7 +113,11 @@ pub fn plan_text(p: &GuidePlan, style: Style, source: SourceLine) -> String {
             let _ = writeln!(
                 out,
                 "    {}",
-                style.warn(&format!("low confidence ({:.2}): review before applying", best.score))
+                style.warn(&format!(
+                    "low confidence ({:.2}{}): review before applying",
+                    best.score,
+                    t.probability.map_or(String::new(), |p| format!(", estimated {:.0}% right", p * 100.0))
+                ))
             );
         }
         let action = match (t.status(), t.insertion()) {

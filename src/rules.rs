@@ -200,6 +200,9 @@ pub struct ScoringRules {
     pub place: PlaceWeights,
     /// Thresholds of the already-integrated judgement ([`crate::integrated`]).
     pub integrated: IntegratedRules,
+    /// Placement scores as estimated probabilities of being right.
+    #[serde(default)]
+    pub calibration: Calibration,
 }
 
 /// Thresholds that say when a target's content is already in the book, each a share in
@@ -214,6 +217,34 @@ pub struct IntegratedRules {
     pub title: f64,
     pub block_lines: usize,
     pub sites_per_key: usize,
+}
+
+/// A step function from a target's best placement score to the estimated probability that
+/// it is in the right section (`[calibration]` of rules/scoring.toml, fitted by
+/// bench/calibrate.py): `scores` are ascending lower bounds in `[0, 1]`, `right[i]` the
+/// probability for a score from `scores[i]` up to the next bound. Empty: no estimate.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Calibration {
+    /// Ascending lower bounds of score ranges, the first 0.
+    #[serde(default)]
+    pub scores: Vec<f64>,
+    /// The estimated probability of being right for each range of `scores`.
+    #[serde(default)]
+    pub right: Vec<f64>,
+    /// A target whose estimated probability is below this is marked for review.
+    #[serde(default)]
+    pub review_below: f64,
+}
+
+impl Calibration {
+    /// The estimated probability in `[0, 1]` for a score, or `None` when the table is empty,
+    /// its two lists differ in length, or no bound is at or below the score.
+    pub fn probability(&self, score: f64) -> Option<f64> {
+        if self.scores.len() != self.right.len() {
+            return None;
+        }
+        self.scores.iter().zip(&self.right).rev().find(|(lo, _)| score >= **lo).map(|(_, p)| *p)
+    }
 }
 
 /// Confidences of target resolution methods, each in `[0, 1]`.
@@ -264,6 +295,16 @@ pub struct PlaceWeights {
     pub subject: f64,
     #[serde(default)]
     pub new_section_top: usize,
+    /// Spot weights ([`crate::place::Signal::is_spot`]): they order the insertion points
+    /// inside one section and add nothing to its score.
+    #[serde(default)]
+    pub spot_end: f64,
+    #[serde(default)]
+    pub spot_paragraph: f64,
+    #[serde(default)]
+    pub spot_environment: f64,
+    #[serde(default)]
+    pub spot_start: f64,
     pub top: usize,
     #[serde(default = "two")]
     pub score_half: f64,

@@ -258,6 +258,12 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
                         r.confidence,
                         c.score
                     );
+                    if let Some(p) = t.probability {
+                        let mark = if t.review { " — **review this placement**" } else { "" };
+                        let _ = writeln!(out, "  - estimated probability of the right section: {p:.2}{mark}");
+                    } else if t.review {
+                        let _ = writeln!(out, "  - **review this placement**");
+                    }
                     for reason in c.reasons() {
                         let _ = writeln!(out, "  - {reason}");
                     }

@@ -51,8 +51,13 @@ fn plan_explain_lists_every_candidate_with_its_signals_weights_and_contributions
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let t = &v["guides"][0]["targets"];
-    // Every section of the chapter and its included files, not the best five.
-    assert_eq!(t[0]["candidates"].as_array().unwrap().len(), 8);
+    // Every section of the chapter and its included files, not the best five: 8 sections'
+    // ends and the related paragraphs inside three of them (spots other than their ends).
+    let all = t[0]["candidates"].as_array().unwrap();
+    assert_eq!(all.len(), 11);
+    let inside =
+        all.iter().filter(|c| c["signals"].as_array().unwrap().iter().any(|s| s["name"] == "related_paragraph"));
+    assert_eq!(inside.count(), 3);
     let c = &t[1]["candidates"][0];
     assert_eq!(c["path"], "typst/ch03-mechanisms/sec-01-neuroinflammation.typ");
     assert_eq!(c["after_line"], 25);
@@ -64,10 +69,13 @@ fn plan_explain_lists_every_candidate_with_its_signals_weights_and_contributions
             {"contribution": 4.0, "name": "hint_title", "rule": "hint", "value": 1.0, "weight": 4.0},
             {"contribution": 3.5, "name": "hint_parent", "rule": "hint_parent", "value": 1.0, "weight": 3.5},
             {"contribution": 2.0, "name": "relevance", "rule": "relevance", "value": 1.0, "weight": 2.0},
-            {"contribution": 0.4, "name": "same_environment", "rule": "same_environment", "value": 1.0, "weight": 0.4}
+            {"contribution": 0.4, "name": "same_environment", "rule": "same_environment", "value": 1.0, "weight": 0.4},
+            {"contribution": 1.0, "name": "section_end", "rule": "spot_end", "value": 1.0, "weight": 1.0}
         ])
     );
-    assert_eq!(c["reasons"].as_array().unwrap().len(), 4);
+    // The spot signal orders the spots of the section and is not part of `raw`.
+    assert_eq!(c["spot"], 1.0);
+    assert_eq!(c["reasons"].as_array().unwrap().len(), 5);
     // Without --explain: the best five, no raw score and no signals.
     let out = tool(&book).args(["plan", "--format", "json", KETAMINE]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

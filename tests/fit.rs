@@ -79,3 +79,23 @@ fn write_rules_rewrites_the_changed_weights_with_the_script_and_date() {
     );
     assert!(text.contains("\nhint = 4.0\n") && !text.contains("(was 4.0)"), "{text}");
 }
+
+#[test]
+fn calibration_is_isotonic_over_the_first_candidates_of_targets_whose_event_is_known() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("bench/calibrate.py"))
+        .args(["bench/tiny/calibration.json", "--rules", "bench/tiny/scoring.toml"])
+        .current_dir(root)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Scores 0.5 (1 of 3 right) and 0.6 (0 of 1) violate the order and are pooled (1 of 4);
+    // 0.667 (1 of 2) and 0.8 (2 of 2) keep theirs. The event matched only by file is left out.
+    assert_eq!(v["table"]["scores"], serde_json::json!([0.0, 0.667, 0.8]));
+    assert_eq!(v["table"]["right"], serde_json::json!([0.25, 0.5, 1.0]));
+    let b = &v["benchmarks"]["calibration.json"];
+    assert_eq!((b["first_candidates"].as_u64(), b["right"].as_f64()), (Some(8), Some(0.5)));
+    assert_eq!(b["at_least"], serde_json::json!({"first_candidates": 2, "right": 1.0}));
+}

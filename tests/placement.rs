@@ -416,3 +416,85 @@ fn a_section_hint_in_nfd_names_the_heading_the_book_writes_in_nfc() {
     let found = rank(&book, &target(&["Sto\u{308}rungen des Schlafs"]), &[], "");
     assert_eq!(top(&found), (7, "St\u{f6}rungen des Schlafs".to_string()));
 }
+
+/// The fixture chapter for spots inside a section (`fixtures/placement/README.md`).
+const SPOTS: &str = "ch11-spots.tex";
+
+/// Every candidate for `target` in the spots chapter (as `plan --explain` lists them) and
+/// the first one printed, under the book's weights with `set` applied to them.
+fn spots_of(
+    target: &Target,
+    context: &str,
+    set: fn(&mut chapter_integrator::rules::PlaceWeights),
+) -> (Vec<Candidate>, Candidate) {
+    let (_d, mut book) = fixture_of(SPOTS);
+    set(&mut book.rules_mut().scoring.place);
+    let all = place::rank(&book, SPOTS, target, &[], context, usize::MAX);
+    let first = place::rank(&book, SPOTS, target, &[], context, 5).remove(0);
+    (all, first)
+}
+
+fn spots_target(hints: &[&str], env: Option<&str>) -> Target {
+    Target { file_hint: Some(SPOTS.into()), environment: env.map(Into::into), ..target(hints) }
+}
+
+/// The 1-based line of the spots chapter holding `text`.
+fn spots_line(text: &str) -> usize {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/placement").join(SPOTS),
+    )
+    .unwrap();
+    src.lines().position(|l| l.contains(text)).map(|i| i + 1).unwrap()
+}
+
+#[test]
+fn a_sections_end_is_its_spot_while_the_end_weighs_most() {
+    let t = spots_target(&["Fluids and Salt"], Some("observation"));
+    let (all, first) = spots_of(&t, "electrolyte drinks sodium potassium stomach", |w| {
+        (w.spot_end, w.spot_paragraph, w.spot_environment) = (1.0, 0.5, 0.5);
+    });
+    assert_eq!(first.after_line, spots_line("taken late."));
+    assert!(first.signals.contains(&place::Signal::SectionEnd), "{first:?}");
+    // The section's other spots are listed too, each with the section's score.
+    let same: Vec<&Candidate> = all.iter().filter(|c| c.heading_path == first.heading_path).collect();
+    assert_eq!(same.len(), 3, "{same:?}");
+    assert!(same.iter().all(|c| c.score == first.score));
+}
+
+#[test]
+fn after_the_sections_paragraph_most_related_to_the_snippet() {
+    let t = spots_target(&["Fluids and Salt"], None);
+    let (_, first) = spots_of(&t, "electrolyte drinks sodium potassium stomach", |w| {
+        (w.spot_end, w.spot_paragraph) = (0.2, 1.0);
+    });
+    let line = spots_line("than tablets.");
+    assert_eq!(first.after_line, line);
+    let share = first.signals.iter().find_map(|s| match s {
+        place::Signal::RelatedParagraph { line: l, share } if *l == line => Some(*share),
+        _ => None,
+    });
+    assert!(share.is_some_and(|s| s > 0.5 && s <= 1.0), "{first:?}");
+}
+
+#[test]
+fn after_the_sections_last_environment_of_the_targets_kind() {
+    let t = spots_target(&["Fluids and Salt"], Some("observation"));
+    let (_, first) = spots_of(&t, "tablets", |w| (w.spot_end, w.spot_environment) = (1.0, 2.0));
+    let line = spots_line("\\end{observation}");
+    assert_eq!(first.after_line, line);
+    assert!(first.signals.contains(&place::Signal::AfterSameKind { kind: "observation".into(), line }));
+    // Without an environment kind there is no such spot.
+    let (all, _) = spots_of(&spots_target(&["Fluids and Salt"], None), "tablets", |w| w.spot_environment = 2.0);
+    assert!(!all.iter().any(|c| c.signals.iter().any(|s| s.name() == "after_same_kind")));
+}
+
+#[test]
+fn where_a_section_the_guide_expands_starts() {
+    let t = spots_target(&["EXPAND EXISTING: Compression"], None);
+    let (_, first) = spots_of(&t, "binders stockings", |w| (w.spot_end, w.spot_start) = (1.0, 2.0));
+    let line = spots_line("\\label{sec:compression}");
+    assert_eq!((first.after_line, first.heading_path.last().map(String::as_str)), (line, Some("Compression")));
+    // A hint naming the section without saying it expands it offers no such spot.
+    let (all, _) = spots_of(&spots_target(&["Compression"], None), "binders stockings", |w| w.spot_start = 2.0);
+    assert!(!all.iter().any(|c| c.signals.iter().any(|s| s.name() == "section_start")));
+}

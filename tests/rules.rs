@@ -68,3 +68,20 @@ fn every_code_is_raised_and_only_at_its_documented_severity() {
 fn a_severity_other_than_the_documented_ones_is_a_bug() {
     let _ = chapter_integrator::finding::Finding::new(Code::CitationKeyMissing, "x").with_severity(Severity::Info);
 }
+
+#[test]
+fn the_calibration_table_maps_every_score_to_a_non_decreasing_probability() {
+    let cal = chapter_integrator::rules::Rules::builtin().scoring.calibration;
+    assert_eq!(cal.scores.len(), cal.right.len());
+    assert_eq!(cal.scores.first(), Some(&0.0));
+    assert!(cal.scores.windows(2).all(|w| w[0] < w[1]), "{:?}", cal.scores);
+    assert!(cal.right.windows(2).all(|w| w[0] <= w[1]), "{:?}", cal.right);
+    // A step function: each bound's probability holds up to the next bound.
+    assert_eq!(cal.probability(cal.scores[1]), Some(cal.right[1]));
+    assert_eq!(cal.probability(cal.scores[2] - 1e-9), Some(cal.right[1]));
+    assert_eq!(cal.probability(1.0), cal.right.last().copied());
+    // A relevance-only match (0.5) is less likely right than wrong: it is marked for review.
+    assert!(cal.probability(0.5).unwrap() < cal.review_below);
+    let empty = chapter_integrator::rules::Calibration::default();
+    assert_eq!(empty.probability(0.9), None);
+}

@@ -22,6 +22,7 @@ mod hint;
 mod new_file;
 mod section;
 mod signal;
+mod spot;
 
 use anchor::{anchor_candidates, env_end_candidates, find_anchor};
 use hint::{hint_match, names_number, TitleForm};
@@ -60,8 +61,18 @@ impl Candidate {
     /// [`Signal::weighed`] contribution, rounded to three decimals as ranking rounds it):
     /// [`confidence`] of it is [`Candidate::score`], except for a quoted sentence found
     /// for an in-place edit, which is placed first whatever its score.
+    /// Spot signals ([`Signal::is_spot`]) are left out: they order the spots of one section.
     pub fn raw(&self, w: &crate::rules::PlaceWeights) -> f64 {
-        let sum: f64 = self.signals.iter().filter_map(|s| s.weighed(w)).map(|x| x.contribution()).sum();
+        let sum: f64 =
+            self.signals.iter().filter(|s| !s.is_spot()).filter_map(|s| s.weighed(w)).map(|x| x.contribution()).sum();
+        (sum * 1000.0).round() / 1000.0
+    }
+
+    /// The sum of the spot signals' contributions ([`Signal::is_spot`]), rounded to three
+    /// decimals: candidates of equal [`Candidate::raw`] (the spots of one section) rank by it.
+    pub fn spot(&self, w: &crate::rules::PlaceWeights) -> f64 {
+        let sum: f64 =
+            self.signals.iter().filter(|s| s.is_spot()).filter_map(|s| s.weighed(w)).map(|x| x.contribution()).sum();
         (sum * 1000.0).round() / 1000.0
     }
 }
@@ -200,10 +211,19 @@ pub fn rank_with(
     if let Some(primary) = priors.follows.filter(|_| anchors.is_empty() && w.follows > 0.0) {
         ranking.follow_earlier(&mut out, sections, target, primary);
     }
+    if !joins && !ranking.new_section {
+        let q = spot::SpotQuery {
+            query: &query,
+            env_kind: ranking.env_kind,
+            expands: spot::says_expands(&target.section_hints),
+        };
+        spot::add_spots(book, &mut out, sections, &q);
+    }
     add_anchors(&mut out, &anchors);
     out.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
+            .then_with(|| b.spot.total_cmp(&a.spot))
             .then_with(|| a.path.cmp(b.path))
             .then_with(|| a.after_line.cmp(&b.after_line))
             // The innermost of nested sections ending at the same line.
@@ -213,6 +233,11 @@ pub fn rank_with(
         // Nested sections ending together give one insertion point: the better one's.
         let mut seen = std::collections::HashSet::new();
         out.retain(|c| seen.insert((c.path, c.after_line)));
+    }
+    if limit != usize::MAX {
+        // One spot per section: its best (`plan --explain`, listing every candidate, keeps all).
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|c| c.group.is_none_or(|g| seen.insert(g)));
     }
     out.truncate(limit);
     out.into_iter()
@@ -416,6 +441,8 @@ impl<'a> Ranking<'a> {
             cites_keys: cites,
             relevance,
             named,
+            spot: 0.0,
+            group: (after_line == s.after_line).then_some(i),
         }
     }
 
@@ -479,6 +506,8 @@ impl<'a> Ranking<'a> {
             cites_keys,
             relevance,
             named: true,
+            spot: 0.0,
+            group: None,
         });
     }
 }
@@ -496,10 +525,12 @@ fn add_anchors<'a>(out: &mut Vec<Ranked<'a>>, anchors: &'a [Candidate]) {
             cites_keys: a.cites_keys.clone(),
             relevance: None,
             named: true,
+            spot: 0.0,
+            group: None,
         };
         if let Some(c) = out.iter().find(|c| c.path == a.path && c.heading_path == a.heading_path.as_slice()) {
             ranked.score = ((a.score + c.score) * 1000.0).round() / 1000.0;
-            ranked.signals.extend(c.signals.iter().cloned());
+            ranked.signals.extend(c.signals.iter().filter(|s| !s.is_spot()).cloned());
             ranked.cites_keys = c.cites_keys.clone();
             ranked.relevance = c.relevance;
         }
@@ -522,6 +553,11 @@ struct Ranked<'a> {
     relevance: Option<usize>,
     /// A hint, line number or the paper's subject points at it.
     named: bool,
+    /// The spot signals' contribution ([`Candidate::spot`]): orders the spots of one section.
+    spot: f64,
+    /// The section (its index) whose spot this is, for a section's own candidate and the
+    /// spots inside it ([`spot::add_spots`]); `None` for anchors and followed targets.
+    group: Option<usize>,
 }
 
 /// For a target of a guide that says it adds sections ([`Priors::adds_sections`]) that no

@@ -56,6 +56,18 @@ pub enum Signal {
     /// The guide says the snippet replaces what is there, and the block carrying its label
     /// spans these 1-based lines.
     ReplacesLabeled { label: String, start: usize, end: usize },
+    /// The end of the section's own text (before its first subsection or the next heading):
+    /// the spot a section offers when nothing inside it is proposed.
+    SectionEnd,
+    /// Right after the text unit (paragraph or block) of the section's own text that is most
+    /// related to the snippet by BM25 among the section's units, ending at `line`; `share`
+    /// is its part of their summed scores in `[0, 1]`.
+    RelatedParagraph { line: usize, share: f64 },
+    /// Right after the section's last environment of the target's kind, ending at `line`.
+    AfterSameKind { kind: String, line: usize },
+    /// The guide expands or replaces the section its hint names: right after its heading
+    /// (and label), at `line`.
+    SectionStart { heading: String, line: usize },
 }
 
 /// A signal's share of a candidate's score: the `[place]` weight of `rules/scoring.toml`
@@ -66,7 +78,8 @@ pub enum Signal {
 pub struct Weighed {
     /// The `[place]` key of `rules/scoring.toml`: `hint`, `hint_parent`, `subject`,
     /// `line_prior`, `line_shifted`, `relevance`, `cites_keys`, `same_environment`,
-    /// `anchor_text` or `follows`.
+    /// `anchor_text`, `follows`, or a spot's `spot_end`, `spot_paragraph`,
+    /// `spot_environment`, `spot_start`.
     pub rule: &'static str,
     /// The signal's value: a similarity, nearness or relevance in `[0, 1]`, 1 for a signal
     /// that holds or not (a label, a found anchor, a cited key).
@@ -105,6 +118,10 @@ impl Signal {
             Signal::Sentence { .. } => "sentence",
             Signal::ClosestFile { .. } => "closest_file",
             Signal::ReplacesLabeled { .. } => "replaces_labeled",
+            Signal::SectionEnd => "section_end",
+            Signal::RelatedParagraph { .. } => "related_paragraph",
+            Signal::AfterSameKind { .. } => "after_same_kind",
+            Signal::SectionStart { .. } => "section_start",
         }
     }
 
@@ -129,12 +146,30 @@ impl Signal {
             Signal::SameEnvironment(_) => ("same_environment", w.same_environment, 1.0),
             Signal::FollowsEarlierTarget { .. } => ("follows", w.follows, 1.0),
             Signal::EnvironmentEnd { .. } | Signal::Anchor { .. } => ("anchor_text", w.anchor_text, 1.0),
+            Signal::SectionEnd => ("spot_end", w.spot_end, 1.0),
+            Signal::RelatedParagraph { share, .. } => ("spot_paragraph", w.spot_paragraph, *share),
+            Signal::AfterSameKind { .. } => ("spot_environment", w.spot_environment, 1.0),
+            Signal::SectionStart { .. } => ("spot_start", w.spot_start, 1.0),
             Signal::AfterSubsections { .. }
             | Signal::Sentence { .. }
             | Signal::ClosestFile { .. }
             | Signal::ReplacesLabeled { .. } => return None,
         };
         Some(Weighed { rule, value, weight })
+    }
+
+    /// Whether this signal says where inside its section the text goes ([`Signal::SectionEnd`],
+    /// [`Signal::RelatedParagraph`], [`Signal::AfterSameKind`], [`Signal::SectionStart`]):
+    /// its `spot_*` weight orders the spots of one section and adds nothing to the section's
+    /// score ([`super::Candidate::raw`] leaves it out, [`super::Candidate::spot`] sums it).
+    pub fn is_spot(&self) -> bool {
+        matches!(
+            self,
+            Signal::SectionEnd
+                | Signal::RelatedParagraph { .. }
+                | Signal::AfterSameKind { .. }
+                | Signal::SectionStart { .. }
+        )
     }
 
     /// Whether this signal is the paragraph anchor `anchor` (not a paragraph topic).
@@ -226,6 +261,17 @@ impl fmt::Display for Signal {
             }
             Signal::ReplacesLabeled { label, start, end } => {
                 write!(f, "the guide replaces the block labelled `{label}` (lines {start}-{end})")
+            }
+            Signal::SectionEnd => write!(f, "at the end of the section's own text"),
+            Signal::RelatedParagraph { line, share } => write!(
+                f,
+                "right after the section's paragraph most related to the snippet (ending at line {line}; {share:.2} of the section's relevance)"
+            ),
+            Signal::AfterSameKind { kind, line } => {
+                write!(f, "right after the section's last {kind} environment (line {line})")
+            }
+            Signal::SectionStart { heading, line } => {
+                write!(f, "the guide expands or replaces \"{heading}\": where it starts (after line {line})")
             }
         }
     }

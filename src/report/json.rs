@@ -105,6 +105,10 @@ pub struct CandidateJson<'a> {
     /// Each signal with its weight and contribution, in the order of `reasons`; explained only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signals: Option<Vec<SignalJson>>,
+    /// The spot signals' summed contribution ([`crate::place::Candidate::spot`]): candidates
+    /// of equal `raw` rank by it; explained only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spot: Option<f64>,
 }
 
 /// One signal of a candidate as `plan --explain` prints it: `{contribution, name, rule,
@@ -231,6 +235,9 @@ pub struct TargetJson<'a> {
     pub resolved: Option<ResolvedJson<'a>>,
     /// A person should look before it is applied.
     pub review: bool,
+    /// The estimated probability in `[0, 1]` that the best candidate is in the right
+    /// section (`[calibration]` of rules/scoring.toml), or null.
+    pub probability: Option<f64>,
     /// Section hints.
     pub section_hints: &'a [String],
     /// Its snippet.
@@ -257,6 +264,7 @@ impl<'a> TargetJson<'a> {
                     reasons: c.reasons(),
                     score: c.score,
                     signals: None,
+                    spot: None,
                 })
                 .collect(),
             environment: tg.environment.as_deref(),
@@ -287,6 +295,7 @@ impl<'a> TargetJson<'a> {
                 path: &r.path,
             }),
             review: t.review,
+            probability: t.probability,
             section_hints: &tg.section_hints,
             snippet: tg.snippet.as_ref().map(|s| SnippetJson {
                 labels: t.labels.clone(),
@@ -343,6 +352,7 @@ impl<'a> GuideJson<'a> {
                 for (tj, t) in g.targets.iter_mut().zip(&p.targets) {
                     for (cj, c) in tj.candidates.iter_mut().zip(&t.candidates) {
                         cj.raw = Some(c.raw(w));
+                        cj.spot = Some(c.spot(w));
                         cj.signals = Some(SignalJson::all(c, w));
                     }
                 }
