@@ -55,6 +55,52 @@ struct Common {
     verbose: bool,
 }
 
+/// `--pick` and `--at`: a reviewer's choice of insertion point, for `plan`, `diff`, `apply`.
+#[derive(Debug, Args)]
+struct ChoiceArgs {
+    /// Take TARGET's Nth ranked candidate (as `plan` lists them) instead of the first.
+    /// TARGET as `plan` names it: primary, secondary, tertiary, quaternary, #5 (or its
+    /// number); with several guides, GUIDE:TARGET (GUIDE: the folder's slug)
+    #[arg(long, value_name = "TARGET=N", value_parser = pick_arg)]
+    pick: Vec<(String, usize)>,
+    /// Insert TARGET's text after line LINE of FILE (a chapter file, relative to the book
+    /// root, as `plan` prints candidates) instead of at the first candidate
+    #[arg(long, value_name = "TARGET=FILE:LINE", value_parser = at_arg)]
+    at: Vec<(String, String, usize)>,
+}
+
+/// Parses `TARGET=N` (`--pick`).
+fn pick_arg(arg: &str) -> Result<(String, usize), String> {
+    let (target, n) = arg.rsplit_once('=').ok_or("expected TARGET=N, e.g. primary=2")?;
+    let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is no candidate number (1 is the first)"))?;
+    if target.trim().is_empty() || n == 0 {
+        return Err("expected TARGET=N with N from 1, e.g. primary=2".into());
+    }
+    Ok((target.trim().to_string(), n))
+}
+
+/// Parses `TARGET=FILE:LINE` (`--at`).
+fn at_arg(arg: &str) -> Result<(String, String, usize), String> {
+    let usage = "expected TARGET=FILE:LINE, e.g. primary=chapters/ch02.tex:40";
+    let (target, spot) = arg.split_once('=').ok_or(usage)?;
+    let (file, line) = spot.rsplit_once(':').ok_or(usage)?;
+    let line: usize = line.trim().parse().map_err(|_| format!("`{line}` is no line number; {usage}"))?;
+    if target.trim().is_empty() || file.trim().is_empty() || line == 0 {
+        return Err(usage.into());
+    }
+    Ok((target.trim().to_string(), file.trim().to_string(), line))
+}
+
+impl ChoiceArgs {
+    fn into_choices(self) -> Vec<crate::plan::Choice> {
+        use crate::plan::{Choice, Spot};
+        let picks = self.pick.into_iter().map(|(target, n)| Choice { target, spot: Spot::Rank(n) });
+        picks
+            .chain(self.at.into_iter().map(|(target, file, line)| Choice { target, spot: Spot::At(file, line) }))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FormatArg {
     Text,
@@ -87,6 +133,8 @@ enum Command {
         /// raw score and signals (name, rule, value, weight, contribution)
         #[arg(long)]
         explain: bool,
+        #[command(flatten)]
+        choices: ChoiceArgs,
     },
     /// Print the unified diff of every file that would change (what apply would commit);
     /// writes nothing
@@ -101,6 +149,8 @@ enum Command {
         /// (rules/scoring.toml); without it they are left out with a warning, as `apply` does
         #[arg(long)]
         accept_low_confidence: bool,
+        #[command(flatten)]
+        choices: ChoiceArgs,
     },
     /// Commit the integration to a new branch (integrate/<slug>), one commit per guide
     Apply {
@@ -120,6 +170,8 @@ enum Command {
         /// (rules/scoring.toml); without it they are left out with a warning
         #[arg(long)]
         accept_low_confidence: bool,
+        #[command(flatten)]
+        choices: ChoiceArgs,
     },
     /// Dashboard of every guide in the book: applied, partly applied, pending, or cannot
     /// apply (with the reason), counted per literature topic
@@ -244,6 +296,8 @@ pub struct Settings {
     pub quiet: bool,
     /// `-v`.
     pub verbose: bool,
+    /// `--pick` and `--at` (`plan`, `diff`, `apply`), as given.
+    pub choices: Vec<crate::plan::Choice>,
     /// Findings of this severity or worse give exit status 1 (`--fail-on`).
     pub fail_on: crate::finding::Severity,
     /// The process ends right after the run (the binary): the book and its indexes are left
@@ -284,12 +338,18 @@ impl Cli {
                     && stdout_tty
             }
         };
+        let mut choices = Vec::new();
         let (action, paths) = match self.command {
-            Command::Plan { paths, explain } => (Action::Plan { explain }, paths),
-            Command::Diff { paths, output, accept_low_confidence } => {
+            Command::Plan { paths, explain, choices: c } => {
+                choices = c.into_choices();
+                (Action::Plan { explain }, paths)
+            }
+            Command::Diff { paths, output, accept_low_confidence, choices: c } => {
+                choices = c.into_choices();
                 (Action::Diff { output, accept_low_confidence }, paths)
             }
-            Command::Apply { paths, branch, force, summary, accept_low_confidence } => {
+            Command::Apply { paths, branch, force, summary, accept_low_confidence, choices: c } => {
+                choices = c.into_choices();
                 (Action::Apply { branch, force, summary, accept_low_confidence }, paths)
             }
             Command::Check { paths, diff, changed_since } => (Action::Check { diff, changed_since }, paths),
@@ -317,6 +377,7 @@ impl Cli {
             color,
             quiet: c.quiet,
             verbose: c.verbose,
+            choices,
         }
     }
 }

@@ -7,9 +7,11 @@
 use std::collections::BTreeMap;
 
 mod changes;
+mod choice;
 mod scope;
 
 pub use changes::{changes, ChangeSet, Changes};
+pub use choice::{chosen, Choice, Chosen, Spot};
 
 use crate::check;
 use crate::edit::Insertion;
@@ -122,6 +124,20 @@ impl GuidePlan {
 
 /// Plans one guide against the book.
 pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
+    plan_guide_with(book, resolver, guide, &BTreeMap::new())
+}
+
+/// Plans one guide against the book, each target of `chosen` (rank -> the candidate a
+/// reviewer chose, see [`chosen`]) at its chosen spot: that candidate leads its candidates,
+/// the target is not marked for review, its text goes there as a block (an in-place sentence
+/// edit only when the chosen spot is the edit's), and a target whose file did not resolve,
+/// or resolved to a file the spot is not in, takes the spot's file (method `chosen`).
+pub fn plan_guide_with(
+    book: &Store,
+    resolver: &mut Resolver,
+    guide: Guide,
+    chosen: &BTreeMap<usize, Candidate>,
+) -> GuidePlan {
     let mut findings = guide.findings.clone();
     let additions = crate::bookkeeping::bib_additions(book, &guide);
     findings.extend(check::citation_keys(book, &guide, &additions));
@@ -150,6 +166,13 @@ pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuideP
     let mut targets = Vec::new();
     let w = &book.rules.scoring.place;
     for ((target, context), resolution) in contexts.iter().zip(resolutions) {
+        let choice = chosen.get(&target.rank);
+        let resolution = match choice {
+            Some(c) if !resolved_path(&resolution).is_some_and(|p| book.closure(&p).contains(&c.path)) => {
+                Resolution::Resolved(ResolvedTarget { path: c.path.clone(), method: "chosen", confidence: 1.0 })
+            }
+            _ => resolution,
+        };
         let shift = resolved_path(&resolution).and_then(|p| shifts.get(&p).copied().flatten());
         // The target it says it shares a file with, placed before it.
         let follows = target
@@ -163,9 +186,9 @@ pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuideP
             target,
             context,
             &defined,
-            place::Priors { shift, follows, adds_sections: guide.adds_sections },
+            place::Priors { shift, follows, adds_sections: guide.adds_sections, chosen: choice },
         );
-        if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below) {
+        if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below && choice.is_none()) {
             t.review = true;
             if t.status() == Status::Insert {
                 t.findings.push(
@@ -245,7 +268,7 @@ fn plan_target(
     };
     let where_ = (target.source.as_str(), target.line);
     let rank = describe_rank(target.rank);
-    if target.file_hint.is_none() {
+    if target.file_hint.is_none() && priors.chosen.is_none() {
         return plan;
     }
     if !take_resolution(book, resolution, target, context, priors, &mut plan, &mut findings) {
@@ -262,7 +285,12 @@ fn plan_target(
         plan.findings = findings;
         return plan;
     }
-    if let Some(mut edited) = sentence_edit(book, &path, target, defined, &mut plan, &mut findings) {
+    // A spot the reviewer chose takes the text as a block, unless it is the sentence edit's.
+    let edit_chosen =
+        priors.chosen.is_none_or(|c| c.signals.iter().any(|s| matches!(s, place::Signal::Sentence { .. })));
+    if let Some(mut edited) =
+        edit_chosen.then(|| sentence_edit(book, &path, target, defined, &mut plan, &mut findings)).flatten()
+    {
         edited.findings = findings;
         return edited;
     }

@@ -196,6 +196,14 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf]) -> Result<Planned
         guides.iter().map(|g| plan_one(&mut resolver, g)).collect()
     };
     progress.finish_and_clear();
+    // A reviewer's `--pick` / `--at`: checked against the plans, then those guides are
+    // planned again with the chosen spots.
+    if !s.choices.is_empty() {
+        let chosen = crate::plan::chosen(book, &plans, &s.choices).map_err(Error::Usage)?;
+        for (g, by_rank) in &chosen {
+            plans[*g] = crate::plan::plan_guide_with(book, &mut resolver, guides[*g].clone(), by_rank);
+        }
+    }
     if s.process_ends {
         std::mem::forget(resolver);
     }
