@@ -69,7 +69,7 @@ impl StagedEntries {
         let mut map = std::collections::BTreeMap::new();
         for path in book.bib_outside_bibliography() {
             let Some(text) = book.sources.get(&path) else { continue };
-            for (key, entry) in crate::bib::entry_texts(&text) {
+            for (key, entry) in crate::bib::entry_texts(text) {
                 map.entry(key).or_insert_with(|| (path.clone(), entry));
             }
         }

@@ -62,6 +62,52 @@ struct Common {
     verbose: bool,
 }
 
+/// `--pick` and `--at`: a reviewer's choice of insertion point, for `plan`, `diff`, `apply`.
+#[derive(Debug, Args)]
+struct ChoiceArgs {
+    /// Take TARGET's Nth ranked candidate (as `plan` lists them) instead of the first.
+    /// TARGET as `plan` names it: primary, secondary, tertiary, quaternary, #5 (or its
+    /// number); with several guides, GUIDE:TARGET (GUIDE: the folder's slug)
+    #[arg(long, value_name = "TARGET=N", value_parser = pick_arg)]
+    pick: Vec<(String, usize)>,
+    /// Insert TARGET's text after line LINE of FILE (a chapter file, relative to the book
+    /// root, as `plan` prints candidates) instead of at the first candidate
+    #[arg(long, value_name = "TARGET=FILE:LINE", value_parser = at_arg)]
+    at: Vec<(String, String, usize)>,
+}
+
+/// Parses `TARGET=N` (`--pick`).
+fn pick_arg(arg: &str) -> Result<(String, usize), String> {
+    let (target, n) = arg.rsplit_once('=').ok_or("expected TARGET=N, e.g. primary=2")?;
+    let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is no candidate number (1 is the first)"))?;
+    if target.trim().is_empty() || n == 0 {
+        return Err("expected TARGET=N with N from 1, e.g. primary=2".into());
+    }
+    Ok((target.trim().to_string(), n))
+}
+
+/// Parses `TARGET=FILE:LINE` (`--at`).
+fn at_arg(arg: &str) -> Result<(String, String, usize), String> {
+    let usage = "expected TARGET=FILE:LINE, e.g. primary=chapters/ch02.tex:40";
+    let (target, spot) = arg.split_once('=').ok_or(usage)?;
+    let (file, line) = spot.rsplit_once(':').ok_or(usage)?;
+    let line: usize = line.trim().parse().map_err(|_| format!("`{line}` is no line number; {usage}"))?;
+    if target.trim().is_empty() || file.trim().is_empty() || line == 0 {
+        return Err(usage.into());
+    }
+    Ok((target.trim().to_string(), file.trim().to_string(), line))
+}
+
+impl ChoiceArgs {
+    fn into_choices(self) -> Vec<crate::plan::Choice> {
+        use crate::plan::{Choice, Spot};
+        let picks = self.pick.into_iter().map(|(target, n)| Choice { target, spot: Spot::Rank(n) });
+        picks
+            .chain(self.at.into_iter().map(|(target, file, line)| Choice { target, spot: Spot::At(file, line) }))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FormatArg {
     Text,
@@ -98,6 +144,8 @@ enum Command {
         /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
         #[arg(long, value_name = "FILE")]
         texts: Option<PathBuf>,
+        #[command(flatten)]
+        choices: ChoiceArgs,
     },
     /// Print the unified diff of every file that would change (what apply would commit);
     /// writes nothing
@@ -116,6 +164,8 @@ enum Command {
         /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
         #[arg(long, value_name = "FILE")]
         texts: Option<PathBuf>,
+        #[command(flatten)]
+        choices: ChoiceArgs,
     },
     /// Commit the integration to a new branch (integrate/<slug>), one commit per guide
     Apply {
@@ -139,6 +189,8 @@ enum Command {
         /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
         #[arg(long, value_name = "FILE")]
         texts: Option<PathBuf>,
+        #[command(flatten)]
+        choices: ChoiceArgs,
     },
     /// Dashboard of every guide and key-findings file in the book (or those under PATH):
     /// applied, partly applied, pending, or cannot apply (with the reason), counted per
@@ -311,6 +363,8 @@ pub struct Settings {
     pub quiet: bool,
     /// `-v`.
     pub verbose: bool,
+    /// `--pick` and `--at` (`plan`, `diff`, `apply`), as given.
+    pub choices: Vec<crate::plan::Choice>,
     /// Findings of this severity or worse give exit status 1 (`--fail-on`).
     pub fail_on: crate::finding::Severity,
     /// `--texts` of `plan`, `diff` and `apply`: the JSON file of texts for targets without
@@ -362,12 +416,18 @@ impl Cli {
                     && stdout_tty
             }
         };
+        let mut choices = Vec::new();
         let (action, paths, texts) = match self.command {
-            Command::Plan { paths, explain, texts } => (Action::Plan { explain }, paths, texts),
-            Command::Diff { paths, output, accept_low_confidence, texts } => {
+            Command::Plan { paths, explain, texts, choices: c } => {
+                choices = c.into_choices();
+                (Action::Plan { explain }, paths, texts)
+            }
+            Command::Diff { paths, output, accept_low_confidence, texts, choices: c } => {
+                choices = c.into_choices();
                 (Action::Diff { output, accept_low_confidence }, paths, texts)
             }
-            Command::Apply { paths, branch, force, summary, accept_low_confidence, texts } => {
+            Command::Apply { paths, branch, force, summary, accept_low_confidence, texts, choices: c } => {
+                choices = c.into_choices();
                 (Action::Apply { branch, force, summary, accept_low_confidence }, paths, texts)
             }
             Command::Check { paths, diff, changed_since, select, ignore, output_format } => {
@@ -399,6 +459,7 @@ impl Cli {
             color,
             quiet: c.quiet,
             verbose: c.verbose,
+            choices,
         }
     }
 }

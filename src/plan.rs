@@ -9,12 +9,14 @@ use std::collections::BTreeMap;
 mod changes;
 mod needs_text;
 mod resolution;
+mod choice;
 mod scope;
 mod supplied;
 
 pub use changes::{changes, ChangeSet, Changes};
 pub use needs_text::{NeedsText, EXCERPTS, SECTION_LINES};
 pub use supplied::{check_ids, parse as parse_texts, target_ids, SuppliedText, Texts};
+pub use choice::{chosen, Choice, Chosen, Spot};
 
 use crate::check;
 use crate::edit::Insertion;
@@ -153,12 +155,23 @@ impl GuidePlan {
 
 /// Plans one guide against the book.
 pub fn plan_guide(book: &Store, resolver: &mut Resolver, guide: Guide) -> GuidePlan {
-    plan_guide_with(book, resolver, guide, None)
+    plan_guide_with(book, resolver, guide, None, &BTreeMap::new())
 }
 
 /// Plans one guide against the book, each target `texts` has a text for taking it as its
-/// snippet ([`supplied::supply`]; the ids are checked with [`check_ids`] first).
-pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, texts: Option<&Texts>) -> GuidePlan {
+/// snippet ([`supplied::supply`]; the ids are checked with [`check_ids`] first), each target
+/// of `chosen` (rank -> the candidate a reviewer chose, see [`chosen`]) at its chosen spot:
+/// that candidate leads its candidates, the target is not marked for review, its text goes
+/// there as a block (an in-place sentence edit only when the chosen spot is the edit's), and
+/// a target whose file did not resolve, or resolved to a file the spot is not in, takes the
+/// spot's file (method `chosen`).
+pub fn plan_guide_with(
+    book: &Store,
+    resolver: &mut Resolver,
+    mut guide: Guide,
+    texts: Option<&Texts>,
+    chosen: &BTreeMap<usize, Candidate>,
+) -> GuidePlan {
     let ids = target_ids(&guide);
     let supplied = match texts {
         Some(texts) => supplied::supply(&mut guide, texts),
@@ -193,6 +206,13 @@ pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, 
     let mut targets = Vec::new();
     let w = &book.rules.scoring.place;
     for ((target, context), resolution) in contexts.iter().zip(resolutions) {
+        let choice = chosen.get(&target.rank);
+        let resolution = match choice {
+            Some(c) if !resolved_path(&resolution).is_some_and(|p| book.closure(&p).contains(&c.path)) => {
+                Resolution::Resolved(ResolvedTarget { path: c.path.clone(), method: "chosen", confidence: 1.0 })
+            }
+            _ => resolution,
+        };
         let shift = resolved_path(&resolution).and_then(|p| shifts.get(&p).copied().flatten());
         // The target it says it shares a file with, placed before it.
         let follows = target
@@ -206,7 +226,7 @@ pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, 
             target,
             context,
             &defined,
-            place::Priors { shift, follows, adds_sections: guide.adds_sections },
+            place::Priors { shift, follows, adds_sections: guide.adds_sections, chosen: choice },
         );
         let k = targets.len();
         t.id = ids[k].clone();
@@ -220,7 +240,7 @@ pub fn plan_guide_with(book: &Store, resolver: &mut Resolver, mut guide: Guide, 
         let cal = &book.rules.scoring.calibration;
         t.probability = t.candidates.first().and_then(|c| cal.probability(c.score));
         let unlikely = t.probability.is_some_and(|p| p < cal.review_below);
-        if let Some(best) = t.candidates.first().filter(|c| c.score < w.review_below || unlikely) {
+        if let Some(best) = t.candidates.first().filter(|c| (c.score < w.review_below || unlikely) && choice.is_none()) {
             t.review = true;
             let estimate = t.probability.map_or(String::new(), |p| format!(" (estimated {:.0}% right)", p * 100.0));
             if t.status() == Status::Insert {
@@ -288,7 +308,7 @@ fn plan_target(
     };
     let where_ = (target.source.as_str(), target.line);
     let rank = describe_rank(target.rank);
-    if target.file_hint.is_none() {
+    if target.file_hint.is_none() && priors.chosen.is_none() {
         return plan;
     }
     if !resolution::take_resolution(book, resolution, target, context, priors, &mut plan, &mut findings) {
@@ -311,7 +331,12 @@ fn plan_target(
         plan.findings = findings;
         return plan;
     }
-    if let Some(mut edited) = sentence_edit(book, &path, target, defined, &mut plan, &mut findings) {
+    // A spot the reviewer chose takes the text as a block, unless it is the sentence edit's.
+    let edit_chosen =
+        priors.chosen.is_none_or(|c| c.signals.iter().any(|s| matches!(s, place::Signal::Sentence { .. })));
+    if let Some(mut edited) =
+        edit_chosen.then(|| sentence_edit(book, &path, target, defined, &mut plan, &mut findings)).flatten()
+    {
         edited.findings = findings;
         return edited;
     }

@@ -248,9 +248,17 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
             let hint = t.target.file_hint.as_deref().unwrap_or("(no file)");
             match (t.status(), t.candidates.first(), &t.resolved) {
                 (Status::Insert, Some(c), Some(r)) => {
+                    // A spot the reviewer chose (`--pick`, `--at`) says so first.
+                    let chosen = c.signals.iter().find_map(|s| match s {
+                        crate::place::Signal::Chosen { flag, .. } => {
+                            Some(format!("**chosen by the reviewer** (`{flag}`): "))
+                        }
+                        _ => None,
+                    });
                     let _ = writeln!(
                         out,
-                        "- **{rank}** `{hint}` → `{}` after line {}, in *{}* (file found by {}, confidence {:.2}; placement score {:.2})",
+                        "- **{rank}** `{hint}` → {}`{}` after line {}, in *{}* (file found by {}, confidence {:.2}; placement score {:.2})",
+                        chosen.unwrap_or_default(),
                         c.path,
                         c.after_line,
                         c.heading_path.join(" › "),

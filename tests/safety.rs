@@ -236,6 +236,11 @@ fn odd_inputs_give_findings_not_crashes() {
     assert!(text.contains("→ insert after typst/empty.typ:0"), "{text}");
     let out = tool(&book).args(["check"]).output().unwrap();
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    // An empty file's only spot scores low: `diff`, like `apply`, leaves it out unless accepted.
+    let out = tool(&book).args(["diff", "Literature/odd"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stdout(&out).contains("Pilot data"), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("warning[placement-low-confidence]"), "{}", stderr(&out));
     let out = tool(&book).args(["diff", "--accept-low-confidence", "Literature/odd"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("+#observation[Pilot data @Younger2014ldn.]"), "{}{}", stdout(&out), stderr(&out));

@@ -278,7 +278,12 @@ fn commit_message(p: &GuidePlan) -> String {
         let what = match t.insertion() {
             Some((path, ins)) => {
                 let heading = t.candidates.first().map(|c| c.heading_path.join(" > ")).unwrap_or_default();
-                format!("{path} after line {} ({heading})", ins.after_line)
+                // A spot the reviewer chose (`--pick`, `--at`) is recorded with its flag.
+                let chosen = t.candidates.first().into_iter().flat_map(|c| &c.signals).find_map(|s| match s {
+                    crate::place::Signal::Chosen { flag, .. } => Some(format!(", chosen with {flag}")),
+                    _ => None,
+                });
+                format!("{path} after line {} ({heading}){}", ins.after_line, chosen.unwrap_or_default())
             }
             None => format!("{:?}", t.status()).to_lowercase(),
         };

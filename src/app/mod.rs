@@ -229,7 +229,7 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf], texts: Option<&Pa
     let mut resolver = resolve::Resolver::new(book);
     let plan_one = |resolver: &mut resolve::Resolver, g: &guide::Guide| {
         progress.set_message(g.path.clone());
-        let plan = crate::plan::plan_guide_with(book, resolver, g.clone(), texts.as_ref());
+        let plan = crate::plan::plan_guide_with(book, resolver, g.clone(), texts.as_ref(), &Default::default());
         progress.inc(1);
         plan
     };
@@ -242,6 +242,14 @@ fn plan_inputs(book: &Store, s: &Settings, inputs: &[PathBuf], texts: Option<&Pa
         guides.iter().map(|g| plan_one(&mut resolver, g)).collect()
     };
     progress.finish_and_clear();
+    // A reviewer's `--pick` / `--at`: checked against the plans, then those guides are
+    // planned again with the chosen spots.
+    if !s.choices.is_empty() {
+        let chosen = crate::plan::chosen(book, &plans, &s.choices).map_err(Error::Usage)?;
+        for (g, by_rank) in &chosen {
+            plans[*g] = crate::plan::plan_guide_with(book, &mut resolver, guides[*g].clone(), texts.as_ref(), by_rank);
+        }
+    }
     if s.process_ends {
         std::mem::forget(resolver);
     }

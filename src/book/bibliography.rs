@@ -35,20 +35,27 @@ impl Book {
     /// is read.
     pub(crate) fn bibliography_named(&self) -> Vec<NamedBib> {
         let roots = &self.includes.roots;
-        let mut documents: Vec<&String> = roots.iter().filter(|r| self.sources.contains_key(*r)).collect();
+        let mut documents: Vec<&String> = roots.iter().filter(|r| self.sources.contains_key(r)).collect();
         documents.extend(self.includes.reachable.iter().filter(|p| !roots.contains(*p)));
         if documents.is_empty() {
             documents = self.chapters.iter().collect();
         }
         let root_dirs: Vec<&str> = roots.iter().map(|r| parent_dir(r)).collect();
-        let mut out: Vec<NamedBib> = Vec::new();
-        for path in documents {
-            let Some(text) = self.sources.get(path) else { continue };
-            let names = match Markup::from_path(path) {
-                Some(Markup::Typst) => typst_bibliography_names(&text),
-                Some(Markup::Latex) => latex_bibliography_names(&text),
+        // On every core: most files name no bibliography, and one substring search each
+        // rules them out.
+        let named = crate::text::parallel_map(&documents, |path| {
+            let Some(text) = self.sources.get(path) else { return Vec::new() };
+            if !["bibliography", "addbibresource", "addglobalbib"].iter().any(|w| text.contains(w)) {
+                return Vec::new();
+            }
+            match Markup::from_path(path) {
+                Some(Markup::Typst) => typst_bibliography_names(text),
+                Some(Markup::Latex) => latex_bibliography_names(text),
                 _ => Vec::new(),
-            };
+            }
+        });
+        let mut out: Vec<NamedBib> = Vec::new();
+        for (path, names) in documents.into_iter().zip(named) {
             let dir = parent_dir(path);
             for (name, line) in names {
                 let found = self.resolve_bib_name(&name, dir, &root_dirs);
@@ -109,7 +116,7 @@ impl Book {
         } else {
             // A configured file the book lacks is a configuration error, reported before
             // the run (`Book::config_errors`).
-            self.config.book.bibliography.iter().filter(|p| self.sources.contains_key(*p)).cloned().collect()
+            self.config.book.bibliography.iter().filter(|p| self.sources.contains_key(p)).cloned().collect()
         };
         let mut bib = Bibliography::default();
         let texts: Vec<(&String, Option<&String>)> = bib_files.iter().map(|p| (p, self.sources.get(p))).collect();
@@ -254,7 +261,7 @@ fn blank_typst_comments(text: &str) -> String {
                 out.push('\\');
                 i += 1;
             }
-            (b'/', Some(b'/')) if !in_string && !(i > 0 && bytes[i - 1] == b':') => {
+            (b'/', Some(b'/')) if !(in_string || i > 0 && bytes[i - 1] == b':') => {
                 line_comment = true;
                 i += 2;
                 continue;

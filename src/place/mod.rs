@@ -102,6 +102,9 @@ pub struct Priors<'a> {
     pub follows: Option<&'a Candidate>,
     /// The guide says it adds sections ([`crate::guide::Guide::adds_sections`]).
     pub adds_sections: bool,
+    /// The spot a reviewer chose (`--pick`, `--at`; it carries a [`Signal::Chosen`]): it
+    /// leads the candidates, whatever its score.
+    pub chosen: Option<&'a Candidate>,
 }
 
 /// How far a guide's line numbers for one file are off today's file, measured on the
@@ -164,7 +167,7 @@ pub fn rank_with(
     let index = section_index(book, path);
     let (sections, bm25, forms) = (&index.sections, &index.bm25, &index.forms);
     if sections.is_empty() {
-        return Vec::new();
+        return with_chosen(Vec::new(), priors.chosen, limit);
     }
     let query = terms(&topic_text(context, &book.rules.environments));
     let rel = bm25.scores(&query);
@@ -240,7 +243,8 @@ pub fn rank_with(
         out.retain(|c| c.group.is_none_or(|g| seen.insert(g)));
     }
     out.truncate(limit);
-    out.into_iter()
+    let ranked = out
+        .into_iter()
         .map(|c| {
             let mut signals = c.signals;
             if let Some(i) = c.relevance {
@@ -259,7 +263,19 @@ pub fn rank_with(
                 cites_keys: c.cites_keys,
             }
         })
-        .collect()
+        .collect();
+    with_chosen(ranked, priors.chosen, limit)
+}
+
+/// `ranked` with the reviewer's chosen spot first (in place of the candidate at the same
+/// spot), at most `limit` long; `ranked` itself without one.
+fn with_chosen(mut ranked: Vec<Candidate>, chosen: Option<&Candidate>, limit: usize) -> Vec<Candidate> {
+    if let Some(c) = chosen {
+        ranked.retain(|r| (r.path.as_str(), r.after_line) != (c.path.as_str(), c.after_line));
+        ranked.insert(0, c.clone());
+        ranked.truncate(limit.max(1));
+    }
+    ranked
 }
 
 /// The target's section and block hints, parsed, with their title forms. A hint naming a

@@ -68,6 +68,9 @@ pub enum Signal {
     /// The guide expands or replaces the section its hint names: right after its heading
     /// (and label), at `line`.
     SectionStart { heading: String, line: usize },
+    /// A reviewer chose this spot on the command line (`flag`: `--pick primary=2` or
+    /// `--at primary=FILE:LINE`); `rank`: the candidate's rank before, when it was listed.
+    Chosen { flag: String, rank: Option<usize> },
 }
 
 /// A signal's share of a candidate's score: the `[place]` weight of `rules/scoring.toml`
@@ -122,14 +125,16 @@ impl Signal {
             Signal::RelatedParagraph { .. } => "related_paragraph",
             Signal::AfterSameKind { .. } => "after_same_kind",
             Signal::SectionStart { .. } => "section_start",
+            Signal::Chosen { .. } => "chosen",
         }
     }
 
     /// What the signal adds to its candidate's score under the weights `w`, or `None` for
     /// a signal that says where the text goes but adds nothing ([`Signal::AfterSubsections`],
     /// [`Signal::ClosestFile`]) and for a quoted sentence found for an in-place edit
-    /// ([`Signal::Sentence`]) or a labelled block the snippet replaces
-    /// ([`Signal::ReplacesLabeled`]), placed first whatever the weights. A line number
+    /// ([`Signal::Sentence`]), a labelled block the snippet replaces
+    /// ([`Signal::ReplacesLabeled`]) or a spot the reviewer chose ([`Signal::Chosen`]),
+    /// placed first whatever the weights. A line number
     /// takes `line_shifted` when the guide's anchors measured a shift, else `line_prior`; a
     /// section joined by a new one takes `relevance` for its subtree's share.
     pub fn weighed(&self, w: &crate::rules::PlaceWeights) -> Option<Weighed> {
@@ -153,7 +158,8 @@ impl Signal {
             Signal::AfterSubsections { .. }
             | Signal::Sentence { .. }
             | Signal::ClosestFile { .. }
-            | Signal::ReplacesLabeled { .. } => return None,
+            | Signal::ReplacesLabeled { .. }
+            | Signal::Chosen { .. } => return None,
         };
         Some(Weighed { rule, value, weight })
     }
@@ -273,6 +279,10 @@ impl fmt::Display for Signal {
             Signal::SectionStart { heading, line } => {
                 write!(f, "the guide expands or replaces \"{heading}\": where it starts (after line {line})")
             }
+            Signal::Chosen { flag, rank } => match rank {
+                Some(r) => write!(f, "chosen by the reviewer with {flag} (ranked {r} by the tool)"),
+                None => write!(f, "chosen by the reviewer with {flag} (not among the tool's candidates)"),
+            },
         }
     }
 }
