@@ -16,7 +16,7 @@ fn github_format_annotates_repo_paths_and_writes_a_job_summary() {
     insta::assert_snapshot!(stdout(&out));
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.starts_with("## chapter-integrator check\n"), "{md}");
-    assert!(md.contains("| `Literature/treatments/ketamine/integration-guide.md` | 0 | 2 |"), "{md}");
+    assert!(md.contains("| `Literature/treatments/ketamine/integration-guide.md` | 0 | 1 |"), "{md}");
 }
 
 #[test]

@@ -18,6 +18,7 @@
 //! target headings, `key_findings` for key-findings files), `model` holds what comes out,
 //! and `folder` derives names (branch slug, citation key, subject) from a folder's name.
 
+mod draft;
 mod fields;
 mod files;
 mod folder;
