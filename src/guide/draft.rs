@@ -136,6 +136,8 @@ fn sentences(text: &str, names: &DraftNames, instruction: &[String]) -> Vec<Sent
                 }
                 for item in items(&text[range]) {
                     let Some((value, _)) = statement(&item, names, instruction, under == Some(true)) else { continue };
+                    // Single `*` of Markdown emphasis are markup, not text.
+                    let value = value.replace('*', "");
                     for s in split_sentences(&value) {
                         let words = s.split_whitespace().count();
                         let active = s.contains(['\\', '{', '}', '^', '~', '$', '|']);
@@ -367,6 +369,15 @@ fn own_certainty(t: &Target) -> Option<String> {
     })
 }
 
+/// A stated certainty short enough for one line: up to a dash, semicolon or full stop that
+/// ends its first clause (`0.35 (Low) — indirect evidence ...` -> `0.35 (Low)`), at most
+/// eight words; `None` when even that runs on.
+fn certainty_line(value: &str) -> Option<String> {
+    let cut = [" — ", " – ", " - ", "; ", ". "].iter().filter_map(|d| value.find(d)).min().unwrap_or(value.len());
+    let head = value[..cut].trim().trim_end_matches('.');
+    (!head.is_empty() && head.split_whitespace().count() <= 8).then(|| head.to_string())
+}
+
 /// Whether a target's heading names a topic a block can carry as its title (three words or
 /// more, no file name, no "chapter" / "appendix" / "section" word, no `ch07` shorthand).
 fn topic_title(title: &str) -> bool {
@@ -393,8 +404,8 @@ fn block(t: &Target, picked: &[String], title: Option<&str>, certainty: Option<S
         Some(title) => format!("\\begin{{{env}}}[{}]\n", escape(title)),
         None => format!("\\begin{{{env}}}\n"),
     };
-    if let Some(c) = certainty {
-        out.push_str(&format!("\\textbf{{Certainty:}} {}.\n", escape(c.trim_end_matches('.'))));
+    if let Some(c) = certainty.as_deref().and_then(certainty_line) {
+        out.push_str(&format!("\\textbf{{Certainty:}} {}.\n", escape(&c)));
     }
     let cite = (!t.keys.is_empty() && t.keys.len() <= 3).then(|| format!("~\\cite{{{}}}", t.keys.join(",")));
     let mut lines: Vec<String> = picked.iter().map(|s| escape(s)).collect();
