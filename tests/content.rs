@@ -407,3 +407,23 @@ fn key_findings_fences_beside_a_guide_are_reported_not_inserted() {
     assert_eq!(targets.len(), 1);
     assert_eq!(targets[0]["snippet"]["line"], 7);
 }
+
+#[test]
+fn an_instruction_to_cite_a_paper_adds_it_to_the_sentence_that_states_its_point() {
+    // "Cite X for Y" with no snippet and no quoted sentence: the key goes before the full stop
+    // of the sentence that best states Y, beside the citation the rationale names.
+    let guide = "# Integration Guide: Stretching Trial\n\n## Paper Citation Key\n**BibTeX key:** `McIntyre2020fatigue`\n\n### Primary Target: ch04\n**File:** `typst/ch04-symptom-management.typ`\n**Environment type:** marginal citation\n**Rationale:** The chapter already cites `@Goudsmit2012pacing` for gentle stretching and careful pacing easing pain flares. Add `@McIntyre2020fatigue` alongside as trial support for stretching within energy limits.\n";
+    let doc = plan_folder("Literature/pain/stretching", &[("integration-guide.md", guide)]);
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(t["status"], "insert");
+    assert_eq!(
+        t["insertion"],
+        serde_json::json!({
+            "after_line": 16,
+            "path": "typst/ch04-symptom-management.typ",
+            "replaces": 2,
+            "text": "Gentle stretching within energy limits, heat packs, and careful pacing can all\nreduce the intensity of pain flares @Goudsmit2012pacing @McIntyre2020fatigue. These approaches carry"
+        })
+    );
+    assert_eq!(t["candidates"][0]["after_line"], 16);
+}

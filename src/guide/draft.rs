@@ -99,6 +99,27 @@ pub(super) fn draft_missing(guide: &mut Guide, sources: &[&str], rules: &Rules) 
     }
 }
 
+/// Marks the targets of `guide` that ask to cite a paper in the text already there ("cite X
+/// for Y"): no snippet, no edit, and a sentence of their rationale or environment wording
+/// that says "add" or "cite" and names a citation key (`Add `@Key` as the precedent`). That
+/// sentence becomes the target's `edit`: planning then adds the keys to the sentence of the
+/// target file that best states what the rationale says (`citation_edit::best_sentence`).
+pub(super) fn mark_cite_instructions(guide: &mut Guide) {
+    static KEY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(|| regex::Regex::new(r"@[A-Za-z][\w:.-]*\w|`[A-Z][A-Za-z-]*\d{4}[\w-]*`").unwrap());
+    for t in guide.targets.iter_mut().filter(|t| t.snippet.is_none() && t.edit.is_none()) {
+        let text: String = t.rationale.iter().chain(t.environment_raw.iter()).cloned().collect::<Vec<_>>().join(" ");
+        let found = split_sentences(&text).into_iter().find(|s| {
+            let lower = s.to_lowercase();
+            let says = lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == "add" || w == "cite");
+            says && key.is_match(s)
+        });
+        if let Some(sentence) = found {
+            t.edit = Some(sentence);
+        }
+    }
+}
+
 /// The sentences of a Markdown text a block may be drafted from: list items and the
 /// sentences of paragraphs of five to sixty words, outside instruction headings, tables and
 /// code; a field line only for its value when it is a statement field.
@@ -245,7 +266,7 @@ fn split_sentences(text: &str) -> Vec<String> {
 
 /// Stems of the words of `text` that carry meaning: lowercased, four letters or more, cut to
 /// their first five characters, common English words left out.
-fn stems(text: &str) -> BTreeSet<String> {
+pub(crate) fn stems(text: &str) -> BTreeSet<String> {
     const COMMON: &[&str] = &[
         "about",
         "after",

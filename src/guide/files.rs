@@ -156,6 +156,7 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
     guide.slug = slug_of(files, &path);
     guide.key_findings = key_findings;
     let sources: Vec<&str> = guide_text.iter().chain(&kf_text).map(String::as_str).collect();
+    super::draft::mark_cite_instructions(&mut guide);
     super::draft::draft_missing(&mut guide, &sources, rules);
     if guide.targets.is_empty() {
         guide.findings.push(
