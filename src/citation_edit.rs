@@ -140,6 +140,81 @@ fn keys_in(text: &str) -> Vec<String> {
     out
 }
 
+/// For a target that asks to cite keys without quoting a sentence ("Add `@Key` as the
+/// precedent", no snippet; see `guide::draft::mark_cite_instructions`): the sentence of
+/// `path` or the files it includes that best states what the target's rationale, hints and
+/// title say, as an anchor (its first eight words) and its 1-based line. A sentence scores
+/// one per shared word stem, three more when it cites a key the rationale names besides
+/// the ones to add ("alongside `@Other`"); at least three is needed. Each paragraph and
+/// each list item is read on its own; sentences of headings, comments, code, environment or
+/// function lines and sentences holding math are not candidates.
+pub fn best_sentence(book: &Store, path: &str, target: &Target) -> Option<(String, Option<usize>)> {
+    if target.snippet.is_some() {
+        return None;
+    }
+    let adding = keys_in(target.edit.as_deref()?);
+    if adding.is_empty() {
+        return None;
+    }
+    let mut topic = target.rationale.clone().unwrap_or_default();
+    for h in target.section_hints.iter().chain([&target.title_hint]) {
+        topic.push(' ');
+        topic.push_str(h);
+    }
+    let named: Vec<String> = keys_in(&topic).into_iter().filter(|k| !adding.contains(k)).collect();
+    let wanted = crate::guide::stems(&topic);
+    let mut best: Option<(usize, String, usize)> = None;
+    for file in book.closure(path) {
+        let (Some(text), Some(outline)) = (book.sources.get(&file), book.outline(&file)) else { continue };
+        let lines: Vec<&str> = text.lines().collect();
+        let usable = |i: usize| {
+            let t = lines[i].trim_start();
+            !t.is_empty()
+                && !outline.is_dead(i + 1)
+                && !outline.headings.iter().any(|h| h.line == i + 1)
+                && !t.starts_with(['#', '=', '\\', '%', ']', '<', '/', '|', '$'])
+        };
+        let mut i = 0;
+        while i < lines.len() {
+            if !usable(i) {
+                i += 1;
+                continue;
+            }
+            // A paragraph, or one list item: an item's first line starts the next one.
+            let item = |i: usize| {
+                let t = lines[i].trim_start();
+                t.starts_with("- ") || t.starts_with("+ ") || t.starts_with("\\item")
+            };
+            let start = i;
+            let mut para = String::new();
+            while i < lines.len() && usable(i) && (i == start || !item(i)) {
+                para.push_str(lines[i].trim_start().trim_start_matches(['-', '+']));
+                para.push(' ');
+                i += 1;
+            }
+            for sentence in para.split(". ") {
+                let words: Vec<&str> = sentence.split_whitespace().collect();
+                // Math is not matched word for word: such a sentence is no anchor.
+                if words.len() < 6 || sentence.contains('$') {
+                    continue;
+                }
+                let shared = crate::guide::stems(sentence).intersection(&wanted).count();
+                let beside = if named.iter().any(|k| sentence.contains(k.as_str())) { 3 } else { 0 };
+                let score = shared + beside;
+                if score >= 3 && best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+                    let anchor = words.iter().take(8).copied().collect::<Vec<_>>().join(" ");
+                    best = Some((score, anchor, start + 1));
+                }
+            }
+        }
+        // The target's own file first: an included file's sentence only when it has none.
+        if best.is_some() {
+            break;
+        }
+    }
+    best.map(|(_, anchor, line)| (anchor, Some(line)))
+}
+
 /// Whether `text` holds the words of `anchor` in order (whitespace, case, markup characters
 /// `*_` and the anchor's final punctuation ignored).
 fn contains_words(text: &str, anchor: &str) -> bool {

@@ -114,6 +114,10 @@ pub enum Code {
     SnippetMissing,
     /// `snippet-rewritten`: LaTeX-style script math (`X$_2$`) or Markdown headings (`####`) in a Typst snippet that kept it from parsing are written as Typst (`X#sub[2]`, `====`).
     SnippetRewritten,
+    /// `snippet-drafted`: The target had no snippet; a block was drafted from the guide's and key findings' own sentences in the environment the guide names.
+    SnippetDrafted,
+    /// `snippet-key-findings`: A fence of a key-findings file is not inserted: the folder's integration guide names the targets and their snippets.
+    SnippetKeyFindings,
     /// `snippet-stub`: A fence only opens an environment (its title and label) without its content; it is not inserted.
     SnippetStub,
     /// `snippet-unbalanced`: The snippet's braces, brackets or environments do not balance.
@@ -206,6 +210,8 @@ impl Code {
         Code::SnippetLabelMoved,
         Code::SnippetMissing,
         Code::SnippetRewritten,
+        Code::SnippetDrafted,
+        Code::SnippetKeyFindings,
         Code::SnippetStub,
         Code::SnippetUnbalanced,
         Code::SnippetUnconverted,
@@ -279,6 +285,8 @@ impl Code {
             Code::SnippetLabelMoved => "snippet-label-moved",
             Code::SnippetMissing => "snippet-missing",
             Code::SnippetRewritten => "snippet-rewritten",
+            Code::SnippetDrafted => "snippet-drafted",
+            Code::SnippetKeyFindings => "snippet-key-findings",
             Code::SnippetStub => "snippet-stub",
             Code::SnippetUnbalanced => "snippet-unbalanced",
             Code::SnippetUnconverted => "snippet-unconverted",
@@ -366,6 +374,8 @@ impl Code {
             | Code::SnippetLabelMoved
             | Code::SnippetRewritten
             | Code::SnippetStub
+            | Code::SnippetDrafted
+            | Code::SnippetKeyFindings
             | Code::TargetFileDefault
             | Code::TypstImportAdded
             | Code::SnippetLanguageLatex

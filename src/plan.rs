@@ -564,7 +564,7 @@ fn sentence_edit(
     findings: &mut Vec<Finding>,
 ) -> Option<TargetPlan> {
     use crate::citation_edit as ce;
-    let (anchor, near) = ce::quoted_sentence(target)?;
+    let (anchor, near) = ce::quoted_sentence(target).or_else(|| ce::best_sentence(book, path, target))?;
     let sentence = ce::find(book, path, &anchor, near)?;
     let markup = Markup::from_path(&sentence.path).unwrap_or(Markup::Latex);
     let rendered = target.snippet.as_ref().map(|s| {

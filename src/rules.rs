@@ -43,6 +43,39 @@ pub struct GuideRules {
     /// Names and phrasings of guides without target headings.
     #[serde(default)]
     pub loose: LooseNames,
+    /// Where drafted blocks take their sentences from.
+    #[serde(default)]
+    pub draft: DraftNames,
+}
+
+/// Where a block drafted for a target without snippet takes its sentences (`[draft]` of
+/// `rules/guide.toml`; read by `guide::draft`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DraftNames {
+    /// A heading holding one of these (any case) holds instructions or bookkeeping, not
+    /// statements about the paper: its sentences are never drafted from.
+    #[serde(default)]
+    pub skip_headings: Vec<String>,
+    /// A heading holding one of these (any case) holds statements about the paper ("Key
+    /// Points to Convey", "Main Findings", "Warnings to Include"): its sentences are drafted
+    /// from. Elsewhere only statement fields are.
+    #[serde(default)]
+    pub statement_headings: Vec<String>,
+    /// `**Name:** value` / `- Name: value` lines whose value is a statement to draft from
+    /// (`Evidence: ...`); every other field line is an instruction and is skipped.
+    #[serde(default)]
+    pub statement_fields: Vec<String>,
+    /// First words of a sentence that instructs the integrator ("Add", "Cite", "Assess"):
+    /// such a sentence is about the work on the book, not the paper.
+    #[serde(default)]
+    pub instruction_words: Vec<String>,
+    /// Prefixes of a guide's or key-findings file's title dropped to name a drafted block
+    /// ("Integration Guide:", "Key Findings:").
+    #[serde(default)]
+    pub title_prefixes: Vec<String>,
+    /// How many sentences a drafted block holds at most.
+    #[serde(default)]
+    pub max_items: usize,
 }
 
 /// Names and phrasings of guides written without target headings (`[loose]` of

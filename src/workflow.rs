@@ -232,7 +232,8 @@ pub fn status_text(rows: &[StatusRow]) -> String {
 }
 
 /// A Markdown review summary for a pull-request body: per guide the keys, each target's
-/// place with reasons and confidence, the findings, and a diffstat. Capped at `cap`
+/// place with reasons and confidence (drafted blocks first, marked for review), the
+/// findings, and a diffstat. Capped at `cap`
 /// characters, with a note when cut.
 pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, usize), cap: usize) -> String {
     let mut out = format!("## Literature integration on `{branch}`\n\n");
@@ -243,9 +244,14 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
             "Citation keys: {}\n",
             p.guide.citation_keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
         );
-        for t in &p.targets {
+        // Drafted blocks first: their wording is the tool's choice of the guide's sentences.
+        let mut targets: Vec<_> = p.targets.iter().collect();
+        targets.sort_by_key(|t| !t.target.drafted);
+        for t in targets {
             let rank = describe_rank(t.target.rank);
             let hint = t.target.file_hint.as_deref().unwrap_or("(no file)");
+            let drafted =
+                if t.target.drafted { " — *drafted from the guide's sentences: review the wording*" } else { "" };
             match (t.status(), t.candidates.first(), &t.resolved) {
                 (Status::Insert, Some(c), Some(r)) => {
                     // A spot the reviewer chose (`--pick`, `--at`) says so first.
@@ -257,7 +263,7 @@ pub fn review_summary(plans: &[GuidePlan], branch: &str, stat: (usize, usize, us
                     });
                     let _ = writeln!(
                         out,
-                        "- **{rank}** `{hint}` → {}`{}` after line {}, in *{}* (file found by {}, confidence {:.2}; placement score {:.2})",
+                        "- **{rank}** `{hint}` → {}`{}` after line {}, in *{}* (file found by {}, confidence {:.2}; placement score {:.2}){drafted}",
                         chosen.unwrap_or_default(),
                         c.path,
                         c.after_line,

@@ -19,14 +19,17 @@ fn apply_commits_to_a_new_branch_only() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("branch integrate/ketamine\ncommit "), "{text}");
-    assert!(text.ends_with("2 file(s) changed, 12 line(s) added, 0 removed\n"), "{text}");
+    assert!(text.ends_with("3 file(s) changed, 19 line(s) added, 0 removed\n"), "{text}");
 
     assert_eq!(git(&book, &["status", "--porcelain"]), status_before);
     assert_eq!(git(&book, &["rev-parse", "HEAD"]), head_before);
     assert_eq!(std::fs::read(book.join(".git/index")).unwrap(), index_before);
     assert_eq!(git(&book, &["rev-list", "--count", "main..integrate/ketamine"]).trim(), "1");
     let changed = git(&book, &["diff", "--name-only", "main", "integrate/ketamine"]);
-    assert_eq!(changed, "chapters/ch02/sec-nmda-antagonists.tex\ntypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n");
+    assert_eq!(
+        changed,
+        "chapters/ch02/sec-nmda-antagonists.tex\ntypst/ch03-mechanisms/sec-01-neuroinflammation.typ\ntypst/ch04-symptom-management.typ\n"
+    );
     let message = git(&book, &["log", "-1", "--format=%an <%ae>%n%B", "integrate/ketamine"]);
     assert!(
         message.starts_with(
@@ -258,7 +261,7 @@ fn each_commit_of_a_run_holds_the_guides_up_to_it() {
     let out = tool(&book).args(args("all", 4)).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(git(&book, &["rev-list", "--count", "main..all"]).trim(), "4");
-    assert!(stdout(&out).ends_with("2 file(s) changed, 27 line(s) added, 0 removed\n"), "{}", stdout(&out));
+    assert!(stdout(&out).ends_with("3 file(s) changed, 34 line(s) added, 0 removed\n"), "{}", stdout(&out));
     // The k-th commit's tree is the tree of a run over the first k guides alone.
     for k in 1..=4 {
         let branch = format!("upto-{k}");
@@ -281,7 +284,7 @@ fn apply_json_documents_keep_their_keys() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let id = git(&book, &["rev-parse", "integrate/ketamine"]);
     let expected = format!(
-        "{{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [\n    {{\n      \"guide\": \"{KETAMINE}/integration-guide.md\",\n      \"id\": \"{}\"\n    }}\n  ],\n  \"deletions\": 0,\n  \"files_changed\": 2,\n  \"insertions\": 12,\n  \"schema\": 1\n}}\n",
+        "{{\n  \"branch\": \"integrate/ketamine\",\n  \"commits\": [\n    {{\n      \"guide\": \"{KETAMINE}/integration-guide.md\",\n      \"id\": \"{}\"\n    }}\n  ],\n  \"deletions\": 0,\n  \"files_changed\": 3,\n  \"insertions\": 19,\n  \"schema\": 1\n}}\n",
         id.trim()
     );
     assert_eq!(stdout(&out), expected);

@@ -11,6 +11,7 @@ const LDN: &str = "Literature/treatments/low-dose-naltrexone";
 /// beside the ketamine guide's two warnings.
 fn book_with_an_error() -> (tempfile::TempDir, std::path::PathBuf) {
     let (dir, book) = copy_book();
+    without_drafted_target(&book);
     let guide = book.join(LDN).join("integration-guide.md");
     let text = std::fs::read_to_string(&guide).unwrap().replace("`Younger2014ldn`", "`Nobody2099unknown`");
     std::fs::write(&guide, text).unwrap();
@@ -72,7 +73,7 @@ fn select_and_ignore_choose_what_is_reported_and_what_fails() {
 
 #[test]
 fn an_unknown_code_exits_2_naming_the_nearest() {
-    let (_d, book) = git_book();
+    let (_d, book) = git_book_with_a_target_without_content();
     let out = tool(&book).args(["check", "--select", "snippet-mising"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -91,7 +92,7 @@ fn an_unknown_code_exits_2_naming_the_nearest() {
 
 #[test]
 fn concise_output_is_one_line_per_finding() {
-    let (_d, book) = git_book();
+    let (_d, book) = git_book_with_a_target_without_content();
     let out = tool(&book).args(["check", "--output-format", "concise"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
@@ -114,7 +115,7 @@ fn concise_output_is_one_line_per_finding() {
 
 #[test]
 fn stale_file_hints_are_counted_per_hint_with_the_file_used() {
-    let (_d, book) = git_book();
+    let (_d, book) = git_book_with_a_target_without_content();
     let text = stdout(&tool(&book).arg("check").output().unwrap());
     assert!(
         text.contains(
@@ -137,7 +138,7 @@ fn with_severity(book: &std::path::Path, table: &str) {
 
 #[test]
 fn the_book_sets_severities_per_code() {
-    let (_d, book) = git_book();
+    let (_d, book) = git_book_with_a_target_without_content();
     with_severity(&book, "snippet-missing = \"error\"\ntarget-resolved-loosely = \"info\"\n");
     let out = tool(&book).arg("check").output().unwrap();
     assert_eq!(out.status.code(), Some(1), "snippet-missing is an error in this book");
@@ -156,7 +157,7 @@ fn the_book_sets_severities_per_code() {
 
 #[test]
 fn an_invalid_severity_table_is_a_configuration_error_with_file_and_line() {
-    let (_d, book) = git_book();
+    let (_d, book) = git_book_with_a_target_without_content();
     with_severity(&book, "snippet-missing = \"fatal\"\n");
     let out = tool(&book).arg("check").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -170,7 +171,7 @@ fn an_invalid_severity_table_is_a_configuration_error_with_file_and_line() {
     );
     assert!(out.stdout.is_empty());
 
-    let (_d, book) = git_book();
+    let (_d, book) = git_book_with_a_target_without_content();
     with_severity(&book, "target-resolved-lossely = \"info\"\n");
     let out = tool(&book).arg("check").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -185,7 +186,7 @@ fn an_invalid_severity_table_is_a_configuration_error_with_file_and_line() {
 
 #[test]
 fn a_long_full_report_says_how_to_get_a_shorter_one() {
-    let (_d, book) = git_book();
+    let (_d, book) = git_book_with_a_target_without_content();
     // Two findings: no tip.
     let text = stdout(&tool(&book).arg("check").output().unwrap());
     assert!(!text.contains("--output-format concise"), "{text}");

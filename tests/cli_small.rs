@@ -41,7 +41,7 @@ fn a_chapter_file_passed_as_a_guide_is_refused() {
 
 #[test]
 fn diff_in_github_format_annotates_findings_and_keeps_the_patch_plain() {
-    let (_d, book) = git_book();
+    let (_d, book) = git_book_with_a_target_without_content();
     let out = tool(&book).args(["diff", "--format", "github", KETAMINE]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
@@ -60,7 +60,7 @@ fn diff_in_github_format_annotates_findings_and_keeps_the_patch_plain() {
 
 #[test]
 fn diff_output_confirms_what_it_wrote() {
-    let (dir, book) = git_book();
+    let (dir, book) = git_book_with_a_target_without_content();
     let file = dir.path().join("ketamine.patch");
     let out = tool(&book).args(["diff", KETAMINE, "-o"]).arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -23,6 +23,24 @@ pub fn git_book() -> (tempfile::TempDir, PathBuf) {
     commit_all(copy_book())
 }
 
+/// Leaves the ketamine guide's tertiary target without an environment type (the line stays,
+/// empty, so line numbers hold): it has no snippet and nothing to draft from, so it gets
+/// `snippet-missing` (a warning), the fixture's target without content.
+pub fn without_drafted_target(book: &Path) {
+    let guide = book.join("Literature/treatments/ketamine/integration-guide.md");
+    let text = std::fs::read_to_string(&guide).unwrap();
+    assert!(text.contains("**Environment type:** warning\n"), "the fixture's tertiary target names its environment");
+    std::fs::write(&guide, text.replace("**Environment type:** warning\n", "\n")).unwrap();
+}
+
+/// The fixture book, committed, its ketamine tertiary target without content
+/// ([`without_drafted_target`]).
+pub fn git_book_with_a_target_without_content() -> (tempfile::TempDir, PathBuf) {
+    let (dir, book) = copy_book();
+    without_drafted_target(&book);
+    commit_all((dir, book))
+}
+
 /// The fixture book with the guide families, committed (see [`git_book`]).
 pub fn git_book_with_families() -> (tempfile::TempDir, PathBuf) {
     commit_all(book_with_families())

@@ -315,3 +315,115 @@ fn an_alternative_wording_is_left_out_with_a_finding() {
     );
     assert_eq!(fence_findings(&doc), vec![("snippet-alternative".to_string(), 13)]);
 }
+
+/// `plan --format json` of the literature folder `folder` after writing `files` (path
+/// relative to the folder, text) into a copy of the fixture book.
+fn plan_folder(folder: &str, files: &[(&str, &str)]) -> Value {
+    let (dir, book) = common::copy_book();
+    for (name, text) in files {
+        common::write(&book, &format!("{folder}/{name}"), text);
+    }
+    let (_dir, book) = common::commit_all((dir, book));
+    let out = common::tool(&book).args(["plan", "--format", "json", folder]).output().unwrap();
+    assert!(out.status.code().unwrap() <= 1, "{}", common::stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_warning_target_without_snippet_gets_a_drafted_warning_from_the_key_points() {
+    let (_dir, book) = common::copy_book();
+    let out =
+        common::tool(&book).args(["plan", "--format", "json", "Literature/treatments/ketamine"]).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &doc["guides"][0]["targets"][2];
+    assert_eq!(t["snippet"]["origin"], "drafted");
+    assert_eq!(
+        t["insertion"],
+        serde_json::json!({
+            "after_line": 31,
+            "path": "typst/ch04-symptom-management.typ",
+            "replaces": 0,
+            "text": "#warning-env(title: [Ketamine for ME/CFS])[\n*Certainty:* Low.\n- Pain relief in fibromyalgia tends to fade within hours to weeks unless infusions are repeated~@Walitt2021ketamine @Koutsaliaris2025ketamine.\n- Use requires a specialist setting with cardiovascular and mental-state monitoring.\n- Pooled case series and small randomized studies suggest short-lived pain relief after intravenous infusions.\n]"
+        })
+    );
+    assert_eq!(
+        t["candidates"][0]["heading_path"],
+        serde_json::json!(["Symptom Management", "Pain", "Medications for Pain"])
+    );
+    let drafted: Vec<u64> = doc["guides"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "snippet-drafted")
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(drafted, vec![42]);
+}
+
+#[test]
+fn an_integration_point_without_snippet_gets_a_drafted_block_in_its_environment() {
+    let kf = "# Key Findings: Night Sweats After Exertion\n\n## Main Findings\n\n1. **Night sweats:** Two in three patients reported night sweats after a day of exertion.\n2. **Timing:** The sweats began within two nights and broke up sleep for up to a week.\n\n## Integration Points\n\n### Symptom Management chapter: Sleep\n- Evidence: Night sweats often follow exertion and disturb sleep for several nights.\n- Certainty: Low (one small survey)\n- Environment: `observation`\n";
+    let doc = plan_folder("Literature/symptoms/Doe_2024_NightSweats", &[("key-findings.md", kf)]);
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(t["snippet"]["origin"], "drafted");
+    assert_eq!(t["insertion"]["path"], "typst/ch04-symptom-management.typ");
+    assert_eq!(
+        t["insertion"]["text"],
+        "#observation(title: [Night Sweats After Exertion])[\n*Certainty:* Low (one small survey).\n- The sweats began within two nights and broke up sleep for up to a week.\n- Night sweats often follow exertion and disturb sleep for several nights.\n]"
+    );
+    // The point's heading names the chapter, no section: the block goes where relevance puts it.
+    assert_eq!(t["candidates"][0]["heading_path"], serde_json::json!(["Symptom Management"]));
+    assert_eq!(t["insertion"]["after_line"], t["candidates"][0]["after_line"]);
+}
+
+#[test]
+fn key_findings_fences_beside_a_guide_are_reported_not_inserted() {
+    let guide = "# Integration Guide: Night Light\n\n### Primary Target: ch04\n**File:** `typst/ch04-symptom-management.typ`\n**Section hint:** \"Sleep\"\n\n```latex\n\\begin{observation}[Dim Evenings]\n\\label{obs:dim-evenings}\nDimmer evenings helped some patients fall asleep~\\cite{Bateman2021consensus}.\n\\end{observation}\n```\n";
+    let kf = "# Key Findings: Night Light\n\n## Main Findings\n\n1. Dimmer evenings helped some patients fall asleep sooner.\n\n## Suggested Wording\n\n```latex\n\\begin{observation}[Dim Evenings Help]\n\\label{obs:dim-evenings}\nPatients fell asleep sooner in dim light~\\cite{Bateman2021consensus}.\n\\end{observation}\n```\n\n```typst\n#observation(title: [Screens])[Screens late at night kept patients awake @Bateman2021consensus.]\n```\n";
+    let folder = "Literature/sleep/night-light";
+    let doc = plan_folder(folder, &[("integration-guide.md", guide), ("key-findings.md", kf)]);
+    let reported: Vec<(String, u64, String)> = doc["guides"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "snippet-key-findings")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let kf_path = format!("{folder}/key-findings.md");
+    assert_eq!(
+        reported,
+        vec![
+            (kf_path.clone(), 9, "this key-findings fence is not inserted: the guide's primary target carries a snippet with its label".to_string()),
+            (kf_path, 16, "this key-findings fence is not inserted: the folder's integration guide names the targets and their snippets".to_string()),
+        ]
+    );
+    let targets = doc["guides"][0]["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0]["snippet"]["line"], 7);
+}
+
+#[test]
+fn an_instruction_to_cite_a_paper_adds_it_to_the_sentence_that_states_its_point() {
+    // "Cite X for Y" with no snippet and no quoted sentence: the key goes before the full stop
+    // of the sentence that best states Y, beside the citation the rationale names.
+    let guide = "# Integration Guide: Stretching Trial\n\n## Paper Citation Key\n**BibTeX key:** `McIntyre2020fatigue`\n\n### Primary Target: ch04\n**File:** `typst/ch04-symptom-management.typ`\n**Environment type:** marginal citation\n**Rationale:** The chapter already cites `@Goudsmit2012pacing` for gentle stretching and careful pacing easing pain flares. Add `@McIntyre2020fatigue` alongside as trial support for stretching within energy limits.\n";
+    let doc = plan_folder("Literature/pain/stretching", &[("integration-guide.md", guide)]);
+    let t = &doc["guides"][0]["targets"][0];
+    assert_eq!(t["status"], "insert");
+    assert_eq!(
+        t["insertion"],
+        serde_json::json!({
+            "after_line": 16,
+            "path": "typst/ch04-symptom-management.typ",
+            "replaces": 2,
+            "text": "Gentle stretching within energy limits, heat packs, and careful pacing can all\nreduce the intensity of pain flares @Goudsmit2012pacing @McIntyre2020fatigue. These approaches carry"
+        })
+    );
+    assert_eq!(t["candidates"][0]["after_line"], 16);
+}

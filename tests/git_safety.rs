@@ -245,7 +245,8 @@ fn assert_diff_and_commit_agree(dir: &Path, book: &Path) {
     let prefix = git(book, &["rev-parse", "--show-prefix"]).trim_end().to_string();
     let nmda = format!("{prefix}{NMDA}");
     let typ = format!("{prefix}typst/ch03-mechanisms/sec-01-neuroinflammation.typ");
-    assert_eq!(counted, format!("5\t0\t{nmda}\n7\t0\t{typ}\n"));
+    let warning = format!("{prefix}typst/ch04-symptom-management.typ");
+    assert_eq!(counted, format!("5\t0\t{nmda}\n7\t0\t{typ}\n7\t0\t{warning}\n"));
     let out = tool(book).args(["apply", KETAMINE]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_same(&before, &snapshot(dir), "diff and apply");

@@ -106,7 +106,8 @@ fn per_paper_guide() {
                 "chapters/ch04-symptom-management.tex".into(),
                 s(&["Sleep"]),
                 Some("open-question".into()),
-                None,
+                // No snippet: an open question drafted from the key points (`guide::draft`).
+                Some("latex".into()),
                 vec![],
                 s(&["Cortes2018gaba"])
             ),

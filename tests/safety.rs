@@ -124,7 +124,7 @@ fn crlf_from_gitattributes_is_not_a_whole_file_change() {
     let stat = git(&book, &["diff", "--numstat", "main", "integrate/ketamine"]);
     assert_eq!(
         stat,
-        "5\t0\tchapters/ch02/sec-nmda-antagonists.tex\n7\t0\ttypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n"
+        "5\t0\tchapters/ch02/sec-nmda-antagonists.tex\n7\t0\ttypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n7\t0\ttypst/ch04-symptom-management.typ\n"
     );
 }
 
@@ -546,7 +546,7 @@ fn a_typst_file_nested_thousands_deep_is_a_finding_not_an_abort() {
     assert_eq!(refs_but(&book, "refs/heads/ci/k"), refs);
     assert_eq!(
         git(&book, &["diff", "--name-only", "main", "ci/k"]),
-        format!("{NMDA}\ntypst/ch03-mechanisms/sec-01-neuroinflammation.typ\n")
+        format!("{NMDA}\ntypst/ch03-mechanisms/sec-01-neuroinflammation.typ\ntypst/ch04-symptom-management.typ\n")
     );
     // A guide's Typst snippet nested as deep is not parsed either: an error, nothing inserted.
     common::write(

@@ -115,14 +115,22 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
         }
         Ok(String::from_utf8_lossy(&bytes).trim_start_matches('\u{feff}').to_string())
     };
-    let key_findings = match &files.key_findings {
-        Some(p) => Some(parse_key_findings(&read(p)?, &rules.guide)),
+    let kf_text = match &files.key_findings {
+        Some(p) => Some(read(p)?),
         None => None,
     };
+    let key_findings = kf_text.as_deref().map(|t| parse_key_findings(t, &rules.guide));
+    let mut guide_text: Option<String> = None;
     let (path, mut guide) = match &files.guide {
         Some(p) => {
             let rel_path = rel(p);
-            (rel_path.clone(), parse_guide(&read(p)?, &rel_path, rules))
+            let text = read(p)?;
+            let mut g = parse_guide(&text, &rel_path, rules);
+            if let (Some(kf), Some(kf_text)) = (&files.key_findings, &kf_text) {
+                g.findings.extend(key_findings_fences(kf_text, &rel(kf), &g));
+            }
+            guide_text = Some(text);
+            (rel_path.clone(), g)
         }
         None => {
             // A key-findings file may hold guide-style targets; else its Integration Points.
@@ -159,6 +167,9 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
     }
     guide.slug = slug_of(files, &path);
     guide.key_findings = key_findings;
+    let sources: Vec<&str> = guide_text.iter().chain(&kf_text).map(String::as_str).collect();
+    super::draft::mark_cite_instructions(&mut guide);
+    super::draft::draft_missing(&mut guide, &sources, rules);
     if guide.targets.is_empty() {
         guide.findings.push(
             Finding::new(Code::GuideNoTargets, "the guide names no target chapter")
@@ -174,6 +185,39 @@ pub fn load(files: &GuideFiles, rules: &Rules, root: &Path) -> Result<Guide> {
         );
     }
     Ok(guide)
+}
+
+/// The fenced LaTeX and Typst blocks of a key-findings file read beside its folder's guide:
+/// the guide names the targets and gives their snippets, so each is a `snippet-key-findings`
+/// finding at its line (naming the guide's target whose snippet carries the same label).
+fn key_findings_fences(text: &str, path: &str, guide: &Guide) -> Vec<Finding> {
+    use super::markdown::{blocks, Block};
+    use super::model::{Markup, Snippet};
+    let mut out = Vec::new();
+    for b in blocks(text) {
+        let Block::Code { info, text: code, line, fenced: true, .. } = b else { continue };
+        let language = Markup::from_fence(&info).or_else(|| super::snippet::sniff_markup(&code));
+        if !matches!(language, Some(Markup::Latex | Markup::Typst)) {
+            continue;
+        }
+        let labels = super::snippet::fence_labels(&Snippet { language, text: code, line });
+        let same = guide.targets.iter().find(|t| {
+            t.snippet.as_ref().is_some_and(|s| super::snippet::fence_labels(s).iter().any(|l| labels.contains(l)))
+        });
+        let message = match same {
+            Some(t) => format!(
+                "this key-findings fence is not inserted: the guide's {} target carries a snippet with its label",
+                super::describe_rank(t.rank)
+            ),
+            None => "this key-findings fence is not inserted: the folder's integration guide names the targets and their snippets".to_string(),
+        };
+        out.push(
+            Finding::new(Code::SnippetKeyFindings, message)
+                .at(path, Some(line))
+                .help("to insert it, move the fence under its target in the integration guide"),
+        );
+    }
+    out
 }
 
 /// Adds the entries of a literature folder's own .bib files (`new-refs.bib`) to `guide`,

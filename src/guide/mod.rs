@@ -18,6 +18,7 @@
 //! target headings, `key_findings` for key-findings files), `model` holds what comes out,
 //! and `folder` derives names (branch slug, citation key, subject) from a folder's name.
 
+mod draft;
 mod fields;
 mod files;
 mod folder;
@@ -30,6 +31,7 @@ mod reader;
 mod snippet;
 mod tables;
 
+pub(crate) use draft::stems;
 pub use fields::says_new_section;
 pub use files::{is_guide_name, load, locate, GuideFiles};
 pub use folder::{branch_slug, distinct_slugs, key_from_folder, key_from_folder_name, paper_subject, slugify};
