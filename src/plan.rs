@@ -7,16 +7,16 @@
 use std::collections::BTreeMap;
 
 mod changes;
+mod choice;
 mod needs_text;
 mod resolution;
-mod choice;
 mod scope;
 mod supplied;
 
 pub use changes::{changes, ChangeSet, Changes};
+pub use choice::{chosen, Choice, Chosen, Spot};
 pub use needs_text::{NeedsText, EXCERPTS, SECTION_LINES};
 pub use supplied::{check_ids, parse as parse_texts, target_ids, SuppliedText, Texts};
-pub use choice::{chosen, Choice, Chosen, Spot};
 
 use crate::check;
 use crate::edit::Insertion;
@@ -240,7 +240,8 @@ pub fn plan_guide_with(
         let cal = &book.rules.scoring.calibration;
         t.probability = t.candidates.first().and_then(|c| cal.probability(c.score));
         let unlikely = t.probability.is_some_and(|p| p < cal.review_below);
-        if let Some(best) = t.candidates.first().filter(|c| (c.score < w.review_below || unlikely) && choice.is_none()) {
+        if let Some(best) = t.candidates.first().filter(|c| (c.score < w.review_below || unlikely) && choice.is_none())
+        {
             t.review = true;
             let estimate = t.probability.map_or(String::new(), |p| format!(" (estimated {:.0}% right)", p * 100.0));
             if t.status() == Status::Insert {
@@ -386,13 +387,35 @@ fn plan_target(
         plan.findings = findings;
         return plan;
     };
-    let markup = Markup::from_path(&best.path).unwrap_or(Markup::Latex);
     let snippet = &with_bibliography_case(book, snippet);
-    let rendered =
-        render::render(snippet, markup, &book.rules.environments, defined, (target.source.as_str(), snippet.line));
-    findings.extend(rendered.findings.iter().cloned());
-    findings.extend(book.phrasing.check(&rendered.text, guide, (target.source.as_str(), snippet.line)));
+    let at = (&best, labels.as_slice(), plan.title.as_deref());
+    if let Some(outcome) = rendered_outcome(book, guide, target, snippet, defined, at, &mut findings) {
+        plan.outcome = outcome;
+    }
+    plan.findings = findings;
+    plan
+}
+
+/// The snippet rendered into `best`'s markup and checked as it would be committed (the
+/// renderer's findings, phrasing, undefined cross-references, Typst paths outside the book,
+/// functions out of scope): the insertion, or `None` when an error finding (pushed onto
+/// `findings`) blocks it or nothing is left to insert. `defined`: the book's Typst
+/// functions; `at`: the best candidate, the snippet's labels and its title.
+fn rendered_outcome(
+    book: &Store,
+    guide: &Guide,
+    target: &Target,
+    snippet: &crate::guide::Snippet,
+    defined: &[String],
+    at: (&Candidate, &[String], Option<&str>),
+    findings: &mut Vec<Finding>,
+) -> Option<Outcome> {
+    let (best, labels, title) = at;
+    let markup = Markup::from_path(&best.path).unwrap_or(Markup::Latex);
     let inserted_at = (target.source.as_str(), snippet.line);
+    let rendered = render::render(snippet, markup, &book.rules.environments, defined, inserted_at);
+    findings.extend(rendered.findings.iter().cloned());
+    findings.extend(book.phrasing.check(&rendered.text, guide, inserted_at));
     // Labels the guide's other snippets define are inserted with this one.
     let guide_labels: Vec<String> =
         guide.targets.iter().filter_map(|t| t.snippet.as_ref()).flat_map(snippet_labels).collect();
@@ -401,14 +424,11 @@ fn plan_target(
         findings.extend(scope::paths_outside(book, &best.path, &rendered.text, inserted_at));
     }
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
-    if !blocked && !rendered.text.is_empty() {
-        let label = labels.first().map(String::as_str);
-        let outcome = insert_outcome(book, &best, markup, (label, plan.title.as_deref()), rendered.text);
-        plan.outcome =
-            reachable_calls(book, outcome, markup, defined, (target.source.as_str(), snippet.line), &mut findings);
+    if blocked || rendered.text.is_empty() {
+        return None;
     }
-    plan.findings = findings;
-    plan
+    let outcome = insert_outcome(book, best, markup, (labels.first().map(String::as_str), title), rendered.text);
+    Some(reachable_calls(book, outcome, markup, defined, inserted_at, findings))
 }
 
 /// A snippet the guide says replaces what is there, whose label the target file (or one it
