@@ -62,9 +62,10 @@ struct Common {
     verbose: bool,
 }
 
-/// `--pick` and `--at`: a reviewer's choice of insertion point, for `plan`, `diff`, `apply`.
+/// What a reviewer or the calling workflow gives per target, for `plan`, `diff`, `apply`:
+/// `--pick` and `--at` (a choice of insertion point) and `--texts`.
 #[derive(Debug, Args)]
-struct ChoiceArgs {
+struct TargetArgs {
     /// Take TARGET's Nth ranked candidate (as `plan` lists them) instead of the first.
     /// TARGET as `plan` names it: primary, secondary, tertiary, quaternary, #5 (or its
     /// number); with several guides, GUIDE:TARGET (GUIDE: the folder's slug)
@@ -74,6 +75,10 @@ struct ChoiceArgs {
     /// root, as `plan` prints candidates) instead of at the first candidate
     #[arg(long, value_name = "TARGET=FILE:LINE", value_parser = at_arg)]
     at: Vec<(String, String, usize)>,
+    /// Texts for targets without content (status needs-text): a JSON object, target id
+    /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
+    #[arg(long, value_name = "FILE")]
+    texts: Option<PathBuf>,
 }
 
 /// Parses `TARGET=N` (`--pick`).
@@ -98,7 +103,7 @@ fn at_arg(arg: &str) -> Result<(String, String, usize), String> {
     Ok((target.trim().to_string(), file.trim().to_string(), line))
 }
 
-impl ChoiceArgs {
+impl TargetArgs {
     fn into_choices(self) -> Vec<crate::plan::Choice> {
         use crate::plan::{Choice, Spot};
         let picks = self.pick.into_iter().map(|(target, n)| Choice { target, spot: Spot::Rank(n) });
@@ -140,12 +145,8 @@ enum Command {
         /// raw score and signals (name, rule, value, weight, contribution)
         #[arg(long)]
         explain: bool,
-        /// Texts for targets without content (status needs-text): a JSON object, target id
-        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
-        #[arg(long, value_name = "FILE")]
-        texts: Option<PathBuf>,
         #[command(flatten)]
-        choices: ChoiceArgs,
+        choices: TargetArgs,
     },
     /// Print the unified diff of every file that would change (what apply would commit);
     /// writes nothing
@@ -160,12 +161,8 @@ enum Command {
         /// (rules/scoring.toml); without it they are left out with a warning, as `apply` does
         #[arg(long)]
         accept_low_confidence: bool,
-        /// Texts for targets without content (status needs-text): a JSON object, target id
-        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
-        #[arg(long, value_name = "FILE")]
-        texts: Option<PathBuf>,
         #[command(flatten)]
-        choices: ChoiceArgs,
+        choices: TargetArgs,
     },
     /// Commit the integration to a new branch (integrate/<slug>), one commit per guide
     Apply {
@@ -185,12 +182,8 @@ enum Command {
         /// (rules/scoring.toml); without it they are left out with a warning
         #[arg(long)]
         accept_low_confidence: bool,
-        /// Texts for targets without content (status needs-text): a JSON object, target id
-        /// -> text, or -> {"text": ..., "language": "latex"|"typst"|"markdown"}
-        #[arg(long, value_name = "FILE")]
-        texts: Option<PathBuf>,
         #[command(flatten)]
-        choices: ChoiceArgs,
+        choices: TargetArgs,
     },
     /// Dashboard of every guide and key-findings file in the book (or those under PATH):
     /// applied, partly applied, pending, or cannot apply (with the reason), counted per
@@ -418,15 +411,18 @@ impl Cli {
         };
         let mut choices = Vec::new();
         let (action, paths, texts) = match self.command {
-            Command::Plan { paths, explain, texts, choices: c } => {
+            Command::Plan { paths, explain, choices: mut c } => {
+                let texts = c.texts.take();
                 choices = c.into_choices();
                 (Action::Plan { explain }, paths, texts)
             }
-            Command::Diff { paths, output, accept_low_confidence, texts, choices: c } => {
+            Command::Diff { paths, output, accept_low_confidence, choices: mut c } => {
+                let texts = c.texts.take();
                 choices = c.into_choices();
                 (Action::Diff { output, accept_low_confidence }, paths, texts)
             }
-            Command::Apply { paths, branch, force, summary, accept_low_confidence, texts, choices: c } => {
+            Command::Apply { paths, branch, force, summary, accept_low_confidence, choices: mut c } => {
+                let texts = c.texts.take();
                 choices = c.into_choices();
                 (Action::Apply { branch, force, summary, accept_low_confidence }, paths, texts)
             }

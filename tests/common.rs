@@ -238,3 +238,17 @@ pub fn export_tree(repo: &Path, rev: &str) -> tempfile::TempDir {
     assert!(untar.wait().unwrap().success(), "tar -x of {rev}");
     dir
 }
+
+/// Runs `python3 bench/SCRIPT ARGS...` from the repository root; panics unless it succeeds;
+/// its stdout as JSON (the bench scripts' `tests/fit.rs`, `tests/selfsup.rs` form).
+pub fn bench_json(script: &str, args: &[&str]) -> serde_json::Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("bench").join(script))
+        .args(args)
+        .current_dir(root)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

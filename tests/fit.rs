@@ -2,20 +2,17 @@
 //! (`bench/tiny/`): three guides whose events pull the `cites_keys` weight up (guide a) and
 //! down (guide b), a named heading and a pinned sentence edit (guide c). Needs `python3`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 fn fit(args: &[&str]) -> serde_json::Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("python3")
-        .arg(root.join("bench/fit.py"))
-        .args(["--data", "bench/tiny/data.json", "--rules", "bench/tiny/scoring.toml"])
-        .args(args)
-        .current_dir(root)
-        .output()
-        .expect("python3 runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    let all: Vec<&str> = ["--data", "bench/tiny/data.json", "--rules", "bench/tiny/scoring.toml"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    common::bench_json("fit.py", &all)
 }
 
 #[test]

@@ -2,20 +2,12 @@
 //! of our own (`fixtures/selfsup/`: one Typst chapter split into two section files, three
 //! labelled environments and six paragraphs citing the bibliography). Needs `python3`.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
 fn selfsup(args: &[&str]) -> serde_json::Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("python3")
-        .arg(root.join("bench/selfsup.py"))
-        .args(["--bin", env!("CARGO_BIN_EXE_chapter-integrator"), "--book", "fixtures/selfsup"])
-        .args(args)
-        .current_dir(root)
-        .output()
-        .expect("python3 runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    let bin = env!("CARGO_BIN_EXE_chapter-integrator");
+    let all: Vec<&str> = ["--bin", bin, "--book", "fixtures/selfsup"].into_iter().chain(args.iter().copied()).collect();
+    common::bench_json("selfsup.py", &all)
 }
 
 #[test]
