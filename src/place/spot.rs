@@ -48,9 +48,9 @@ pub(super) fn says_expands(hints: &[String]) -> bool {
 /// among its units, with its share of their summed scores), after its last environment of
 /// `q.env_kind` ([`Signal::AfterSameKind`]), and, when `named` (a hint names the section)
 /// and `q.expands`, right after its heading and label ([`Signal::SectionStart`]).
-pub(super) fn section_spots(book: &Store, s: &Section, q: &SpotQuery, named: bool) -> Vec<Spot> {
-    let (Some(text), Some(o)) = (book.sources.get(&s.path), book.outline(&s.path)) else { return Vec::new() };
-    let lines: Vec<&str> = text.lines().collect();
+/// `lines`: the lines of the section's file.
+pub(super) fn section_spots(book: &Store, s: &Section, lines: &[&str], q: &SpotQuery, named: bool) -> Vec<Spot> {
+    let Some(o) = book.outline(&s.path) else { return Vec::new() };
     let blank = |l: usize| lines.get(l.wrapping_sub(1)).is_none_or(|t| t.trim().is_empty());
     let mut out: Vec<Spot> = Vec::new();
     let push = |out: &mut Vec<Spot>, after_line: usize, signal: Signal| {
@@ -126,6 +126,8 @@ pub(super) fn section_spots(book: &Store, s: &Section, q: &SpotQuery, named: boo
 pub(super) fn add_spots<'a>(book: &Store, out: &mut Vec<Ranked<'a>>, sections: &'a [Section], q: &SpotQuery) {
     let w = &book.rules.scoring.place;
     let mut extra = Vec::new();
+    // Each file's lines, split once: a large file has hundreds of sections.
+    let mut lines_of: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
     for c in out.iter_mut() {
         let Some(i) = c.group else { continue };
         let named = c.signals.iter().any(|s| match s {
@@ -133,7 +135,13 @@ pub(super) fn add_spots<'a>(book: &Store, out: &mut Vec<Ranked<'a>>, sections: &
             Signal::HintTitle { similarity, .. } | Signal::HintPath { similarity, .. } => *similarity >= NAMES_SECTION,
             _ => false,
         });
-        for sp in section_spots(book, &sections[i], q, named) {
+        let path = sections[i].path.as_str();
+        let lines = match book.sources.get(path) {
+            Some(text) => lines_of.entry(path).or_insert_with(|| text.lines().collect()).as_slice(),
+            None => &[],
+        };
+        let spots = if lines.is_empty() { Vec::new() } else { section_spots(book, &sections[i], lines, q, named) };
+        for sp in spots {
             let mut signals = c.signals.clone();
             let spot: f64 = sp.signals.iter().filter_map(|s| s.weighed(w)).map(|x| x.contribution()).sum();
             signals.extend(sp.signals);
